@@ -1,0 +1,111 @@
+//! A JSON body extractor whose every rejection is problem+json: bad syntax is
+//! a 400 that says where, a body of the wrong shape a 422 with the field's
+//! JSON pointer, a missing content type a 415.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::problem::Problem;
+
+/// Bodies above this size are refused before parsing (the proxy limits too).
+const MAX_BODY: usize = 1024 * 1024;
+
+pub struct Json<T>(pub T);
+
+impl<S, T> FromRequest<S> for Json<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            });
+        if !is_json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "json_required",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY).await.map_err(|_| {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the body exceeds {MAX_BODY} bytes"))
+        })?;
+        let _ = state;
+        parse(&bytes).map(Json)
+    }
+}
+
+pub fn parse<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Problem> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let pointer = pointer_of(err.path());
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {inner}"),
+            ),
+            _ => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("{pointer}: {inner}"))
+                .with_field(pointer, inner.to_string()),
+        }
+    })
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
+            Segment::Enum { variant } => out.push_str(&format!("/{variant}")),
+            Segment::Unknown => {}
+        }
+    }
+    if out.is_empty() { "/".to_owned() } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Login {
+        email: String,
+        password: String,
+    }
+
+    #[test]
+    fn syntax_errors_are_400_and_say_where() {
+        let p = parse::<Login>(&Bytes::from_static(b"{\"email\": ")).err();
+        assert_eq!(p.as_ref().map(|p| p.status), Some(400));
+        assert!(p.is_some_and(|p| p.detail.contains("line 1")));
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let p = parse::<Login>(&Bytes::from_static(b"{\"email\": 5, \"password\": \"x\"}")).err();
+        assert_eq!(p.as_ref().map(|p| p.status), Some(422));
+        assert_eq!(p.and_then(|p| p.errors.first().map(|e| e.pointer.clone())), Some("/email".to_owned()));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let p = parse::<Login>(&Bytes::from_static(b"{\"email\":\"a\",\"password\":\"b\",\"admin\":true}")).err();
+        assert!(p.is_some_and(|p| p.status == 422 && p.detail.contains("admin")));
+    }
+}

@@ -1,0 +1,55 @@
+//! The JSON API under `/api`: routes per ERP module, one error shape
+//! (RFC 9457 problem+json), and an OpenAPI 3.1 document generated from the
+//! handlers at `/api/openapi.json`.
+//!
+//! The router expects a tower-sessions layer around it (the appliance adds the
+//! Redis-backed one), and `ConnectInfo<SocketAddr>` from the server.
+
+pub mod auth;
+pub mod json;
+pub mod problem;
+mod routes;
+
+use axum::Router;
+use erp::Erp;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ERP appliance API", description = "JSON API of the ERP appliance. Errors are RFC 9457 problem+json."),
+    tags(
+        (name = "system", description = "Health and the API document"),
+        (name = "session", description = "Login, logout and the current user"),
+        (name = "exports", description = "Background exports of company data"),
+        (name = "schedules", description = "Periodic tasks (group admins)")
+    )
+)]
+struct ApiDoc;
+
+/// The API's router and its OpenAPI document.
+pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::system::routes())
+        .merge(routes::session::routes())
+        .merge(routes::exports::routes())
+        .merge(routes::schedules::routes())
+        .with_state(erp)
+        .split_for_parts();
+    (router, doc)
+}
+
+/// The full `/api` router, serving the document beside the routes.
+pub fn router(erp: Erp) -> Router {
+    let (router, doc) = router_with_doc(erp);
+    let doc = std::sync::Arc::new(doc);
+    router
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { problem::Problem::from(erp::Error::not_found("no_such_route")) })
+}

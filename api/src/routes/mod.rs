@@ -1,0 +1,4 @@
+pub mod exports;
+pub mod schedules;
+pub mod session;
+pub mod system;

@@ -1,0 +1,131 @@
+//! The command line: one subcommand per role.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "appliance", version, about = "The ERP appliance: one binary, every role.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Every role in one process; starts a private PostgreSQL and Redis when no URLs are given.
+    Up(UpArgs),
+    /// The edge: HTTPS (h1, h2) and the HTTP→HTTPS redirect, routing to the API and web roles.
+    Proxy(ProxyArgs),
+    /// The JSON API under /api.
+    Api(ServeArgs),
+    /// The web UI.
+    Web(ServeArgs),
+    /// Runs queued background jobs.
+    Worker,
+    /// Turns periodic tasks into jobs at their ticks.
+    Scheduler,
+    /// Applies the embedded database migrations.
+    Migrate,
+    /// Operator commands.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Container health probe: exits 0 when the given health URL answers 200.
+    Healthcheck(HealthcheckArgs),
+}
+
+impl Command {
+    pub fn role_name(&self) -> &'static str {
+        match self {
+            Command::Up(_) => "up",
+            Command::Proxy(_) => "proxy",
+            Command::Api(_) => "api",
+            Command::Web(_) => "web",
+            Command::Worker => "worker",
+            Command::Scheduler => "scheduler",
+            Command::Migrate => "migrate",
+            Command::Admin(_) => "admin",
+            Command::Healthcheck(_) => "healthcheck",
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct UpArgs {
+    /// Where the appliance keeps its data [default: $XDG_DATA_HOME/erp-appliance, else ./var]
+    #[arg(long, env = "ERP_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Port of the HTTP listener (it redirects to HTTPS).
+    #[arg(long, default_value_t = 8080)]
+    pub http_port: u16,
+    /// Port of the HTTPS listener.
+    #[arg(long, default_value_t = 8443)]
+    pub https_port: u16,
+    /// Address to listen on; 0.0.0.0 serves the whole network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub listen_address: IpAddr,
+    /// Load the demo companies and users (once; later runs keep what is there).
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProxyArgs {
+    /// HTTP listener (answers 308 to HTTPS).
+    #[arg(long, default_value = "0.0.0.0:80")]
+    pub http: SocketAddr,
+    /// HTTPS listener.
+    #[arg(long, default_value = "0.0.0.0:443")]
+    pub https: SocketAddr,
+    /// Where the API role listens.
+    #[arg(long, env = "ERP_API_UPSTREAM", default_value = "127.0.0.1:3001")]
+    pub api_upstream: SocketAddr,
+    /// Where the web role listens.
+    #[arg(long, env = "ERP_WEB_UPSTREAM", default_value = "127.0.0.1:3002")]
+    pub web_upstream: SocketAddr,
+    /// Directory with the local CA (created on first run).
+    #[arg(long, env = "ERP_TLS_DIR", default_value = "/var/lib/erp/tls")]
+    pub tls_dir: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long)]
+    pub listen: SocketAddr,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create a company.
+    CreateCompany {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        legal_name: String,
+        /// RTN: 14 digits.
+        #[arg(long)]
+        rtn: Option<String>,
+    },
+    /// Create a user in a company with a role; the password is read from standard input.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Company name.
+        #[arg(long)]
+        company: String,
+        /// group_admin, company_admin, accountant, sales, warehouse or read_only.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HealthcheckArgs {
+    /// host:port of an API role; probes GET /api/health.
+    #[arg(long, default_value = "127.0.0.1:3001")]
+    pub api: SocketAddr,
+}

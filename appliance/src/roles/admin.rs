@@ -1,0 +1,42 @@
+//! `appliance admin …`: operator commands, run with the owner connection.
+
+use std::io::Read;
+
+use crate::cli::AdminCommand;
+
+pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
+    let database_url = std::env::var("ERP_DATABASE_URL").map_err(|_| {
+        anyhow::anyhow!("ERP_DATABASE_URL is not set; point it at the appliance's database")
+    })?;
+    let owner = erp::Db::connect_owner(&database_url).await?;
+    erp::db::migrate(&owner).await?;
+    match cmd {
+        AdminCommand::CreateCompany { name, legal_name, rtn } => {
+            let created = erp::admin::create_company(
+                &owner,
+                erp::admin::NewCompany { name: &name, legal_name: &legal_name, rtn: rtn.as_deref() },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!("company {name:?} created with id {}", created.id);
+        }
+        AdminCommand::CreateUser { email, name, company, role } => {
+            let role: erp::roles::Role = role.parse().map_err(|e: erp::Error| anyhow::anyhow!("{}", e.message))?;
+            let company_id = erp::admin::company_id_by_name(&owner, &company)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let created = erp::admin::create_user(
+                &owner,
+                erp::admin::NewUser { email: &email, display_name: &name, password, company_id, role },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!("user {email} is {role} in {company:?} (id {})", created.id);
+        }
+    }
+    owner.close().await;
+    Ok(())
+}

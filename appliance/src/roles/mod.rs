@@ -1,0 +1,33 @@
+//! One module per role. `run_async` dispatches the roles that share one
+//! tokio runtime; the proxy role runs pingora's own runtimes.
+
+pub mod admin;
+pub mod healthcheck;
+pub mod proxy;
+pub mod serve;
+pub mod up;
+pub mod work;
+
+use crate::cli::Command;
+use crate::config::Endpoints;
+use crate::services;
+
+pub async fn run_async(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Up(args) => up::run(args).await,
+        Command::Api(args) => serve::run_alone(serve::Role::Api, args.listen).await,
+        Command::Web(args) => serve::run_alone(serve::Role::Web, args.listen).await,
+        Command::Worker => work::run_alone(work::Role::Worker).await,
+        Command::Scheduler => work::run_alone(work::Role::Scheduler).await,
+        Command::Migrate => {
+            let endpoints = Endpoints::from_env()?;
+            crate::systemd::status("applying migrations");
+            services::migrate(&endpoints.database_url).await?;
+            crate::systemd::ready("migrations applied");
+            Ok(())
+        }
+        Command::Admin(cmd) => admin::run(cmd).await,
+        Command::Healthcheck(args) => healthcheck::run(args).await,
+        Command::Proxy(_) => unreachable!("the proxy role runs outside the shared runtime"),
+    }
+}

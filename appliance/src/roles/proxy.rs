@@ -1,0 +1,31 @@
+//! `appliance proxy`: the edge alone (its quadlet in production).
+
+use std::sync::Arc;
+
+use crate::cli::ProxyArgs;
+use crate::proxy::{self, ProxyConfig, Upstreams};
+use crate::tls::{LocalCa, SingleCert, LOCAL_NAMES};
+use crate::{shutdown, systemd};
+
+pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
+    let ca = LocalCa::load_or_create(&args.tls_dir)?;
+    let cert = ca.issue(&LOCAL_NAMES)?;
+    let server = proxy::build(ProxyConfig {
+        http: args.http,
+        https: args.https,
+        upstreams: Upstreams { api: args.api_upstream, web: args.web_upstream },
+        resolver: Arc::new(SingleCert(cert)),
+    })?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let handle = proxy::spawn(server, rx);
+    rt.block_on(async {
+        proxy::wait_listening(args.https).await?;
+        systemd::ready(&format!("proxy serving https on {} and http on {}", args.https, args.http));
+        shutdown::signalled().await;
+        systemd::stopping();
+        let _ = tx.send(true);
+        anyhow::Ok(())
+    })?;
+    handle.join().map_err(|_| anyhow::anyhow!("the proxy thread panicked"))
+}

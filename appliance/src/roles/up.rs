@@ -1,0 +1,114 @@
+//! `appliance up`: every role in one process, with a private PostgreSQL and
+//! Redis unless `ERP_DATABASE_URL` / `ERP_REDIS_URL` point elsewhere.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::cli::UpArgs;
+use crate::config::{default_data_dir, Endpoints};
+use crate::embedded::{postgres, redis, Supervised};
+use crate::proxy::{self, ProxyConfig, Upstreams};
+use crate::roles::{serve, work};
+use crate::tls::{LocalCa, SingleCert, LOCAL_NAMES};
+use crate::{services, shutdown, systemd};
+
+pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    let data_dir = absolute(args.data_dir.clone().unwrap_or_else(default_data_dir))?;
+    std::fs::create_dir_all(&data_dir).with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+    let mut children: Vec<Supervised> = Vec::new();
+    let result = serve_until_signalled(&args, &data_dir, &mut children).await;
+    for child in children.into_iter().rev() {
+        child.stop().await;
+    }
+    result
+}
+
+fn absolute(path: PathBuf) -> anyhow::Result<PathBuf> {
+    Ok(if path.is_absolute() { path } else { std::env::current_dir()?.join(path) })
+}
+
+async fn serve_until_signalled(args: &UpArgs, data_dir: &std::path::Path, children: &mut Vec<Supervised>) -> anyhow::Result<()> {
+    let database_url = match std::env::var("ERP_DATABASE_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            systemd::status("starting the private PostgreSQL");
+            let pg = postgres::start(data_dir).await?;
+            children.push(pg.process);
+            pg.url
+        }
+    };
+    let redis_url = match std::env::var("ERP_REDIS_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            systemd::status("starting the private Redis");
+            let r = redis::start(data_dir).await?;
+            children.push(r.process);
+            r.url
+        }
+    };
+    let endpoints = Endpoints { database_url, redis_url, files_dir: data_dir.join("files") };
+
+    systemd::status("applying database migrations");
+    services::migrate(&endpoints.database_url).await?;
+    if args.demo {
+        let owner = erp::Db::connect_owner(&endpoints.database_url).await?;
+        if erp::demo::load(&owner).await.map_err(|e| anyhow::anyhow!("loading demo data: {e}"))? {
+            systemd::status("demo data loaded");
+        }
+        owner.close().await;
+    }
+    let connected = services::connect(&endpoints).await?;
+
+    let ca = LocalCa::load_or_create(&data_dir.join("tls"))?;
+    let cert = ca.issue(&LOCAL_NAMES)?;
+
+    let (trigger, stop) = shutdown::channel();
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let (api_addr, api_task) = serve::spawn(serve::Role::Api, &connected.erp, loopback, stop.clone()).await?;
+    let (web_addr, web_task) = serve::spawn(serve::Role::Web, &connected.erp, loopback, stop.clone()).await?;
+    let worker = work::spawn(work::Role::Worker, connected.erp.clone(), connected.queue.clone(), stop.clone());
+    let scheduler = work::spawn(work::Role::Scheduler, connected.erp.clone(), connected.queue.clone(), stop.clone());
+
+    let https = SocketAddr::new(args.listen_address, args.https_port);
+    let http = SocketAddr::new(args.listen_address, args.http_port);
+    let server = proxy::build(ProxyConfig {
+        http,
+        https,
+        upstreams: Upstreams { api: api_addr, web: web_addr },
+        resolver: Arc::new(SingleCert(cert)),
+    })?;
+    let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);
+    let proxy_thread = proxy::spawn(server, proxy_stop_rx);
+    proxy::wait_listening(https).await?;
+    proxy::wait_listening(http).await?;
+
+    let host = if args.listen_address.is_unspecified() || args.listen_address.is_loopback() {
+        "localhost".to_owned()
+    } else {
+        args.listen_address.to_string()
+    };
+    let url = if args.https_port == 443 { format!("https://{host}/") } else { format!("https://{host}:{}/", args.https_port) };
+    println!("ERP appliance ready at {url}");
+    println!("Local CA root (trust it in your browser): {}", ca.root_path.display());
+    systemd::ready(&format!("serving {url}"));
+
+    shutdown::signalled().await;
+    systemd::stopping();
+    // Stop taking connections at the edge first, then drain the roles behind it.
+    let _ = proxy_stop_tx.send(true);
+    trigger.fire();
+    let drain = async {
+        let _ = tokio::task::spawn_blocking(move || proxy_thread.join()).await;
+        for task in [api_task, web_task, worker, scheduler] {
+            let _ = task.await;
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(6), drain).await.is_err() {
+        log::warn!("roles did not drain within 6 s; stopping anyway");
+    }
+    Ok(())
+}

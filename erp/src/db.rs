@@ -1,0 +1,118 @@
+//! Connections and the tenant-scoped transaction.
+//!
+//! Two pools: the *owner* pool runs migrations and operator commands; the *app*
+//! pool switches every connection to the `erp_app` role, which row-level
+//! security applies to. Serving roles only ever get the app pool.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Executor, PgPool, Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+use uuid::Uuid;
+
+use crate::Result;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Who is asking: the user and the companies whose rows they may see in this
+/// transaction. Consolidation lists several companies; nothing turns RLS off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub user_id: Option<Uuid>,
+    pub company_ids: Vec<Uuid>,
+}
+
+impl Tenant {
+    pub fn user(user_id: Uuid) -> Self {
+        Tenant { user_id: Some(user_id), company_ids: vec![] }
+    }
+    pub fn in_company(user_id: Uuid, company_id: Uuid) -> Self {
+        Tenant { user_id: Some(user_id), company_ids: vec![company_id] }
+    }
+    /// The `uuid[]` literal stored in `app.company_ids`.
+    fn company_ids_literal(&self) -> String {
+        let ids: Vec<String> = self.company_ids.iter().map(Uuid::to_string).collect();
+        format!("{{{}}}", ids.join(","))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl Db {
+    /// The serving pool: every connection runs as `erp_app`.
+    pub async fn connect_app(url: &str) -> Result<Db> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("SET ROLE erp_app").await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options(url)?)
+            .await?;
+        Ok(Db { pool })
+    }
+
+    /// The owner pool, for migrations and operator commands only.
+    pub async fn connect_owner(url: &str) -> Result<PgPool> {
+        Ok(PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options(url)?)
+            .await?)
+    }
+
+    /// Wrap an existing pool whose connections already run as `erp_app`
+    /// (tests build one from `#[sqlx::test]`'s options).
+    pub fn from_app_pool(pool: PgPool) -> Db {
+        Db { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Begin a transaction with the tenant settings applied (transaction-local,
+    /// so a pooled connection never carries them to the next caller).
+    pub async fn tenant(&self, tenant: &Tenant) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT set_config('app.company_ids', $1, true), set_config('app.user_id', $2, true)")
+            .bind(tenant.company_ids_literal())
+            .bind(tenant.user_id.map(|u| u.to_string()).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    /// A cheap liveness probe for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+fn options(url: &str) -> Result<PgConnectOptions> {
+    PgConnectOptions::from_str(url)
+        .map_err(|e| crate::Error::internal(anyhow::anyhow!("invalid database URL: {e}")))
+}
+
+/// Apply the embedded migrations with the owner pool.
+pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(owner).await?;
+    Ok(())
+}
+
+/// True when every embedded migration is applied (what `READY=1` waits for in
+/// roles that do not migrate themselves).
+pub async fn migrations_current(pool: &PgPool) -> anyhow::Result<bool> {
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default();
+    Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
+}

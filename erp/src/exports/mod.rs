@@ -1,0 +1,112 @@
+//! Exports: requested by a user, written by a worker, downloaded from the page.
+
+mod users_roles;
+
+pub use users_roles::write_users_roles;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::audit;
+use crate::jobs::ExportRequested;
+use crate::roles::Permission;
+use crate::{companies, Erp, Error, Result, SessionUser};
+
+/// How long a finished export stays downloadable before the purge task removes it.
+pub const KEEP_HOURS: i64 = 24;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, PartialEq)]
+pub struct Export {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub row_count: Option<i32>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The columns of [`Export`], as a literal so queries stay `&'static str`.
+macro_rules! columns {
+    () => {
+        "id, company_id, kind, status, row_count, error, created_at, finished_at, expires_at"
+    };
+}
+
+fn active_company(user: &SessionUser) -> Result<Uuid> {
+    user.company_id
+        .ok_or_else(|| Error::new(crate::ErrorKind::Forbidden, "no_company", "you belong to no company"))
+}
+
+/// Record the request (with its audit entry) and hand it to the queue.
+pub async fn request_users_roles(erp: &Erp, user: &SessionUser) -> Result<Export> {
+    let company_id = active_company(user)?;
+    if !companies::role_in(&erp.db, user.user_id, company_id).await?.allows(Permission::ExportUsers) {
+        return Err(Error::forbidden());
+    }
+    let mut tx = erp.db.tenant(&user.tenant()).await?;
+    let export: Export = sqlx::query_as(concat!(
+        "INSERT INTO exports (id, company_id, requested_by, kind) VALUES ($1, $2, $3, 'users_roles')
+         RETURNING ",
+        columns!()
+    ))
+    .bind(Uuid::now_v7())
+    .bind(company_id)
+    .bind(user.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            company_id: Some(company_id),
+            user_id: Some(user.user_id),
+            action: "request",
+            entity: "export",
+            entity_id: export.id.to_string(),
+            detail: serde_json::json!({ "kind": "users_roles" }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    erp.jobs
+        .export_requested(ExportRequested { export_id: export.id, company_id, user_id: user.user_id })
+        .await
+        .map_err(Error::internal)?;
+    Ok(export)
+}
+
+/// One export of the active company; another company's id is simply not found.
+pub async fn get(erp: &Erp, user: &SessionUser, id: Uuid) -> Result<Export> {
+    let mut tx = erp.db.tenant(&user.tenant()).await?;
+    let export: Option<Export> = sqlx::query_as(concat!("SELECT ", columns!(), " FROM exports WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    export.ok_or_else(|| Error::not_found("export_not_found"))
+}
+
+pub async fn list(erp: &Erp, user: &SessionUser) -> Result<Vec<Export>> {
+    let mut tx = erp.db.tenant(&user.tenant()).await?;
+    let rows = sqlx::query_as(concat!("SELECT ", columns!(), " FROM exports ORDER BY created_at DESC LIMIT 20"))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Where a finished export's file lives, if it is downloadable.
+pub async fn file_path(erp: &Erp, user: &SessionUser, id: Uuid) -> Result<std::path::PathBuf> {
+    let export = get(erp, user, id).await?;
+    if export.status != "done" {
+        return Err(Error::new(crate::ErrorKind::Conflict, "export_not_ready", "the export is not ready"));
+    }
+    Ok(erp.files_dir.join(file_name(id)))
+}
+
+pub fn file_name(id: Uuid) -> String {
+    format!("export-{id}.csv")
+}

@@ -1,0 +1,36 @@
+//! The ERP domain. Knows PostgreSQL and Redis, nothing of HTTP.
+//!
+//! Every read or write of company data goes through [`db::Db::tenant`], which
+//! opens a transaction carrying the caller's tenant settings so PostgreSQL's
+//! row-level security decides what is visible.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod companies;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod exports;
+pub mod jobs;
+pub mod kv;
+pub mod roles;
+pub mod schedules;
+
+pub use auth::SessionUser;
+pub use db::{Db, Tenant};
+pub use error::{Error, ErrorKind, Result};
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The handles every role shares: the database, Redis, where files live and
+/// where background work is sent.
+#[derive(Clone)]
+pub struct Erp {
+    pub db: Db,
+    pub kv: kv::Kv,
+    /// Directory for generated files (exports). Shared by worker and web/api.
+    pub files_dir: PathBuf,
+    pub jobs: Arc<dyn jobs::JobSink>,
+}

@@ -1,0 +1,57 @@
+//! The worker role: runs queued jobs until told to stop.
+
+use apalis::prelude::*;
+use erp::jobs::ExportRequested;
+use erp::Erp;
+use futures::FutureExt;
+
+use crate::periodic::{self, PeriodicRun};
+use crate::Queue;
+
+async fn run_export(job: ExportRequested, erp: Data<Erp>) -> Result<(), BoxDynError> {
+    log::info!("export {} for company {}: started", job.export_id, job.company_id);
+    // A failed export is recorded on its row for the user to see; retrying a
+    // broken export would only repeat the failure.
+    match erp::exports::write_users_roles(&erp, &job).await {
+        Ok(()) => log::info!("export {}: done", job.export_id),
+        Err(e) => log::error!("export {}: {e}", job.export_id),
+    }
+    Ok(())
+}
+
+async fn run_periodic(run: PeriodicRun, erp: Data<Erp>) -> Result<(), BoxDynError> {
+    match periodic::execute(&erp, &run).await {
+        Ok(outcome) => log::info!("periodic task {} tick {}: {outcome}", run.task, run.tick_at),
+        Err(e) => log::error!("periodic task {} tick {}: {e:#}", run.task, run.tick_at),
+    }
+    Ok(())
+}
+
+/// Run the workers until `shutdown` resolves; in-flight jobs finish first.
+pub async fn run(erp: Erp, queue: Queue, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
+    let stop = |tx: &tokio::sync::broadcast::Sender<()>| {
+        let mut rx = tx.subscribe();
+        async move {
+            let _ = rx.recv().await;
+            Ok::<(), std::io::Error>(())
+        }
+    };
+    let exports = WorkerBuilder::new("erp-exports")
+        .backend(queue.exports.clone())
+        .data(erp.clone())
+        .build(run_export)
+        .run_until(stop(&stop_tx));
+    let periodic = WorkerBuilder::new("erp-periodic")
+        .backend(queue.periodic.clone())
+        .data(erp)
+        .build(run_periodic)
+        .run_until(stop(&stop_tx));
+    let trigger = shutdown.map(move |_| {
+        let _ = stop_tx.send(());
+    });
+    let (a, b, _) = tokio::join!(exports, periodic, trigger);
+    a.map_err(|e| anyhow::anyhow!("export worker: {e}"))?;
+    b.map_err(|e| anyhow::anyhow!("periodic worker: {e}"))?;
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! The message catalogue (Fluent files under `locales/`, Spanish and English
+//! side by side) and how a request's language is chosen.
+
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::Loader;
+use unic_langid::LanguageIdentifier;
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "es-HN",
+        // Plain text in HTML: no Unicode isolation marks around arguments.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Es,
+    En,
+}
+
+impl Lang {
+    pub const DEFAULT: Lang = Lang::Es;
+
+    /// The BCP 47 tag used in `<html lang>`, the cookie and the user's profile.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Es => "es-HN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Accepts any Spanish or English tag ("es", "es-HN", "en-US" …).
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "es" => Some(Lang::Es),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first supported language of an `Accept-Language` header, by weight.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut ranges: Vec<(f32, &str)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut it = part.split(';');
+                let tag = it.next()?.trim();
+                let q = it
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some((q, tag))
+            })
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranges.into_iter().filter(|(q, _)| *q > 0.0).find_map(|(_, tag)| Lang::parse(tag))
+    }
+
+    fn id(self) -> LanguageIdentifier {
+        match self {
+            Lang::Es => LanguageIdentifier::from_parts(
+                unic_langid::subtags::Language::from_bytes(b"es").unwrap_or_default(),
+                None,
+                unic_langid::subtags::Region::from_bytes(b"HN").ok(),
+                &[],
+            ),
+            Lang::En => LanguageIdentifier::from_parts(
+                unic_langid::subtags::Language::from_bytes(b"en").unwrap_or_default(),
+                None,
+                None,
+                &[],
+            ),
+        }
+    }
+
+    /// The message `key` in this language.
+    pub fn t(self, key: &str) -> String {
+        LOCALES.lookup(&self.id(), key)
+    }
+
+    /// The message `key` with one named argument.
+    pub fn t_with(self, key: &str, name: &'static str, value: impl Into<String>) -> String {
+        let args: HashMap<std::borrow::Cow<'static, str>, FluentValue<'_>> =
+            HashMap::from([(name.into(), FluentValue::from(value.into()))]);
+        LOCALES.lookup_with_args(&self.id(), key, &args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_supported() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,es;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr-FR, es-419;q=0.7, en;q=0.5"), Some(Lang::Es));
+        assert_eq!(Lang::from_accept_language("de"), None);
+        assert_eq!(Lang::from_accept_language("en;q=0, es;q=0.1"), Some(Lang::Es));
+    }
+
+    #[test]
+    fn both_catalogues_translate_with_arguments() {
+        assert_eq!(Lang::Es.t("login-title"), "Iniciar sesión");
+        assert_eq!(Lang::En.t("login-title"), "Log in");
+        assert_eq!(Lang::Es.t_with("home-welcome", "name", "Ana"), "Bienvenido, Ana");
+    }
+}

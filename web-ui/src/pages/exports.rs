@@ -1,0 +1,131 @@
+//! The exports page: request an export, watch its state, download the file.
+//! While an export is pending the page refreshes itself (no JavaScript needed).
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use erp::exports::Export;
+use erp::{Erp, ErrorKind};
+use leptos::prelude::*;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::shell::shell;
+use super::{csrf_field, csrf_rejected};
+use crate::document::page;
+use crate::i18n::Lang;
+use crate::request::{unavailable, Visitor};
+
+fn row(lang: Lang, e: &Export) -> impl IntoView + use<> {
+    let status_class = format!("status-{}", e.status);
+    let download = (e.status == "done").then(|| {
+        let href = format!("/exports/{}/download", e.id);
+        view! { <a href=href class="download">{lang.t("exports-download")}</a> }
+    });
+    view! {
+        <tr data-export-id=e.id.to_string()>
+            <td>{e.created_at.format("%d/%m/%Y %H:%M UTC").to_string()}</td>
+            <td class=status_class>{lang.t(&format!("status-{}", e.status))}</td>
+            <td>{e.row_count.map(|n| n.to_string()).unwrap_or_default()}</td>
+            <td>{download}</td>
+        </tr>
+    }
+}
+
+pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let (me, exports) = match tokio::try_join!(erp::companies::me(&erp.db, user.user_id), erp::exports::list(&erp, &user)) {
+        Ok(x) => x,
+        Err(e) => return unavailable(e),
+    };
+    let lang = v.lang;
+    let pending = exports.iter().any(|e| e.status == "queued" || e.status == "running");
+    let allowed = user
+        .company_id
+        .and_then(|c| me.role_in(c))
+        .is_some_and(|r| r.allows(erp::roles::Permission::ExportUsers));
+    let table = if exports.is_empty() {
+        view! { <p class="empty">{lang.t("exports-empty")}</p> }.into_any()
+    } else {
+        let rows = exports.iter().map(|e| row(lang, e)).collect_view();
+        view! {
+            <table id="exports">
+                <thead><tr>
+                    <th>{lang.t("exports-col-date")}</th><th>{lang.t("exports-col-status")}</th>
+                    <th>{lang.t("exports-col-rows")}</th><th>{lang.t("exports-col-file")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let action = if allowed {
+        view! {
+            <form method="post" action="/exports">
+                {csrf_field(&v.csrf)}
+                <button type="submit" id="request-export">{lang.t("exports-request")}</button>
+            </form>
+        }
+        .into_any()
+    } else {
+        view! { <p class="alert">{lang.t("exports-forbidden")}</p> }.into_any()
+    };
+    let content = view! {
+        <h1>{lang.t("exports-title")}</h1>
+        <p>{lang.t("exports-intro")}</p>
+        {action}
+        {table}
+    };
+    let title = lang.t("exports-title");
+    page(lang, title, pending.then_some(2), shell(lang, &v.csrf, &me, user.company_id, "nav-exports", content))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn request(State(erp): State<Erp>, v: Visitor, Form(form): Form<CsrfOnly>) -> Response {
+    if !crate::csrf::verify(&v.session, &form.csrf).await {
+        return csrf_rejected(&v);
+    }
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    match erp::exports::request_users_roles(&erp, &user).await {
+        Ok(_) => Redirect::to("/exports").into_response(),
+        Err(e) if e.kind == ErrorKind::Forbidden => {
+            (StatusCode::FORBIDDEN, v.lang.t("exports-forbidden")).into_response()
+        }
+        Err(e) => unavailable(e),
+    }
+}
+
+pub async fn download(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let path = match erp::exports::file_path(&erp, &user, id).await {
+        Ok(p) => p,
+        Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Conflict) => return super::not_found(v).await,
+        Err(e) => return unavailable(e),
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", erp::exports::file_name(id))),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => super::not_found(v).await,
+    }
+}

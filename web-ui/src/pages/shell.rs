@@ -1,0 +1,85 @@
+//! The application frame after login: top bar with the user's name, the
+//! company switcher and logout; the module navigation on the side.
+
+use erp::companies::Me;
+use leptos::prelude::*;
+
+use super::csrf_field;
+use crate::i18n::Lang;
+use crate::pages::language::LanguageForm;
+
+/// Navigation entries: (message id, href). Modules without a page yet show
+/// as "coming soon" rather than as links that lead nowhere.
+const MODULES: [(&str, Option<&str>); 9] = [
+    ("nav-home", Some("/")),
+    ("nav-sales", None),
+    ("nav-inventory", None),
+    ("nav-purchasing", None),
+    ("nav-customers", None),
+    ("nav-employees", None),
+    ("nav-accounting", None),
+    ("nav-reports", None),
+    ("nav-exports", Some("/exports")),
+];
+
+pub fn shell<C: IntoView + 'static>(
+    lang: Lang,
+    csrf: &str,
+    me: &Me,
+    active_company: Option<uuid::Uuid>,
+    current: &str,
+    content: C,
+) -> impl IntoView + use<C> {
+    let switcher = (me.companies.len() > 1).then(|| {
+        let options = me
+            .companies
+            .iter()
+            .map(|m| {
+                let selected = Some(m.company_id) == active_company;
+                view! { <option value=m.company_id.to_string() selected=selected>{m.company_name.clone()}</option> }
+            })
+            .collect_view();
+        view! {
+            <form method="post" action="/company" class="company-switcher">
+                {csrf_field(csrf)}
+                <label for="company_id">{lang.t("company")}</label>
+                <select id="company_id" name="company_id">{options}</select>
+                <button type="submit">{lang.t("company-switch")}</button>
+            </form>
+        }
+    });
+    let single_company = (me.companies.len() == 1).then(|| {
+        view! { <span class="company">{me.companies[0].company_name.clone()}</span> }
+    });
+    let role = active_company.and_then(|c| me.role_in(c)).map(|r| lang.t(&format!("role-{}", r.as_str())));
+    let nav = MODULES
+        .iter()
+        .map(|(key, href)| {
+            let label = lang.t(key);
+            match href {
+                Some(href) => {
+                    let class = if *key == current { "current" } else { "" };
+                    view! { <li class=class><a href=*href>{label}</a></li> }.into_any()
+                }
+                None => view! { <li class="soon">{label}<small>{lang.t("nav-soon")}</small></li> }.into_any(),
+            }
+        })
+        .collect_view();
+    view! {
+        <header class="topbar">
+            <span class="brand">{lang.t("app-name")}</span>
+            {switcher}
+            {single_company}
+            <span class="user" id="user-name">{me.display_name.clone()}{role.map(|r| format!(" · {r}"))}</span>
+            {LanguageForm(lang, csrf)}
+            <form method="post" action="/logout">
+                {csrf_field(csrf)}
+                <button type="submit" class="link">{lang.t("logout")}</button>
+            </form>
+        </header>
+        <div class="layout">
+            <nav class="modules" aria-label="Módulos"><ul>{nav}</ul></nav>
+            <main>{content}</main>
+        </div>
+    }
+}

@@ -1,0 +1,72 @@
+//! What every page handler needs to know about the request: the session, the
+//! language, the CSRF token and, when logged in, the user.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use erp::{Erp, SessionUser};
+use tower_sessions::Session;
+
+use crate::csrf;
+use crate::i18n::Lang;
+
+pub const LANG_COOKIE: &str = "erp_lang";
+
+pub struct Visitor {
+    pub session: Session,
+    pub lang: Lang,
+    pub csrf: String,
+    pub user: Option<SessionUser>,
+}
+
+impl Visitor {
+    /// The logged-in user, or a redirect to the login page.
+    pub fn require_user(&self) -> Result<&SessionUser, Response> {
+        self.user.as_ref().ok_or_else(|| Redirect::to("/login").into_response())
+    }
+}
+
+fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+pub fn unavailable(e: impl std::fmt::Display) -> Response {
+    log::error!("web: {e}");
+    (StatusCode::SERVICE_UNAVAILABLE, Lang::DEFAULT.t("error-unavailable")).into_response()
+}
+
+impl FromRequestParts<Erp> for Visitor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, erp: &Erp) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, erp).await.map_err(|(_, m)| unavailable(m))?;
+        let mut user: Option<SessionUser> = session.get(SessionUser::KEY).await.map_err(unavailable)?;
+        if let Some(u) = &user {
+            if !erp::auth::login::still_active(erp, u).await.map_err(unavailable)? {
+                session.flush().await.map_err(unavailable)?;
+                user = None;
+            }
+        }
+        let lang = user
+            .as_ref()
+            .and_then(|u| Lang::parse(&u.locale))
+            .or_else(|| cookie(parts, LANG_COOKIE).and_then(Lang::parse))
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::from_accept_language)
+            })
+            .unwrap_or(Lang::DEFAULT);
+        let csrf = csrf::token(&session).await.map_err(unavailable)?;
+        Ok(Visitor { session, lang, csrf, user })
+    }
+}
