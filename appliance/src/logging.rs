@@ -19,6 +19,8 @@ pub fn init(role: &str) {
         .filter_module("pingora_core", log::LevelFilter::Warn.min(level))
         .filter_module("pingora_proxy", log::LevelFilter::Warn.min(level))
         .filter_module("sqlx", log::LevelFilter::Warn.min(level))
+        // fred warns on every reconnect, including the planned one at shutdown.
+        .filter_module("fred", log::LevelFilter::Error.min(level))
         .format_target(false)
         .format_timestamp_millis()
         .try_init();

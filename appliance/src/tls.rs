@@ -20,6 +20,7 @@ const CA_KEY_FILE: &str = "local-ca-key.pem";
 
 pub struct LocalCa {
     pub root_path: PathBuf,
+    pub root_der: CertificateDer<'static>,
     issuer: Issuer<'static, KeyPair>,
 }
 
@@ -55,9 +56,12 @@ impl LocalCa {
             log::info!("created the local CA at {}", root_path.display());
         }
         let key = KeyPair::from_pem(&std::fs::read_to_string(&key_path)?)?;
-        let issuer = Issuer::from_ca_cert_pem(&std::fs::read_to_string(&root_path)?, key)
-            .context("reading the local CA certificate")?;
-        Ok(LocalCa { root_path, issuer })
+        let root_pem = std::fs::read_to_string(&root_path)?;
+        let issuer = Issuer::from_ca_cert_pem(&root_pem, key).context("reading the local CA certificate")?;
+        let root_der = rustls_pemfile::certs(&mut root_pem.as_bytes())
+            .next()
+            .context("the local CA file holds no certificate")??;
+        Ok(LocalCa { root_path, root_der, issuer })
     }
 
     /// A fresh server certificate for the given names (DNS names or IPs).

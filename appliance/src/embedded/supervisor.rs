@@ -23,7 +23,10 @@ impl Supervised {
         make: impl Fn() -> Command + Send + 'static,
         stop_signal: Signal,
     ) -> anyhow::Result<Supervised> {
-        let first = make().kill_on_drop(true).spawn().map_err(|e| anyhow::anyhow!("starting {name}: {e}"))?;
+        // Own process group: a Ctrl-C in the terminal reaches only the
+        // appliance, which then stops the children in order.
+        let spawn = move |make: &dyn Fn() -> Command| make().kill_on_drop(true).process_group(0).spawn();
+        let first = spawn(&make).map_err(|e| anyhow::anyhow!("starting {name}: {e}"))?;
         let (stop_tx, mut stop_rx) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut child: Child = first;
@@ -34,7 +37,7 @@ impl Supervised {
                         log::error!("{name} exited unexpectedly ({status:?}); restarting in {backoff:?}");
                         tokio::time::sleep(backoff).await;
                         backoff = (backoff * 2).min(Duration::from_secs(30));
-                        match make().kill_on_drop(true).spawn() {
+                        match spawn(&make) {
                             Ok(c) => child = c,
                             Err(e) => { log::error!("restarting {name}: {e}"); continue; }
                         }

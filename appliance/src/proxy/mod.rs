@@ -79,17 +79,74 @@ pub fn spawn(server: Server, stop: tokio::sync::watch::Receiver<bool>) -> std::t
         .unwrap_or_else(|e| panic!("cannot start the proxy thread: {e}"))
 }
 
-/// Wait until the TCP listener at `addr` accepts connections.
-pub async fn wait_listening(addr: SocketAddr) -> anyhow::Result<()> {
-    let target = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+fn loopback_target(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr }
+}
+
+/// Retry `probe` every 50 ms for up to 15 s.
+async fn retry<F, Fut>(what: &str, addr: SocketAddr, probe: F) -> anyhow::Result<()>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        if tokio::net::TcpStream::connect(target).await.is_ok() {
-            return Ok(());
+        match probe().await {
+            Ok(()) => return Ok(()),
+            Err(e) if tokio::time::Instant::now() > deadline => {
+                anyhow::bail!("the proxy did not start serving {what} on {addr} within 15 s: {e:#}")
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
         }
-        if tokio::time::Instant::now() > deadline {
-            anyhow::bail!("the proxy did not start listening on {addr} within 15 s");
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// Wait until the plain-HTTP listener answers a request.
+pub async fn wait_http(addr: SocketAddr) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let target = loopback_target(addr);
+    retry("HTTP", addr, || async move {
+        let mut s = tokio::net::TcpStream::connect(target).await?;
+        s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").await?;
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head).await?;
+        anyhow::ensure!(head.starts_with(b"HTTP/1."), "not an HTTP answer");
+        Ok(())
+    })
+    .await
+}
+
+/// Wait until the HTTPS listener completes a TLS handshake for localhost,
+/// trusting `root` (a real handshake, so the probe leaves no error in the log).
+pub async fn wait_https(addr: SocketAddr, root: rustls::pki_types::CertificateDer<'static>) -> anyhow::Result<()> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(root)?;
+    let config = Arc::new(
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    );
+    let target = loopback_target(addr);
+    retry("HTTPS", addr, || {
+        let config = config.clone();
+        async move {
+            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                use std::io::Write;
+                let name = rustls::pki_types::ServerName::try_from("localhost")?;
+                let mut conn = rustls::ClientConnection::new(config, name)?;
+                let mut sock = std::net::TcpStream::connect_timeout(&target, std::time::Duration::from_secs(1))?;
+                sock.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
+                while conn.is_handshaking() {
+                    conn.complete_io(&mut sock)?;
+                }
+                conn.send_close_notify();
+                let _ = conn.complete_io(&mut sock);
+                sock.flush()?;
+                Ok(())
+            })
+            .await?
+        }
+    })
+    .await
 }

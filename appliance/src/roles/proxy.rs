@@ -20,7 +20,8 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let handle = proxy::spawn(server, rx);
     rt.block_on(async {
-        proxy::wait_listening(args.https).await?;
+        proxy::wait_http(args.http).await?;
+        proxy::wait_https(args.https, ca.root_der.clone()).await?;
         systemd::ready(&format!("proxy serving https on {} and http on {}", args.https, args.http));
         shutdown::signalled().await;
         systemd::stopping();

@@ -83,8 +83,8 @@ async fn serve_until_signalled(args: &UpArgs, data_dir: &std::path::Path, childr
     })?;
     let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);
     let proxy_thread = proxy::spawn(server, proxy_stop_rx);
-    proxy::wait_listening(https).await?;
-    proxy::wait_listening(http).await?;
+    proxy::wait_http(http).await?;
+    proxy::wait_https(https, ca.root_der.clone()).await?;
 
     let host = if args.listen_address.is_unspecified() || args.listen_address.is_loopback() {
         "localhost".to_owned()

@@ -1,6 +1,6 @@
 //! Cron expressions: five fields (minute first) or six (seconds first).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use croner::Cron;
 
 use crate::{Error, Result};
@@ -11,9 +11,14 @@ pub fn parse_cron(expr: &str) -> Result<Cron> {
     })
 }
 
-/// The first tick strictly after `after`.
+/// The first tick strictly after `after`, on a whole second. Ticks must not
+/// carry the sub-second part of the moment they were computed at: every
+/// scheduler has to arrive at the same instant for the same tick, since the
+/// instant is part of the idempotency key.
 pub fn next_after(cron: &Cron, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    cron.find_next_occurrence(&after, false).ok()
+    let whole = after.with_nanosecond(0)?;
+    let next = cron.find_next_occurrence(&whole, false).ok()?;
+    next.with_nanosecond(0)
 }
 
 #[cfg(test)]
@@ -28,6 +33,11 @@ mod tests {
         assert_eq!(next_after(&every_15_min, t0), Some(t0 + chrono::Duration::minutes(15)));
         let every_2_s = parse_cron("*/2 * * * * *")?;
         assert_eq!(next_after(&every_2_s, t0), Some(t0 + chrono::Duration::seconds(2)));
+        // Two schedulers asking a few milliseconds apart agree on the tick.
+        let a = next_after(&every_2_s, t0 + chrono::Duration::milliseconds(3));
+        let b = next_after(&every_2_s, t0 + chrono::Duration::milliseconds(870));
+        assert_eq!(a, Some(t0 + chrono::Duration::seconds(2)));
+        assert_eq!(a, b);
         Ok(())
     }
 

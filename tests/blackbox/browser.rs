@@ -1,0 +1,82 @@
+//! A real browser: headless Chromium through chromedriver logs in as the demo
+//! admin and sees the shell. The screenshot is saved under target/.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{ClientBuilder, Locator};
+
+use crate::harness::{eventually, free_port, App, TestResult, ADMIN};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
+    let app = App::start()?;
+    let port = free_port();
+    let _driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("chromedriver not found ({e}); the README's test command installs chromium-driver"))?,
+    );
+    let profile = tempfile::tempdir()?;
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            // A browser in Honduras asks for Spanish.
+            "prefs": { "intl.accept_languages": "es-HN,es" },
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--ignore-certificate-errors", "--window-size=1280,800", "--lang=es-419",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    }))?;
+    let webdriver = format!("http://127.0.0.1:{port}");
+    let browser = eventually(Duration::from_secs(20), || {
+        let caps = caps.clone();
+        let webdriver = webdriver.clone();
+        async move {
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps)
+                .connect(&webdriver)
+                .await
+                .ok()
+        }
+    })
+    .await
+    .ok_or("could not start a Chromium session through chromedriver")?;
+
+    let result = async {
+        browser.goto(&app.url("/login")).await?;
+        assert_eq!(browser.title().await?, "Iniciar sesión · ERP del Grupo");
+        browser.find(Locator::Id("email")).await?.send_keys(ADMIN.0).await?;
+        browser.find(Locator::Id("password")).await?.send_keys(ADMIN.1).await?;
+        browser.find(Locator::Css("#login-form button[type=submit]")).await?.click().await?;
+        let welcome = browser.wait().at_most(Duration::from_secs(15)).for_element(Locator::Id("welcome")).await?;
+        assert!(welcome.text().await?.contains("Bienvenido, Administración del Grupo"));
+        let user = browser.find(Locator::Id("user-name")).await?.text().await?;
+        assert!(user.contains("Administración del Grupo"));
+        let shot = browser.screenshot().await?;
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("shell.png");
+        std::fs::write(&path, &shot)?;
+        println!("screenshot: {}", path.display());
+        assert!(shot.starts_with(b"\x89PNG"));
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    }
+    .await;
+    let _ = browser.close().await;
+    result
+}

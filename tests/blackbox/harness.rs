@@ -1,0 +1,218 @@
+//! Starting and stopping the appliance for a test.
+
+use std::net::TcpListener;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_appliance");
+pub const ADMIN: (&str, &str) = ("admin@demo.hn", "demo-admin-2026");
+pub const MANAGER: (&str, &str) = ("gerente@demo.hn", "demo-usuario-2026");
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+}
+
+/// The sd_notify messages a child sent, collected by a background thread.
+#[derive(Clone, Default)]
+pub struct Notifications(Arc<Mutex<Vec<String>>>);
+
+impl Notifications {
+    fn listen(path: &Path) -> std::io::Result<Notifications> {
+        let sock = UnixDatagram::bind(path)?;
+        let seen = Notifications::default();
+        let store = seen.0.clone();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 4096];
+            while let Ok(n) = sock.recv(&mut buf) {
+                let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+                if let Ok(mut v) = store.lock() {
+                    v.extend(msg.lines().map(str::to_owned));
+                }
+            }
+        });
+        Ok(seen)
+    }
+
+    pub fn all(&self) -> Vec<String> {
+        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    pub fn wait_for(&self, line: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if self.all().iter().any(|l| l == line) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+/// One running `appliance up`.
+pub struct App {
+    pub dir: Arc<tempfile::TempDir>,
+    pub https_port: u16,
+    pub http_port: u16,
+    pub child: Option<Child>,
+    pub notes: Notifications,
+    pub log: PathBuf,
+}
+
+impl App {
+    /// Start with the demo data in a new data directory.
+    pub fn start() -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+        let dir = Arc::new(tempfile::Builder::new().prefix("erp-test-").tempdir()?);
+        App::start_in(dir)
+    }
+
+    /// Start (again) on an existing data directory.
+    pub fn start_in(dir: Arc<tempfile::TempDir>) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+        let (https_port, http_port) = (free_port(), free_port());
+        let notify = dir.path().join(format!("notify-{https_port}.sock"));
+        let notes = Notifications::listen(&notify)?;
+        let log = dir.path().join(format!("appliance-{https_port}.log"));
+        let child = Command::new(BIN)
+            .args(["up", "--demo", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .args(["--http-port", &http_port.to_string(), "--https-port", &https_port.to_string()])
+            .env("NOTIFY_SOCKET", &notify)
+            .env_remove("ERP_DATABASE_URL")
+            .env_remove("ERP_REDIS_URL")
+            .env_remove("JOURNAL_STREAM")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log)?)
+            .stderr(std::fs::File::options().append(true).open(&log)?)
+            .spawn()?;
+        let mut app = App { dir, https_port, http_port, child: Some(child), notes, log };
+        if !app.notes.wait_for("READY=1", Duration::from_secs(90)) {
+            let log = app.log_text();
+            app.stop();
+            return Err(format!("the appliance did not send READY=1 within 90 s; its log:\n{log}").into());
+        }
+        Ok(app)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.https_port)
+    }
+
+    /// The owner's connection URL of the private PostgreSQL.
+    pub fn database_url(&self) -> String {
+        format!("postgres://erp@localhost/erp?host={}", self.data_dir().join("pg/run").display())
+    }
+
+    pub fn redis_url(&self) -> String {
+        format!("redis+unix://{}", self.data_dir().join("redis/redis.sock").display())
+    }
+
+    fn ca(&self) -> Result<reqwest::Certificate, Box<dyn std::error::Error + Send + Sync>> {
+        let pem = std::fs::read(self.data_dir().join("tls/local-ca.pem"))?;
+        Ok(reqwest::Certificate::from_pem(&pem)?)
+    }
+
+    /// A client that trusts only the appliance's local CA, keeps cookies and
+    /// does not follow redirects (tests look at them).
+    pub fn client(&self) -> Result<reqwest::Client, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(self.ca()?)
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()?)
+    }
+
+    pub fn client_h1(&self) -> Result<reqwest::Client, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(self.ca()?)
+            .http1_only()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?)
+    }
+
+    /// Log in through the API; the client keeps the session cookie.
+    pub async fn api_login(&self, who: (&str, &str)) -> Result<(reqwest::Client, Value), Box<dyn std::error::Error + Send + Sync>> {
+        let client = self.client()?;
+        let res = client
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({ "email": who.0, "password": who.1 }))
+            .send()
+            .await?;
+        if res.status() != 200 {
+            return Err(format!("login of {} failed: {} {}", who.0, res.status(), res.text().await?).into());
+        }
+        let me: Value = res.json().await?;
+        Ok((client, me))
+    }
+
+    /// SIGTERM and wait; returns the exit code and how long it took.
+    pub fn terminate(&mut self) -> Result<(Option<i32>, Duration), Box<dyn std::error::Error + Send + Sync>> {
+        let mut child = self.child.take().ok_or("not running")?;
+        let start = Instant::now();
+        kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM)?;
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return Ok((status.code(), start.elapsed()));
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("the appliance did not exit within 20 s of SIGTERM".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stop(&mut self) {
+        if self.child.is_some() {
+            let _ = self.terminate();
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Wait for a condition, polling every 200 ms.
+pub async fn eventually<F, Fut, T>(timeout: Duration, mut probe: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Some(v) = probe().await {
+            return Some(v);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    None
+}
+
+/// The value of a hidden `csrf` input in a page.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
+}

@@ -1,0 +1,14 @@
+//! Black-box tests: each starts the built `appliance` binary on free ports in
+//! a fresh data directory (with its own private PostgreSQL and Redis) and
+//! talks to it the way a browser, an API client or systemd would.
+
+mod harness;
+
+mod browser;
+mod exports;
+mod isolation;
+mod lifecycle;
+mod proxy_down;
+mod schedules;
+mod session;
+mod web;
