@@ -17,14 +17,18 @@ impl FromRequestParts<Erp> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, erp: &Erp) -> Result<Self, Problem> {
-        let session = Session::from_request_parts(parts, erp).await.map_err(|(_, msg)| {
-            Problem::from(erp::Error::internal(anyhow::anyhow!("session layer missing: {msg}")))
-        })?;
-        let user: Option<SessionUser> = session
-            .get(SessionUser::KEY)
+        let session = Session::from_request_parts(parts, erp)
             .await
-            .map_err(|e| Problem::from(erp::Error::internal(anyhow::anyhow!("session store: {e}"))))?;
-        let unauthenticated = || Problem::from(erp::Error::unauthenticated("not_logged_in", "log in first"));
+            .map_err(|(_, msg)| {
+                Problem::from(erp::Error::internal(anyhow::anyhow!(
+                    "session layer missing: {msg}"
+                )))
+            })?;
+        let user: Option<SessionUser> = session.get(SessionUser::KEY).await.map_err(|e| {
+            Problem::from(erp::Error::internal(anyhow::anyhow!("session store: {e}")))
+        })?;
+        let unauthenticated =
+            || Problem::from(erp::Error::unauthenticated("not_logged_in", "log in first"));
         let user = user.ok_or_else(unauthenticated)?;
         if !erp::auth::login::still_active(erp, &user).await? {
             let _ = session.flush().await;

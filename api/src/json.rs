@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use crate::problem::Problem;
@@ -38,9 +38,15 @@ where
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY).await.map_err(|_| {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", format!("the body exceeds {MAX_BODY} bytes"))
-        })?;
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("the body exceeds {MAX_BODY} bytes"),
+                )
+            })?;
         let _ = state;
         parse(&bytes).map(Json)
     }
@@ -57,8 +63,12 @@ pub fn parse<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Problem> {
                 "malformed_json",
                 format!("the body is not valid JSON: {inner}"),
             ),
-            _ => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("{pointer}: {inner}"))
-                .with_field(pointer, inner.to_string()),
+            _ => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("{pointer}: {inner}"),
+            )
+            .with_field(pointer, inner.to_string()),
         }
     })
 }
@@ -69,7 +79,9 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
     for seg in path.iter() {
         match seg {
             Segment::Seq { index } => out.push_str(&format!("/{index}")),
-            Segment::Map { key } => out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
+            Segment::Map { key } => {
+                out.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
+            }
             Segment::Enum { variant } => out.push_str(&format!("/{variant}")),
             Segment::Unknown => {}
         }
@@ -100,12 +112,18 @@ mod tests {
     fn wrong_types_name_the_field() {
         let p = parse::<Login>(&Bytes::from_static(b"{\"email\": 5, \"password\": \"x\"}")).err();
         assert_eq!(p.as_ref().map(|p| p.status), Some(422));
-        assert_eq!(p.and_then(|p| p.errors.first().map(|e| e.pointer.clone())), Some("/email".to_owned()));
+        assert_eq!(
+            p.and_then(|p| p.errors.first().map(|e| e.pointer.clone())),
+            Some("/email".to_owned())
+        );
     }
 
     #[test]
     fn unknown_fields_are_refused() {
-        let p = parse::<Login>(&Bytes::from_static(b"{\"email\":\"a\",\"password\":\"b\",\"admin\":true}")).err();
+        let p = parse::<Login>(&Bytes::from_static(
+            b"{\"email\":\"a\",\"password\":\"b\",\"admin\":true}",
+        ))
+        .err();
         assert!(p.is_some_and(|p| p.status == 422 && p.detail.contains("admin")));
     }
 }

@@ -1,7 +1,7 @@
 //! RFC 9457 problem details: the one place where domain error kinds become
 //! HTTP statuses. Internal errors are logged here and never leak details.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use erp::{Error, ErrorKind};
 use serde::Serialize;
@@ -59,7 +59,10 @@ impl Problem {
     }
 
     pub fn with_field(mut self, pointer: impl Into<String>, detail: impl Into<String>) -> Problem {
-        self.errors.push(FieldError { pointer: pointer.into(), detail: detail.into() });
+        self.errors.push(FieldError {
+            pointer: pointer.into(),
+            detail: detail.into(),
+        });
         self
     }
 }
@@ -70,10 +73,18 @@ impl From<Error> for Problem {
         if e.kind == ErrorKind::Internal || e.kind == ErrorKind::Unavailable {
             log::error!("{e}");
         }
-        let detail = if e.kind == ErrorKind::Internal { "internal error".to_owned() } else { e.message.clone() };
+        let detail = if e.kind == ErrorKind::Internal {
+            "internal error".to_owned()
+        } else {
+            e.message.clone()
+        };
         let mut p = Problem::new(status, e.code, detail);
         if let Some(field) = &e.field {
-            let pointer = if field.starts_with('/') { field.clone() } else { format!("/{field}") };
+            let pointer = if field.starts_with('/') {
+                field.clone()
+            } else {
+                format!("/{field}")
+            };
             p = p.with_field(pointer, e.message);
         }
         if let ErrorKind::RateLimited { retry_after_secs } = e.kind {
@@ -88,9 +99,11 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = self.retry_after;
         let mut res = (status, axum::Json(self)).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
         if let Some(secs) = retry_after {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "appliance", version, about = "The ERP appliance: one binary, every role.")]
+#[command(
+    name = "appliance",
+    version,
+    about = "The ERP appliance: one binary, every role."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -18,7 +18,8 @@ impl Endpoints {
         Ok(Endpoints {
             database_url: std::env::var("ERP_DATABASE_URL")
                 .context("ERP_DATABASE_URL is not set (e.g. postgres://erp@db/erp)")?,
-            redis_url: std::env::var("ERP_REDIS_URL").context("ERP_REDIS_URL is not set (e.g. redis://redis:6379)")?,
+            redis_url: std::env::var("ERP_REDIS_URL")
+                .context("ERP_REDIS_URL is not set (e.g. redis://redis:6379)")?,
             files_dir: std::env::var_os("ERP_FILES_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/var/lib/erp/files")),

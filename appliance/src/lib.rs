@@ -24,7 +24,10 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         // The proxy owns its runtimes (pingora); everything else shares one tokio runtime.
         Command::Proxy(args) => roles::proxy::run(args),
-        other => match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        other => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt.block_on(roles::run_async(other)),
             Err(e) => Err(e.into()),
         },

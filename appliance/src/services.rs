@@ -15,23 +15,40 @@ pub struct Connected {
 /// Connect as the application role. Migrations must already be applied
 /// (by `migrate` or `up`); this checks that before anything serves.
 pub async fn connect(endpoints: &Endpoints) -> anyhow::Result<Connected> {
-    let owner = Db::connect_owner(&endpoints.database_url).await.context("connecting to PostgreSQL")?;
+    let owner = Db::connect_owner(&endpoints.database_url)
+        .await
+        .context("connecting to PostgreSQL")?;
     anyhow::ensure!(
         erp::db::migrations_current(&owner).await?,
         "the database schema is not current: run `appliance migrate` first"
     );
     owner.close().await;
-    let db = Db::connect_app(&endpoints.database_url).await.context("connecting to PostgreSQL as erp_app")?;
-    let kv = erp::kv::Kv::connect(&endpoints.redis_url).await.context("connecting to Redis")?;
-    let queue = jobs::Queue::connect(&endpoints.redis_url).await.context("connecting the job queue to Redis")?;
-    let erp = Erp { db, kv, files_dir: endpoints.files_dir.clone(), jobs: Arc::new(queue.clone()) };
+    let db = Db::connect_app(&endpoints.database_url)
+        .await
+        .context("connecting to PostgreSQL as erp_app")?;
+    let kv = erp::kv::Kv::connect(&endpoints.redis_url)
+        .await
+        .context("connecting to Redis")?;
+    let queue = jobs::Queue::connect(&endpoints.redis_url)
+        .await
+        .context("connecting the job queue to Redis")?;
+    let erp = Erp {
+        db,
+        kv,
+        files_dir: endpoints.files_dir.clone(),
+        jobs: Arc::new(queue.clone()),
+    };
     Ok(Connected { erp, queue })
 }
 
 /// Apply migrations with the owner connection.
 pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
-    let owner = Db::connect_owner(database_url).await.context("connecting to PostgreSQL")?;
-    erp::db::migrate(&owner).await.context("applying migrations")?;
+    let owner = Db::connect_owner(database_url)
+        .await
+        .context("connecting to PostgreSQL")?;
+    erp::db::migrate(&owner)
+        .await
+        .context("applying migrations")?;
     owner.close().await;
     Ok(())
 }

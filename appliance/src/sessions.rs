@@ -2,11 +2,11 @@
 //! (through fred), cookie `erp_session`, Secure, HttpOnly, SameSite=Lax.
 
 use erp::kv::Kv;
-use tower_sessions::cookie::time::Duration;
 use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_redis_store::fred::prelude::Pool;
 use tower_sessions_redis_store::RedisStore;
+use tower_sessions_redis_store::fred::prelude::Pool;
 
 pub const COOKIE: &str = "erp_session";
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -27,7 +27,12 @@ pub struct LocalCa {
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(contents.as_bytes())?;
     Ok(())
 }
@@ -57,11 +62,16 @@ impl LocalCa {
         }
         let key = KeyPair::from_pem(&std::fs::read_to_string(&key_path)?)?;
         let root_pem = std::fs::read_to_string(&root_path)?;
-        let issuer = Issuer::from_ca_cert_pem(&root_pem, key).context("reading the local CA certificate")?;
+        let issuer =
+            Issuer::from_ca_cert_pem(&root_pem, key).context("reading the local CA certificate")?;
         let root_der = rustls_pemfile::certs(&mut root_pem.as_bytes())
             .next()
             .context("the local CA file holds no certificate")??;
-        Ok(LocalCa { root_path, root_der, issuer })
+        Ok(LocalCa {
+            root_path,
+            root_der,
+            issuer,
+        })
     }
 
     /// A fresh server certificate for the given names (DNS names or IPs).
@@ -75,23 +85,35 @@ impl LocalCa {
                 Err(_) => Ok(SanType::DnsName((*n).try_into()?)),
             })
             .collect::<Result<_, rcgen::Error>>()?;
-        params.distinguished_name.push(DnType::CommonName, names.first().copied().unwrap_or("localhost"));
+        params.distinguished_name.push(
+            DnType::CommonName,
+            names.first().copied().unwrap_or("localhost"),
+        );
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
         let (from, to) = validity(365);
         params.not_before = from;
         params.not_after = to;
         let cert = params.signed_by(&key, &self.issuer)?;
         let der_key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
         let signing = rustls::crypto::ring::sign::any_supported_type(&der_key)?;
-        Ok(Arc::new(CertifiedKey::new(vec![CertificateDer::from(cert.der().to_vec())], signing)))
+        Ok(Arc::new(CertifiedKey::new(
+            vec![CertificateDer::from(cert.der().to_vec())],
+            signing,
+        )))
     }
 }
 
 /// Valid from yesterday (clock skew) for `days`.
 fn validity(days: i64) -> (time::OffsetDateTime, time::OffsetDateTime) {
     let now = time::OffsetDateTime::now_utc();
-    (now - time::Duration::days(1), now + time::Duration::days(days))
+    (
+        now - time::Duration::days(1),
+        now + time::Duration::days(days),
+    )
 }
 
 /// Serves one certificate for every name. (ACME will swap in a resolver per name.)

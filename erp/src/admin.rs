@@ -25,13 +25,21 @@ pub fn validate_rtn(rtn: &str) -> Result<()> {
     if rtn.len() == 14 && rtn.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(Error::validation("invalid_rtn", "rtn", "an RTN has exactly 14 digits"))
+        Err(Error::validation(
+            "invalid_rtn",
+            "rtn",
+            "an RTN has exactly 14 digits",
+        ))
     }
 }
 
 pub async fn create_company(owner: &PgPool, c: NewCompany<'_>) -> Result<Created> {
     if c.name.trim().is_empty() || c.name.len() > 200 {
-        return Err(Error::validation("invalid_company_name", "name", "a company needs a name (200 characters at most)"));
+        return Err(Error::validation(
+            "invalid_company_name",
+            "name",
+            "a company needs a name (200 characters at most)",
+        ));
     }
     if let Some(rtn) = c.rtn {
         validate_rtn(rtn)?;
@@ -44,7 +52,14 @@ pub async fn create_company(owner: &PgPool, c: NewCompany<'_>) -> Result<Created
         .bind(c.rtn)
         .execute(owner)
         .await
-        .map_err(|e| unique_violation(e, "company_exists", "name", "a company with that name exists"))?;
+        .map_err(|e| {
+            unique_violation(
+                e,
+                "company_exists",
+                "name",
+                "a company with that name exists",
+            )
+        })?;
     Ok(Created { id })
 }
 
@@ -53,7 +68,13 @@ pub async fn company_id_by_name(owner: &PgPool, name: &str) -> Result<Uuid> {
         .bind(name.trim())
         .fetch_optional(owner)
         .await?
-        .ok_or_else(|| Error::validation("unknown_company", "company", format!("no company named {name:?}")))
+        .ok_or_else(|| {
+            Error::validation(
+                "unknown_company",
+                "company",
+                format!("no company named {name:?}"),
+            )
+        })
 }
 
 #[derive(Debug, Clone)]
@@ -70,13 +91,18 @@ pub struct NewUser<'a> {
 pub async fn create_user(owner: &PgPool, u: NewUser<'_>) -> Result<Created> {
     let email = u.email.trim();
     if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_whitespace) {
-        return Err(Error::validation("invalid_email", "email", format!("{email:?} is not an e-mail address")));
+        return Err(Error::validation(
+            "invalid_email",
+            "email",
+            format!("{email:?} is not an e-mail address"),
+        ));
     }
     let mut tx = owner.begin().await?;
-    let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1)")
-        .bind(email)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let existing: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = lower($1)")
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?;
     let id = match existing {
         Some(id) => id,
         None => {
@@ -116,9 +142,10 @@ pub async fn create_user(owner: &PgPool, u: NewUser<'_>) -> Result<Created> {
 
 fn unique_violation(e: sqlx::Error, code: &'static str, field: &str, message: &str) -> Error {
     match &e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
-            Error { field: Some(field.to_owned()), ..Error::new(ErrorKind::Conflict, code, message) }
-        }
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => Error {
+            field: Some(field.to_owned()),
+            ..Error::new(ErrorKind::Conflict, code, message)
+        },
         _ => e.into(),
     }
 }

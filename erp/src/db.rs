@@ -24,10 +24,16 @@ pub struct Tenant {
 
 impl Tenant {
     pub fn user(user_id: Uuid) -> Self {
-        Tenant { user_id: Some(user_id), company_ids: vec![] }
+        Tenant {
+            user_id: Some(user_id),
+            company_ids: vec![],
+        }
     }
     pub fn in_company(user_id: Uuid, company_id: Uuid) -> Self {
-        Tenant { user_id: Some(user_id), company_ids: vec![company_id] }
+        Tenant {
+            user_id: Some(user_id),
+            company_ids: vec![company_id],
+        }
     }
     /// The `uuid[]` literal stored in `app.company_ids`.
     fn company_ids_literal(&self) -> String {
@@ -81,11 +87,13 @@ impl Db {
     /// so a pooled connection never carries them to the next caller).
     pub async fn tenant(&self, tenant: &Tenant) -> Result<Transaction<'static, Postgres>> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT set_config('app.company_ids', $1, true), set_config('app.user_id', $2, true)")
-            .bind(tenant.company_ids_literal())
-            .bind(tenant.user_id.map(|u| u.to_string()).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "SELECT set_config('app.company_ids', $1, true), set_config('app.user_id', $2, true)",
+        )
+        .bind(tenant.company_ids_literal())
+        .bind(tenant.user_id.map(|u| u.to_string()).unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
         Ok(tx)
     }
 
@@ -110,9 +118,10 @@ pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
 /// True when every embedded migration is applied (what `READY=1` waits for in
 /// roles that do not migrate themselves).
 pub async fn migrations_current(pool: &PgPool) -> anyhow::Result<bool> {
-    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-        .fetch_all(pool)
-        .await
-        .unwrap_or_default();
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+            .unwrap_or_default();
     Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
 }

@@ -3,9 +3,9 @@
 
 use sqlx::PgPool;
 
+use crate::Result;
 use crate::admin::{self, NewCompany, NewUser};
 use crate::roles::Role;
-use crate::Result;
 
 pub const ADMIN_EMAIL: &str = "admin@demo.hn";
 pub const ADMIN_PASSWORD: &str = "demo-admin-2026";
@@ -14,22 +14,31 @@ pub const USER_PASSWORD: &str = "demo-usuario-2026";
 
 /// Returns false when the demo data was already there.
 pub async fn load(owner: &PgPool) -> Result<bool> {
-    let present: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = $1)")
-        .bind(ADMIN_EMAIL)
-        .fetch_one(owner)
-        .await?;
+    let present: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = $1)")
+            .bind(ADMIN_EMAIL)
+            .fetch_one(owner)
+            .await?;
     if present {
         return Ok(false);
     }
     let motos = admin::create_company(
         owner,
-        NewCompany { name: "Motos Catrachas", legal_name: "Motos Catrachas S. de R.L.", rtn: Some("08019012345678") },
+        NewCompany {
+            name: "Motos Catrachas",
+            legal_name: "Motos Catrachas S. de R.L.",
+            rtn: Some("08019012345678"),
+        },
     )
     .await?
     .id;
     let autos = admin::create_company(
         owner,
-        NewCompany { name: "Autos del Valle", legal_name: "Autos del Valle S.A. de C.V.", rtn: Some("05019098765432") },
+        NewCompany {
+            name: "Autos del Valle",
+            legal_name: "Autos del Valle S.A. de C.V.",
+            rtn: Some("05019098765432"),
+        },
     )
     .await?
     .id;
@@ -56,7 +65,13 @@ pub async fn load(owner: &PgPool) -> Result<bool> {
     for (email, name, role) in people {
         admin::create_user(
             owner,
-            NewUser { email, display_name: name, password: USER_PASSWORD, company_id: motos, role },
+            NewUser {
+                email,
+                display_name: name,
+                password: USER_PASSWORD,
+                company_id: motos,
+                role,
+            },
         )
         .await?;
     }

@@ -37,16 +37,29 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
-        Error { kind, code, message: message.into(), field: None, source: None }
+        Error {
+            kind,
+            code,
+            message: message.into(),
+            field: None,
+            source: None,
+        }
     }
     pub fn validation(code: &'static str, field: &str, message: impl Into<String>) -> Self {
-        Error { field: Some(field.to_owned()), ..Error::new(ErrorKind::Validation, code, message) }
+        Error {
+            field: Some(field.to_owned()),
+            ..Error::new(ErrorKind::Validation, code, message)
+        }
     }
     pub fn not_found(code: &'static str) -> Self {
         Error::new(ErrorKind::NotFound, code, "not found")
     }
     pub fn forbidden() -> Self {
-        Error::new(ErrorKind::Forbidden, "forbidden", "your role does not allow this action")
+        Error::new(
+            ErrorKind::Forbidden,
+            "forbidden",
+            "your role does not allow this action",
+        )
     }
     pub fn unauthenticated(code: &'static str, message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Unauthenticated, code, message)
@@ -76,7 +89,11 @@ impl From<sqlx::Error> for Error {
         match &e {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => Error {
                 source: Some(e.into()),
-                ..Error::new(ErrorKind::Unavailable, "database_unavailable", "the database does not answer")
+                ..Error::new(
+                    ErrorKind::Unavailable,
+                    "database_unavailable",
+                    "the database does not answer",
+                )
             },
             _ => Error::internal(e),
         }
@@ -87,7 +104,11 @@ impl From<fred::error::Error> for Error {
     fn from(e: fred::error::Error) -> Self {
         Error {
             source: Some(e.into()),
-            ..Error::new(ErrorKind::Unavailable, "redis_unavailable", "Redis does not answer")
+            ..Error::new(
+                ErrorKind::Unavailable,
+                "redis_unavailable",
+                "Redis does not answer",
+            )
         }
     }
 }

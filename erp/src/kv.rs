@@ -33,8 +33,16 @@ impl Kv {
 
     /// Set `key` only if it does not exist yet; true when this call set it.
     pub async fn set_once(&self, key: &str, ttl_secs: i64) -> crate::Result<bool> {
-        let set: Option<String> =
-            self.pool.set(key, "1", Some(Expiration::EX(ttl_secs)), Some(SetOptions::NX), false).await?;
+        let set: Option<String> = self
+            .pool
+            .set(
+                key,
+                "1",
+                Some(Expiration::EX(ttl_secs)),
+                Some(SetOptions::NX),
+                false,
+            )
+            .await?;
         Ok(set.is_some())
     }
 }

@@ -65,16 +65,19 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = crate::Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
-            crate::Error::validation(
-                "unknown_role",
-                "role",
-                format!(
-                    "unknown role {s:?}; expected one of: {}",
-                    Role::ALL.map(Role::as_str).join(", ")
-                ),
-            )
-        })
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                crate::Error::validation(
+                    "unknown_role",
+                    "role",
+                    format!(
+                        "unknown role {s:?}; expected one of: {}",
+                        Role::ALL.map(Role::as_str).join(", ")
+                    ),
+                )
+            })
     }
 }
 
@@ -92,10 +95,15 @@ mod tests {
 
     #[test]
     fn only_admins_export_and_only_group_admins_schedule() {
-        let exporters: Vec<_> = Role::ALL.into_iter().filter(|r| r.allows(Permission::ExportUsers)).collect();
+        let exporters: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::ExportUsers))
+            .collect();
         assert_eq!(exporters, vec![Role::GroupAdmin, Role::CompanyAdmin]);
-        let schedulers: Vec<_> =
-            Role::ALL.into_iter().filter(|r| r.allows(Permission::ManageSchedules)).collect();
+        let schedulers: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.allows(Permission::ManageSchedules))
+            .collect();
         assert_eq!(schedulers, vec![Role::GroupAdmin]);
     }
 }

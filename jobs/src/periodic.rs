@@ -17,7 +17,11 @@ pub struct PeriodicRun {
 impl PeriodicRun {
     /// The idempotency key: the same task and tick time from any scheduler.
     pub fn key(&self) -> String {
-        format!("erp:tick:{}:{}", self.task_id, self.tick_at.timestamp_millis())
+        format!(
+            "erp:tick:{}:{}",
+            self.task_id,
+            self.tick_at.timestamp_millis()
+        )
     }
 }
 
@@ -34,7 +38,9 @@ pub async fn execute(erp: &Erp, run: &PeriodicRun) -> anyhow::Result<String> {
 /// Mark finished exports past their expiry as expired and delete their files.
 async fn purge_expired_exports(erp: &Erp) -> anyhow::Result<String> {
     let expired: Vec<(Uuid, Option<String>)> =
-        sqlx::query_as("SELECT export_id, file_name FROM expire_exports(now())").fetch_all(erp.db.pool()).await?;
+        sqlx::query_as("SELECT export_id, file_name FROM expire_exports(now())")
+            .fetch_all(erp.db.pool())
+            .await?;
     let mut removed = 0;
     for (_, file) in &expired {
         if let Some(file) = file {
@@ -45,5 +51,8 @@ async fn purge_expired_exports(erp: &Erp) -> anyhow::Result<String> {
             }
         }
     }
-    Ok(format!("expired {} exports, removed {removed} files", expired.len()))
+    Ok(format!(
+        "expired {} exports, removed {removed} files",
+        expired.len()
+    ))
 }

@@ -18,12 +18,18 @@ impl Queue {
     /// `url` is a Redis URL, `redis://…` or `redis+unix:///path/redis.sock`.
     pub async fn connect(url: &str) -> anyhow::Result<Queue> {
         let conn = apalis_redis::connect(url).await?;
-        Ok(Queue { exports: RedisStorage::new(conn.clone()), periodic: RedisStorage::new(conn) })
+        Ok(Queue {
+            exports: RedisStorage::new(conn.clone()),
+            periodic: RedisStorage::new(conn),
+        })
     }
 
     pub async fn push_periodic(&self, run: PeriodicRun) -> anyhow::Result<()> {
         let mut storage = self.periodic.clone();
-        storage.push(run).await.map_err(|e| anyhow::anyhow!("queue push: {e}"))?;
+        storage
+            .push(run)
+            .await
+            .map_err(|e| anyhow::anyhow!("queue push: {e}"))?;
         Ok(())
     }
 }
@@ -32,7 +38,10 @@ impl Queue {
 impl JobSink for Queue {
     async fn export_requested(&self, job: ExportRequested) -> anyhow::Result<()> {
         let mut storage = self.exports.clone();
-        storage.push(job).await.map_err(|e| anyhow::anyhow!("queue push: {e}"))?;
+        storage
+            .push(job)
+            .await
+            .map_err(|e| anyhow::anyhow!("queue push: {e}"))?;
         Ok(())
     }
 }

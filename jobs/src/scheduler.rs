@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use croner::Cron;
-use erp::schedules::{self, PeriodicTask};
 use erp::Erp;
+use erp::schedules::{self, PeriodicTask};
 use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
-use crate::periodic::PeriodicRun;
 use crate::Queue;
+use crate::periodic::PeriodicRun;
 
 /// How long a tick's idempotency key lives; far longer than any clock skew.
 const TICK_KEY_TTL_SECS: i64 = 24 * 3600;
@@ -40,7 +40,10 @@ fn plan(tasks: Vec<PeriodicTask>, now: DateTime<Utc>) -> HashMap<Uuid, Entry> {
                 Some((task.id, Entry { task, cron, next }))
             }
             Err(e) => {
-                log::error!("periodic task {} has a bad schedule and is skipped: {e}", task.name);
+                log::error!(
+                    "periodic task {} has a bad schedule and is skipped: {e}",
+                    task.name
+                );
                 None
             }
         })
@@ -103,7 +106,10 @@ pub async fn run(
                             log::error!("could not queue {} tick {tick}: {e:#}", entry.task.name);
                         }
                     }
-                    Ok(false) => log::debug!("{} tick {tick} already queued by another scheduler", entry.task.name),
+                    Ok(false) => log::debug!(
+                        "{} tick {tick} already queued by another scheduler",
+                        entry.task.name
+                    ),
                     Err(e) => log::error!("tick key for {}: {e}", entry.task.name),
                 }
                 entry.next = schedules::next_after(&entry.cron, tick);

@@ -1,15 +1,24 @@
 //! The worker role: runs queued jobs until told to stop.
 
 use apalis::prelude::*;
-use erp::jobs::ExportRequested;
 use erp::Erp;
+use erp::jobs::ExportRequested;
 use futures::FutureExt;
 
 use crate::periodic::{self, PeriodicRun};
+
+/// How often an idle worker asks Redis for work. apalis-redis would wait for
+/// its heartbeat interval (30 s) otherwise, and a user watching an export
+/// should not.
+const POLL: std::time::Duration = std::time::Duration::from_millis(250);
 use crate::Queue;
 
 async fn run_export(job: ExportRequested, erp: Data<Erp>) -> Result<(), BoxDynError> {
-    log::info!("export {} for company {}: started", job.export_id, job.company_id);
+    log::info!(
+        "export {} for company {}: started",
+        job.export_id,
+        job.company_id
+    );
     // A failed export is recorded on its row for the user to see; retrying a
     // broken export would only repeat the failure.
     match erp::exports::write_users_roles(&erp, &job).await {
@@ -28,7 +37,11 @@ async fn run_periodic(run: PeriodicRun, erp: Data<Erp>) -> Result<(), BoxDynErro
 }
 
 /// Run the workers until `shutdown` resolves; in-flight jobs finish first.
-pub async fn run(erp: Erp, queue: Queue, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    erp: Erp,
+    queue: Queue,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
     let stop = |tx: &tokio::sync::broadcast::Sender<()>| {
         let mut rx = tx.subscribe();
@@ -38,12 +51,12 @@ pub async fn run(erp: Erp, queue: Queue, shutdown: impl std::future::Future<Outp
         }
     };
     let exports = WorkerBuilder::new("erp-exports")
-        .backend(queue.exports.clone())
+        .backend(queue.exports.clone().poll_with_interval(POLL))
         .data(erp.clone())
         .build(run_export)
         .run_until(stop(&stop_tx));
     let periodic = WorkerBuilder::new("erp-periodic")
-        .backend(queue.periodic.clone())
+        .backend(queue.periodic.clone().poll_with_interval(POLL))
         .data(erp)
         .build(run_periodic)
         .run_until(stop(&stop_tx));

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
 
-use crate::harness::{eventually, free_port, App, TestResult, ADMIN};
+use crate::harness::{ADMIN, App, TestResult, eventually, free_port};
 
 struct Driver(Child);
 
@@ -31,19 +31,21 @@ async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
             .map_err(|e| format!("chromedriver not found ({e}); the README's test command installs chromium-driver"))?,
     );
     let profile = tempfile::tempdir()?;
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            // A browser in Honduras asks for Spanish.
-            "prefs": { "intl.accept_languages": "es-HN,es" },
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--ignore-certificate-errors", "--window-size=1280,800", "--lang=es-419",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        }
-    }))?;
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(
+        serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                // A browser in Honduras asks for Spanish.
+                "prefs": { "intl.accept_languages": "es-HN,es" },
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--ignore-certificate-errors", "--window-size=1280,800", "--lang=es-419",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        }),
+    )?;
     let webdriver = format!("http://127.0.0.1:{port}");
     let browser = eventually(Duration::from_secs(20), || {
         let caps = caps.clone();
@@ -62,11 +64,32 @@ async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
     let result = async {
         browser.goto(&app.url("/login")).await?;
         assert_eq!(browser.title().await?, "Iniciar sesión · ERP del Grupo");
-        browser.find(Locator::Id("email")).await?.send_keys(ADMIN.0).await?;
-        browser.find(Locator::Id("password")).await?.send_keys(ADMIN.1).await?;
-        browser.find(Locator::Css("#login-form button[type=submit]")).await?.click().await?;
-        let welcome = browser.wait().at_most(Duration::from_secs(15)).for_element(Locator::Id("welcome")).await?;
-        assert!(welcome.text().await?.contains("Bienvenido, Administración del Grupo"));
+        browser
+            .find(Locator::Id("email"))
+            .await?
+            .send_keys(ADMIN.0)
+            .await?;
+        browser
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(ADMIN.1)
+            .await?;
+        browser
+            .find(Locator::Css("#login-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let welcome = browser
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Id("welcome"))
+            .await?;
+        assert!(
+            welcome
+                .text()
+                .await?
+                .contains("Bienvenido, Administración del Grupo")
+        );
         let user = browser.find(Locator::Id("user-name")).await?.text().await?;
         assert!(user.contains("Administración del Grupo"));
         let shot = browser.screenshot().await?;

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{kill, Signal};
+use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 
@@ -18,7 +18,10 @@ pub const ADMIN: (&str, &str) = ("admin@demo.hn", "demo-admin-2026");
 pub const MANAGER: (&str, &str) = ("gerente@demo.hn", "demo-usuario-2026");
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
 }
 
 /// The sd_notify messages a child sent, collected by a background thread.
@@ -76,7 +79,9 @@ impl App {
     }
 
     /// Start (again) on an existing data directory.
-    pub fn start_in(dir: Arc<tempfile::TempDir>) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+    pub fn start_in(
+        dir: Arc<tempfile::TempDir>,
+    ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
         let (https_port, http_port) = (free_port(), free_port());
         let notify = dir.path().join(format!("notify-{https_port}.sock"));
         let notes = Notifications::listen(&notify)?;
@@ -84,7 +89,12 @@ impl App {
         let child = Command::new(BIN)
             .args(["up", "--demo", "--data-dir"])
             .arg(dir.path().join("data"))
-            .args(["--http-port", &http_port.to_string(), "--https-port", &https_port.to_string()])
+            .args([
+                "--http-port",
+                &http_port.to_string(),
+                "--https-port",
+                &https_port.to_string(),
+            ])
             .env("NOTIFY_SOCKET", &notify)
             .env_remove("ERP_DATABASE_URL")
             .env_remove("ERP_REDIS_URL")
@@ -93,11 +103,20 @@ impl App {
             .stdout(std::fs::File::create(&log)?)
             .stderr(std::fs::File::options().append(true).open(&log)?)
             .spawn()?;
-        let mut app = App { dir, https_port, http_port, child: Some(child), notes, log };
+        let mut app = App {
+            dir,
+            https_port,
+            http_port,
+            child: Some(child),
+            notes,
+            log,
+        };
         if !app.notes.wait_for("READY=1", Duration::from_secs(90)) {
             let log = app.log_text();
             app.stop();
-            return Err(format!("the appliance did not send READY=1 within 90 s; its log:\n{log}").into());
+            return Err(
+                format!("the appliance did not send READY=1 within 90 s; its log:\n{log}").into(),
+            );
         }
         Ok(app)
     }
@@ -116,11 +135,17 @@ impl App {
 
     /// The owner's connection URL of the private PostgreSQL.
     pub fn database_url(&self) -> String {
-        format!("postgres://erp@localhost/erp?host={}", self.data_dir().join("pg/run").display())
+        format!(
+            "postgres://erp@localhost/erp?host={}",
+            self.data_dir().join("pg/run").display()
+        )
     }
 
     pub fn redis_url(&self) -> String {
-        format!("redis+unix://{}", self.data_dir().join("redis/redis.sock").display())
+        format!(
+            "redis+unix://{}",
+            self.data_dir().join("redis/redis.sock").display()
+        )
     }
 
     fn ca(&self) -> Result<reqwest::Certificate, Box<dyn std::error::Error + Send + Sync>> {
@@ -150,7 +175,10 @@ impl App {
     }
 
     /// Log in through the API; the client keeps the session cookie.
-    pub async fn api_login(&self, who: (&str, &str)) -> Result<(reqwest::Client, Value), Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn api_login(
+        &self,
+        who: (&str, &str),
+    ) -> Result<(reqwest::Client, Value), Box<dyn std::error::Error + Send + Sync>> {
         let client = self.client()?;
         let res = client
             .post(self.url("/api/v1/session"))
@@ -158,14 +186,22 @@ impl App {
             .send()
             .await?;
         if res.status() != 200 {
-            return Err(format!("login of {} failed: {} {}", who.0, res.status(), res.text().await?).into());
+            return Err(format!(
+                "login of {} failed: {} {}",
+                who.0,
+                res.status(),
+                res.text().await?
+            )
+            .into());
         }
         let me: Value = res.json().await?;
         Ok((client, me))
     }
 
     /// SIGTERM and wait; returns the exit code and how long it took.
-    pub fn terminate(&mut self) -> Result<(Option<i32>, Duration), Box<dyn std::error::Error + Send + Sync>> {
+    pub fn terminate(
+        &mut self,
+    ) -> Result<(Option<i32>, Duration), Box<dyn std::error::Error + Send + Sync>> {
         let mut child = self.child.take().ok_or("not running")?;
         let start = Instant::now();
         kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM)?;

@@ -8,25 +8,47 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::harness::{App, TestResult, BIN};
+use crate::harness::{App, BIN, TestResult};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ready_status_and_a_clean_sigterm() -> TestResult {
     let mut app = App::start()?;
     let notes = app.notes.all();
-    assert!(notes.iter().any(|l| l.starts_with("STATUS=applying database migrations")), "{notes:?}");
-    assert!(notes.iter().any(|l| l.starts_with("STATUS=serving https://localhost:")), "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|l| l.starts_with("STATUS=applying database migrations")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|l| l.starts_with("STATUS=serving https://localhost:")),
+        "{notes:?}"
+    );
     // READY=1 means serving: the login page answers at once.
     let res = app.client()?.get(app.url("/login")).send().await?;
     assert_eq!(res.status(), StatusCode::OK);
 
     let (code, took) = app.terminate()?;
-    assert_eq!(code, Some(0), "exit status after SIGTERM; log:\n{}", app.log_text());
+    assert_eq!(
+        code,
+        Some(0),
+        "exit status after SIGTERM; log:\n{}",
+        app.log_text()
+    );
     assert!(took < Duration::from_secs(10), "took {took:?} to stop");
     assert!(app.notes.wait_for("STOPPING=1", Duration::from_secs(1)));
     // The private PostgreSQL and Redis are gone with it.
-    assert!(!app.data_dir().join("pg/data/postmaster.pid").exists(), "PostgreSQL still running");
-    assert!(!app.data_dir().join("redis/redis.sock").exists() || std::os::unix::net::UnixStream::connect(app.data_dir().join("redis/redis.sock")).is_err());
+    assert!(
+        !app.data_dir().join("pg/data/postmaster.pid").exists(),
+        "PostgreSQL still running"
+    );
+    assert!(
+        !app.data_dir().join("redis/redis.sock").exists()
+            || std::os::unix::net::UnixStream::connect(app.data_dir().join("redis/redis.sock"))
+                .is_err()
+    );
     Ok(())
 }
 
@@ -34,20 +56,46 @@ async fn ready_status_and_a_clean_sigterm() -> TestResult {
 async fn a_user_created_with_admin_logs_in_after_a_restart() -> TestResult {
     let mut first = App::start()?;
     let mut create = Command::new(BIN)
-        .args(["admin", "create-user", "--email", "cajera@demo.hn", "--name", "Daniela Flores"])
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "cajera@demo.hn",
+            "--name",
+            "Daniela Flores",
+        ])
         .args(["--company", "Autos del Valle", "--role", "sales"])
         .env("ERP_DATABASE_URL", first.database_url())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
-    create.stdin.take().ok_or("stdin")?.write_all(b"clave-segura-2026\n")?;
+    create
+        .stdin
+        .take()
+        .ok_or("stdin")?
+        .write_all(b"clave-segura-2026\n")?;
     let out = create.wait_with_output()?;
-    assert!(out.status.success(), "create-user failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "create-user failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A bad role is a sentence and a non-zero exit, not a panic.
     let bad = Command::new(BIN)
-        .args(["admin", "create-user", "--email", "x@demo.hn", "--name", "X", "--company", "Autos del Valle", "--role", "boss"])
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "x@demo.hn",
+            "--name",
+            "X",
+            "--company",
+            "Autos del Valle",
+            "--role",
+            "boss",
+        ])
         .env("ERP_DATABASE_URL", first.database_url())
         .stdin(Stdio::null())
         .output()?;
@@ -60,7 +108,9 @@ async fn a_user_created_with_admin_logs_in_after_a_restart() -> TestResult {
     drop(first);
 
     let second = App::start_in(dir)?;
-    let (_, me) = second.api_login(("cajera@demo.hn", "clave-segura-2026")).await?;
+    let (_, me) = second
+        .api_login(("cajera@demo.hn", "clave-segura-2026"))
+        .await?;
     assert_eq!(me["display_name"], "Daniela Flores");
     assert_eq!(me["companies"][0]["role"], "sales");
     Ok(())

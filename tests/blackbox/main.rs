@@ -6,7 +6,9 @@ mod harness;
 
 mod browser;
 mod exports;
+mod health;
 mod isolation;
+mod journal;
 mod lifecycle;
 mod proxy_down;
 mod schedules;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{eventually, App, TestResult, BIN, MANAGER};
+use crate::harness::{App, BIN, MANAGER, TestResult, eventually};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResult {
@@ -25,13 +25,26 @@ async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResu
         .spawn()?;
 
     let (client, _) = app.api_login(crate::harness::ADMIN).await?;
-    let tasks: Value = client.get(app.url("/api/v1/periodic-tasks")).send().await?.json().await?;
-    let task = tasks.as_array().and_then(|t| t.first()).ok_or("no periodic task")?.clone();
+    let tasks: Value = client
+        .get(app.url("/api/v1/periodic-tasks"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let task = tasks
+        .as_array()
+        .and_then(|t| t.first())
+        .ok_or("no periodic task")?
+        .clone();
     assert_eq!(task["task"], "purge_expired_exports");
     let id = task["id"].as_str().ok_or("id")?;
     let runs_url = app.url(&format!("/api/v1/periodic-tasks/{id}/runs?limit=100"));
     let runs: Value = client.get(&runs_url).send().await?.json().await?;
-    assert_eq!(runs.as_array().map(Vec::len), Some(0), "the 15-minute schedule has not fired yet");
+    assert_eq!(
+        runs.as_array().map(Vec::len),
+        Some(0),
+        "the 15-minute schedule has not fired yet"
+    );
 
     // Bad cron: 422 with the field; stale version: 409.
     let res = client
@@ -67,7 +80,12 @@ async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResu
     // Let both schedulers go on a few more ticks before counting duplicates.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let runs: Value = client.get(&runs_url).send().await?.json().await?;
-    let ticks: Vec<&str> = runs.as_array().ok_or("runs")?.iter().filter_map(|r| r["tick_at"].as_str()).collect();
+    let ticks: Vec<&str> = runs
+        .as_array()
+        .ok_or("runs")?
+        .iter()
+        .filter_map(|r| r["tick_at"].as_str())
+        .collect();
     let unique: BTreeSet<&str> = ticks.iter().copied().collect();
     assert_eq!(unique.len(), ticks.len(), "a tick ran twice: {ticks:?}");
     let stamps: Vec<i64> = unique
@@ -83,18 +101,28 @@ async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResu
 
     // Manager (not a group admin) cannot read or change schedules.
     let (manager, _) = app.api_login(MANAGER).await?;
-    assert_eq!(manager.get(app.url("/api/v1/periodic-tasks")).send().await?.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        manager
+            .get(app.url("/api/v1/periodic-tasks"))
+            .send()
+            .await?
+            .status(),
+        StatusCode::FORBIDDEN
+    );
 
     let _ = second.kill();
     let _ = second.wait();
     Ok(())
 }
 
-async fn runs_outcomes_ok(client: &reqwest::Client, url: &str) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
+async fn runs_outcomes_ok(
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
     let runs: Value = client.get(url).send().await?.json().await?;
-    Ok(runs
-        .as_array()
-        .ok_or("runs")?
-        .iter()
-        .all(|r| r["outcome"].as_str().is_some_and(|o| o.starts_with("expired "))))
+    Ok(runs.as_array().ok_or("runs")?.iter().all(|r| {
+        r["outcome"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("expired "))
+    }))
 }

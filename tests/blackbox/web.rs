@@ -1,9 +1,9 @@
 //! The HTML side without a browser: the login form with its CSRF token, the
 //! shell, languages, the company switcher and logout — plain forms, no JS.
 
-use reqwest::{header, StatusCode};
+use reqwest::{StatusCode, header};
 
-use crate::harness::{csrf_of, App, TestResult, ADMIN};
+use crate::harness::{ADMIN, App, TestResult, csrf_of};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn form_login_needs_the_csrf_token_and_leads_to_the_shell() -> TestResult {
@@ -21,33 +21,69 @@ async fn form_login_needs_the_csrf_token_and_leads_to_the_shell() -> TestResult 
     // A forged form (wrong token) is refused and logs nobody in.
     let forged = client
         .post(app.url("/login"))
-        .form(&[("csrf", "forged"), ("email", ADMIN.0), ("password", ADMIN.1)])
+        .form(&[
+            ("csrf", "forged"),
+            ("email", ADMIN.0),
+            ("password", ADMIN.1),
+        ])
         .send()
         .await?;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    assert!(client.get(app.url("/")).send().await?.status().is_redirection());
+    assert!(
+        client
+            .get(app.url("/"))
+            .send()
+            .await?
+            .status()
+            .is_redirection()
+    );
 
     // A wrong password re-shows the form with a Spanish message.
     let wrong = client
         .post(app.url("/login"))
-        .form(&[("csrf", csrf.as_str()), ("email", ADMIN.0), ("password", "nope-nope-nope")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", ADMIN.0),
+            ("password", "nope-nope-nope"),
+        ])
         .send()
         .await?;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    assert!(wrong.text().await?.contains("Correo o contraseña incorrectos."));
+    assert!(
+        wrong
+            .text()
+            .await?
+            .contains("Correo o contraseña incorrectos.")
+    );
 
     let ok = client
         .post(app.url("/login"))
-        .form(&[("csrf", csrf.as_str()), ("email", ADMIN.0), ("password", ADMIN.1)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", ADMIN.0),
+            ("password", ADMIN.1),
+        ])
         .send()
         .await?;
     assert!(ok.status().is_redirection(), "{}", ok.status());
     assert_eq!(ok.headers()[header::LOCATION], "/");
 
     let shell = client.get(app.url("/")).send().await?.text().await?;
-    assert!(shell.contains("Administración del Grupo"), "the user's name is in the shell");
+    assert!(
+        shell.contains("Administración del Grupo"),
+        "the user's name is in the shell"
+    );
     assert!(shell.contains("Bienvenido"));
-    for module in ["Ventas", "Inventario", "Compras", "Clientes", "Empleados", "Contabilidad", "Reportes", "Exportaciones"] {
+    for module in [
+        "Ventas",
+        "Inventario",
+        "Compras",
+        "Clientes",
+        "Empleados",
+        "Contabilidad",
+        "Reportes",
+        "Exportaciones",
+    ] {
         assert!(shell.contains(module), "navigation lacks {module}");
     }
     // Two companies: the switcher lists both.
@@ -57,22 +93,45 @@ async fn form_login_needs_the_csrf_token_and_leads_to_the_shell() -> TestResult 
 
     // Switch company through the form.
     let csrf = csrf_of(&shell).ok_or("no csrf in the shell")?;
-    let me: serde_json::Value = client.get(app.url("/api/v1/me")).send().await?.json().await?;
+    let me: serde_json::Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await?
+        .json()
+        .await?;
     let motos = me["companies"]
         .as_array()
         .and_then(|cs| cs.iter().find(|c| c["company_name"] == "Motos Catrachas"))
         .and_then(|c| c["company_id"].as_str())
         .ok_or("no Motos Catrachas")?
         .to_owned();
-    let switched = client.post(app.url("/company")).form(&[("csrf", csrf.as_str()), ("company_id", &motos)]).send().await?;
+    let switched = client
+        .post(app.url("/company"))
+        .form(&[("csrf", csrf.as_str()), ("company_id", &motos)])
+        .send()
+        .await?;
     assert!(switched.status().is_redirection());
     let home = client.get(app.url("/")).send().await?.text().await?;
-    assert!(home.contains("Está trabajando en Motos Catrachas"), "{home}");
+    assert!(
+        home.contains("Está trabajando en Motos Catrachas"),
+        "{home}"
+    );
 
     // Logout needs the token too, then the shell is gone.
-    let out = client.post(app.url("/logout")).form(&[("csrf", csrf.as_str())]).send().await?;
+    let out = client
+        .post(app.url("/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await?;
     assert!(out.status().is_redirection());
-    assert!(client.get(app.url("/")).send().await?.status().is_redirection());
+    assert!(
+        client
+            .get(app.url("/"))
+            .send()
+            .await?
+            .status()
+            .is_redirection()
+    );
     Ok(())
 }
 
@@ -80,8 +139,17 @@ async fn form_login_needs_the_csrf_token_and_leads_to_the_shell() -> TestResult 
 async fn english_by_accept_language_or_by_choice() -> TestResult {
     let app = App::start()?;
     let client = app.client()?;
-    let en = client.get(app.url("/login")).header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9").send().await?.text().await?;
-    assert!(en.contains("<html lang=\"en\"") && en.contains("Log in"), "Accept-Language: en gives English");
+    let en = client
+        .get(app.url("/login"))
+        .header(header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        en.contains("<html lang=\"en\"") && en.contains("Log in"),
+        "Accept-Language: en gives English"
+    );
 
     let es = client.get(app.url("/login")).send().await?.text().await?;
     assert!(es.contains("<html lang=\"es-HN\""));
@@ -95,6 +163,9 @@ async fn english_by_accept_language_or_by_choice() -> TestResult {
     assert!(chosen.status().is_redirection());
     assert_eq!(chosen.headers()[header::LOCATION], "/login");
     let after = client.get(app.url("/login")).send().await?.text().await?;
-    assert!(after.contains("Log in") && after.contains("E-mail"), "the choice sticks (cookie)");
+    assert!(
+        after.contains("Log in") && after.contains("E-mail"),
+        "the choice sticks (cookie)"
+    );
     Ok(())
 }

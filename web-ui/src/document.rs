@@ -7,7 +7,12 @@ use leptos::prelude::*;
 use crate::i18n::Lang;
 
 /// Render a complete page. `body` is the content of `<body>`.
-pub fn page(lang: Lang, title: String, refresh_secs: Option<u32>, body: impl IntoView + 'static) -> Html<String> {
+pub fn page(
+    lang: Lang,
+    title: String,
+    refresh_secs: Option<u32>,
+    body: impl IntoView + 'static,
+) -> Html<String> {
     let app = lang.t("app-name");
     let full_title = format!("{title} · {app}");
     let html = Owner::new().with(move || {
@@ -30,7 +35,10 @@ pub fn page(lang: Lang, title: String, refresh_secs: Option<u32>, body: impl Int
 
 pub async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../assets/app.css"),
     )
 }

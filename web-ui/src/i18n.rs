@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::Loader;
+use fluent_templates::fluent_bundle::FluentValue;
 use unic_langid::LanguageIdentifier;
 
 fluent_templates::static_loader! {
@@ -58,7 +58,10 @@ impl Lang {
             })
             .collect();
         ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ranges.into_iter().filter(|(q, _)| *q > 0.0).find_map(|(_, tag)| Lang::parse(tag))
+        ranges
+            .into_iter()
+            .filter(|(q, _)| *q > 0.0)
+            .find_map(|(_, tag)| Lang::parse(tag))
     }
 
     fn id(self) -> LanguageIdentifier {
@@ -97,16 +100,28 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,es;q=0.8"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("fr-FR, es-419;q=0.7, en;q=0.5"), Some(Lang::Es));
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,es;q=0.8"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, es-419;q=0.7, en;q=0.5"),
+            Some(Lang::Es)
+        );
         assert_eq!(Lang::from_accept_language("de"), None);
-        assert_eq!(Lang::from_accept_language("en;q=0, es;q=0.1"), Some(Lang::Es));
+        assert_eq!(
+            Lang::from_accept_language("en;q=0, es;q=0.1"),
+            Some(Lang::Es)
+        );
     }
 
     #[test]
     fn both_catalogues_translate_with_arguments() {
         assert_eq!(Lang::Es.t("login-title"), "Iniciar sesión");
         assert_eq!(Lang::En.t("login-title"), "Log in");
-        assert_eq!(Lang::Es.t_with("home-welcome", "name", "Ana"), "Bienvenido, Ana");
+        assert_eq!(
+            Lang::Es.t_with("home-welcome", "name", "Ana"),
+            "Bienvenido, Ana"
+        );
     }
 }

@@ -12,8 +12,8 @@ mod request;
 
 pub use i18n::Lang;
 
-use axum::routing::{get, post};
 use axum::Router;
+use axum::routing::{get, post};
 use erp::Erp;
 
 pub fn router(erp: Erp) -> Router {
@@ -23,7 +23,10 @@ pub fn router(erp: Erp) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/company", post(pages::home::switch_company))
         .route("/lang", post(pages::language::change))
-        .route("/exports", get(pages::exports::show).post(pages::exports::request))
+        .route(
+            "/exports",
+            get(pages::exports::show).post(pages::exports::request),
+        )
         .route("/exports/{id}/download", get(pages::exports::download))
         .route("/assets/app.css", get(document::stylesheet))
         .fallback(pages::not_found)

@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use erp::{Erp, SessionUser};
 use tower_sessions::Session;
@@ -23,7 +23,9 @@ pub struct Visitor {
 impl Visitor {
     /// The logged-in user, or a redirect to the login page.
     pub fn require_user(&self) -> Result<&SessionUser, Response> {
-        self.user.as_ref().ok_or_else(|| Redirect::to("/login").into_response())
+        self.user
+            .as_ref()
+            .ok_or_else(|| Redirect::to("/login").into_response())
     }
 }
 
@@ -39,17 +41,27 @@ fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 
 pub fn unavailable(e: impl std::fmt::Display) -> Response {
     log::error!("web: {e}");
-    (StatusCode::SERVICE_UNAVAILABLE, Lang::DEFAULT.t("error-unavailable")).into_response()
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Lang::DEFAULT.t("error-unavailable"),
+    )
+        .into_response()
 }
 
 impl FromRequestParts<Erp> for Visitor {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, erp: &Erp) -> Result<Self, Response> {
-        let session = Session::from_request_parts(parts, erp).await.map_err(|(_, m)| unavailable(m))?;
-        let mut user: Option<SessionUser> = session.get(SessionUser::KEY).await.map_err(unavailable)?;
+        let session = Session::from_request_parts(parts, erp)
+            .await
+            .map_err(|(_, m)| unavailable(m))?;
+        let mut user: Option<SessionUser> =
+            session.get(SessionUser::KEY).await.map_err(unavailable)?;
         if let Some(u) = &user {
-            if !erp::auth::login::still_active(erp, u).await.map_err(unavailable)? {
+            if !erp::auth::login::still_active(erp, u)
+                .await
+                .map_err(unavailable)?
+            {
                 session.flush().await.map_err(unavailable)?;
                 user = None;
             }
@@ -67,6 +79,11 @@ impl FromRequestParts<Erp> for Visitor {
             })
             .unwrap_or(Lang::DEFAULT);
         let csrf = csrf::token(&session).await.map_err(unavailable)?;
-        Ok(Visitor { session, lang, csrf, user })
+        Ok(Visitor {
+            session,
+            lang,
+            csrf,
+            user,
+        })
     }
 }

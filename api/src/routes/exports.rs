@@ -1,9 +1,9 @@
 //! Exports of company data, produced by the worker.
 
-use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use erp::Erp;
 use serde::Serialize;
@@ -47,7 +47,10 @@ impl From<erp::exports::Export> for ExportDto {
 /// Ask for a CSV of the active company's users and roles (202: queued).
 #[utoipa::path(post, path = "/api/v1/exports/users-roles", tag = "exports",
     responses((status = 202, body = ExportDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
-async fn request_users_roles(State(erp): State<Erp>, caller: Caller) -> ApiResult<(StatusCode, Json<ExportDto>)> {
+async fn request_users_roles(
+    State(erp): State<Erp>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<ExportDto>)> {
     let export = erp::exports::request_users_roles(&erp, &caller.user).await?;
     Ok((StatusCode::ACCEPTED, Json(export.into())))
 }
@@ -55,15 +58,27 @@ async fn request_users_roles(State(erp): State<Erp>, caller: Caller) -> ApiResul
 /// The active company's recent exports.
 #[utoipa::path(get, path = "/api/v1/exports", tag = "exports", responses((status = 200, body = [ExportDto])))]
 async fn list(State(erp): State<Erp>, caller: Caller) -> ApiResult<Json<Vec<ExportDto>>> {
-    Ok(Json(erp::exports::list(&erp, &caller.user).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(
+        erp::exports::list(&erp, &caller.user)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// One export of the active company (404 for any other company's).
 #[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "exports",
     params(("id" = Uuid, Path, description = "export id")),
     responses((status = 200, body = ExportDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn get_one(State(erp): State<Erp>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<ExportDto>> {
-    Ok(Json(erp::exports::get(&erp, &caller.user, id).await?.into()))
+async fn get_one(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<ExportDto>> {
+    Ok(Json(
+        erp::exports::get(&erp, &caller.user, id).await?.into(),
+    ))
 }
 
 /// The finished file (text/csv).
@@ -78,7 +93,10 @@ async fn file(State(erp): State<Erp>, caller: Caller, Path(id): Path<Uuid>) -> A
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", erp::exports::file_name(id))),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", erp::exports::file_name(id)),
+            ),
         ],
         bytes,
     )

@@ -1,11 +1,11 @@
 //! Periodic tasks: group admins read and change them; schedulers pick the
 //! change up through LISTEN/NOTIFY.
 
-use axum::extract::{Path, Query, State};
 use axum::Json;
+use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
-use erp::schedules::{PeriodicTask, PeriodicTaskPatch, TaskRun};
 use erp::Erp;
+use erp::schedules::{PeriodicTask, PeriodicTaskPatch, TaskRun};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -65,7 +65,12 @@ pub struct TaskRunDto {
 
 impl From<TaskRun> for TaskRunDto {
     fn from(r: TaskRun) -> Self {
-        TaskRunDto { tick_at: r.tick_at, started_at: r.started_at, finished_at: r.finished_at, outcome: r.outcome }
+        TaskRunDto {
+            tick_at: r.tick_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            outcome: r.outcome,
+        }
     }
 }
 
@@ -78,7 +83,13 @@ pub struct RunsQuery {
 #[utoipa::path(get, path = "/api/v1/periodic-tasks", tag = "schedules",
     responses((status = 200, body = [PeriodicTaskDto]), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn list(State(erp): State<Erp>, caller: Caller) -> ApiResult<Json<Vec<PeriodicTaskDto>>> {
-    Ok(Json(erp::schedules::list(&erp.db, &caller.user).await?.into_iter().map(Into::into).collect()))
+    Ok(Json(
+        erp::schedules::list(&erp.db, &caller.user)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
 }
 
 /// Change cron, arguments or enabled; applies to running schedulers at once.
@@ -93,8 +104,17 @@ async fn update(
     Path(id): Path<Uuid>,
     json::Json(body): json::Json<PeriodicTaskPatchDto>,
 ) -> ApiResult<Json<PeriodicTaskDto>> {
-    let patch = PeriodicTaskPatch { version: body.version, cron: body.cron, enabled: body.enabled, args: body.args };
-    Ok(Json(erp::schedules::update(&erp.db, &caller.user, id, patch).await?.into()))
+    let patch = PeriodicTaskPatch {
+        version: body.version,
+        cron: body.cron,
+        enabled: body.enabled,
+        args: body.args,
+    };
+    Ok(Json(
+        erp::schedules::update(&erp.db, &caller.user, id, patch)
+            .await?
+            .into(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/periodic-tasks/{id}/runs", tag = "schedules",
@@ -111,5 +131,8 @@ async fn runs(
 }
 
 pub fn routes() -> OpenApiRouter<Erp> {
-    OpenApiRouter::new().routes(routes!(list)).routes(routes!(update)).routes(routes!(runs))
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(update))
+        .routes(routes!(runs))
 }

@@ -2,10 +2,10 @@
 
 use std::net::SocketAddr;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
-use erp::auth::{client_address, Credentials};
+use erp::auth::{Credentials, client_address};
 use erp::{Erp, SessionUser};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -63,7 +63,11 @@ async fn me_response(erp: &Erp, user: &SessionUser) -> ApiResult<MeResponse> {
         companies: me
             .companies
             .into_iter()
-            .map(|m| CompanyRole { company_id: m.company_id, company_name: m.company_name, role: m.role.to_string() })
+            .map(|m| CompanyRole {
+                company_id: m.company_id,
+                company_name: m.company_name,
+                role: m.role.to_string(),
+            })
             .collect(),
     })
 }
@@ -82,9 +86,20 @@ async fn login(
 ) -> ApiResult<Json<MeResponse>> {
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = client_address(forwarded, peer.ip());
-    let user = erp::auth::login(&erp, &ip, &Credentials { email: body.email, password: body.password }).await?;
+    let user = erp::auth::login(
+        &erp,
+        &ip,
+        &Credentials {
+            email: body.email,
+            password: body.password,
+        },
+    )
+    .await?;
     session.cycle_id().await.map_err(internal)?;
-    session.insert(SessionUser::KEY, &user).await.map_err(internal)?;
+    session
+        .insert(SessionUser::KEY, &user)
+        .await
+        .map_err(internal)?;
     Ok(Json(me_response(&erp, &user).await?))
 }
 
@@ -112,11 +127,21 @@ async fn switch_company(
     json::Json(body): json::Json<SwitchCompany>,
 ) -> ApiResult<Json<MeResponse>> {
     erp::companies::role_in(&erp.db, caller.user.user_id, body.company_id).await?;
-    let user = SessionUser { company_id: Some(body.company_id), ..caller.user };
-    caller.session.insert(SessionUser::KEY, &user).await.map_err(internal)?;
+    let user = SessionUser {
+        company_id: Some(body.company_id),
+        ..caller.user
+    };
+    caller
+        .session
+        .insert(SessionUser::KEY, &user)
+        .await
+        .map_err(internal)?;
     Ok(Json(me_response(&erp, &user).await?))
 }
 
 pub fn routes() -> OpenApiRouter<Erp> {
-    OpenApiRouter::new().routes(routes!(login, logout)).routes(routes!(me)).routes(routes!(switch_company))
+    OpenApiRouter::new()
+        .routes(routes!(login, logout))
+        .routes(routes!(me))
+        .routes(routes!(switch_company))
 }

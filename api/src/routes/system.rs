@@ -1,9 +1,9 @@
 //! `/api/health`: whether this process can reach what it needs.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use erp::Erp;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -30,13 +30,24 @@ async fn health(State(erp): State<Erp>) -> Response {
     let pg_ok = matches!(pg, Ok(Ok(())));
     let redis_ok = matches!(redis, Ok(Ok(())));
     if pg_ok && redis_ok {
-        return Json(Health { postgres: "ok", redis: "ok" }).into_response();
+        return Json(Health {
+            postgres: "ok",
+            redis: "ok",
+        })
+        .into_response();
     }
-    let down: Vec<&str> = [(!pg_ok).then_some("PostgreSQL"), (!redis_ok).then_some("Redis")]
-        .into_iter()
-        .flatten()
-        .collect();
-    let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "dependency_down", format!("{} does not answer", down.join(" and ")));
+    let down: Vec<&str> = [
+        (!pg_ok).then_some("PostgreSQL"),
+        (!redis_ok).then_some("Redis"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut p = Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "dependency_down",
+        format!("{} does not answer", down.join(" and ")),
+    );
     for name in down {
         p = p.with_field(format!("/{}", name.to_lowercase()), "down");
     }

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use nix::sys::signal::Signal;
-use nix::unistd::{chown, Uid, User};
+use nix::unistd::{Uid, User, chown};
 use tokio::process::Command;
 
 use super::Supervised;
@@ -33,7 +33,10 @@ fn bin_dir() -> anyhow::Result<PathBuf> {
         .filter(|(_, bin)| bin.join("postgres").exists())
         .collect();
     versions.sort();
-    versions.pop().map(|(_, bin)| bin).context("no PostgreSQL server binaries under /usr/lib/postgresql")
+    versions
+        .pop()
+        .map(|(_, bin)| bin)
+        .context("no PostgreSQL server binaries under /usr/lib/postgresql")
 }
 
 /// Who runs PostgreSQL: ourselves, or `postgres` when we are root.
@@ -58,7 +61,8 @@ fn command(program: PathBuf, user: &Option<User>) -> Command {
 
 fn give_to(path: &Path, user: &Option<User>) -> anyhow::Result<()> {
     if let Some(u) = user {
-        chown(path, Some(u.uid), Some(u.gid)).with_context(|| format!("chown {}", path.display()))?;
+        chown(path, Some(u.uid), Some(u.gid))
+            .with_context(|| format!("chown {}", path.display()))?;
     }
     Ok(())
 }
@@ -85,13 +89,23 @@ pub async fn start(data_dir: &Path) -> anyhow::Result<EmbeddedPostgres> {
         std::fs::create_dir_all(&data)?;
         give_to(&data, &user)?;
         let out = command(bin.join("initdb"), &user)
-            .args(["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--username", OWNER, "-D"])
+            .args([
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--username",
+                OWNER,
+                "-D",
+            ])
             .arg(&data)
             .output()
             .await
             .context("running initdb")?;
         if !out.status.success() {
-            bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+            bail!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
     }
 
@@ -101,29 +115,48 @@ pub async fn start(data_dir: &Path) -> anyhow::Result<EmbeddedPostgres> {
         move || {
             let mut cmd = command(bin2.join("postgres"), &user2);
             cmd.arg("-D").arg(&data2).arg("-k").arg(&run2).args([
-                "-c", "listen_addresses=",
-                "-c", "unix_socket_permissions=0770",
-                "-c", "max_connections=60",
-                "-c", "shared_buffers=128MB",
-                "-c", "log_min_messages=warning",
+                "-c",
+                "listen_addresses=",
+                "-c",
+                "unix_socket_permissions=0770",
+                "-c",
+                "max_connections=60",
+                "-c",
+                "shared_buffers=128MB",
+                "-c",
+                "log_min_messages=warning",
             ]);
             cmd
         },
         Signal::SIGINT,
     )?;
 
-    let admin_url = format!("postgres://{OWNER}@localhost/postgres?host={}", run.display());
+    let admin_url = format!(
+        "postgres://{OWNER}@localhost/postgres?host={}",
+        run.display()
+    );
     wait_until_up(&admin_url).await?;
     let pool = erp::Db::connect_owner(&admin_url).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(DATABASE)
-        .fetch_one(&pool)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(DATABASE)
+            .fetch_one(&pool)
+            .await?;
     if !exists {
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {DATABASE} OWNER {OWNER}"))).execute(&pool).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {DATABASE} OWNER {OWNER}"
+        )))
+        .execute(&pool)
+        .await?;
     }
     pool.close().await;
-    Ok(EmbeddedPostgres { url: format!("postgres://{OWNER}@localhost/{DATABASE}?host={}", run.display()), process })
+    Ok(EmbeddedPostgres {
+        url: format!(
+            "postgres://{OWNER}@localhost/{DATABASE}?host={}",
+            run.display()
+        ),
+        process,
+    })
 }
 
 async fn wait_until_up(url: &str) -> anyhow::Result<()> {
@@ -134,7 +167,9 @@ async fn wait_until_up(url: &str) -> anyhow::Result<()> {
                 pool.close().await;
                 return Ok(());
             }
-            Err(e) if tokio::time::Instant::now() > deadline => bail!("PostgreSQL did not start within 30 s: {e}"),
+            Err(e) if tokio::time::Instant::now() > deadline => {
+                bail!("PostgreSQL did not start within 30 s: {e}")
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }

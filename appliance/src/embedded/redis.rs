@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use nix::sys::signal::Signal;
 use tokio::process::Command;
 
@@ -26,11 +26,24 @@ pub async fn start(data_dir: &Path) -> anyhow::Result<EmbeddedRedis> {
         "redis",
         move || {
             let mut cmd = Command::new(&program);
-            cmd.arg("--port").arg("0")
-                .arg("--unixsocket").arg(&socket2)
-                .arg("--unixsocketperm").arg("700")
-                .arg("--dir").arg(&dir2)
-                .args(["--appendonly", "yes", "--save", "", "--daemonize", "no", "--loglevel", "warning"])
+            cmd.arg("--port")
+                .arg("0")
+                .arg("--unixsocket")
+                .arg(&socket2)
+                .arg("--unixsocketperm")
+                .arg("700")
+                .arg("--dir")
+                .arg(&dir2)
+                .args([
+                    "--appendonly",
+                    "yes",
+                    "--save",
+                    "",
+                    "--daemonize",
+                    "no",
+                    "--loglevel",
+                    "warning",
+                ])
                 .stdin(std::process::Stdio::null());
             cmd
         },

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use nix::sys::signal::{kill, Signal};
+use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
@@ -25,7 +25,8 @@ impl Supervised {
     ) -> anyhow::Result<Supervised> {
         // Own process group: a Ctrl-C in the terminal reaches only the
         // appliance, which then stops the children in order.
-        let spawn = move |make: &dyn Fn() -> Command| make().kill_on_drop(true).process_group(0).spawn();
+        let spawn =
+            move |make: &dyn Fn() -> Command| make().kill_on_drop(true).process_group(0).spawn();
         let first = spawn(&make).map_err(|e| anyhow::anyhow!("starting {name}: {e}"))?;
         let (stop_tx, mut stop_rx) = watch::channel(false);
         let task = tokio::spawn(async move {
@@ -49,7 +50,11 @@ impl Supervised {
                 }
             }
         });
-        Ok(Supervised { name, stop_tx, task })
+        Ok(Supervised {
+            name,
+            stop_tx,
+            task,
+        })
     }
 
     /// Stop the child and wait for it (it is killed after 8 s).

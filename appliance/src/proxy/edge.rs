@@ -24,7 +24,10 @@ pub struct Edge {
 
 impl Edge {
     pub fn new(upstreams: Upstreams, https_port: u16) -> Edge {
-        Edge { upstreams, https_port }
+        Edge {
+            upstreams,
+            https_port,
+        }
     }
 }
 
@@ -47,7 +50,11 @@ impl ProxyHttp for Edge {
 
     async fn upstream_peer(&self, session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
         ctx.api = is_api(session.req_header().uri.path());
-        let addr = if ctx.api { self.upstreams.api } else { self.upstreams.web };
+        let addr = if ctx.api {
+            self.upstreams.api
+        } else {
+            self.upstreams.web
+        };
         let mut peer = HttpPeer::new(addr, false, String::new());
         peer.options.connection_timeout = Some(Duration::from_secs(2));
         peer.options.total_connection_timeout = Some(Duration::from_secs(3));
@@ -56,9 +63,18 @@ impl ProxyHttp for Edge {
         Ok(Box::new(peer))
     }
 
-    async fn upstream_request_filter(&self, session: &mut Session, req: &mut RequestHeader, _ctx: &mut Ctx) -> Result<()> {
+    async fn upstream_request_filter(
+        &self,
+        session: &mut Session,
+        req: &mut RequestHeader,
+        _ctx: &mut Ctx,
+    ) -> Result<()> {
         // Overwrite, never append: a client must not choose its own address.
-        if let Some(ip) = session.client_addr().and_then(|a| a.as_inet()).map(|a| a.ip().to_string()) {
+        if let Some(ip) = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip().to_string())
+        {
             req.insert_header("X-Forwarded-For", ip)?;
         }
         req.insert_header("X-Forwarded-Proto", "https")?;
@@ -72,19 +88,33 @@ impl ProxyHttp for Edge {
         Ok(())
     }
 
-    async fn response_filter(&self, _session: &mut Session, resp: &mut ResponseHeader, _ctx: &mut Ctx) -> Result<()> {
+    async fn response_filter(
+        &self,
+        _session: &mut Session,
+        resp: &mut ResponseHeader,
+        _ctx: &mut Ctx,
+    ) -> Result<()> {
         apply_security(resp)
     }
 
     async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {
         let upstream_down = matches!(e.esource(), ErrorSource::Upstream)
-            || matches!(e.etype(), ErrorType::ConnectRefused | ErrorType::ConnectTimedout | ErrorType::ConnectError);
+            || matches!(
+                e.etype(),
+                ErrorType::ConnectRefused | ErrorType::ConnectTimedout | ErrorType::ConnectError
+            );
         if upstream_down && session.response_written().is_none() {
-            log::warn!("upstream unavailable for {}: {e}", session.req_header().uri.path());
+            log::warn!(
+                "upstream unavailable for {}: {e}",
+                session.req_header().uri.path()
+            );
             if let Err(write_err) = write_unavailable(session, ctx.api).await {
                 log::debug!("could not send the 503 page: {write_err}");
             }
-            return FailToProxy { error_code: 503, can_reuse_downstream: false };
+            return FailToProxy {
+                error_code: 503,
+                can_reuse_downstream: false,
+            };
         }
         let code = match e.etype() {
             ErrorType::HTTPStatus(code) => *code,
@@ -94,11 +124,17 @@ impl ProxyHttp for Edge {
         if session.response_written().is_none() {
             let _ = session.respond_error(code).await;
         }
-        FailToProxy { error_code: code, can_reuse_downstream: false }
+        FailToProxy {
+            error_code: code,
+            can_reuse_downstream: false,
+        }
     }
 
     async fn logging(&self, session: &mut Session, e: Option<&Error>, _ctx: &mut Ctx) {
-        let status = session.response_written().map(|r| r.status.as_u16()).unwrap_or(0);
+        let status = session
+            .response_written()
+            .map(|r| r.status.as_u16())
+            .unwrap_or(0);
         let req = session.req_header();
         log::info!(
             target: "access",

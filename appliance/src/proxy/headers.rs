@@ -16,7 +16,10 @@ pub fn apply_security(resp: &mut ResponseHeader) -> pingora::Result<()> {
     resp.insert_header("X-Content-Type-Options", "nosniff")?;
     resp.insert_header("Referrer-Policy", "strict-origin-when-cross-origin")?;
     resp.insert_header("X-Frame-Options", "DENY")?;
-    resp.insert_header("Permissions-Policy", "camera=(), microphone=(), geolocation=()")?;
+    resp.insert_header(
+        "Permissions-Policy",
+        "camera=(), microphone=(), geolocation=()",
+    )?;
     Ok(())
 }
 
@@ -32,7 +35,10 @@ pub async fn write_unavailable(session: &mut Session, api: bool) -> pingora::Res
             ),
         )
     } else {
-        ("text/html; charset=utf-8", Bytes::from_static(UNAVAILABLE_PAGE.as_bytes()))
+        (
+            "text/html; charset=utf-8",
+            Bytes::from_static(UNAVAILABLE_PAGE.as_bytes()),
+        )
     };
     let mut resp = ResponseHeader::build(503, Some(6))?;
     resp.insert_header("Content-Type", content_type)?;

@@ -48,7 +48,9 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<Server> {
 
     let mut http = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
-        redirect::Redirect { https_port: config.https.port() },
+        redirect::Redirect {
+            https_port: config.https.port(),
+        },
         "http-redirect",
     );
     http.add_tcp(&config.http.to_string());
@@ -72,15 +74,26 @@ impl ShutdownSignalWatch for Watch {
 
 /// Run the server on its own thread until `stop` flips; join the handle to
 /// wait for the drain.
-pub fn spawn(server: Server, stop: tokio::sync::watch::Receiver<bool>) -> std::thread::JoinHandle<()> {
+pub fn spawn(
+    server: Server,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("pingora".into())
-        .spawn(move || server.run(RunArgs { shutdown_signal: Box::new(Watch(stop)) }))
+        .spawn(move || {
+            server.run(RunArgs {
+                shutdown_signal: Box::new(Watch(stop)),
+            })
+        })
         .unwrap_or_else(|e| panic!("cannot start the proxy thread: {e}"))
 }
 
 fn loopback_target(addr: SocketAddr) -> SocketAddr {
-    if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr }
+    if addr.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    }
 }
 
 /// Retry `probe` every 50 ms for up to 15 s.
@@ -107,7 +120,8 @@ pub async fn wait_http(addr: SocketAddr) -> anyhow::Result<()> {
     let target = loopback_target(addr);
     retry("HTTP", addr, || async move {
         let mut s = tokio::net::TcpStream::connect(target).await?;
-        s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n").await?;
+        s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await?;
         let mut head = [0u8; 12];
         s.read_exact(&mut head).await?;
         anyhow::ensure!(head.starts_with(b"HTTP/1."), "not an HTTP answer");
@@ -118,14 +132,19 @@ pub async fn wait_http(addr: SocketAddr) -> anyhow::Result<()> {
 
 /// Wait until the HTTPS listener completes a TLS handshake for localhost,
 /// trusting `root` (a real handshake, so the probe leaves no error in the log).
-pub async fn wait_https(addr: SocketAddr, root: rustls::pki_types::CertificateDer<'static>) -> anyhow::Result<()> {
+pub async fn wait_https(
+    addr: SocketAddr,
+    root: rustls::pki_types::CertificateDer<'static>,
+) -> anyhow::Result<()> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(root)?;
     let config = Arc::new(
-        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth(),
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
     );
     let target = loopback_target(addr);
     retry("HTTPS", addr, || {
@@ -135,7 +154,10 @@ pub async fn wait_https(addr: SocketAddr, root: rustls::pki_types::CertificateDe
                 use std::io::Write;
                 let name = rustls::pki_types::ServerName::try_from("localhost")?;
                 let mut conn = rustls::ClientConnection::new(config, name)?;
-                let mut sock = std::net::TcpStream::connect_timeout(&target, std::time::Duration::from_secs(1))?;
+                let mut sock = std::net::TcpStream::connect_timeout(
+                    &target,
+                    std::time::Duration::from_secs(1),
+                )?;
                 sock.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
                 while conn.is_handshaking() {
                     conn.complete_io(&mut sock)?;

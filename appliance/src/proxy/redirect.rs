@@ -21,7 +21,11 @@ impl Redirect {
             .unwrap_or("localhost");
         let host = strip_port(host_header);
         let path = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        if self.https_port == 443 { format!("https://{host}{path}") } else { format!("https://{host}:{}{path}", self.https_port) }
+        if self.https_port == 443 {
+            format!("https://{host}{path}")
+        } else {
+            format!("https://{host}:{}{path}", self.https_port)
+        }
     }
 }
 

@@ -11,17 +11,32 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
     let owner = erp::Db::connect_owner(&database_url).await?;
     erp::db::migrate(&owner).await?;
     match cmd {
-        AdminCommand::CreateCompany { name, legal_name, rtn } => {
+        AdminCommand::CreateCompany {
+            name,
+            legal_name,
+            rtn,
+        } => {
             let created = erp::admin::create_company(
                 &owner,
-                erp::admin::NewCompany { name: &name, legal_name: &legal_name, rtn: rtn.as_deref() },
+                erp::admin::NewCompany {
+                    name: &name,
+                    legal_name: &legal_name,
+                    rtn: rtn.as_deref(),
+                },
             )
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("company {name:?} created with id {}", created.id);
         }
-        AdminCommand::CreateUser { email, name, company, role } => {
-            let role: erp::roles::Role = role.parse().map_err(|e: erp::Error| anyhow::anyhow!("{}", e.message))?;
+        AdminCommand::CreateUser {
+            email,
+            name,
+            company,
+            role,
+        } => {
+            let role: erp::roles::Role = role
+                .parse()
+                .map_err(|e: erp::Error| anyhow::anyhow!("{}", e.message))?;
             let company_id = erp::admin::company_id_by_name(&owner, &company)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -30,7 +45,13 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\n', '\r']);
             let created = erp::admin::create_user(
                 &owner,
-                erp::admin::NewUser { email: &email, display_name: &name, password, company_id, role },
+                erp::admin::NewUser {
+                    email: &email,
+                    display_name: &name,
+                    password,
+                    company_id,
+                    role,
+                },
             )
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;

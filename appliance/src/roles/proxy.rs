@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::cli::ProxyArgs;
 use crate::proxy::{self, ProxyConfig, Upstreams};
-use crate::tls::{LocalCa, SingleCert, LOCAL_NAMES};
+use crate::tls::{LOCAL_NAMES, LocalCa, SingleCert};
 use crate::{shutdown, systemd};
 
 pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
@@ -13,20 +13,30 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
     let server = proxy::build(ProxyConfig {
         http: args.http,
         https: args.https,
-        upstreams: Upstreams { api: args.api_upstream, web: args.web_upstream },
+        upstreams: Upstreams {
+            api: args.api_upstream,
+            web: args.web_upstream,
+        },
         resolver: Arc::new(SingleCert(cert)),
     })?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let (tx, rx) = tokio::sync::watch::channel(false);
     let handle = proxy::spawn(server, rx);
     rt.block_on(async {
         proxy::wait_http(args.http).await?;
         proxy::wait_https(args.https, ca.root_der.clone()).await?;
-        systemd::ready(&format!("proxy serving https on {} and http on {}", args.https, args.http));
+        systemd::ready(&format!(
+            "proxy serving https on {} and http on {}",
+            args.https, args.http
+        ));
         shutdown::signalled().await;
         systemd::stopping();
         let _ = tx.send(true);
         anyhow::Ok(())
     })?;
-    handle.join().map_err(|_| anyhow::anyhow!("the proxy thread panicked"))
+    handle
+        .join()
+        .map_err(|_| anyhow::anyhow!("the proxy thread panicked"))
 }

@@ -26,12 +26,22 @@ fn router(role: Role, erp: &Erp) -> axum::Router {
 }
 
 /// Bind and start serving in the background; returns the bound address.
-pub async fn spawn(role: Role, erp: &Erp, addr: SocketAddr, stop: Shutdown) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
-    let listener = TcpListener::bind(addr).await.with_context(|| format!("binding the {role:?} role to {addr}"))?;
+pub async fn spawn(
+    role: Role,
+    erp: &Erp,
+    addr: SocketAddr,
+    stop: Shutdown,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding the {role:?} role to {addr}"))?;
     let bound = listener.local_addr()?;
     let app = router(role, erp).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop.wait()).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop.wait())
+            .await
+        {
             log::error!("{role:?} server: {e}");
         }
     });

@@ -9,16 +9,17 @@ use std::time::Duration;
 use anyhow::Context;
 
 use crate::cli::UpArgs;
-use crate::config::{default_data_dir, Endpoints};
-use crate::embedded::{postgres, redis, Supervised};
+use crate::config::{Endpoints, default_data_dir};
+use crate::embedded::{Supervised, postgres, redis};
 use crate::proxy::{self, ProxyConfig, Upstreams};
 use crate::roles::{serve, work};
-use crate::tls::{LocalCa, SingleCert, LOCAL_NAMES};
+use crate::tls::{LOCAL_NAMES, LocalCa, SingleCert};
 use crate::{services, shutdown, systemd};
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let data_dir = absolute(args.data_dir.clone().unwrap_or_else(default_data_dir))?;
-    std::fs::create_dir_all(&data_dir).with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
     let mut children: Vec<Supervised> = Vec::new();
     let result = serve_until_signalled(&args, &data_dir, &mut children).await;
     for child in children.into_iter().rev() {
@@ -28,10 +29,18 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 }
 
 fn absolute(path: PathBuf) -> anyhow::Result<PathBuf> {
-    Ok(if path.is_absolute() { path } else { std::env::current_dir()?.join(path) })
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        std::env::current_dir()?.join(path)
+    })
 }
 
-async fn serve_until_signalled(args: &UpArgs, data_dir: &std::path::Path, children: &mut Vec<Supervised>) -> anyhow::Result<()> {
+async fn serve_until_signalled(
+    args: &UpArgs,
+    data_dir: &std::path::Path,
+    children: &mut Vec<Supervised>,
+) -> anyhow::Result<()> {
     let database_url = match std::env::var("ERP_DATABASE_URL") {
         Ok(url) => url,
         Err(_) => {
@@ -50,13 +59,20 @@ async fn serve_until_signalled(args: &UpArgs, data_dir: &std::path::Path, childr
             r.url
         }
     };
-    let endpoints = Endpoints { database_url, redis_url, files_dir: data_dir.join("files") };
+    let endpoints = Endpoints {
+        database_url,
+        redis_url,
+        files_dir: data_dir.join("files"),
+    };
 
     systemd::status("applying database migrations");
     services::migrate(&endpoints.database_url).await?;
     if args.demo {
         let owner = erp::Db::connect_owner(&endpoints.database_url).await?;
-        if erp::demo::load(&owner).await.map_err(|e| anyhow::anyhow!("loading demo data: {e}"))? {
+        if erp::demo::load(&owner)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading demo data: {e}"))?
+        {
             systemd::status("demo data loaded");
         }
         owner.close().await;
@@ -68,17 +84,32 @@ async fn serve_until_signalled(args: &UpArgs, data_dir: &std::path::Path, childr
 
     let (trigger, stop) = shutdown::channel();
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let (api_addr, api_task) = serve::spawn(serve::Role::Api, &connected.erp, loopback, stop.clone()).await?;
-    let (web_addr, web_task) = serve::spawn(serve::Role::Web, &connected.erp, loopback, stop.clone()).await?;
-    let worker = work::spawn(work::Role::Worker, connected.erp.clone(), connected.queue.clone(), stop.clone());
-    let scheduler = work::spawn(work::Role::Scheduler, connected.erp.clone(), connected.queue.clone(), stop.clone());
+    let (api_addr, api_task) =
+        serve::spawn(serve::Role::Api, &connected.erp, loopback, stop.clone()).await?;
+    let (web_addr, web_task) =
+        serve::spawn(serve::Role::Web, &connected.erp, loopback, stop.clone()).await?;
+    let worker = work::spawn(
+        work::Role::Worker,
+        connected.erp.clone(),
+        connected.queue.clone(),
+        stop.clone(),
+    );
+    let scheduler = work::spawn(
+        work::Role::Scheduler,
+        connected.erp.clone(),
+        connected.queue.clone(),
+        stop.clone(),
+    );
 
     let https = SocketAddr::new(args.listen_address, args.https_port);
     let http = SocketAddr::new(args.listen_address, args.http_port);
     let server = proxy::build(ProxyConfig {
         http,
         https,
-        upstreams: Upstreams { api: api_addr, web: web_addr },
+        upstreams: Upstreams {
+            api: api_addr,
+            web: web_addr,
+        },
         resolver: Arc::new(SingleCert(cert)),
     })?;
     let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);
@@ -91,9 +122,16 @@ async fn serve_until_signalled(args: &UpArgs, data_dir: &std::path::Path, childr
     } else {
         args.listen_address.to_string()
     };
-    let url = if args.https_port == 443 { format!("https://{host}/") } else { format!("https://{host}:{}/", args.https_port) };
+    let url = if args.https_port == 443 {
+        format!("https://{host}/")
+    } else {
+        format!("https://{host}:{}/", args.https_port)
+    };
     println!("ERP appliance ready at {url}");
-    println!("Local CA root (trust it in your browser): {}", ca.root_path.display());
+    println!(
+        "Local CA root (trust it in your browser): {}",
+        ca.root_path.display()
+    );
     systemd::ready(&format!("serving {url}"));
 
     shutdown::signalled().await;
@@ -107,7 +145,10 @@ async fn serve_until_signalled(args: &UpArgs, data_dir: &std::path::Path, childr
             let _ = task.await;
         }
     };
-    if tokio::time::timeout(Duration::from_secs(6), drain).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(6), drain)
+        .await
+        .is_err()
+    {
         log::warn!("roles did not drain within 6 s; stopping anyway");
     }
     Ok(())

@@ -17,7 +17,9 @@ pub fn spawn(role: Role, erp: Erp, queue: jobs::Queue, stop: Shutdown) -> JoinHa
     tokio::spawn(async move {
         let result = match role {
             Role::Worker => jobs::worker::run(erp, queue, stop.wait()).await,
-            Role::Scheduler => jobs::scheduler::run(erp, queue, stop.wait(), |s| systemd::status(&s)).await,
+            Role::Scheduler => {
+                jobs::scheduler::run(erp, queue, stop.wait(), |s| systemd::status(&s)).await
+            }
         };
         if let Err(e) = result {
             log::error!("{role:?} stopped with an error: {e:#}");

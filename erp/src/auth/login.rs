@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{password, rate_limit, SessionUser};
+use super::{SessionUser, password, rate_limit};
 use crate::companies;
 use crate::db::Tenant;
 use crate::{Erp, Error, Result};
@@ -20,7 +20,11 @@ pub struct Credentials {
 pub async fn login(erp: &Erp, ip: &str, creds: &Credentials) -> Result<SessionUser> {
     let email = creds.email.trim();
     if email.is_empty() || email.len() > 254 {
-        return Err(Error::validation("invalid_email", "email", "enter the e-mail address of your account"));
+        return Err(Error::validation(
+            "invalid_email",
+            "email",
+            "enter the e-mail address of your account",
+        ));
     }
     rate_limit::check(&erp.kv, ip, email).await?;
 
@@ -38,7 +42,10 @@ pub async fn login(erp: &Erp, ip: &str, creds: &Credentials) -> Result<SessionUs
     };
     let Some((user_id, _, _)) = row.filter(|_| verified) else {
         rate_limit::record_failure(&erp.kv, ip, email).await?;
-        return Err(Error::unauthenticated("invalid_credentials", "wrong e-mail or password"));
+        return Err(Error::unauthenticated(
+            "invalid_credentials",
+            "wrong e-mail or password",
+        ));
     };
     rate_limit::clear_account(&erp.kv, email).await?;
 

@@ -6,7 +6,7 @@ pub mod password;
 pub mod rate_limit;
 pub mod session;
 
-pub use login::{login, Credentials};
+pub use login::{Credentials, login};
 pub use session::SessionUser;
 
 /// The address failed logins are counted against: the proxy's
@@ -14,7 +14,10 @@ pub use session::SessionUser;
 /// local — the proxy — and the peer address otherwise.
 pub fn client_address(forwarded_for: Option<&str>, peer: std::net::IpAddr) -> String {
     let from_proxy = peer.is_loopback();
-    match forwarded_for.and_then(|v| v.rsplit(',').next()).map(str::trim) {
+    match forwarded_for
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+    {
         Some(addr) if from_proxy && !addr.is_empty() => addr.to_owned(),
         _ => peer.to_string(),
     }

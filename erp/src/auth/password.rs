@@ -1,7 +1,9 @@
 //! argon2id password hashes (PHC strings).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 
 use crate::{Error, Result};
 
@@ -24,7 +26,11 @@ pub fn hash(password: &str) -> Result<String> {
 
 pub fn verify(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

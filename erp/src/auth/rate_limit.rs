@@ -16,7 +16,10 @@ pub const MAX_PER_IP: i64 = 30;
 fn keys(ip: &str, email: &str) -> [(String, i64); 2] {
     [
         (format!("erp:login-fail:ip:{ip}"), MAX_PER_IP),
-        (format!("erp:login-fail:acct:{}", email.to_lowercase()), MAX_PER_ACCOUNT),
+        (
+            format!("erp:login-fail:acct:{}", email.to_lowercase()),
+            MAX_PER_ACCOUNT,
+        ),
     ]
 }
 
@@ -27,7 +30,9 @@ pub async fn check(kv: &Kv, ip: &str, email: &str) -> Result<()> {
         if count.unwrap_or(0) >= max {
             let ttl: i64 = kv.pool.ttl(&key).await?;
             return Err(Error::new(
-                ErrorKind::RateLimited { retry_after_secs: ttl.max(1) as u64 },
+                ErrorKind::RateLimited {
+                    retry_after_secs: ttl.max(1) as u64,
+                },
                 "too_many_login_attempts",
                 "too many failed login attempts; try again later",
             ));
@@ -48,6 +53,9 @@ pub async fn record_failure(kv: &Kv, ip: &str, email: &str) -> Result<()> {
 
 /// A successful login clears the account's counter (not the address's).
 pub async fn clear_account(kv: &Kv, email: &str) -> Result<()> {
-    let _: i64 = kv.pool.del(format!("erp:login-fail:acct:{}", email.to_lowercase())).await?;
+    let _: i64 = kv
+        .pool
+        .del(format!("erp:login-fail:acct:{}", email.to_lowercase()))
+        .await?;
     Ok(())
 }

@@ -19,6 +19,9 @@ impl SessionUser {
 
     /// The tenant for work inside the active company.
     pub fn tenant(&self) -> Tenant {
-        Tenant { user_id: Some(self.user_id), company_ids: self.company_id.into_iter().collect() }
+        Tenant {
+            user_id: Some(self.user_id),
+            company_ids: self.company_id.into_iter().collect(),
+        }
     }
 }

@@ -26,7 +26,10 @@ pub struct Me {
 
 impl Me {
     pub fn role_in(&self, company_id: Uuid) -> Option<Role> {
-        self.companies.iter().find(|m| m.company_id == company_id).map(|m| m.role)
+        self.companies
+            .iter()
+            .find(|m| m.company_id == company_id)
+            .map(|m| m.role)
     }
 }
 
@@ -48,9 +51,21 @@ pub async fn me(db: &Db, user_id: Uuid) -> Result<Me> {
     tx.commit().await?;
     let companies = rows
         .into_iter()
-        .map(|(company_id, company_name, role)| Ok(Membership { company_id, company_name, role: role.parse()? }))
+        .map(|(company_id, company_name, role)| {
+            Ok(Membership {
+                company_id,
+                company_name,
+                role: role.parse()?,
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Me { user_id, email, display_name, locale, companies })
+    Ok(Me {
+        user_id,
+        email,
+        display_name,
+        locale,
+        companies,
+    })
 }
 
 /// The caller's role in a company, or NotFound when not a member (a company
@@ -64,7 +79,8 @@ pub async fn role_in(db: &Db, user_id: Uuid, company_id: Uuid) -> Result<Role> {
             .fetch_optional(&mut *tx)
             .await?;
     tx.commit().await?;
-    role.ok_or_else(|| Error::not_found("company_not_found"))?.parse()
+    role.ok_or_else(|| Error::not_found("company_not_found"))?
+        .parse()
 }
 
 /// Users and roles of the tenant's companies, for the export.
@@ -86,10 +102,18 @@ pub async fn users_and_roles(
 /// The user's own language preference ("es-HN" or "en").
 pub async fn set_locale(db: &Db, user_id: Uuid, locale: &str) -> Result<()> {
     if !matches!(locale, "es-HN" | "en") {
-        return Err(Error::validation("unknown_locale", "locale", "the language must be es-HN or en"));
+        return Err(Error::validation(
+            "unknown_locale",
+            "locale",
+            "the language must be es-HN or en",
+        ));
     }
     let mut tx = db.tenant(&Tenant::user(user_id)).await?;
-    sqlx::query("UPDATE users SET locale = $2 WHERE id = $1").bind(user_id).bind(locale).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET locale = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(locale)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::jobs::ExportRequested;
 use crate::roles::Permission;
-use crate::{companies, Erp, Error, Result, SessionUser};
+use crate::{Erp, Error, Result, SessionUser, companies};
 
 /// How long a finished export stays downloadable before the purge task removes it.
 pub const KEEP_HOURS: i64 = 24;
@@ -37,14 +37,22 @@ macro_rules! columns {
 }
 
 fn active_company(user: &SessionUser) -> Result<Uuid> {
-    user.company_id
-        .ok_or_else(|| Error::new(crate::ErrorKind::Forbidden, "no_company", "you belong to no company"))
+    user.company_id.ok_or_else(|| {
+        Error::new(
+            crate::ErrorKind::Forbidden,
+            "no_company",
+            "you belong to no company",
+        )
+    })
 }
 
 /// Record the request (with its audit entry) and hand it to the queue.
 pub async fn request_users_roles(erp: &Erp, user: &SessionUser) -> Result<Export> {
     let company_id = active_company(user)?;
-    if !companies::role_in(&erp.db, user.user_id, company_id).await?.allows(Permission::ExportUsers) {
+    if !companies::role_in(&erp.db, user.user_id, company_id)
+        .await?
+        .allows(Permission::ExportUsers)
+    {
         return Err(Error::forbidden());
     }
     let mut tx = erp.db.tenant(&user.tenant()).await?;
@@ -72,7 +80,11 @@ pub async fn request_users_roles(erp: &Erp, user: &SessionUser) -> Result<Export
     .await?;
     tx.commit().await?;
     erp.jobs
-        .export_requested(ExportRequested { export_id: export.id, company_id, user_id: user.user_id })
+        .export_requested(ExportRequested {
+            export_id: export.id,
+            company_id,
+            user_id: user.user_id,
+        })
         .await
         .map_err(Error::internal)?;
     Ok(export)
@@ -81,17 +93,25 @@ pub async fn request_users_roles(erp: &Erp, user: &SessionUser) -> Result<Export
 /// One export of the active company; another company's id is simply not found.
 pub async fn get(erp: &Erp, user: &SessionUser, id: Uuid) -> Result<Export> {
     let mut tx = erp.db.tenant(&user.tenant()).await?;
-    let export: Option<Export> = sqlx::query_as(concat!("SELECT ", columns!(), " FROM exports WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let export: Option<Export> = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM exports WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     tx.commit().await?;
     export.ok_or_else(|| Error::not_found("export_not_found"))
 }
 
 pub async fn list(erp: &Erp, user: &SessionUser) -> Result<Vec<Export>> {
     let mut tx = erp.db.tenant(&user.tenant()).await?;
-    let rows = sqlx::query_as(concat!("SELECT ", columns!(), " FROM exports ORDER BY created_at DESC LIMIT 20"))
+    let rows = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM exports ORDER BY created_at DESC LIMIT 20"
+    ))
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -102,7 +122,11 @@ pub async fn list(erp: &Erp, user: &SessionUser) -> Result<Vec<Export>> {
 pub async fn file_path(erp: &Erp, user: &SessionUser, id: Uuid) -> Result<std::path::PathBuf> {
     let export = get(erp, user, id).await?;
     if export.status != "done" {
-        return Err(Error::new(crate::ErrorKind::Conflict, "export_not_ready", "the export is not ready"));
+        return Err(Error::new(
+            crate::ErrorKind::Conflict,
+            "export_not_ready",
+            "the export is not ready",
+        ));
     }
     Ok(erp.files_dir.join(file_name(id)))
 }

@@ -2,10 +2,10 @@
 
 use chrono::{Duration, Utc};
 
-use super::{file_name, KEEP_HOURS};
+use super::{KEEP_HOURS, file_name};
 use crate::db::Tenant;
 use crate::jobs::ExportRequested;
-use crate::{companies, Erp, Error, Result};
+use crate::{Erp, Error, Result, companies};
 
 /// Write the CSV for `job` and mark the export done (or failed, with the reason).
 pub async fn write_users_roles(erp: &Erp, job: &ExportRequested) -> Result<()> {
@@ -51,18 +51,33 @@ async fn write_file(erp: &Erp, tenant: &Tenant, job: &ExportRequested) -> Result
     tx.commit().await?;
 
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["company", "name", "email", "role", "active"]).map_err(Error::internal)?;
+    out.write_record(["company", "name", "email", "role", "active"])
+        .map_err(Error::internal)?;
     for (company, name, email, role, active) in &rows {
-        out.write_record([company.as_str(), name.as_str(), email.as_str(), role.as_str(), if *active { "yes" } else { "no" }])
-            .map_err(Error::internal)?;
+        out.write_record([
+            company.as_str(),
+            name.as_str(),
+            email.as_str(),
+            role.as_str(),
+            if *active { "yes" } else { "no" },
+        ])
+        .map_err(Error::internal)?;
     }
-    let bytes = out.into_inner().map_err(|e| Error::internal(anyhow::anyhow!("{e}")))?;
+    let bytes = out
+        .into_inner()
+        .map_err(|e| Error::internal(anyhow::anyhow!("{e}")))?;
 
     // Write beside and rename, so a reader never sees half a file.
-    tokio::fs::create_dir_all(&erp.files_dir).await.map_err(Error::internal)?;
+    tokio::fs::create_dir_all(&erp.files_dir)
+        .await
+        .map_err(Error::internal)?;
     let path = erp.files_dir.join(file_name(job.export_id));
     let tmp = path.with_extension("csv.part");
-    tokio::fs::write(&tmp, bytes).await.map_err(Error::internal)?;
-    tokio::fs::rename(&tmp, &path).await.map_err(Error::internal)?;
+    tokio::fs::write(&tmp, bytes)
+        .await
+        .map_err(Error::internal)?;
+    tokio::fs::rename(&tmp, &path)
+        .await
+        .map_err(Error::internal)?;
     Ok(rows.len())
 }

@@ -7,7 +7,11 @@ use crate::{Error, Result};
 
 pub fn parse_cron(expr: &str) -> Result<Cron> {
     expr.parse::<Cron>().map_err(|e| {
-        Error::validation("invalid_cron", "/cron", format!("invalid cron expression {expr:?}: {e}"))
+        Error::validation(
+            "invalid_cron",
+            "/cron",
+            format!("invalid cron expression {expr:?}: {e}"),
+        )
     })
 }
 
@@ -28,11 +32,20 @@ mod tests {
 
     #[test]
     fn five_and_six_fields() -> Result<()> {
-        let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).single().ok_or_else(|| Error::not_found("t"))?;
+        let t0 = Utc
+            .with_ymd_and_hms(2026, 11, 22, 10, 0, 0)
+            .single()
+            .ok_or_else(|| Error::not_found("t"))?;
         let every_15_min = parse_cron("*/15 * * * *")?;
-        assert_eq!(next_after(&every_15_min, t0), Some(t0 + chrono::Duration::minutes(15)));
+        assert_eq!(
+            next_after(&every_15_min, t0),
+            Some(t0 + chrono::Duration::minutes(15))
+        );
         let every_2_s = parse_cron("*/2 * * * * *")?;
-        assert_eq!(next_after(&every_2_s, t0), Some(t0 + chrono::Duration::seconds(2)));
+        assert_eq!(
+            next_after(&every_2_s, t0),
+            Some(t0 + chrono::Duration::seconds(2))
+        );
         // Two schedulers asking a few milliseconds apart agree on the tick.
         let a = next_after(&every_2_s, t0 + chrono::Duration::milliseconds(3));
         let b = next_after(&every_2_s, t0 + chrono::Duration::milliseconds(870));

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::db::{Db, Tenant};
 use crate::roles::Permission;
-use crate::{companies, Error, ErrorKind, Result, SessionUser};
+use crate::{Error, ErrorKind, Result, SessionUser, companies};
 
 pub const CHANGED_CHANNEL: &str = "periodic_tasks_changed";
 
@@ -58,14 +58,21 @@ macro_rules! columns {
 
 /// Every task, as the scheduler loads them (no user: group-wide configuration).
 pub async fn load_all(db: &Db) -> Result<Vec<PeriodicTask>> {
-    Ok(sqlx::query_as(concat!("SELECT ", columns!(), " FROM periodic_tasks ORDER BY name"))
-        .fetch_all(db.pool())
-        .await?)
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM periodic_tasks ORDER BY name"
+    ))
+    .fetch_all(db.pool())
+    .await?)
 }
 
 async fn require_manager(db: &Db, user: &SessionUser) -> Result<()> {
     let company = user.company_id.ok_or_else(Error::forbidden)?;
-    if companies::role_in(db, user.user_id, company).await?.allows(Permission::ManageSchedules) {
+    if companies::role_in(db, user.user_id, company)
+        .await?
+        .allows(Permission::ManageSchedules)
+    {
         Ok(())
     } else {
         Err(Error::forbidden())
@@ -77,14 +84,23 @@ pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<PeriodicTask>> {
     load_all(db).await
 }
 
-pub async fn update(db: &Db, user: &SessionUser, id: Uuid, patch: PeriodicTaskPatch) -> Result<PeriodicTask> {
+pub async fn update(
+    db: &Db,
+    user: &SessionUser,
+    id: Uuid,
+    patch: PeriodicTaskPatch,
+) -> Result<PeriodicTask> {
     require_manager(db, user).await?;
     if let Some(cron) = &patch.cron {
         parse_cron(cron)?;
     }
     if let Some(args) = &patch.args {
         if !args.is_object() {
-            return Err(Error::validation("args_not_object", "/args", "args must be a JSON object"));
+            return Err(Error::validation(
+                "args_not_object",
+                "/args",
+                "args must be a JSON object",
+            ));
         }
     }
     let mut tx = db.tenant(&Tenant::user(user.user_id)).await?;
@@ -104,12 +120,17 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, patch: PeriodicTaskPa
     .fetch_optional(&mut *tx)
     .await?;
     let Some(task) = updated else {
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM periodic_tasks WHERE id = $1)")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM periodic_tasks WHERE id = $1)")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
         return Err(if exists {
-            Error::new(ErrorKind::Conflict, "stale_version", "the task changed since you read it; reload and retry")
+            Error::new(
+                ErrorKind::Conflict,
+                "stale_version",
+                "the task changed since you read it; reload and retry",
+            )
         } else {
             Error::not_found("periodic_task_not_found")
         });
@@ -144,7 +165,12 @@ pub async fn runs(db: &Db, user: &SessionUser, id: Uuid, limit: i64) -> Result<V
 }
 
 /// The worker records each tick it runs.
-pub async fn record_run(db: &Db, task_id: Uuid, tick_at: DateTime<Utc>, outcome: &str) -> Result<()> {
+pub async fn record_run(
+    db: &Db,
+    task_id: Uuid,
+    tick_at: DateTime<Utc>,
+    outcome: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO periodic_task_runs (task_id, tick_at, finished_at, outcome) VALUES ($1, $2, now(), $3)",
     )

@@ -1,10 +1,10 @@
 //! The exports page: request an export, watch its state, download the file.
 //! While an export is pending the page refreshes itself (no JavaScript needed).
 
-use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use erp::exports::Export;
 use erp::{Erp, ErrorKind};
 use leptos::prelude::*;
@@ -15,7 +15,7 @@ use super::shell::shell;
 use super::{csrf_field, csrf_rejected};
 use crate::document::page;
 use crate::i18n::Lang;
-use crate::request::{unavailable, Visitor};
+use crate::request::{Visitor, unavailable};
 
 fn row(lang: Lang, e: &Export) -> impl IntoView + use<> {
     let status_class = format!("status-{}", e.status);
@@ -38,12 +38,17 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
         Ok(u) => u.clone(),
         Err(r) => return r,
     };
-    let (me, exports) = match tokio::try_join!(erp::companies::me(&erp.db, user.user_id), erp::exports::list(&erp, &user)) {
+    let (me, exports) = match tokio::try_join!(
+        erp::companies::me(&erp.db, user.user_id),
+        erp::exports::list(&erp, &user)
+    ) {
         Ok(x) => x,
         Err(e) => return unavailable(e),
     };
     let lang = v.lang;
-    let pending = exports.iter().any(|e| e.status == "queued" || e.status == "running");
+    let pending = exports
+        .iter()
+        .any(|e| e.status == "queued" || e.status == "running");
     let allowed = user
         .company_id
         .and_then(|c| me.role_in(c))
@@ -81,8 +86,13 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
         {table}
     };
     let title = lang.t("exports-title");
-    page(lang, title, pending.then_some(2), shell(lang, &v.csrf, &me, user.company_id, "nav-exports", content))
-        .into_response()
+    page(
+        lang,
+        title,
+        pending.then_some(2),
+        shell(lang, &v.csrf, &me, user.company_id, "nav-exports", content),
+    )
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -114,14 +124,19 @@ pub async fn download(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) 
     };
     let path = match erp::exports::file_path(&erp, &user, id).await {
         Ok(p) => p,
-        Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Conflict) => return super::not_found(v).await,
+        Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Conflict) => {
+            return super::not_found(v).await;
+        }
         Err(e) => return unavailable(e),
     };
     match tokio::fs::read(&path).await {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", erp::exports::file_name(id))),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", erp::exports::file_name(id)),
+                ),
             ],
             bytes,
         )

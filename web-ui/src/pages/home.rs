@@ -1,8 +1,8 @@
 //! The start page after login, and the company switcher's POST.
 
+use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use erp::{Erp, ErrorKind, SessionUser};
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::csrf_rejected;
 use super::shell::shell;
 use crate::document::page;
-use crate::request::{unavailable, Visitor};
+use crate::request::{Visitor, unavailable};
 
 pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
     let user = match v.require_user() {
@@ -23,7 +23,9 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
         Err(e) => return unavailable(e),
     };
     let lang = v.lang;
-    let company = user.company_id.and_then(|c| me.companies.iter().find(|m| m.company_id == c));
+    let company = user
+        .company_id
+        .and_then(|c| me.companies.iter().find(|m| m.company_id == c));
     let intro = match company {
         Some(c) => lang.t_with("home-intro", "company", c.company_name.clone()),
         None => lang.t("home-no-company"),
@@ -33,7 +35,13 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
         <p>{intro}</p>
     };
     let title = lang.t("nav-home");
-    page(lang, title, None, shell(lang, &v.csrf, &me, user.company_id, "nav-home", content)).into_response()
+    page(
+        lang,
+        title,
+        None,
+        shell(lang, &v.csrf, &me, user.company_id, "nav-home", content),
+    )
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -42,7 +50,11 @@ pub struct SwitchForm {
     company_id: Uuid,
 }
 
-pub async fn switch_company(State(erp): State<Erp>, v: Visitor, Form(form): Form<SwitchForm>) -> Response {
+pub async fn switch_company(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Form(form): Form<SwitchForm>,
+) -> Response {
     if !crate::csrf::verify(&v.session, &form.csrf).await {
         return csrf_rejected(&v);
     }
@@ -55,7 +67,10 @@ pub async fn switch_company(State(erp): State<Erp>, v: Visitor, Form(form): Form
         Err(e) if e.kind == ErrorKind::NotFound => return super::not_found(v).await,
         Err(e) => return unavailable(e),
     }
-    let updated = SessionUser { company_id: Some(form.company_id), ..user };
+    let updated = SessionUser {
+        company_id: Some(form.company_id),
+        ..user
+    };
     if let Err(e) = v.session.insert(SessionUser::KEY, &updated).await {
         return unavailable(e);
     }

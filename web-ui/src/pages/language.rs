@@ -1,16 +1,16 @@
 //! Choosing the language: a cookie for everyone, and the profile for users.
 
-use axum::extract::State;
-use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use erp::{Erp, SessionUser};
 use leptos::prelude::*;
 use serde::Deserialize;
 
 use super::{csrf_field, csrf_rejected};
 use crate::i18n::Lang;
-use crate::request::{unavailable, Visitor, LANG_COOKIE};
+use crate::request::{LANG_COOKIE, Visitor, unavailable};
 
 #[allow(non_snake_case)]
 pub fn LanguageForm(lang: Lang, csrf: &str) -> impl IntoView + use<> {
@@ -48,7 +48,12 @@ fn back_to(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| "/".to_owned())
 }
 
-pub async fn change(State(erp): State<Erp>, v: Visitor, headers: HeaderMap, Form(form): Form<LangForm>) -> Response {
+pub async fn change(
+    State(erp): State<Erp>,
+    v: Visitor,
+    headers: HeaderMap,
+    Form(form): Form<LangForm>,
+) -> Response {
     if !crate::csrf::verify(&v.session, &form.csrf).await {
         return csrf_rejected(&v);
     }
@@ -57,11 +62,21 @@ pub async fn change(State(erp): State<Erp>, v: Visitor, headers: HeaderMap, Form
         if let Err(e) = erp::companies::set_locale(&erp.db, user.user_id, lang.tag()).await {
             return unavailable(e);
         }
-        let updated = SessionUser { locale: lang.tag().to_owned(), ..user.clone() };
+        let updated = SessionUser {
+            locale: lang.tag().to_owned(),
+            ..user.clone()
+        };
         if let Err(e) = v.session.insert(SessionUser::KEY, &updated).await {
             return unavailable(e);
         }
     }
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; Secure; HttpOnly", lang.tag());
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&back_to(&headers))).into_response()
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; Secure; HttpOnly",
+        lang.tag()
+    );
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&back_to(&headers)),
+    )
+        .into_response()
 }

@@ -2,11 +2,11 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use erp::auth::{client_address, Credentials};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use erp::auth::{Credentials, client_address};
 use erp::{Erp, ErrorKind, SessionUser};
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -15,9 +15,14 @@ use super::language::LanguageForm;
 use super::{csrf_field, csrf_rejected};
 use crate::document::page;
 use crate::i18n::Lang;
-use crate::request::{unavailable, Visitor};
+use crate::request::{Visitor, unavailable};
 
-fn login_page(lang: Lang, csrf: &str, email: &str, error: Option<String>) -> axum::response::Html<String> {
+fn login_page(
+    lang: Lang,
+    csrf: &str,
+    email: &str,
+    error: Option<String>,
+) -> axum::response::Html<String> {
     let title = lang.t("login-title");
     let body = view! {
         <main class="login">
@@ -63,7 +68,10 @@ pub async fn submit(
     }
     let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
     let ip = client_address(forwarded, peer.ip());
-    let creds = Credentials { email: form.email.clone(), password: form.password };
+    let creds = Credentials {
+        email: form.email.clone(),
+        password: form.password,
+    };
     match erp::auth::login(&erp, &ip, &creds).await {
         Ok(user) => {
             // A fresh session id at login: a fixated id becomes worthless.
@@ -79,14 +87,23 @@ pub async fn submit(
             ErrorKind::RateLimited { retry_after_secs } => {
                 let minutes = retry_after_secs.div_ceil(60).to_string();
                 let msg = v.lang.t_with("login-rate-limited", "minutes", minutes);
-                let mut res = (StatusCode::TOO_MANY_REQUESTS, login_page(v.lang, &v.csrf, &form.email, Some(msg)))
+                let mut res = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    login_page(v.lang, &v.csrf, &form.email, Some(msg)),
+                )
                     .into_response();
-                res.headers_mut().insert(header::RETRY_AFTER, retry_after_secs.into());
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, retry_after_secs.into());
                 res
             }
             ErrorKind::Unauthenticated | ErrorKind::Validation => (
                 StatusCode::UNAUTHORIZED,
-                login_page(v.lang, &v.csrf, &form.email, Some(v.lang.t("login-invalid"))),
+                login_page(
+                    v.lang,
+                    &v.csrf,
+                    &form.email,
+                    Some(v.lang.t("login-invalid")),
+                ),
             )
                 .into_response(),
             _ => unavailable(e),

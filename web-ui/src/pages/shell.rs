@@ -51,7 +51,9 @@ pub fn shell<C: IntoView + 'static>(
     let single_company = (me.companies.len() == 1).then(|| {
         view! { <span class="company">{me.companies[0].company_name.clone()}</span> }
     });
-    let role = active_company.and_then(|c| me.role_in(c)).map(|r| lang.t(&format!("role-{}", r.as_str())));
+    let role = active_company
+        .and_then(|c| me.role_in(c))
+        .map(|r| lang.t(&format!("role-{}", r.as_str())));
     let nav = MODULES
         .iter()
         .map(|(key, href)| {
@@ -61,7 +63,8 @@ pub fn shell<C: IntoView + 'static>(
                     let class = if *key == current { "current" } else { "" };
                     view! { <li class=class><a href=*href>{label}</a></li> }.into_any()
                 }
-                None => view! { <li class="soon">{label}<small>{lang.t("nav-soon")}</small></li> }.into_any(),
+                None => view! { <li class="soon">{label}<small>{lang.t("nav-soon")}</small></li> }
+                    .into_any(),
             }
         })
         .collect_view();
