@@ -1,27 +1,18 @@
 //! A real browser: headless Chromium through chromedriver logs in as the demo
 //! admin and sees the shell. The screenshot is saved under target/.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
 
-use crate::harness::{ADMIN, App, TestResult, eventually, free_port};
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::harness::{ADMIN, App, KillOnDrop, TestResult, eventually, free_port};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
     let app = App::start()?;
     let port = free_port();
-    let _driver = Driver(
+    let _driver = KillOnDrop(
         Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())

@@ -231,6 +231,16 @@ impl Drop for App {
     }
 }
 
+/// A helper process (chromedriver, a Redis, a second role) killed with the test.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Wait for a condition, polling every 200 ms.
 pub async fn eventually<F, Fut, T>(timeout: Duration, mut probe: F) -> Option<T>
 where

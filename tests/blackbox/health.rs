@@ -2,29 +2,20 @@
 //! alone here, on the appliance's PostgreSQL and a Redis the test owns and
 //! then stops.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{App, BIN, TestResult, eventually, free_port};
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::harness::{App, BIN, KillOnDrop, TestResult, eventually, free_port};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_names_the_dependency_that_is_down() -> TestResult {
     let app = App::start()?;
     let dir = tempfile::tempdir()?;
     let socket = dir.path().join("redis.sock");
-    let mut redis = Killed(
+    let mut redis = KillOnDrop(
         Command::new("redis-server")
             .args([
                 "--port",
@@ -46,7 +37,7 @@ async fn health_names_the_dependency_that_is_down() -> TestResult {
     .ok_or("redis did not start")?;
 
     let port = free_port();
-    let _api = Killed(
+    let _api = KillOnDrop(
         Command::new(BIN)
             .args(["api", "--listen", &format!("127.0.0.1:{port}")])
             .env("ERP_DATABASE_URL", app.database_url())

@@ -8,21 +8,23 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{App, BIN, MANAGER, TestResult, eventually};
+use crate::harness::{App, BIN, KillOnDrop, MANAGER, TestResult, eventually};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResult {
     let app = App::start()?;
     // A second scheduler process on the same database and Redis.
-    let mut second = Command::new(BIN)
-        .arg("scheduler")
-        .env("ERP_DATABASE_URL", app.database_url())
-        .env("ERP_REDIS_URL", app.redis_url())
-        .env_remove("NOTIFY_SOCKET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
+    let _second = KillOnDrop(
+        Command::new(BIN)
+            .arg("scheduler")
+            .env("ERP_DATABASE_URL", app.database_url())
+            .env("ERP_REDIS_URL", app.redis_url())
+            .env_remove("NOTIFY_SOCKET")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
 
     let (client, _) = app.api_login(crate::harness::ADMIN).await?;
     let tasks: Value = client
@@ -109,9 +111,6 @@ async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResu
             .status(),
         StatusCode::FORBIDDEN
     );
-
-    let _ = second.kill();
-    let _ = second.wait();
     Ok(())
 }
 

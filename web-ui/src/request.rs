@@ -57,15 +57,14 @@ impl FromRequestParts<Erp> for Visitor {
             .map_err(|(_, m)| unavailable(m))?;
         let mut user: Option<SessionUser> =
             session.get(SessionUser::KEY).await.map_err(unavailable)?;
-        if let Some(u) = &user {
-            if !erp::auth::login::still_active(erp, u)
+        if let Some(u) = &user
+            && !erp::auth::login::still_active(erp, u)
                 .await
                 .map_err(unavailable)?
             {
                 session.flush().await.map_err(unavailable)?;
                 user = None;
             }
-        }
         let lang = user
             .as_ref()
             .and_then(|u| Lang::parse(&u.locale))

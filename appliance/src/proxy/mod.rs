@@ -77,15 +77,14 @@ impl ShutdownSignalWatch for Watch {
 pub fn spawn(
     server: Server,
     stop: tokio::sync::watch::Receiver<bool>,
-) -> std::thread::JoinHandle<()> {
-    std::thread::Builder::new()
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    Ok(std::thread::Builder::new()
         .name("pingora".into())
         .spawn(move || {
             server.run(RunArgs {
                 shutdown_signal: Box::new(Watch(stop)),
             })
-        })
-        .unwrap_or_else(|e| panic!("cannot start the proxy thread: {e}"))
+        })?)
 }
 
 fn loopback_target(addr: SocketAddr) -> SocketAddr {

@@ -23,7 +23,7 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let handle = proxy::spawn(server, rx);
+    let handle = proxy::spawn(server, rx)?;
     rt.block_on(async {
         proxy::wait_http(args.http).await?;
         proxy::wait_https(args.https, ca.root_der.clone()).await?;

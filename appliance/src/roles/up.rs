@@ -113,7 +113,7 @@ async fn serve_until_signalled(
         resolver: Arc::new(SingleCert(cert)),
     })?;
     let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);
-    let proxy_thread = proxy::spawn(server, proxy_stop_rx);
+    let proxy_thread = proxy::spawn(server, proxy_stop_rx)?;
     proxy::wait_http(http).await?;
     proxy::wait_https(https, ca.root_der.clone()).await?;
 

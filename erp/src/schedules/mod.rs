@@ -94,15 +94,14 @@ pub async fn update(
     if let Some(cron) = &patch.cron {
         parse_cron(cron)?;
     }
-    if let Some(args) = &patch.args {
-        if !args.is_object() {
+    if let Some(args) = &patch.args
+        && !args.is_object() {
             return Err(Error::validation(
                 "args_not_object",
                 "/args",
                 "args must be a JSON object",
             ));
         }
-    }
     let mut tx = db.tenant(&Tenant::user(user.user_id)).await?;
     let updated: Option<PeriodicTask> = sqlx::query_as(concat!(
         "UPDATE periodic_tasks
