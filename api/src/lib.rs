@@ -52,4 +52,11 @@ pub fn router(erp: Erp) -> Router {
             }),
         )
         .fallback(|| async { problem::Problem::from(erp::Error::not_found("no_such_route")) })
+        .method_not_allowed_fallback(|| async {
+            problem::Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this resource does not accept that method",
+            )
+        })
 }

@@ -49,10 +49,11 @@ fn install(inner: impl Log + 'static) {
 
 pub fn init(role: &str) {
     if systemd_journal_logger::connected_to_journal()
-        && let Ok(journal) = systemd_journal_logger::JournalLog::new() {
-            install(journal.with_syslog_identifier(format!("appliance-{role}")));
-            return;
-        }
+        && let Ok(journal) = systemd_journal_logger::JournalLog::new()
+    {
+        install(journal.with_syslog_identifier(format!("appliance-{role}")));
+        return;
+    }
     let stderr = env_logger::Builder::new()
         .filter_level(LevelFilter::Trace)
         .format_target(false)

@@ -151,6 +151,11 @@ async fn api_login_me_logout_and_bad_input() -> TestResult {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(is_problem(&res));
 
+    // A method the resource does not have: 405 problem+json.
+    let res = client.get(app.url("/api/v1/session")).send().await?;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(is_problem(&res));
+
     // Not logged in yet.
     assert_eq!(
         client.get(app.url("/api/v1/me")).send().await?.status(),

@@ -18,6 +18,20 @@ async fn form_login_needs_the_csrf_token_and_leads_to_the_shell() -> TestResult 
     let page = client.get(app.url("/login")).send().await?.text().await?;
     let csrf = csrf_of(&page).ok_or("no csrf field on the login page")?;
 
+    // A form with fields missing is a Spanish 400 page, not a bare error.
+    let incomplete = client
+        .post(app.url("/login"))
+        .form(&[("email", ADMIN.0)])
+        .send()
+        .await?;
+    assert_eq!(incomplete.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        incomplete
+            .text()
+            .await?
+            .contains("El formulario llegó incompleto")
+    );
+
     // A forged form (wrong token) is refused and logs nobody in.
     let forged = client
         .post(app.url("/login"))

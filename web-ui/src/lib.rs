@@ -6,6 +6,7 @@
 
 mod csrf;
 mod document;
+mod form;
 mod i18n;
 mod pages;
 mod request;

@@ -61,10 +61,10 @@ impl FromRequestParts<Erp> for Visitor {
             && !erp::auth::login::still_active(erp, u)
                 .await
                 .map_err(unavailable)?
-            {
-                session.flush().await.map_err(unavailable)?;
-                user = None;
-            }
+        {
+            session.flush().await.map_err(unavailable)?;
+            user = None;
+        }
         let lang = user
             .as_ref()
             .and_then(|u| Lang::parse(&u.locale))

@@ -81,9 +81,10 @@ impl ProxyHttp for Edge {
         req.insert_header("X-Forwarded-Port", self.https_port.to_string())?;
         // h2 requests carry the authority in the URI; HTTP/1.1 upstreams need Host.
         if req.headers.get("host").is_none()
-            && let Some(authority) = session.req_header().uri.authority().map(|a| a.to_string()) {
-                req.insert_header("Host", authority)?;
-            }
+            && let Some(authority) = session.req_header().uri.authority().map(|a| a.to_string())
+        {
+            req.insert_header("Host", authority)?;
+        }
         Ok(())
     }
 

@@ -95,13 +95,14 @@ pub async fn update(
         parse_cron(cron)?;
     }
     if let Some(args) = &patch.args
-        && !args.is_object() {
-            return Err(Error::validation(
-                "args_not_object",
-                "/args",
-                "args must be a JSON object",
-            ));
-        }
+        && !args.is_object()
+    {
+        return Err(Error::validation(
+            "args_not_object",
+            "/args",
+            "args must be a JSON object",
+        ));
+    }
     let mut tx = db.tenant(&Tenant::user(user.user_id)).await?;
     let updated: Option<PeriodicTask> = sqlx::query_as(concat!(
         "UPDATE periodic_tasks

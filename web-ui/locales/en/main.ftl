@@ -7,6 +7,7 @@ login-invalid = Wrong e-mail or password.
 login-rate-limited = Too many failed attempts. Try again in { $minutes } minutes.
 login-required = Log in to continue.
 logout = Log out
+form-invalid = The form arrived incomplete. Go back to the page and try again.
 csrf-invalid = The form expired. Please try again.
 language = Language
 language-change = Change

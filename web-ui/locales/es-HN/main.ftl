@@ -7,6 +7,7 @@ login-invalid = Correo o contraseña incorrectos.
 login-rate-limited = Demasiados intentos fallidos. Intente de nuevo en { $minutes } minutos.
 login-required = Inicie sesión para continuar.
 logout = Cerrar sesión
+form-invalid = El formulario llegó incompleto. Vuelva a la página e intente de nuevo.
 csrf-invalid = El formulario expiró. Vuelva a intentarlo.
 language = Idioma
 language-change = Cambiar

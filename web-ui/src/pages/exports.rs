@@ -1,7 +1,6 @@
 //! The exports page: request an export, watch its state, download the file.
 //! While an export is pending the page refreshes itself (no JavaScript needed).
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,7 @@ use uuid::Uuid;
 use super::shell::shell;
 use super::{csrf_field, csrf_rejected};
 use crate::document::page;
+use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
 

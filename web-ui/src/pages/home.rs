@@ -1,6 +1,5 @@
 //! The start page after login, and the company switcher's POST.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use erp::{Erp, ErrorKind, SessionUser};
@@ -11,6 +10,7 @@ use uuid::Uuid;
 use super::csrf_rejected;
 use super::shell::shell;
 use crate::document::page;
+use crate::form::Form;
 use crate::request::{Visitor, unavailable};
 
 pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {

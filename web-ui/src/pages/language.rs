@@ -1,6 +1,5 @@
 //! Choosing the language: a cookie for everyone, and the profile for users.
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -9,6 +8,7 @@ use leptos::prelude::*;
 use serde::Deserialize;
 
 use super::{csrf_field, csrf_rejected};
+use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{LANG_COOKIE, Visitor, unavailable};
 

@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 
-use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,7 @@ use serde::Deserialize;
 use super::language::LanguageForm;
 use super::{csrf_field, csrf_rejected};
 use crate::document::page;
+use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
 
