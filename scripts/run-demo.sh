@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-debian.sh
+./scripts/build-islands.sh
+export ERP_SITE_DIR="$PWD/web-ui/site"
 
 cargo build --locked --release -p appliance
 exec "${CARGO_TARGET_DIR:-target}/release/appliance" up --demo "$@"

@@ -9,6 +9,7 @@ packages=(
   chromium chromium-driver                      # browser tests
   ca-certificates curl
 )
+command -v npm >/dev/null 2>&1 || packages+=(npm)   # binaryen's wasm-opt for the islands bundle
 
 missing=()
 for p in "${packages[@]}"; do

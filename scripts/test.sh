@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup-debian.sh
+./scripts/build-islands.sh
+export ERP_SITE_DIR="$PWD/web-ui/site"
 
 export RUST_BACKTRACE=0
 cargo build --locked --workspace --all-targets

@@ -34,3 +34,11 @@ pub fn default_data_dir() -> PathBuf {
         _ => PathBuf::from("var"),
     }
 }
+
+/// Where the web role finds the islands' bundle (`ERP_SITE_DIR`, holding
+/// `pkg/`). Unset: pages are served without islands.
+pub fn site_dir() -> Option<PathBuf> {
+    std::env::var_os("ERP_SITE_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
 
-use crate::harness::{ADMIN, App, KillOnDrop, TestResult, eventually, free_port};
+use crate::harness::{ADMIN, App, KillOnDrop, TestResult, eventually, free_port, site_dir};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
@@ -83,6 +83,50 @@ async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
         );
         let user = browser.find(Locator::Id("user-name")).await?.text().await?;
         assert!(user.contains("Administración del Grupo"));
+
+        // The company switcher is an island: once the bundle has hydrated it,
+        // choosing a company is enough (its button is gone).
+        let live = browser
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form.company-switcher[data-live=true]"))
+            .await;
+        assert!(
+            live.is_ok(),
+            "the company switcher island never came alive (is the bundle in {}?)",
+            site_dir().display()
+        );
+        let button = browser
+            .find(Locator::Css("form.company-switcher button"))
+            .await?;
+        assert!(
+            !button.is_displayed().await?,
+            "the fallback button hides once the island is live"
+        );
+        let intro = browser.find(Locator::Css("main p")).await?.text().await?;
+        let other = if intro.contains("Autos del Valle") {
+            "Motos Catrachas"
+        } else {
+            "Autos del Valle"
+        };
+        let select = browser.find(Locator::Id("company_id")).await?;
+        select.select_by_label(other).await?;
+        let switched = eventually(Duration::from_secs(15), || async {
+            let text = browser
+                .find(Locator::Css("main p"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            text.contains(&format!("Está trabajando en {other}"))
+                .then_some(())
+        })
+        .await;
+        assert!(
+            switched.is_some(),
+            "choosing {other} did not switch the company"
+        );
         let shot = browser.screenshot().await?;
         let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("shell.png");
         std::fs::write(&path, &shot)?;

@@ -17,6 +17,13 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_appliance");
 pub const ADMIN: (&str, &str) = ("admin@demo.hn", "demo-admin-2026");
 pub const MANAGER: (&str, &str) = ("gerente@demo.hn", "demo-usuario-2026");
 
+/// The islands' bundle built by `scripts/build-islands.sh`.
+pub fn site_dir() -> PathBuf {
+    std::env::var_os("ERP_SITE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../web-ui/site"))
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -96,6 +103,7 @@ impl App {
                 &https_port.to_string(),
             ])
             .env("NOTIFY_SOCKET", &notify)
+            .env("ERP_SITE_DIR", site_dir())
             .env_remove("ERP_DATABASE_URL")
             .env_remove("ERP_REDIS_URL")
             .env_remove("JOURNAL_STREAM")

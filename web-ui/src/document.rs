@@ -6,6 +6,17 @@ use leptos::prelude::*;
 
 use crate::i18n::Lang;
 
+static ISLANDS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Whether pages load the islands' bundle (set once, when the router is built).
+pub fn set_islands_enabled(enabled: bool) {
+    let _ = ISLANDS.set(enabled);
+}
+
+fn islands_enabled() -> bool {
+    ISLANDS.get().copied().unwrap_or(false)
+}
+
 /// Render a complete page. `body` is the content of `<body>`.
 pub fn page(
     lang: Lang,
@@ -24,6 +35,7 @@ pub fn page(
                     {refresh_secs.map(|s| view! { <meta http-equiv="refresh" content=s.to_string()/> })}
                     <title>{full_title}</title>
                     <link rel="stylesheet" href="/assets/app.css"/>
+                    {islands_enabled().then(|| view! { <script type="module" src="/assets/boot.js"></script> })}
                 </head>
                 <body>{body}</body>
             </html>
@@ -31,6 +43,16 @@ pub fn page(
         .to_html()
     });
     Html(format!("<!DOCTYPE html>{html}"))
+}
+
+pub async fn boot_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../assets/boot.js"),
+    )
 }
 
 pub async fn stylesheet() -> impl IntoResponse {

@@ -1,35 +1,37 @@
 //! The browser UI: Leptos components rendered on the server, plain HTML forms
 //! (so every page works with JavaScript disabled), Spanish (es-HN) first.
+//! Islands (`islands`) add live behaviour where JavaScript runs; the
+//! `hydrate` feature builds them into the WebAssembly bundle.
 //!
 //! The router expects a tower-sessions layer around it and
 //! `ConnectInfo<SocketAddr>` from the server, like the API's.
 
+pub mod islands;
+
+#[cfg(feature = "ssr")]
 mod csrf;
+#[cfg(feature = "ssr")]
 mod document;
+#[cfg(feature = "ssr")]
 mod form;
+#[cfg(feature = "ssr")]
 mod i18n;
+#[cfg(feature = "ssr")]
 mod pages;
+#[cfg(feature = "ssr")]
 mod request;
+#[cfg(feature = "ssr")]
+mod router;
 
+#[cfg(feature = "ssr")]
 pub use i18n::Lang;
+#[cfg(feature = "ssr")]
+pub use router::router;
 
-use axum::Router;
-use axum::routing::{get, post};
-use erp::Erp;
-
-pub fn router(erp: Erp) -> Router {
-    Router::new()
-        .route("/", get(pages::home::show))
-        .route("/login", get(pages::login::show).post(pages::login::submit))
-        .route("/logout", post(pages::login::logout))
-        .route("/company", post(pages::home::switch_company))
-        .route("/lang", post(pages::language::change))
-        .route(
-            "/exports",
-            get(pages::exports::show).post(pages::exports::request),
-        )
-        .route("/exports/{id}/download", get(pages::exports::download))
-        .route("/assets/app.css", get(document::stylesheet))
-        .fallback(pages::not_found)
-        .with_state(erp)
+/// The bundle's entry point: `assets/boot.js` calls it once the module is
+/// loaded, then hands each `<leptos-island>` to its exported function.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    leptos::mount::hydrate_islands();
 }

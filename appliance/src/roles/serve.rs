@@ -20,7 +20,7 @@ pub enum Role {
 fn router(role: Role, erp: &Erp) -> axum::Router {
     let app = match role {
         Role::Api => api::router(erp.clone()),
-        Role::Web => web_ui::router(erp.clone()),
+        Role::Web => web_ui::router(erp.clone(), crate::config::site_dir()),
     };
     app.layer(sessions::layer(&erp.kv))
 }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::csrf_field;
 use crate::i18n::Lang;
+use crate::islands::{CompanyChoice, CompanySwitcher, CompanySwitcherProps};
 use crate::pages::language::LanguageForm;
 
 /// Navigation entries: (message id, href). Modules without a page yet show
@@ -31,22 +32,20 @@ pub fn shell<C: IntoView + 'static>(
     content: C,
 ) -> impl IntoView + use<C> {
     let switcher = (me.companies.len() > 1).then(|| {
-        let options = me
-            .companies
-            .iter()
-            .map(|m| {
-                let selected = Some(m.company_id) == active_company;
-                view! { <option value=m.company_id.to_string() selected=selected>{m.company_name.clone()}</option> }
-            })
-            .collect_view();
-        view! {
-            <form method="post" action="/company" class="company-switcher">
-                {csrf_field(csrf)}
-                <label for="company_id">{lang.t("company")}</label>
-                <select id="company_id" name="company_id">{options}</select>
-                <button type="submit">{lang.t("company-switch")}</button>
-            </form>
-        }
+        CompanySwitcher(CompanySwitcherProps {
+            companies: me
+                .companies
+                .iter()
+                .map(|m| CompanyChoice {
+                    id: m.company_id.to_string(),
+                    name: m.company_name.clone(),
+                })
+                .collect(),
+            active: active_company.map(|c| c.to_string()).unwrap_or_default(),
+            csrf: csrf.to_owned(),
+            label: lang.t("company"),
+            button: lang.t("company-switch"),
+        })
     });
     let single_company = (me.companies.len() == 1).then(|| {
         view! { <span class="company">{me.companies[0].company_name.clone()}</span> }

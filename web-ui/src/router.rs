@@ -1,0 +1,42 @@
+//! The web role's routes.
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::routing::{get, post};
+use erp::Erp;
+use tower_http::services::ServeDir;
+
+use crate::{document, pages};
+
+/// `site_dir` holds the islands' bundle (`pkg/web_ui.js`, `pkg/web_ui.wasm`),
+/// built by `scripts/build-islands.sh`. Without it every page still works;
+/// only the islands stay inert.
+pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
+    let pkg = site_dir
+        .map(|d| d.join("pkg"))
+        .filter(|p| p.join("web_ui.wasm").is_file());
+    match &pkg {
+        Some(dir) => log::info!("islands bundle served from {}", dir.display()),
+        None => log::info!("no islands bundle: pages are served without it"),
+    }
+    document::set_islands_enabled(pkg.is_some());
+    let router = Router::new()
+        .route("/", get(pages::home::show))
+        .route("/login", get(pages::login::show).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/company", post(pages::home::switch_company))
+        .route("/lang", post(pages::language::change))
+        .route(
+            "/exports",
+            get(pages::exports::show).post(pages::exports::request),
+        )
+        .route("/exports/{id}/download", get(pages::exports::download))
+        .route("/assets/app.css", get(document::stylesheet))
+        .route("/assets/boot.js", get(document::boot_script));
+    let router = match pkg {
+        Some(dir) => router.nest_service("/pkg", ServeDir::new(dir)),
+        None => router,
+    };
+    router.fallback(pages::not_found).with_state(erp)
+}
