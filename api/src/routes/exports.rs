@@ -86,21 +86,12 @@ async fn get_one(
     params(("id" = Uuid, Path, description = "export id")),
     responses((status = 200, content_type = "text/csv"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 async fn file(State(erp): State<Erp>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
-    let path = erp::exports::file_path(&erp, &caller.user, id).await?;
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|_| Problem::from(erp::Error::not_found("export_file_missing")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", erp::exports::file_name(id)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let f = erp::exports::read_file(&erp, &caller.user, id).await?;
+    let headers = [
+        (header::CONTENT_TYPE, f.content_type.to_owned()),
+        (header::CONTENT_DISPOSITION, f.attachment()),
+    ];
+    Ok((headers, f.bytes).into_response())
 }
 
 pub fn routes() -> OpenApiRouter<Erp> {

@@ -28,6 +28,7 @@ pub async fn run_async(command: Command) -> anyhow::Result<()> {
         }
         Command::Admin(cmd) => admin::run(cmd).await,
         Command::Healthcheck(args) => healthcheck::run(args).await,
-        Command::Proxy(_) => unreachable!("the proxy role runs outside the shared runtime"),
+        // `lib::run` starts the proxy on pingora's own runtimes, never here.
+        Command::Proxy(_) => anyhow::bail!("the proxy role does not run on the shared runtime"),
     }
 }

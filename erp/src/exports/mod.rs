@@ -118,8 +118,22 @@ pub async fn list(erp: &Erp, user: &SessionUser) -> Result<Vec<Export>> {
     Ok(rows)
 }
 
-/// Where a finished export's file lives, if it is downloadable.
-pub async fn file_path(erp: &Erp, user: &SessionUser, id: Uuid) -> Result<std::path::PathBuf> {
+/// A finished export's file, ready to hand to the user.
+pub struct ExportFile {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+impl ExportFile {
+    /// The `Content-Disposition` value that makes browsers save it.
+    pub fn attachment(&self) -> String {
+        format!("attachment; filename=\"{}\"", self.file_name)
+    }
+}
+
+/// The file of a finished export of the caller's company.
+pub async fn read_file(erp: &Erp, user: &SessionUser, id: Uuid) -> Result<ExportFile> {
     let export = get(erp, user, id).await?;
     if export.status != "done" {
         return Err(Error::new(
@@ -128,7 +142,14 @@ pub async fn file_path(erp: &Erp, user: &SessionUser, id: Uuid) -> Result<std::p
             "the export is not ready",
         ));
     }
-    Ok(erp.files_dir.join(file_name(id)))
+    let bytes = tokio::fs::read(erp.files_dir.join(file_name(id)))
+        .await
+        .map_err(|_| Error::not_found("export_file_missing"))?;
+    Ok(ExportFile {
+        file_name: file_name(id),
+        content_type: "text/csv; charset=utf-8",
+        bytes,
+    })
 }
 
 pub fn file_name(id: Uuid) -> String {

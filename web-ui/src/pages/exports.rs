@@ -122,25 +122,17 @@ pub async fn download(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) 
         Ok(u) => u.clone(),
         Err(r) => return r,
     };
-    let path = match erp::exports::file_path(&erp, &user, id).await {
-        Ok(p) => p,
-        Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Conflict) => {
-            return super::not_found(v).await;
+    match erp::exports::read_file(&erp, &user, id).await {
+        Ok(f) => {
+            let headers = [
+                (header::CONTENT_TYPE, f.content_type.to_owned()),
+                (header::CONTENT_DISPOSITION, f.attachment()),
+            ];
+            (headers, f.bytes).into_response()
         }
-        Err(e) => return unavailable(e),
-    };
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", erp::exports::file_name(id)),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => super::not_found(v).await,
+        Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Conflict) => {
+            super::not_found(v).await
+        }
+        Err(e) => unavailable(e),
     }
 }
