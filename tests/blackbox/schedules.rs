@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
+use sqlx::Connection;
 
 use crate::harness::{App, BIN, KillOnDrop, MANAGER, TestResult, eventually};
 
@@ -47,6 +48,36 @@ async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResu
         Some(0),
         "the 15-minute schedule has not fired yet"
     );
+
+    // A finished export whose time is up, for the purge task to find.
+    let export: Value = client
+        .post(app.url("/api/v1/exports/users-roles"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let export_id = export["id"].as_str().ok_or("export id")?.to_owned();
+    let export_url = app.url(&format!("/api/v1/exports/{export_id}"));
+    eventually(Duration::from_secs(30), || async {
+        let e: Value = client
+            .get(&export_url)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (e["status"] == "done").then_some(())
+    })
+    .await
+    .ok_or("the export did not finish")?;
+    let file = app.data_dir().join(format!("files/export-{export_id}.csv"));
+    assert!(file.exists());
+    let mut owner = sqlx::PgConnection::connect(&app.database_url()).await?;
+    sqlx::query("UPDATE exports SET expires_at = now() - interval '1 minute' WHERE id = $1::uuid")
+        .bind(&export_id)
+        .execute(&mut owner)
+        .await?;
 
     // Bad cron: 422 with the field; stale version: 409.
     let res = client
@@ -100,6 +131,20 @@ async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResu
         assert_eq!(pair[1] - pair[0], 2, "ticks every 2 s: {stamps:?}");
     }
     assert!(runs_outcomes_ok(&client, &runs_url).await?);
+
+    // The purge ran: the export is marked expired and its file is gone.
+    let purged: Value = client.get(&export_url).send().await?.json().await?;
+    assert_eq!(purged["status"], "expired");
+    assert!(!file.exists(), "the expired export's file was removed");
+    assert_eq!(
+        client
+            .get(format!("{export_url}/file"))
+            .send()
+            .await?
+            .status(),
+        StatusCode::CONFLICT,
+        "an expired export offers no file"
+    );
 
     // Manager (not a group admin) cannot read or change schedules.
     let (manager, _) = app.api_login(MANAGER).await?;
