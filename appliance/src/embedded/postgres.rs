@@ -67,6 +67,28 @@ fn give_to(path: &Path, user: &Option<User>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every directory above the data directory must let `user` pass through, or
+/// initdb fails with a bare "permission denied" (typical: a checkout in /root).
+fn check_reachable(data_dir: &Path, user: &User) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    for dir in data_dir.ancestors().skip(1) {
+        let meta = std::fs::metadata(dir)?;
+        let passable = meta.mode() & 0o001 != 0
+            || (meta.uid() == user.uid.as_raw() && meta.mode() & 0o100 != 0)
+            || (meta.gid() == user.gid.as_raw() && meta.mode() & 0o010 != 0);
+        if !passable {
+            bail!(
+                "PostgreSQL runs as the `{}` user, which cannot enter {} (mode {:o}); \
+                 choose a data directory it can reach, e.g. --data-dir /var/lib/erp-appliance",
+                user.name,
+                dir.display(),
+                meta.mode() & 0o777
+            );
+        }
+    }
+    Ok(())
+}
+
 pub async fn start(data_dir: &Path) -> anyhow::Result<EmbeddedPostgres> {
     let bin = bin_dir()?;
     let user = run_as()?;
@@ -77,11 +99,12 @@ pub async fn start(data_dir: &Path) -> anyhow::Result<EmbeddedPostgres> {
         std::fs::create_dir_all(dir)?;
         give_to(dir, &user)?;
     }
-    if user.is_some() {
+    if let Some(u) = &user {
         // The postgres user must be able to reach DIR/pg; traversal only, no listing.
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(data_dir)?.permissions().mode();
         std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(mode | 0o011))?;
+        check_reachable(data_dir, u)?;
     }
 
     if !data.join("PG_VERSION").exists() {
