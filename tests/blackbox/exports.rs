@@ -26,24 +26,7 @@ async fn export_round_trip_through_api_and_page() -> TestResult {
         Some("queued" | "running" | "done")
     ));
 
-    let done = eventually(Duration::from_secs(30), || async {
-        let e: Value = client
-            .get(app.url(&format!("/api/v1/exports/{id}")))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        (e["status"] == "done").then_some(e)
-    })
-    .await
-    .ok_or_else(|| {
-        format!(
-            "the export did not finish within 30 s; log:\n{}",
-            app.log_text()
-        )
-    })?;
+    let done = app.export_done(&client, &id).await?;
     // Motos Catrachas has the admin plus five demo users.
     assert_eq!(done["row_count"], 6);
 

@@ -206,6 +206,27 @@ impl App {
         Ok((client, me))
     }
 
+    /// Wait until the worker has finished export `id`; returns its JSON.
+    pub async fn export_done(
+        &self,
+        client: &reqwest::Client,
+        id: &str,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let url = self.url(&format!("/api/v1/exports/{id}"));
+        eventually(Duration::from_secs(30), || async {
+            let e: Value = client.get(&url).send().await.ok()?.json().await.ok()?;
+            (e["status"] == "done").then_some(e)
+        })
+        .await
+        .ok_or_else(|| {
+            format!(
+                "export {id} did not finish within 30 s; log:\n{}",
+                self.log_text()
+            )
+            .into()
+        })
+    }
+
     /// SIGTERM and wait; returns the exit code and how long it took.
     pub fn terminate(
         &mut self,

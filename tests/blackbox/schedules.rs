@@ -58,19 +58,7 @@ async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResu
         .await?;
     let export_id = export["id"].as_str().ok_or("export id")?.to_owned();
     let export_url = app.url(&format!("/api/v1/exports/{export_id}"));
-    eventually(Duration::from_secs(30), || async {
-        let e: Value = client
-            .get(&export_url)
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        (e["status"] == "done").then_some(())
-    })
-    .await
-    .ok_or("the export did not finish")?;
+    app.export_done(&client, &export_id).await?;
     let file = app.data_dir().join(format!("files/export-{export_id}.csv"));
     assert!(file.exists());
     let mut owner = sqlx::PgConnection::connect(&app.database_url()).await?;
