@@ -34,6 +34,8 @@ pub fn page(
                     <meta name="viewport" content="width=device-width, initial-scale=1"/>
                     {refresh_secs.map(|s| view! { <meta http-equiv="refresh" content=s.to_string()/> })}
                     <title>{full_title}</title>
+                    // No favicon yet: an empty one saves every page a 404.
+                    <link rel="icon" href="data:,"/>
                     <link rel="stylesheet" href="/assets/app.css"/>
                     {islands_enabled().then(|| view! { <script type="module" src="/assets/boot.js"></script> })}
                 </head>

@@ -16,6 +16,20 @@ fluent_templates::static_loader! {
     };
 }
 
+/// Honduras keeps UTC−6 all year (no daylight saving since 2006). Until
+/// companies carry their own time zone, times show in Honduran time.
+const HONDURAS: chrono::FixedOffset = match chrono::FixedOffset::west_opt(6 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC-6 is a valid offset"),
+};
+
+/// A timestamp as users read it: `dd/mm/aaaa hh:mm` in Honduran time.
+pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&HONDURAS)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Es,
@@ -112,6 +126,15 @@ mod tests {
         assert_eq!(
             Lang::from_accept_language("en;q=0, es;q=0.1"),
             Some(Lang::Es)
+        );
+    }
+
+    #[test]
+    fn times_show_in_honduran_time() {
+        let utc = chrono::DateTime::parse_from_rfc3339("2026-11-22T03:05:00Z").map(|t| t.to_utc());
+        assert_eq!(
+            utc.map(local_time).ok().as_deref(),
+            Some("21/11/2026 21:05")
         );
     }
 

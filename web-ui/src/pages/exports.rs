@@ -25,7 +25,7 @@ fn row(lang: Lang, e: &Export) -> impl IntoView + use<> {
     });
     view! {
         <tr data-export-id=e.id.to_string()>
-            <td>{e.created_at.format("%d/%m/%Y %H:%M UTC").to_string()}</td>
+            <td>{crate::i18n::local_time(e.created_at)}</td>
             <td class=status_class>{lang.t(&format!("status-{}", e.status))}</td>
             <td>{e.row_count.map(|n| n.to_string()).unwrap_or_default()}</td>
             <td>{download}</td>
