@@ -271,3 +271,34 @@ async fn failed_logins_are_rate_limited_per_account() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_logins_are_rate_limited_per_client_address() -> TestResult {
+    let app = App::start()?;
+    let client = app.client()?;
+    // Many accounts, one address (an attacker trying passwords across users):
+    // each account stays under its own limit, the address runs out.
+    let mut statuses = Vec::new();
+    for i in 0..31 {
+        let res = client
+            .post(app.url("/api/v1/session"))
+            .json(&serde_json::json!({"email": format!("nadie{i}@demo.hn"), "password": "wrong-password"}))
+            .send()
+            .await?;
+        statuses.push(res.status().as_u16());
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(
+        statuses[30], 429,
+        "the 31st failure from one address is refused"
+    );
+    // The real admin, from the same address, waits too.
+    let res = client
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"email": ADMIN.0, "password": ADMIN.1}))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    Ok(())
+}
