@@ -1,6 +1,7 @@
 //! The seam between the appliance and apalis-redis. Everything that knows the
-//! queue backend is in this file, so the backend can be replaced (apalis-redis
-//! 1.0 has known defects; see DESIGN.md) without touching callers.
+//! Redis backend is in this file (the worker only sees apalis's generic
+//! `WorkerBuilder` over these storages), so the backend can be replaced
+//! (apalis-redis 1.0 has known defects; see DESIGN.md) without touching callers.
 
 use apalis::prelude::TaskSink;
 use apalis_redis::{ConnectionManager, RedisStorage};

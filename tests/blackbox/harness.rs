@@ -89,11 +89,35 @@ impl App {
     pub fn start_in(
         dir: Arc<tempfile::TempDir>,
     ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+        App::start_with(dir, None)
+    }
+
+    /// Start on servers of another instance: `(ERP_DATABASE_URL, ERP_REDIS_URL)`.
+    pub fn start_on(
+        servers: (String, String),
+    ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+        let dir = Arc::new(tempfile::Builder::new().prefix("erp-test-").tempdir()?);
+        App::start_with(dir, Some(servers))
+    }
+
+    fn start_with(
+        dir: Arc<tempfile::TempDir>,
+        servers: Option<(String, String)>,
+    ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
         let (https_port, http_port) = (free_port(), free_port());
         let notify = dir.path().join(format!("notify-{https_port}.sock"));
         let notes = Notifications::listen(&notify)?;
         let log = dir.path().join(format!("appliance-{https_port}.log"));
-        let child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
+            .env_remove("ERP_DATABASE_URL")
+            .env_remove("ERP_REDIS_URL");
+        if let Some((database, redis)) = servers {
+            command
+                .env("ERP_DATABASE_URL", database)
+                .env("ERP_REDIS_URL", redis);
+        }
+        let child = command
             .args(["up", "--demo", "--data-dir"])
             .arg(dir.path().join("data"))
             .args([
@@ -104,8 +128,6 @@ impl App {
             ])
             .env("NOTIFY_SOCKET", &notify)
             .env("ERP_SITE_DIR", site_dir())
-            .env_remove("ERP_DATABASE_URL")
-            .env_remove("ERP_REDIS_URL")
             .env_remove("JOURNAL_STREAM")
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&log)?)

@@ -115,3 +115,22 @@ async fn a_user_created_with_admin_logs_in_after_a_restart() -> TestResult {
     assert_eq!(me["companies"][0]["role"], "sales");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_server_urls_up_starts_no_servers_of_its_own() -> TestResult {
+    let first = App::start()?;
+    let second = App::start_on((first.database_url(), first.redis_url()))?;
+    assert!(
+        !second.data_dir().join("pg").exists(),
+        "no private PostgreSQL"
+    );
+    assert!(
+        !second.data_dir().join("redis").exists(),
+        "no private Redis"
+    );
+    // One database behind both: the demo admin is the same user on each.
+    let (_, me_first) = first.api_login(crate::harness::ADMIN).await?;
+    let (_, me_second) = second.api_login(crate::harness::ADMIN).await?;
+    assert_eq!(me_first["user_id"], me_second["user_id"]);
+    Ok(())
+}
