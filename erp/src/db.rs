@@ -73,12 +73,6 @@ impl Db {
             .await?)
     }
 
-    /// Wrap an existing pool whose connections already run as `erp_app`
-    /// (tests build one from `#[sqlx::test]`'s options).
-    pub fn from_app_pool(pool: PgPool) -> Db {
-        Db { pool }
-    }
-
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
