@@ -9,7 +9,6 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 
 use crate::document::page;
-use crate::i18n::Lang;
 
 pub struct Form<T>(pub T);
 
@@ -21,12 +20,7 @@ where
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        let lang = req
-            .headers()
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(Lang::from_accept_language)
-            .unwrap_or(Lang::DEFAULT);
+        let lang = crate::request::requested_lang(req.headers());
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(value)) => Ok(Form(value)),
             Err(rejection) => {

@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use erp::{Erp, SessionUser};
 use tower_sessions::Session;
@@ -29,14 +29,27 @@ impl Visitor {
     }
 }
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|kv| kv.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The language a request asks for without a logged-in user: the language
+/// cookie, else `Accept-Language`, else Spanish.
+pub fn requested_lang(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(Lang::DEFAULT)
 }
 
 pub fn unavailable(e: impl std::fmt::Display) -> Response {
@@ -68,15 +81,7 @@ impl FromRequestParts<Erp> for Visitor {
         let lang = user
             .as_ref()
             .and_then(|u| Lang::parse(&u.locale))
-            .or_else(|| cookie(parts, LANG_COOKIE).and_then(Lang::parse))
-            .or_else(|| {
-                parts
-                    .headers
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(Lang::from_accept_language)
-            })
-            .unwrap_or(Lang::DEFAULT);
+            .unwrap_or_else(|| requested_lang(&parts.headers));
         let csrf = csrf::token(&session).await.map_err(unavailable)?;
         Ok(Visitor {
             session,
