@@ -29,6 +29,9 @@ pub struct Problem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldError {
     pub pointer: String,
+    /// Stable snake_case code of this field's problem.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub code: String,
     pub detail: String,
 }
 
@@ -61,6 +64,7 @@ impl Problem {
     pub fn with_field(mut self, pointer: impl Into<String>, detail: impl Into<String>) -> Problem {
         self.errors.push(FieldError {
             pointer: pointer.into(),
+            code: String::new(),
             detail: detail.into(),
         });
         self
@@ -79,13 +83,12 @@ impl From<Error> for Problem {
             e.message.clone()
         };
         let mut p = Problem::new(status, e.code, detail);
-        if let Some(field) = &e.field {
-            let pointer = if field.starts_with('/') {
-                field.clone()
-            } else {
-                format!("/{field}")
-            };
-            p = p.with_field(pointer, e.message);
+        for issue in e.fields {
+            p.errors.push(FieldError {
+                pointer: issue.pointer,
+                code: issue.code.to_owned(),
+                detail: issue.message,
+            });
         }
         if let ErrorKind::RateLimited { retry_after_secs } = e.kind {
             p.retry_after = Some(retry_after_secs);

@@ -143,7 +143,7 @@ pub async fn create_user(owner: &PgPool, u: NewUser<'_>) -> Result<Created> {
 fn unique_violation(e: sqlx::Error, code: &'static str, field: &str, message: &str) -> Error {
     match &e {
         sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => Error {
-            field: Some(field.to_owned()),
+            fields: vec![crate::FieldIssue::new(field, code, message)],
             ..Error::new(ErrorKind::Conflict, code, message)
         },
         _ => e.into(),

@@ -28,9 +28,33 @@ pub struct Error {
     pub kind: ErrorKind,
     pub code: &'static str,
     pub message: String,
-    /// JSON-pointer-ish path of the offending field, for validation errors.
-    pub field: Option<String>,
+    /// For validation errors: every offending field, each with a JSON pointer.
+    pub fields: Vec<FieldIssue>,
     pub source: Option<anyhow::Error>,
+}
+
+/// One bad field: where (a JSON pointer such as `/contacts/0/email`), a
+/// stable code the UI translates, and an English message for API clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldIssue {
+    pub pointer: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldIssue {
+    pub fn new(pointer: &str, code: &'static str, message: impl Into<String>) -> Self {
+        let pointer = if pointer.starts_with('/') {
+            pointer.to_owned()
+        } else {
+            format!("/{pointer}")
+        };
+        FieldIssue {
+            pointer,
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -41,15 +65,37 @@ impl Error {
             kind,
             code,
             message: message.into(),
-            field: None,
+            fields: vec![],
             source: None,
         }
     }
     pub fn validation(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
         Error {
-            field: Some(field.to_owned()),
+            fields: vec![FieldIssue::new(field, code, message.clone())],
             ..Error::new(ErrorKind::Validation, code, message)
         }
+    }
+    /// Several bad fields at once (a form shows them all, not one per submit).
+    pub fn invalid_fields(fields: Vec<FieldIssue>) -> Self {
+        let message = match fields.as_slice() {
+            [one] => one.message.clone(),
+            _ => format!("{} fields are invalid", fields.len()),
+        };
+        Error {
+            fields,
+            ..Error::new(ErrorKind::Validation, "invalid_input", message)
+        }
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Conflict, code, message)
+    }
+    /// The answer to an update whose `version` is not the stored one.
+    pub fn stale_version() -> Self {
+        Error::conflict(
+            "stale_version",
+            "the record changed since you read it; reload and retry",
+        )
     }
     pub fn not_found(code: &'static str) -> Self {
         Error::new(ErrorKind::NotFound, code, "not found")
@@ -94,6 +140,10 @@ impl From<sqlx::Error> for Error {
                     "database_unavailable",
                     "the database does not answer",
                 )
+            },
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("40001") => Error {
+                source: Some(e.into()),
+                ..Error::conflict("serialization_failure", "a concurrent change won; retry")
             },
             _ => Error::internal(e),
         }

@@ -4,9 +4,12 @@
 //! opens a transaction carrying the caller's tenant settings so PostgreSQL's
 //! row-level security decides what is visible.
 
+pub mod access;
+pub mod accounting;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod companies;
 pub mod db;
 pub mod demo;
@@ -14,12 +17,18 @@ pub mod error;
 pub mod exports;
 pub mod jobs;
 pub mod kv;
+pub mod paging;
+pub mod parties;
+mod records;
 pub mod roles;
 pub mod schedules;
+pub mod search;
+mod validate;
+pub mod values;
 
 pub use auth::SessionUser;
 pub use db::{Db, Tenant};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, FieldIssue, Result};
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -16,13 +16,71 @@ pub enum Role {
     ReadOnly,
 }
 
-/// Actions guarded so far; later modules add theirs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// Export the company's users and roles.
-    ExportUsers,
-    /// Read or change group-wide periodic tasks.
-    ManageSchedules,
+/// What a permission is about; the API and the pages use the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    /// The company's own settings (names, RTN, fiscal settings).
+    Company,
+    /// Branches, emission points and warehouses.
+    Branches,
+    /// Users and their memberships (and the users/roles export).
+    Users,
+    /// Customers and suppliers.
+    Parties,
+    /// Categories, products and serial numbers (VINs).
+    Catalog,
+    /// Chart of accounts and tax codes.
+    Accounts,
+    /// The audit trail.
+    Audit,
+    /// Group-wide periodic tasks.
+    Schedules,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    /// Archive (or delete, for what may be deleted).
+    Archive,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 8] = [
+        Resource::Company,
+        Resource::Branches,
+        Resource::Users,
+        Resource::Parties,
+        Resource::Catalog,
+        Resource::Accounts,
+        Resource::Audit,
+        Resource::Schedules,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::Company => "company",
+            Resource::Branches => "branches",
+            Resource::Users => "users",
+            Resource::Parties => "parties",
+            Resource::Catalog => "catalog",
+            Resource::Accounts => "accounts",
+            Resource::Audit => "audit",
+            Resource::Schedules => "schedules",
+        }
+    }
+}
+
+impl Action {
+    pub const ALL: [Action; 4] = [Action::Read, Action::Create, Action::Update, Action::Archive];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Archive => "archive",
+        }
+    }
 }
 
 impl Role {
@@ -46,12 +104,32 @@ impl Role {
         }
     }
 
-    pub fn allows(self, permission: Permission) -> bool {
-        use Permission::*;
+    /// The permission matrix, documented in `docs/permissions.md` (a test
+    /// keeps the two equal, another checks the API against the document).
+    pub fn can(self, resource: Resource, action: Action) -> bool {
+        use Action::*;
+        use Resource::*;
         use Role::*;
-        match permission {
-            ExportUsers => matches!(self, GroupAdmin | CompanyAdmin),
-            ManageSchedules => matches!(self, GroupAdmin),
+        let admin = matches!(self, GroupAdmin | CompanyAdmin);
+        match resource {
+            // Tasks ship with the appliance: they are changed, never created or removed.
+            Schedules => self == GroupAdmin && matches!(action, Read | Update),
+            Users => admin,
+            Audit => action == Read && (admin || self == Accountant),
+            // Companies are created by the operator (`appliance admin`), never archived.
+            Company => action == Read || (admin && action == Update),
+            Branches => action == Read || admin,
+            Parties => match action {
+                Read => true,
+                Create | Update => admin || matches!(self, Accountant | Sales),
+                Archive => admin || self == Accountant,
+            },
+            Catalog => match action {
+                Read => true,
+                Create | Update => admin || self == Warehouse,
+                Archive => admin,
+            },
+            Accounts => action == Read || matches!(self, GroupAdmin | Accountant),
         }
     }
 }
@@ -93,17 +171,33 @@ mod tests {
         assert!("root".parse::<Role>().is_err());
     }
 
+    /// `docs/permissions.md` says exactly what `Role::can` does.
     #[test]
-    fn only_admins_export_and_only_group_admins_schedule() {
-        let exporters: Vec<_> = Role::ALL
-            .into_iter()
-            .filter(|r| r.allows(Permission::ExportUsers))
-            .collect();
-        assert_eq!(exporters, vec![Role::GroupAdmin, Role::CompanyAdmin]);
-        let schedulers: Vec<_> = Role::ALL
-            .into_iter()
-            .filter(|r| r.allows(Permission::ManageSchedules))
-            .collect();
-        assert_eq!(schedulers, vec![Role::GroupAdmin]);
+    fn the_documented_matrix_is_the_code() {
+        let doc = include_str!("../../docs/permissions.md");
+        let mut checked = 0;
+        for line in doc.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let (resource, action) = cells[1]
+                .trim_matches('`')
+                .split_once(' ')
+                .unwrap_or_default();
+            let resource = Resource::ALL.into_iter().find(|r| r.as_str() == resource);
+            let action = Action::ALL.into_iter().find(|a| a.as_str() == action);
+            let (Some(resource), Some(action)) = (resource, action) else {
+                panic!("unknown row in docs/permissions.md: {line}");
+            };
+            for (role, cell) in Role::ALL.into_iter().zip(&cells[2..8]) {
+                assert_eq!(
+                    role.can(resource, action),
+                    *cell == "✓",
+                    "{role} {} {}",
+                    resource.as_str(),
+                    action.as_str()
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, Resource::ALL.len() * Action::ALL.len() * Role::ALL.len());
     }
 }

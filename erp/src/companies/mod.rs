@@ -1,4 +1,8 @@
-//! Companies and who belongs to them.
+//! Companies and who belongs to them; their settings, branches and warehouses.
+
+pub mod branches;
+pub mod settings;
+pub mod warehouses;
 
 use serde::Serialize;
 use uuid::Uuid;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::jobs::ExportRequested;
-use crate::roles::Permission;
+use crate::roles::{Action, Resource};
 use crate::{Erp, Error, Result, SessionUser, companies};
 
 /// How long a finished export stays downloadable before the purge task removes it.
@@ -51,7 +51,7 @@ pub async fn request_users_roles(erp: &Erp, user: &SessionUser) -> Result<Export
     let company_id = active_company(user)?;
     if !companies::role_in(&erp.db, user.user_id, company_id)
         .await?
-        .allows(Permission::ExportUsers)
+        .can(Resource::Users, Action::Read)
     {
         return Err(Error::forbidden());
     }

@@ -57,6 +57,10 @@ mod tests {
     #[test]
     fn garbage_is_a_validation_error_on_cron() {
         let err = parse_cron("every tuesday").err();
-        assert_eq!(err.as_ref().and_then(|e| e.field.as_deref()), Some("/cron"));
+        let pointer = err
+            .as_ref()
+            .and_then(|e| e.fields.first())
+            .map(|f| f.pointer.as_str());
+        assert_eq!(pointer, Some("/cron"));
     }
 }

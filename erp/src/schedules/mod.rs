@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::db::{Db, Tenant};
-use crate::roles::Permission;
+use crate::roles::{Action, Resource};
 use crate::{Error, ErrorKind, Result, SessionUser, companies};
 
 pub const CHANGED_CHANNEL: &str = "periodic_tasks_changed";
@@ -71,7 +71,7 @@ async fn require_manager(db: &Db, user: &SessionUser) -> Result<()> {
     let company = user.company_id.ok_or_else(Error::forbidden)?;
     if companies::role_in(db, user.user_id, company)
         .await?
-        .allows(Permission::ManageSchedules)
+        .can(Resource::Schedules, Action::Update)
     {
         Ok(())
     } else {

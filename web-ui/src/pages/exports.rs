@@ -52,7 +52,7 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
     let allowed = user
         .company_id
         .and_then(|c| me.role_in(c))
-        .is_some_and(|r| r.allows(erp::roles::Permission::ExportUsers));
+        .is_some_and(|r| r.can(erp::roles::Resource::Users, erp::roles::Action::Read));
     let table = if exports.is_empty() {
         view! { <p class="empty">{lang.t("exports-empty")}</p> }.into_any()
     } else {

@@ -1,0 +1,6 @@
+//! Accounting master data: the chart of accounts and the ISV tax codes. Every
+//! new company starts with a Honduran small-business chart and the four tax
+//! codes (seeded by the database when the company row is inserted).
+
+pub mod accounts;
+pub mod taxes;

@@ -1,0 +1,6 @@
+//! The catalog: categories, products and the serial numbers (VINs) of
+//! tracked products.
+
+pub mod categories;
+pub mod products;
+pub mod serials;

@@ -1,0 +1,100 @@
+//! Collects every problem of an input before refusing it, so a form shows all
+//! its bad fields at once and the API lists each with its JSON pointer.
+
+use crate::{Error, FieldIssue, Result};
+
+#[derive(Default)]
+pub struct Checks {
+    issues: Vec<FieldIssue>,
+}
+
+impl Checks {
+    pub fn new() -> Checks {
+        Checks::default()
+    }
+
+    pub fn push(&mut self, issue: FieldIssue) {
+        self.issues.push(issue);
+    }
+
+    /// Keep the value of a parse, or record its problem.
+    pub fn take<T>(&mut self, parsed: std::result::Result<T, FieldIssue>) -> Option<T> {
+        parsed.map_err(|issue| self.push(issue)).ok()
+    }
+
+    /// Trimmed text of `min..=max` characters.
+    pub fn text(&mut self, pointer: &str, value: &str, min: usize, max: usize) -> String {
+        let value = value.trim();
+        let len = value.chars().count();
+        if len < min {
+            self.push(FieldIssue::new(pointer, "required", "this field is required"));
+        } else if len > max {
+            self.push(FieldIssue::new(
+                pointer,
+                "too_long",
+                format!("at most {max} characters"),
+            ));
+        }
+        value.to_owned()
+    }
+
+    /// An optional e-mail address (empty is allowed).
+    pub fn email(&mut self, pointer: &str, value: &str) -> String {
+        let value = self.text(pointer, value, 0, 254);
+        let shape_ok = value.is_empty()
+            || value
+                .split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !value.contains(' '));
+        if !shape_ok {
+            self.push(FieldIssue::new(pointer, "invalid_email", "not an e-mail address"));
+        }
+        value
+    }
+
+    pub fn range<T: PartialOrd + std::fmt::Display>(&mut self, pointer: &str, value: T, min: T, max: T) -> T {
+        if value < min || value > max {
+            self.push(FieldIssue::new(
+                pointer,
+                "out_of_range",
+                format!("must be between {min} and {max}"),
+            ));
+        }
+        value
+    }
+
+    pub fn finish(self) -> Result<()> {
+        if self.issues.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::invalid_fields(self.issues))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_issue_is_reported() {
+        let mut c = Checks::new();
+        c.text("/name", "  ", 1, 10);
+        c.text("/city", "abcdefghijk", 0, 10);
+        c.email("/email", "nobody");
+        c.range("/days", 400, 0, 365);
+        let fields: Vec<_> = c
+            .finish()
+            .err()
+            .map(|e| e.fields.into_iter().map(|f| (f.pointer, f.code)).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            fields,
+            vec![
+                ("/name".to_owned(), "required"),
+                ("/city".to_owned(), "too_long"),
+                ("/email".to_owned(), "invalid_email"),
+                ("/days".to_owned(), "out_of_range"),
+            ]
+        );
+    }
+}
