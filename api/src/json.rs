@@ -63,17 +63,33 @@ pub fn parse<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Problem> {
                 "malformed_json",
                 format!("the body is not valid JSON: {inner}"),
             ),
-            _ => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
-                format!("{pointer}: {inner}"),
-            )
-            .with_field(pointer, inner.to_string()),
+            _ => {
+                let pointer = with_unknown_field(pointer, &inner.to_string());
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_body",
+                    format!("{pointer}: {inner}"),
+                )
+                .with_field(pointer, inner.to_string())
+            }
         }
     })
 }
 
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
+/// serde reports an unknown field at its parent; point at the field itself.
+pub(crate) fn with_unknown_field(pointer: String, message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return pointer;
+    };
+    let name = rest.split('`').next().unwrap_or_default();
+    let name = name.replace('~', "~0").replace('/', "~1");
+    if pointer.ends_with(&format!("/{name}")) {
+        return pointer;
+    }
+    format!("{}/{name}", pointer.trim_end_matches('/'))
+}
+
+pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for seg in path.iter() {
@@ -124,6 +140,10 @@ mod tests {
             b"{\"email\":\"a\",\"password\":\"b\",\"admin\":true}",
         ))
         .err();
-        assert!(p.is_some_and(|p| p.status == 422 && p.detail.contains("admin")));
+        assert!(p.as_ref().is_some_and(|p| p.status == 422 && p.detail.contains("admin")));
+        assert_eq!(
+            p.and_then(|p| p.errors.first().map(|e| e.pointer.clone())),
+            Some("/admin".to_owned())
+        );
     }
 }

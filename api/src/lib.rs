@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod json;
+pub mod query;
 pub mod problem;
 mod routes;
 
@@ -22,7 +23,13 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "system", description = "Health and the API document"),
         (name = "session", description = "Login, logout and the current user"),
         (name = "exports", description = "Background exports of company data"),
-        (name = "schedules", description = "Periodic tasks (group admins)")
+        (name = "schedules", description = "Periodic tasks (group admins)"),
+        (name = "companies", description = "The active company's settings, branches, emission points and warehouses"),
+        (name = "parties", description = "Customers and suppliers"),
+        (name = "catalog", description = "Categories, products and serial numbers (VINs)"),
+        (name = "accounting", description = "Chart of accounts and ISV tax codes"),
+        (name = "search", description = "One search over parties, products and VINs"),
+        (name = "audit", description = "The audit trail")
     )
 )]
 struct ApiDoc;
@@ -34,6 +41,11 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::session::routes())
         .merge(routes::exports::routes())
         .merge(routes::schedules::routes())
+        .merge(routes::companies::routes())
+        .merge(routes::parties::routes())
+        .merge(routes::catalog::routes())
+        .merge(routes::accounting::routes())
+        .merge(routes::search::routes())
         .with_state(erp)
         .split_for_parts();
     (router, doc)

@@ -14,6 +14,7 @@ pub const MAX_LIMIT: i64 = 200;
 
 /// One page of a list, and the cursor of the next one (None on the last page).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

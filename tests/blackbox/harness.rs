@@ -313,3 +313,32 @@ pub fn csrf_of(html: &str) -> Option<String> {
     let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
     Some(html[at..].split('"').next()?.to_owned())
 }
+
+/// The id of the company called `name` in a `/api/v1/me` answer.
+pub fn company_id(me: &Value, name: &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(me["companies"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["company_name"] == name))
+        .and_then(|c| c["company_id"].as_str())
+        .ok_or_else(|| format!("no company {name} in {me}"))?
+        .to_owned())
+}
+
+/// Log in and make `company` the active company.
+pub async fn login_in(
+    app: &App,
+    who: (&str, &str),
+    company: &str,
+) -> Result<reqwest::Client, Box<dyn std::error::Error + Send + Sync>> {
+    let (client, me) = app.api_login(who).await?;
+    let id = company_id(&me, company)?;
+    let res = client
+        .put(app.url("/api/v1/me/company"))
+        .json(&serde_json::json!({ "company_id": id }))
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        return Err(format!("switching {} to {company}: {}", who.0, res.status()).into());
+    }
+    Ok(client)
+}

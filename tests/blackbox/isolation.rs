@@ -5,16 +5,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Connection;
 
-use crate::harness::{ADMIN, App, MANAGER, TestResult};
-
-fn company_id(me: &Value, name: &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    Ok(me["companies"]
-        .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["company_name"] == name))
-        .and_then(|c| c["company_id"].as_str())
-        .ok_or_else(|| format!("no company {name} in {me}"))?
-        .to_owned())
-}
+use crate::harness::{ADMIN, App, MANAGER, TestResult, company_id};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_companys_rows_are_not_found() -> TestResult {

@@ -10,6 +10,8 @@ mod health;
 mod isolation;
 mod journal;
 mod lifecycle;
+mod master_data;
+mod permissions;
 mod proxy_down;
 mod schedules;
 mod session;

@@ -1,4 +1,10 @@
+pub mod accounting;
+pub mod catalog;
+mod common;
+pub mod companies;
 pub mod exports;
+pub mod parties;
 pub mod schedules;
+pub mod search;
 pub mod session;
 pub mod system;

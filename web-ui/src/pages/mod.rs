@@ -1,9 +1,14 @@
 //! One module per page; `shell` is the frame around pages after login.
 
 pub mod exports;
+mod fields;
 pub mod home;
 pub mod language;
+mod list;
 pub mod login;
+pub mod parties;
+pub mod products;
+pub mod search;
 mod shell;
 
 use axum::http::StatusCode;
@@ -45,4 +50,41 @@ pub async fn not_found(v: Visitor) -> Response {
         ),
     )
         .into_response()
+}
+
+/// A page inside the application frame for a logged-in user.
+pub async fn module_page(
+    erp: &erp::Erp,
+    v: &Visitor,
+    user: &erp::SessionUser,
+    nav: &str,
+    title: String,
+    content: impl IntoView + 'static,
+) -> Response {
+    match erp::companies::me(&erp.db, user.user_id).await {
+        Ok(me) => page(
+            v.lang,
+            title,
+            None,
+            shell::shell(v.lang, &v.csrf, &me, user.company_id, nav, content),
+        )
+        .into_response(),
+        Err(e) => crate::request::unavailable(e),
+    }
+}
+
+/// Whether the user's role in the active company allows an action; pages
+/// use it to hide what would be refused (the domain refuses it regardless).
+pub async fn role_allows(
+    erp: &erp::Erp,
+    user: &erp::SessionUser,
+    resource: erp::roles::Resource,
+    action: erp::roles::Action,
+) -> bool {
+    match user.company_id {
+        Some(company) => erp::companies::role_in(&erp.db, user.user_id, company)
+            .await
+            .is_ok_and(|role| role.can(resource, action)),
+        None => false,
+    }
 }

@@ -11,12 +11,13 @@ use crate::pages::language::LanguageForm;
 
 /// Navigation entries: (message id, href). Modules without a page yet show
 /// as "coming soon" rather than as links that lead nowhere.
-const MODULES: [(&str, Option<&str>); 9] = [
+const MODULES: [(&str, Option<&str>); 10] = [
     ("nav-home", Some("/")),
+    ("nav-parties", Some("/parties")),
+    ("nav-products", Some("/products")),
     ("nav-sales", None),
     ("nav-inventory", None),
     ("nav-purchasing", None),
-    ("nav-customers", None),
     ("nav-employees", None),
     ("nav-accounting", None),
     ("nav-reports", None),
@@ -72,6 +73,9 @@ pub fn shell<C: IntoView + 'static>(
             <span class="brand">{lang.t("app-name")}</span>
             {switcher}
             {single_company}
+            <form method="get" action="/search" role="search" class="search">
+                <input type="search" name="q" id="search-box" placeholder=lang.t("search-placeholder") aria-label=lang.t("search-title")/>
+            </form>
             <span class="user" id="user-name">{me.display_name.clone()}{role.map(|r| format!(" · {r}"))}</span>
             {LanguageForm(lang, csrf)}
             <form method="post" action="/logout">

@@ -1,0 +1,323 @@
+//! Customers and suppliers: the list (search, filter, sort, pages) and the
+//! create/edit form. Plain HTML forms: everything works without JavaScript.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use erp::parties::{Party, PartyInput, PartyQuery};
+use erp::roles::{Action, Resource};
+use erp::values::{format_lempiras, parse_amount};
+use erp::{Erp, ErrorKind, FieldIssue};
+use leptos::prelude::*;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::fields::{Issues, Kind, checkbox, field, refusal, select, summary};
+use super::list::{ListLinks, sort_header};
+use super::{csrf_field, csrf_rejected, module_page};
+use crate::form::Form;
+use crate::i18n::Lang;
+use crate::request::{Visitor, unavailable};
+
+fn kind_label(lang: Lang, p: &Party) -> String {
+    match (p.is_customer, p.is_supplier) {
+        (true, true) => lang.t("party-both"),
+        (false, true) => lang.t("party-supplier"),
+        _ => lang.t("party-customer"),
+    }
+}
+
+pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<PartyQuery>) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let lang = v.lang;
+    let page = match erp::parties::list(&erp.db, &user, q.clone()).await {
+        Ok(p) => p,
+        Err(e) if e.kind == ErrorKind::Validation => {
+            return Redirect::to("/parties").into_response();
+        }
+        Err(e) => return unavailable(e),
+    };
+    let can_create = super::role_allows(&erp, &user, Resource::Parties, Action::Create).await;
+    let links = ListLinks::new("/parties", &[("q", q.q.clone()), ("kind", q.kind.clone()), ("status", q.status.clone())], q.sort.clone());
+    let rows = page
+        .items
+        .iter()
+        .map(|p| {
+            let href = format!("/parties/{}", p.id);
+            view! {
+                <tr>
+                    <td><a href=href>{p.name.clone()}</a></td>
+                    <td>{p.rtn.clone().unwrap_or_else(|| lang.t("consumidor-final"))}</td>
+                    <td>{kind_label(lang, p)}</td>
+                    <td>{p.phone.clone()}</td>
+                    <td class="num">{format_lempiras(p.credit_limit)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let table = if page.items.is_empty() {
+        view! { <p class="empty">{lang.t(if q.q.is_some() { "list-no-match" } else { "parties-empty" })}</p> }.into_any()
+    } else {
+        view! {
+            <table id="parties">
+                <thead><tr>
+                    <th>{sort_header(lang, &links, "name", "field-label-name")}</th>
+                    <th>"RTN"</th>
+                    <th>{lang.t("party-kind")}</th>
+                    <th>{lang.t("field-label-phone")}</th>
+                    <th class="num">{lang.t("field-label-credit-limit")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let kinds = vec![
+        (String::new(), lang.t("party-all")),
+        ("customer".to_owned(), lang.t("party-customers")),
+        ("supplier".to_owned(), lang.t("party-suppliers")),
+    ];
+    let content = view! {
+        <div class="page-head">
+            <h1>{lang.t("parties-title")}</h1>
+            {can_create.then(|| view! { <a class="button" href="/parties/new" id="new-party">{lang.t("parties-new")}</a> })}
+        </div>
+        <form method="get" action="/parties" class="filters" role="search">
+            <input type="search" name="q" value=q.q.clone().unwrap_or_default() placeholder=lang.t("parties-search") aria-label=lang.t("parties-search")/>
+            {select(lang, &Issues::default(), "kind", q.kind.as_deref().unwrap_or(""), kinds)}
+            <button type="submit">{lang.t("list-filter")}</button>
+        </form>
+        {table}
+        {links.pager(lang, page.next_cursor.as_deref(), q.cursor.is_some())}
+    };
+    module_page(&erp, &v, &user, "nav-parties", lang.t("parties-title"), content).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct PartyForm {
+    csrf: String,
+    name: String,
+    #[serde(default)]
+    rtn: String,
+    is_customer: Option<String>,
+    is_supplier: Option<String>,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    payment_terms_days: String,
+    #[serde(default)]
+    credit_limit: String,
+    #[serde(default)]
+    notes: String,
+    version: Option<i32>,
+}
+
+impl PartyForm {
+    fn of(p: &Party) -> PartyForm {
+        PartyForm {
+            name: p.name.clone(),
+            rtn: p.rtn.clone().unwrap_or_default(),
+            is_customer: p.is_customer.then(|| "on".into()),
+            is_supplier: p.is_supplier.then(|| "on".into()),
+            email: p.email.clone(),
+            phone: p.phone.clone(),
+            address: p.address.clone(),
+            city: p.city.clone(),
+            payment_terms_days: p.payment_terms_days.to_string(),
+            credit_limit: p.credit_limit.to_string(),
+            notes: p.notes.clone(),
+            version: Some(p.version),
+            ..PartyForm::default()
+        }
+    }
+
+    /// The domain input, plus the problems of fields that are not even numbers.
+    fn input(&self) -> (PartyInput, Issues) {
+        let mut issues = Issues::default();
+        let days = match self.payment_terms_days.trim() {
+            "" => 0,
+            t => t.parse().unwrap_or_else(|_| {
+                issues.push(FieldIssue::new("/payment_terms_days", "not_a_number", "not a number"));
+                0
+            }),
+        };
+        let credit = match self.credit_limit.trim() {
+            "" => Decimal::ZERO,
+            t => parse_amount(t).unwrap_or_else(|| {
+                issues.push(FieldIssue::new("/credit_limit", "not_a_number", "not a number"));
+                Decimal::ZERO
+            }),
+        };
+        let input = PartyInput {
+            name: self.name.clone(),
+            rtn: Some(self.rtn.clone()),
+            is_customer: self.is_customer.is_some(),
+            is_supplier: self.is_supplier.is_some(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            address: self.address.clone(),
+            city: self.city.clone(),
+            payment_terms_days: days,
+            credit_limit: credit,
+            notes: self.notes.clone(),
+            contacts: vec![],
+            version: self.version,
+        };
+        (input, issues)
+    }
+}
+
+fn form_view(lang: Lang, csrf: &str, action: String, f: &PartyForm, issues: &Issues, archived: bool) -> impl IntoView + use<> {
+    let kind_error = issues.0.iter().any(|i| i.pointer == "/is_customer").then(|| lang.t("field-customer-or-supplier"));
+    view! {
+        {summary(lang, issues)}
+        <form method="post" action=action class="record" novalidate>
+            {csrf_field(csrf)}
+            {f.version.map(|v| view! { <input type="hidden" name="version" value=v.to_string()/> })}
+            {field(lang, issues, "name", f.name.clone(), Kind::Text, true)}
+            {field(lang, issues, "rtn", f.rtn.clone(), Kind::Number, false)}
+            <p class="hint">{lang.t("rtn-hint")}</p>
+            <fieldset>
+                <legend>{lang.t("party-kind")}</legend>
+                {checkbox(lang, "is_customer", f.is_customer.is_some())}
+                {checkbox(lang, "is_supplier", f.is_supplier.is_some())}
+                {kind_error.map(|e| view! { <p class="field-error">{e}</p> })}
+            </fieldset>
+            {field(lang, issues, "email", f.email.clone(), Kind::Email, false)}
+            {field(lang, issues, "phone", f.phone.clone(), Kind::Text, false)}
+            {field(lang, issues, "address", f.address.clone(), Kind::Text, false)}
+            {field(lang, issues, "city", f.city.clone(), Kind::Text, false)}
+            {field(lang, issues, "payment_terms_days", f.payment_terms_days.clone(), Kind::Number, false)}
+            {field(lang, issues, "credit_limit", f.credit_limit.clone(), Kind::Amount, false)}
+            {field(lang, issues, "notes", f.notes.clone(), Kind::Area, false)}
+            {archived.then(|| view! { <p class="alert">{lang.t("record-archived")}</p> })}
+            <div class="actions">
+                <button type="submit" id="save">{lang.t("record-save")}</button>
+                <a href="/parties">{lang.t("record-cancel")}</a>
+            </div>
+        </form>
+    }
+}
+
+pub async fn new(State(erp): State<Erp>, v: Visitor) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let f = PartyForm { is_customer: Some("on".into()), ..PartyForm::default() };
+    let content = view! { <h1>{v.lang.t("parties-new")}</h1> {form_view(v.lang, &v.csrf, "/parties".into(), &f, &Issues::default(), false)} };
+    module_page(&erp, &v, &user, "nav-parties", v.lang.t("parties-new"), content).await
+}
+
+pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let party = match erp::parties::get(&erp.db, &user, id).await {
+        Ok(p) => p,
+        Err(e) if e.kind == ErrorKind::NotFound => return super::not_found(v).await,
+        Err(e) => return unavailable(e),
+    };
+    let lang = v.lang;
+    let may_archive = super::role_allows(&erp, &user, Resource::Parties, Action::Archive).await;
+    let archive = (party.archived_at.is_none() && may_archive).then(|| {
+        view! {
+            <form method="post" action=format!("/parties/{id}/archive") class="secondary">
+                {csrf_field(&v.csrf)}
+                <input type="hidden" name="version" value=party.version.to_string()/>
+                <button type="submit" class="link danger">{lang.t("record-archive")}</button>
+            </form>
+        }
+    });
+    let content = view! {
+        <h1>{party.name.clone()}</h1>
+        {form_view(lang, &v.csrf, format!("/parties/{id}"), &PartyForm::of(&party), &Issues::default(), party.archived_at.is_some())}
+        {archive}
+        <p><a href=format!("/audit?entity=party&entity_id={id}")>{lang.t("record-history")}</a></p>
+    };
+    module_page(&erp, &v, &user, "nav-parties", party.name.clone(), content).await
+}
+
+/// Create (no id) or update; on a refused save the form comes back with the
+/// values typed and each problem beside its field.
+async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: PartyForm) -> Response {
+    if !crate::csrf::verify(&v.session, &form.csrf).await {
+        return csrf_rejected(&v);
+    }
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let (input, mut issues) = form.input();
+    let result = match id {
+        None => erp::parties::create(&erp.db, &user, input).await,
+        Some(id) => erp::parties::update(&erp.db, &user, id, input).await,
+    };
+    let lang = v.lang;
+    let e = match result {
+        Ok(p) if issues.is_empty() => return Redirect::to(&format!("/parties/{}?saved=1", p.id)).into_response(),
+        Ok(_) => None,
+        Err(e) => Some(e),
+    };
+    let mut banner = None;
+    if let Some(e) = e {
+        match refusal(lang, &e, &mut issues) {
+            Some(b) => banner = b,
+            None if e.kind == ErrorKind::NotFound => return super::not_found(v).await,
+            None => return unavailable(e),
+        }
+    }
+    let action = id.map_or("/parties".to_owned(), |id| format!("/parties/{id}"));
+    let title = lang.t(if id.is_some() { "parties-edit" } else { "parties-new" });
+    let content = view! {
+        <h1>{title.clone()}</h1>
+        {banner.map(|b| view! { <p class="alert" role="alert">{b}</p> })}
+        {form_view(lang, &v.csrf, action, &form, &issues, false)}
+    };
+    let mut res = module_page(&erp, &v, &user, "nav-parties", title, content).await;
+    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    res
+}
+
+pub async fn create(State(erp): State<Erp>, v: Visitor, Form(form): Form<PartyForm>) -> Response {
+    save(erp, v, None, form).await
+}
+
+pub async fn update(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>, Form(form): Form<PartyForm>) -> Response {
+    save(erp, v, Some(id), form).await
+}
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    pub csrf: String,
+    pub version: i32,
+}
+
+pub async fn archive(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>, Form(form): Form<VersionForm>) -> Response {
+    if !crate::csrf::verify(&v.session, &form.csrf).await {
+        return csrf_rejected(&v);
+    }
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    match erp::parties::set_archived(&erp.db, &user, id, form.version, true).await {
+        Ok(_) => Redirect::to("/parties").into_response(),
+        Err(e) if matches!(e.kind, ErrorKind::Forbidden | ErrorKind::Conflict) => {
+            let msg = v.lang.t(if e.kind == ErrorKind::Forbidden { "record-forbidden" } else { "record-stale" });
+            (axum::http::StatusCode::CONFLICT, msg).into_response()
+        }
+        Err(e) if e.kind == ErrorKind::NotFound => super::not_found(v).await,
+        Err(e) => unavailable(e),
+    }
+}
