@@ -11,8 +11,13 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 -- Lower-case, accent-free text for search and for sorting names the way a
 -- Spanish reader expects ("Ávila" beside "avila", not after "zorro").
+-- The SET clause keeps PostgreSQL from inlining the body (unaccent itself is
+-- only STABLE): called with a constant, the function folds to a constant at
+-- planning, which is what lets `LIKE '%' || search_norm($1) || '%'` use the
+-- trigram index.
 CREATE FUNCTION search_norm(text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = public, pg_temp
 AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$;
 
 -- Companies: contact data and fiscal settings; `name` is the trade name.

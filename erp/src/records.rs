@@ -70,6 +70,17 @@ pub fn push_status_filter(qb: &mut QueryBuilder<Postgres>, status: Option<&str>)
     Ok(())
 }
 
+/// Plan each statement of this transaction for its actual parameters. A text
+/// filter's pattern decides between the trigram index (rare text) and the
+/// sort index (common text); a generic prepared plan cannot know which, and
+/// guessed wrong it scans every row of the company.
+pub async fn plan_for_values(tx: &mut sqlx::PgConnection) -> Result<()> {
+    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 /// A unique or foreign-key violation named `constraint` becomes `issue`;
 /// anything else stays what it was.
 pub fn violation(e: sqlx::Error, rules: &[(&str, fn() -> FieldIssue)]) -> Error {

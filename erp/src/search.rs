@@ -38,11 +38,13 @@ pub async fn search(db: &Db, user: &SessionUser, q: &str) -> Result<Vec<Hit>> {
     if q.is_empty() {
         return Ok(hits);
     }
+    crate::records::plan_for_values(&mut tx).await?;
     if access.can(Resource::Parties, Action::Read) {
         let mut qb = QueryBuilder::<Postgres>::new(
             "SELECT 'party' AS kind, id, name AS title, coalesce(rtn, '') AS detail FROM parties
-              WHERE archived_at IS NULL",
+              WHERE archived_at IS NULL AND company_id = ",
         );
+        qb.push_bind(access.company_id);
         push_text_filter(&mut qb, "search", Some(q));
         qb.push(" ORDER BY name_key, id LIMIT ").push_bind(PER_KIND);
         hits.extend(qb.build_query_as::<Hit>().fetch_all(&mut *tx).await?);
@@ -50,16 +52,18 @@ pub async fn search(db: &Db, user: &SessionUser, q: &str) -> Result<Vec<Hit>> {
     if access.can(Resource::Catalog, Action::Read) {
         let mut qb = QueryBuilder::<Postgres>::new(
             "SELECT 'product' AS kind, id, name AS title, sku AS detail FROM products
-              WHERE archived_at IS NULL",
+              WHERE archived_at IS NULL AND company_id = ",
         );
+        qb.push_bind(access.company_id);
         push_text_filter(&mut qb, "search", Some(q));
         qb.push(" ORDER BY name_key, id LIMIT ").push_bind(PER_KIND);
         hits.extend(qb.build_query_as::<Hit>().fetch_all(&mut *tx).await?);
 
         let mut qb = QueryBuilder::<Postgres>::new(
             "SELECT 'serial' AS kind, p.id, p.name AS title, s.serial AS detail
-               FROM serial_numbers s JOIN products p ON p.id = s.product_id WHERE true",
+               FROM serial_numbers s JOIN products p ON p.id = s.product_id WHERE s.company_id = ",
         );
+        qb.push_bind(access.company_id);
         push_text_filter(&mut qb, "lower(s.serial)", Some(q));
         qb.push(" ORDER BY s.serial LIMIT ").push_bind(PER_KIND);
         hits.extend(qb.build_query_as::<Hit>().fetch_all(&mut *tx).await?);

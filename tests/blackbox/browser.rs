@@ -8,9 +8,9 @@ use fantoccini::{ClientBuilder, Locator};
 
 use crate::harness::{ADMIN, App, KillOnDrop, TestResult, eventually, free_port, site_dir};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
-    let app = App::start()?;
+/// A headless Chromium session driven through chromedriver; the driver and
+/// the browser profile live as long as the returned guards.
+pub async fn chromium() -> Result<(KillOnDrop, tempfile::TempDir, fantoccini::Client), Box<dyn std::error::Error + Send + Sync>> {
     let port = free_port();
     let _driver = KillOnDrop(
         Command::new("chromedriver")
@@ -52,6 +52,23 @@ async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
     .await
     .ok_or("could not start a Chromium session through chromedriver")?;
 
+    Ok((_driver, profile, browser))
+}
+
+/// Log in through the login form as `who` and wait for the home page.
+pub async fn log_in(app: &App, browser: &fantoccini::Client, who: (&str, &str)) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    browser.goto(&app.url("/login")).await?;
+    browser.find(Locator::Id("email")).await?.send_keys(who.0).await?;
+    browser.find(Locator::Id("password")).await?.send_keys(who.1).await?;
+    browser.find(Locator::Css("#login-form button[type=submit]")).await?.click().await?;
+    browser.wait().at_most(Duration::from_secs(15)).for_element(Locator::Id("welcome")).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
+    let app = App::start()?;
+    let (_driver, _profile, browser) = chromium().await?;
     let result = async {
         browser.goto(&app.url("/login")).await?;
         assert_eq!(browser.title().await?, "Iniciar sesión · ERP del Grupo");

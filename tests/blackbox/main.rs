@@ -5,6 +5,7 @@
 mod harness;
 
 mod browser;
+mod browser_master_data;
 mod exports;
 mod health;
 mod isolation;

@@ -66,7 +66,6 @@ record-save = Save
 record-cancel = Cancel
 record-archive = Archive
 record-archived = This record is archived.
-record-history = View change history
 record-stale = Someone changed this record while you were editing it. Reload the page and apply your changes again.
 record-forbidden = Your role does not allow this action.
 parties-title = Customers & suppliers

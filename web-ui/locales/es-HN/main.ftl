@@ -66,7 +66,6 @@ record-save = Guardar
 record-cancel = Cancelar
 record-archive = Archivar
 record-archived = Este registro está archivado.
-record-history = Ver historial de cambios
 record-stale = Alguien modificó este registro mientras usted lo editaba. Recargue la página y vuelva a aplicar sus cambios.
 record-forbidden = Su rol no permite esta acción.
 parties-title = Clientes y proveedores

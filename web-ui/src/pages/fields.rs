@@ -120,7 +120,9 @@ pub fn summary(lang: Lang, issues: &Issues) -> impl IntoView + use<> {
 pub fn refusal(lang: Lang, e: &Error, issues: &mut Issues) -> Option<Option<String>> {
     match e.kind {
         ErrorKind::Validation => {
-            issues.0.extend(e.fields.iter().cloned());
+            // The domain checks fields in form order; numbers the form could
+            // not even parse are usually further down.
+            issues.0.splice(0..0, e.fields.iter().cloned());
             Some(None)
         }
         ErrorKind::Conflict => Some(Some(lang.t("record-stale"))),

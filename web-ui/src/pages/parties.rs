@@ -243,7 +243,6 @@ pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> R
         <h1>{party.name.clone()}</h1>
         {form_view(lang, &v.csrf, format!("/parties/{id}"), &PartyForm::of(&party), &Issues::default(), party.archived_at.is_some())}
         {archive}
-        <p><a href=format!("/audit?entity=party&entity_id={id}")>{lang.t("record-history")}</a></p>
     };
     module_page(&erp, &v, &user, "nav-parties", party.name.clone(), content).await
 }

@@ -264,7 +264,6 @@ async fn show(erp: &Erp, v: &Visitor, user: &erp::SessionUser, id: Uuid, serial_
         {form_view(lang, &v.csrf, format!("/products/{id}"), &ProductForm::of(&product), &Issues::default(), categories)}
         {tracked}
         {archive}
-        <p><a href=format!("/audit?entity=product&entity_id={id}")>{lang.t("record-history")}</a></p>
     };
     let title = product.name.clone();
     let mut res = module_page(erp, v, user, "nav-products", title, content).await;
