@@ -140,7 +140,10 @@ mod tests {
             b"{\"email\":\"a\",\"password\":\"b\",\"admin\":true}",
         ))
         .err();
-        assert!(p.as_ref().is_some_and(|p| p.status == 422 && p.detail.contains("admin")));
+        assert!(
+            p.as_ref()
+                .is_some_and(|p| p.status == 422 && p.detail.contains("admin"))
+        );
         assert_eq!(
             p.and_then(|p| p.errors.first().map(|e| e.pointer.clone())),
             Some("/admin".to_owned())

@@ -7,8 +7,8 @@
 
 pub mod auth;
 pub mod json;
-pub mod query;
 pub mod problem;
+pub mod query;
 mod routes;
 
 use axum::Router;

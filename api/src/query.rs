@@ -17,16 +17,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
         let raw = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
-        serde_path_to_error::deserialize(de).map(Query).map_err(|err| {
-            let pointer = pointer_of(err.path());
-            let message = err.into_inner().to_string();
-            let pointer = with_unknown_field(pointer, &message);
-            Problem::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                format!("query parameter {pointer}: {message}"),
-            )
-            .with_field(pointer, message)
-        })
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|err| {
+                let pointer = pointer_of(err.path());
+                let message = err.into_inner().to_string();
+                let pointer = with_unknown_field(pointer, &message);
+                Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    format!("query parameter {pointer}: {message}"),
+                )
+                .with_field(pointer, message)
+            })
     }
 }

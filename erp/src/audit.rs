@@ -70,7 +70,11 @@ pub async fn list(
     let before: Option<i64> = match query.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(c.parse().map_err(|_| {
-            crate::Error::validation("invalid_cursor", "/cursor", "this cursor is not one we issued")
+            crate::Error::validation(
+                "invalid_cursor",
+                "/cursor",
+                "this cursor is not one we issued",
+            )
         })?),
     };
     let (access, mut tx) =
@@ -95,6 +99,10 @@ pub async fn list(
     let more = rows.len() as i64 > limit;
     let mut items = rows;
     items.truncate(limit as usize);
-    let next_cursor = if more { items.last().map(|r| r.id.to_string()) } else { None };
+    let next_cursor = if more {
+        items.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
     Ok(crate::paging::Page { items, next_cursor })
 }

@@ -37,7 +37,13 @@ impl Cursor {
             .decode(text)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or_else(|| Error::validation("invalid_cursor", "/cursor", "this cursor is not one we issued"))
+            .ok_or_else(|| {
+                Error::validation(
+                    "invalid_cursor",
+                    "/cursor",
+                    "this cursor is not one we issued",
+                )
+            })
     }
 }
 
@@ -51,8 +57,15 @@ pub fn limit(requested: Option<i64>) -> i64 {
 pub fn page<T>(mut rows: Vec<T>, limit: i64, key_of: impl Fn(&T) -> Cursor) -> Page<T> {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|r| key_of(r).encode()) } else { None };
-    Page { items: rows, next_cursor }
+    let next_cursor = if more {
+        rows.last().map(|r| key_of(r).encode())
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        next_cursor,
+    }
 }
 
 /// Sort direction of a list.
@@ -63,7 +76,11 @@ pub enum Direction {
 }
 
 /// A `sort` parameter: a field name, `-` in front for descending.
-pub fn parse_sort<F: Copy>(text: Option<&str>, fields: &[(&str, F)], default: F) -> Result<(F, Direction)> {
+pub fn parse_sort<F: Copy>(
+    text: Option<&str>,
+    fields: &[(&str, F)],
+    default: F,
+) -> Result<(F, Direction)> {
     let Some(text) = text.filter(|t| !t.is_empty()) else {
         return Ok((default, Direction::Asc));
     };
@@ -80,7 +97,10 @@ pub fn parse_sort<F: Copy>(text: Option<&str>, fields: &[(&str, F)], default: F)
             Error::validation(
                 "invalid_sort",
                 "/sort",
-                format!("sort by one of: {} (prefix - for descending)", names.join(", ")),
+                format!(
+                    "sort by one of: {} (prefix - for descending)",
+                    names.join(", ")
+                ),
             )
         })
 }
@@ -91,24 +111,38 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
-        let c = Cursor { key: "ávila".into(), id: Uuid::nil() };
+        let c = Cursor {
+            key: "ávila".into(),
+            id: Uuid::nil(),
+        };
         assert_eq!(Cursor::decode(&c.encode()).ok(), Some(c));
         assert!(Cursor::decode("not-a-cursor").is_err());
     }
 
     #[test]
     fn the_extra_row_makes_a_next_cursor() {
-        let key = |n: &i32| Cursor { key: n.to_string(), id: Uuid::nil() };
+        let key = |n: &i32| Cursor {
+            key: n.to_string(),
+            id: Uuid::nil(),
+        };
         let p = page(vec![1, 2, 3], 2, key);
         assert_eq!(p.items, vec![1, 2]);
-        assert_eq!(p.next_cursor.and_then(|c| Cursor::decode(&c).ok()).map(|c| c.key), Some("2".into()));
+        assert_eq!(
+            p.next_cursor
+                .and_then(|c| Cursor::decode(&c).ok())
+                .map(|c| c.key),
+            Some("2".into())
+        );
         assert_eq!(page(vec![1, 2], 2, key).next_cursor, None);
     }
 
     #[test]
     fn sort_names_and_direction() {
         let fields = [("name", 1), ("sku", 2)];
-        assert_eq!(parse_sort(Some("-sku"), &fields, 1).ok(), Some((2, Direction::Desc)));
+        assert_eq!(
+            parse_sort(Some("-sku"), &fields, 1).ok(),
+            Some((2, Direction::Desc))
+        );
         assert_eq!(parse_sort(None, &fields, 1).ok(), Some((1, Direction::Asc)));
         assert!(parse_sort(Some("price"), &fields, 1).is_err());
     }

@@ -41,7 +41,10 @@ pub fn push_keyset(
 /// trigram index on the column serves it.
 pub fn push_text_filter(qb: &mut QueryBuilder<Postgres>, column: &str, text: Option<&str>) {
     if let Some(q) = text.map(str::trim).filter(|q| !q.is_empty()) {
-        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         qb.push(format_args!(" AND {column} LIKE '%' || search_norm("));
         qb.push_bind(escaped);
         qb.push(") || '%'");
@@ -96,7 +99,11 @@ pub fn violation(e: sqlx::Error, rules: &[(&str, fn() -> FieldIssue)]) -> Error 
 /// The `version` an update must carry.
 pub fn required_version(version: Option<i32>) -> Result<i32> {
     version.ok_or_else(|| {
-        Error::validation("required", "/version", "send the version you read (optimistic concurrency)")
+        Error::validation(
+            "required",
+            "/version",
+            "send the version you read (optimistic concurrency)",
+        )
     })
 }
 

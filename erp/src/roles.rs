@@ -72,7 +72,12 @@ impl Resource {
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [Action::Read, Action::Create, Action::Update, Action::Archive];
+    pub const ALL: [Action; 4] = [
+        Action::Read,
+        Action::Create,
+        Action::Update,
+        Action::Archive,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Read => "read",
@@ -198,6 +203,9 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, Resource::ALL.len() * Action::ALL.len() * Role::ALL.len());
+        assert_eq!(
+            checked,
+            Resource::ALL.len() * Action::ALL.len() * Role::ALL.len()
+        );
     }
 }

@@ -31,7 +31,11 @@ pub const PER_KIND: i64 = 10;
 pub async fn search(db: &Db, user: &SessionUser, q: &str) -> Result<Vec<Hit>> {
     let q = q.trim();
     if q.chars().count() > 100 {
-        return Err(Error::validation("too_long", "/q", "at most 100 characters"));
+        return Err(Error::validation(
+            "too_long",
+            "/q",
+            "at most 100 characters",
+        ));
     }
     let (access, mut tx) = Access::begin(db, user, Resource::Parties, Action::Read).await?;
     let mut hits = Vec::new();

@@ -27,7 +27,11 @@ impl Checks {
         let value = value.trim();
         let len = value.chars().count();
         if len < min {
-            self.push(FieldIssue::new(pointer, "required", "this field is required"));
+            self.push(FieldIssue::new(
+                pointer,
+                "required",
+                "this field is required",
+            ));
         } else if len > max {
             self.push(FieldIssue::new(
                 pointer,
@@ -46,12 +50,22 @@ impl Checks {
                 .split_once('@')
                 .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !value.contains(' '));
         if !shape_ok {
-            self.push(FieldIssue::new(pointer, "invalid_email", "not an e-mail address"));
+            self.push(FieldIssue::new(
+                pointer,
+                "invalid_email",
+                "not an e-mail address",
+            ));
         }
         value
     }
 
-    pub fn range<T: PartialOrd + std::fmt::Display>(&mut self, pointer: &str, value: T, min: T, max: T) -> T {
+    pub fn range<T: PartialOrd + std::fmt::Display>(
+        &mut self,
+        pointer: &str,
+        value: T,
+        min: T,
+        max: T,
+    ) -> T {
         if value < min || value > max {
             self.push(FieldIssue::new(
                 pointer,

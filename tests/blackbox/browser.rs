@@ -10,7 +10,10 @@ use crate::harness::{ADMIN, App, KillOnDrop, TestResult, eventually, free_port, 
 
 /// A headless Chromium session driven through chromedriver; the driver and
 /// the browser profile live as long as the returned guards.
-pub async fn chromium() -> Result<(KillOnDrop, tempfile::TempDir, fantoccini::Client), Box<dyn std::error::Error + Send + Sync>> {
+pub async fn chromium() -> Result<
+    (KillOnDrop, tempfile::TempDir, fantoccini::Client),
+    Box<dyn std::error::Error + Send + Sync>,
+> {
     let port = free_port();
     let _driver = KillOnDrop(
         Command::new("chromedriver")
@@ -56,12 +59,32 @@ pub async fn chromium() -> Result<(KillOnDrop, tempfile::TempDir, fantoccini::Cl
 }
 
 /// Log in through the login form as `who` and wait for the home page.
-pub async fn log_in(app: &App, browser: &fantoccini::Client, who: (&str, &str)) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+pub async fn log_in(
+    app: &App,
+    browser: &fantoccini::Client,
+    who: (&str, &str),
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     browser.goto(&app.url("/login")).await?;
-    browser.find(Locator::Id("email")).await?.send_keys(who.0).await?;
-    browser.find(Locator::Id("password")).await?.send_keys(who.1).await?;
-    browser.find(Locator::Css("#login-form button[type=submit]")).await?.click().await?;
-    browser.wait().at_most(Duration::from_secs(15)).for_element(Locator::Id("welcome")).await?;
+    browser
+        .find(Locator::Id("email"))
+        .await?
+        .send_keys(who.0)
+        .await?;
+    browser
+        .find(Locator::Id("password"))
+        .await?
+        .send_keys(who.1)
+        .await?;
+    browser
+        .find(Locator::Css("#login-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Id("welcome"))
+        .await?;
     Ok(())
 }
 

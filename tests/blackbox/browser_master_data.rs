@@ -37,55 +37,152 @@ async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResul
     let (_driver, _profile, browser) = chromium().await?;
     let result = async {
         log_in(&app, &browser, MANAGER).await?;
-        browser.find(Locator::LinkText("Clientes y proveedores")).await?.click().await?;
-        assert!(text_of(&browser, "p.empty").await?.contains("Todavía no hay clientes"));
-        browser.find(Locator::Id("new-party")).await?.click().await?;
+        browser
+            .find(Locator::LinkText("Clientes y proveedores"))
+            .await?
+            .click()
+            .await?;
+        assert!(
+            text_of(&browser, "p.empty")
+                .await?
+                .contains("Todavía no hay clientes")
+        );
+        browser
+            .find(Locator::Id("new-party"))
+            .await?
+            .click()
+            .await?;
 
         // A first try with a short RTN and a credit limit in words.
         fill(&browser, "f-name", "José Ávila Núñez").await?;
         fill(&browser, "f-rtn", "0801-1985-0123").await?;
         fill(&browser, "f-credit_limit", "mucho").await?;
         browser.find(Locator::Id("save")).await?.click().await?;
-        let rtn_error = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("f-rtn-error")).await?;
-        assert_eq!(rtn_error.text().await?, "El RTN debe tener exactamente 14 dígitos.");
-        assert_eq!(text_of(&browser, "#f-credit_limit-error").await?, "Escriba un número, por ejemplo 1,234.50.");
-        assert_eq!(browser.find(Locator::Id("f-name")).await?.prop("value").await?.as_deref(), Some("José Ávila Núñez"), "typed values survive");
+        let rtn_error = browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("f-rtn-error"))
+            .await?;
+        assert_eq!(
+            rtn_error.text().await?,
+            "El RTN debe tener exactamente 14 dígitos."
+        );
+        assert_eq!(
+            text_of(&browser, "#f-credit_limit-error").await?,
+            "Escriba un número, por ejemplo 1,234.50."
+        );
+        assert_eq!(
+            browser
+                .find(Locator::Id("f-name"))
+                .await?
+                .prop("value")
+                .await?
+                .as_deref(),
+            Some("José Ávila Núñez"),
+            "typed values survive"
+        );
         shot(&browser, "party-form-errors.png").await?;
 
         fill(&browser, "f-rtn", "0801-1985-012345").await?;
         fill(&browser, "f-credit_limit", "150,000.50").await?;
         fill(&browser, "f-city", "Tegucigalpa").await?;
         browser.find(Locator::Id("save")).await?.click().await?;
-        browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::XPath("//h1[text()='José Ávila Núñez']")).await?;
-        browser.find(Locator::LinkText("Clientes y proveedores")).await?.click().await?;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath("//h1[text()='José Ávila Núñez']"))
+            .await?;
+        browser
+            .find(Locator::LinkText("Clientes y proveedores"))
+            .await?
+            .click()
+            .await?;
         let row = text_of(&browser, "#parties tbody tr").await?;
-        assert!(row.contains("08011985012345") && row.contains("L 150,000.50"), "{row}");
+        assert!(
+            row.contains("08011985012345") && row.contains("L 150,000.50"),
+            "{row}"
+        );
 
         // A vehicle: the first VIN typed is one character short.
-        browser.find(Locator::LinkText("Productos")).await?.click().await?;
-        browser.find(Locator::Id("new-product")).await?.click().await?;
+        browser
+            .find(Locator::LinkText("Productos"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .find(Locator::Id("new-product"))
+            .await?
+            .click()
+            .await?;
         fill(&browser, "f-sku", "xr150l-2026").await?;
         fill(&browser, "f-name", "Honda XR150L 2026").await?;
         fill(&browser, "f-sale_price", "65,900").await?;
-        browser.find(Locator::Id("f-is_vehicle")).await?.click().await?;
+        browser
+            .find(Locator::Id("f-is_vehicle"))
+            .await?
+            .click()
+            .await?;
         browser.find(Locator::Id("save")).await?.click().await?;
-        browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("serials")).await?;
-        assert_eq!(browser.find(Locator::Id("f-sku")).await?.prop("value").await?.as_deref(), Some("XR150L-2026"));
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("serials"))
+            .await?;
+        assert_eq!(
+            browser
+                .find(Locator::Id("f-sku"))
+                .await?
+                .prop("value")
+                .await?
+                .as_deref(),
+            Some("XR150L-2026")
+        );
         fill(&browser, "f-serial", "MLHKD1210P500123").await?;
-        browser.find(Locator::Id("add-serial")).await?.click().await?;
-        let vin_error = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#serials .field-error")).await?;
-        assert_eq!(vin_error.text().await?, "Un VIN tiene 17 letras y dígitos, sin I, O ni Q.");
+        browser
+            .find(Locator::Id("add-serial"))
+            .await?
+            .click()
+            .await?;
+        let vin_error = browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#serials .field-error"))
+            .await?;
+        assert_eq!(
+            vin_error.text().await?,
+            "Un VIN tiene 17 letras y dígitos, sin I, O ni Q."
+        );
         fill(&browser, "f-serial", "MLHKD1210P5001234").await?;
-        browser.find(Locator::Id("add-serial")).await?.click().await?;
-        let listed = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("#serials li code")).await?;
+        browser
+            .find(Locator::Id("add-serial"))
+            .await?
+            .click()
+            .await?;
+        let listed = browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#serials li code"))
+            .await?;
         assert_eq!(listed.text().await?, "MLHKD1210P5001234");
         shot(&browser, "vehicle-with-vin.png").await?;
 
         // The search box in the top bar finds them without accents or case.
-        for (typed, expected) in [("avila", "José Ávila Núñez"), ("P5001234", "Honda XR150L 2026"), ("XR150", "Honda XR150L 2026")] {
+        for (typed, expected) in [
+            ("avila", "José Ávila Núñez"),
+            ("P5001234", "Honda XR150L 2026"),
+            ("XR150", "Honda XR150L 2026"),
+        ] {
             fill(&browser, "search-box", typed).await?;
-            browser.find(Locator::Id("search-box")).await?.send_keys("\u{E007}").await?;
-            let results = browser.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("search-results")).await?;
+            browser
+                .find(Locator::Id("search-box"))
+                .await?
+                .send_keys("\u{E007}")
+                .await?;
+            let results = browser
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Id("search-results"))
+                .await?;
             let text = results.text().await?;
             assert!(text.contains(expected), "searching {typed:?}: {text}");
         }

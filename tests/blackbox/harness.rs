@@ -315,7 +315,10 @@ pub fn csrf_of(html: &str) -> Option<String> {
 }
 
 /// The id of the company called `name` in a `/api/v1/me` answer.
-pub fn company_id(me: &Value, name: &str) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+pub fn company_id(
+    me: &Value,
+    name: &str,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
     Ok(me["companies"]
         .as_array()
         .and_then(|cs| cs.iter().find(|c| c["company_name"] == name))

@@ -46,7 +46,12 @@ impl Ctx<'_> {
         self.n.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
-    async fn admin_json(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, Error> {
+    async fn admin_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, Error> {
         let mut req = self.admin.request(method, self.app.url(path));
         if let Some(b) = body {
             req = req.json(&b);
@@ -74,13 +79,20 @@ impl Ctx<'_> {
     }
 
     /// Perform `resource action` as `client`; None when the API has no door for it.
-    async fn act(&self, client: &Client, resource: &str, action: &str) -> Result<Option<StatusCode>, Error> {
+    async fn act(
+        &self,
+        client: &Client,
+        resource: &str,
+        action: &str,
+    ) -> Result<Option<StatusCode>, Error> {
         let n = self.unique();
         let url = |p: &str| self.app.url(p);
         let req = match (resource, action) {
             ("company", "read") => client.get(url("/api/v1/company")),
             ("company", "update") => {
-                let mut c = self.admin_json(reqwest::Method::GET, "/api/v1/company", None).await?;
+                let mut c = self
+                    .admin_json(reqwest::Method::GET, "/api/v1/company", None)
+                    .await?;
                 let o = c.as_object_mut().ok_or("company")?;
                 for k in ["id", "updated_at"] {
                     o.remove(k);
@@ -97,21 +109,34 @@ impl Ctx<'_> {
                 if action == "archive" {
                     body["archived"] = json!(true);
                 }
-                client.put(url(&format!("/api/v1/branches/{}", b["id"].as_str().unwrap_or_default()))).json(&body)
+                client
+                    .put(url(&format!(
+                        "/api/v1/branches/{}",
+                        b["id"].as_str().unwrap_or_default()
+                    )))
+                    .json(&body)
             }
             ("users", "read") => client.post(url("/api/v1/exports/users-roles")),
             ("parties", "read") => client.get(url("/api/v1/parties")),
-            ("parties", "create") => client.post(url("/api/v1/parties")).json(&json!({"name": format!("Nuevo {n}")})),
+            ("parties", "create") => client
+                .post(url("/api/v1/parties"))
+                .json(&json!({"name": format!("Nuevo {n}")})),
             ("parties", "update") => {
                 let p = self.fresh("parties").await?;
                 client
-                    .put(url(&format!("/api/v1/parties/{}", p["id"].as_str().unwrap_or_default())))
+                    .put(url(&format!(
+                        "/api/v1/parties/{}",
+                        p["id"].as_str().unwrap_or_default()
+                    )))
                     .json(&json!({"name": "Cambiado", "version": p["version"]}))
             }
             ("parties", "archive") => {
                 let p = self.fresh("parties").await?;
                 client
-                    .post(url(&format!("/api/v1/parties/{}/archive", p["id"].as_str().unwrap_or_default())))
+                    .post(url(&format!(
+                        "/api/v1/parties/{}/archive",
+                        p["id"].as_str().unwrap_or_default()
+                    )))
                     .json(&json!({"version": p["version"]}))
             }
             ("catalog", "read") => client.get(url("/api/v1/products")),
@@ -127,7 +152,10 @@ impl Ctx<'_> {
             ("catalog", "archive") => {
                 let p = self.fresh("catalog").await?;
                 client
-                    .post(url(&format!("/api/v1/products/{}/archive", p["id"].as_str().unwrap_or_default())))
+                    .post(url(&format!(
+                        "/api/v1/products/{}/archive",
+                        p["id"].as_str().unwrap_or_default()
+                    )))
                     .json(&json!({"version": p["version"]}))
             }
             ("accounts", "read") => client.get(url("/api/v1/accounts")),
@@ -151,10 +179,15 @@ impl Ctx<'_> {
             ("audit", "read") => client.get(url("/api/v1/audit")),
             ("schedules", "read") => client.get(url("/api/v1/periodic-tasks")),
             ("schedules", "update") => {
-                let tasks = self.admin_json(reqwest::Method::GET, "/api/v1/periodic-tasks", None).await?;
+                let tasks = self
+                    .admin_json(reqwest::Method::GET, "/api/v1/periodic-tasks", None)
+                    .await?;
                 let t = &tasks[0];
                 client
-                    .patch(url(&format!("/api/v1/periodic-tasks/{}", t["id"].as_str().unwrap_or_default())))
+                    .patch(url(&format!(
+                        "/api/v1/periodic-tasks/{}",
+                        t["id"].as_str().unwrap_or_default()
+                    )))
                     .json(&json!({"version": t["version"], "enabled": true}))
             }
             _ => return Ok(None),
@@ -169,12 +202,24 @@ async fn matrix_matches_the_document() -> TestResult {
     let admin = login_in(&app, ADMIN, MOTOS).await?;
     let mut clients = Vec::new();
     for (_, email) in ROLES {
-        let password = if email == ADMIN.0 { ADMIN.1 } else { "demo-usuario-2026" };
+        let password = if email == ADMIN.0 {
+            ADMIN.1
+        } else {
+            "demo-usuario-2026"
+        };
         clients.push(login_in(&app, (email, password), MOTOS).await?);
     }
-    let ctx = Ctx { app: &app, admin: &admin, n: 0.into() };
+    let ctx = Ctx {
+        app: &app,
+        admin: &admin,
+        n: 0.into(),
+    };
     let rows = documented();
-    assert_eq!(rows.len(), 32, "8 resources x 4 actions in docs/permissions.md");
+    assert_eq!(
+        rows.len(),
+        32,
+        "8 resources x 4 actions in docs/permissions.md"
+    );
     let (mut checked, mut no_door) = (0, Vec::new());
     let mut wrong = Vec::new();
     for (resource, action, allowed) in &rows {
@@ -185,14 +230,27 @@ async fn matrix_matches_the_document() -> TestResult {
                 break;
             };
             checked += 1;
-            let ok = if allowed[i] { status.is_success() } else { status == StatusCode::FORBIDDEN };
+            let ok = if allowed[i] {
+                status.is_success()
+            } else {
+                status == StatusCode::FORBIDDEN
+            };
             if !ok {
-                wrong.push(format!("{role} {resource} {action}: {status} (documented {})", if allowed[i] { "✓" } else { "—" }));
+                wrong.push(format!(
+                    "{role} {resource} {action}: {status} (documented {})",
+                    if allowed[i] { "✓" } else { "—" }
+                ));
             }
         }
     }
-    println!("permission matrix: {checked} role×action checks through the API; no API door: {no_door:?}");
-    assert!(wrong.is_empty(), "answers differ from docs/permissions.md:\n{}", wrong.join("\n"));
+    println!(
+        "permission matrix: {checked} role×action checks through the API; no API door: {no_door:?}"
+    );
+    assert!(
+        wrong.is_empty(),
+        "answers differ from docs/permissions.md:\n{}",
+        wrong.join("\n")
+    );
     // The rows without a door are the ones the document gives to nobody, and
     // the user administration actions that have no API yet.
     for row in &no_door {

@@ -32,13 +32,25 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
             get(pages::exports::show).post(pages::exports::request),
         )
         .route("/exports/{id}/download", get(pages::exports::download))
-        .route("/parties", get(pages::parties::list).post(pages::parties::create))
+        .route(
+            "/parties",
+            get(pages::parties::list).post(pages::parties::create),
+        )
         .route("/parties/new", get(pages::parties::new))
-        .route("/parties/{id}", get(pages::parties::edit).post(pages::parties::update))
+        .route(
+            "/parties/{id}",
+            get(pages::parties::edit).post(pages::parties::update),
+        )
         .route("/parties/{id}/archive", post(pages::parties::archive))
-        .route("/products", get(pages::products::list).post(pages::products::create))
+        .route(
+            "/products",
+            get(pages::products::list).post(pages::products::create),
+        )
         .route("/products/new", get(pages::products::new))
-        .route("/products/{id}", get(pages::products::edit).post(pages::products::update))
+        .route(
+            "/products/{id}",
+            get(pages::products::edit).post(pages::products::update),
+        )
         .route("/products/{id}/serials", post(pages::products::add_serial))
         .route("/products/{id}/archive", post(pages::products::archive))
         .route("/search", get(pages::search::show))

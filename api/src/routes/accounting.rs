@@ -27,7 +27,10 @@ async fn create(
     caller: Caller,
     json::Json(input): json::Json<AccountInput>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
-    Ok((StatusCode::CREATED, Json(accounts::create(&erp.db, &caller.user, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(accounts::create(&erp.db, &caller.user, input).await?),
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/accounts/{id}", tag = "accounting", params(("id" = Uuid, Path)), request_body = AccountInput,
@@ -38,7 +41,9 @@ async fn update(
     Path(id): Path<Uuid>,
     json::Json(input): json::Json<AccountInput>,
 ) -> ApiResult<Json<Account>> {
-    Ok(Json(accounts::update(&erp.db, &caller.user, id, input).await?))
+    Ok(Json(
+        accounts::update(&erp.db, &caller.user, id, input).await?,
+    ))
 }
 
 /// Delete an account nothing refers to; one in use answers 409 `account_in_use`.

@@ -29,7 +29,10 @@ async fn create_category(
     caller: Caller,
     json::Json(input): json::Json<CategoryInput>,
 ) -> ApiResult<(StatusCode, Json<Category>)> {
-    Ok((StatusCode::CREATED, Json(categories::create(&erp.db, &caller.user, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(categories::create(&erp.db, &caller.user, input).await?),
+    ))
 }
 
 /// Rename; with `archived` set, archive or restore (needs the archive permission).
@@ -41,12 +44,18 @@ async fn update_category(
     Path(id): Path<Uuid>,
     json::Json(input): json::Json<CategoryInput>,
 ) -> ApiResult<Json<Category>> {
-    Ok(Json(categories::update(&erp.db, &caller.user, id, input).await?))
+    Ok(Json(
+        categories::update(&erp.db, &caller.user, id, input).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog", params(ProductQuery),
     responses((status = 200, body = Page<Product>), (status = 400, body = Problem, content_type = "application/problem+json")))]
-async fn list(State(erp): State<Erp>, caller: Caller, Query(q): Query<ProductQuery>) -> ApiResult<Json<Page<Product>>> {
+async fn list(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<ProductQuery>,
+) -> ApiResult<Json<Page<Product>>> {
     Ok(Json(products::list(&erp.db, &caller.user, q).await?))
 }
 
@@ -57,12 +66,19 @@ async fn create(
     caller: Caller,
     json::Json(input): json::Json<ProductInput>,
 ) -> ApiResult<(StatusCode, Json<Product>)> {
-    Ok((StatusCode::CREATED, Json(products::create(&erp.db, &caller.user, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(products::create(&erp.db, &caller.user, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 200, body = Product), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn get(State(erp): State<Erp>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Product>> {
+async fn get(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Product>> {
     Ok(Json(products::get(&erp.db, &caller.user, id).await?))
 }
 
@@ -76,7 +92,9 @@ async fn update(
     Path(id): Path<Uuid>,
     json::Json(input): json::Json<ProductInput>,
 ) -> ApiResult<Json<Product>> {
-    Ok(Json(products::update(&erp.db, &caller.user, id, input).await?))
+    Ok(Json(
+        products::update(&erp.db, &caller.user, id, input).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/products/{id}/archive", tag = "catalog", params(("id" = Uuid, Path)), request_body = VersionDto,
@@ -87,7 +105,9 @@ async fn archive(
     Path(id): Path<Uuid>,
     json::Json(body): json::Json<VersionDto>,
 ) -> ApiResult<Json<Product>> {
-    Ok(Json(products::set_archived(&erp.db, &caller.user, id, body.version, true).await?))
+    Ok(Json(
+        products::set_archived(&erp.db, &caller.user, id, body.version, true).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/products/{id}/restore", tag = "catalog", params(("id" = Uuid, Path)), request_body = VersionDto,
@@ -98,12 +118,18 @@ async fn restore(
     Path(id): Path<Uuid>,
     json::Json(body): json::Json<VersionDto>,
 ) -> ApiResult<Json<Product>> {
-    Ok(Json(products::set_archived(&erp.db, &caller.user, id, body.version, false).await?))
+    Ok(Json(
+        products::set_archived(&erp.db, &caller.user, id, body.version, false).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/products/{id}/serials", tag = "catalog", params(("id" = Uuid, Path)),
     responses((status = 200, body = [Serial])))]
-async fn list_serials(State(erp): State<Erp>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Vec<Serial>>> {
+async fn list_serials(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<Serial>>> {
     Ok(Json(serials::list(&erp.db, &caller.user, id).await?))
 }
 
@@ -116,7 +142,10 @@ async fn add_serial(
     Path(id): Path<Uuid>,
     json::Json(input): json::Json<SerialInput>,
 ) -> ApiResult<(StatusCode, Json<Serial>)> {
-    Ok((StatusCode::CREATED, Json(serials::add(&erp.db, &caller.user, id, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(serials::add(&erp.db, &caller.user, id, input).await?),
+    ))
 }
 
 pub fn routes() -> OpenApiRouter<Erp> {

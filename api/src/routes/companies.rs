@@ -42,7 +42,10 @@ async fn create_branch(
     caller: Caller,
     json::Json(input): json::Json<BranchInput>,
 ) -> ApiResult<(StatusCode, Json<Branch>)> {
-    Ok((StatusCode::CREATED, Json(branches::create(&erp.db, &caller.user, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(branches::create(&erp.db, &caller.user, input).await?),
+    ))
 }
 
 /// Change a branch, add emission points; with `archived` set, archive or restore.
@@ -54,11 +57,16 @@ async fn update_branch(
     Path(id): Path<Uuid>,
     json::Json(input): json::Json<BranchInput>,
 ) -> ApiResult<Json<Branch>> {
-    Ok(Json(branches::update(&erp.db, &caller.user, id, input).await?))
+    Ok(Json(
+        branches::update(&erp.db, &caller.user, id, input).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/warehouses", tag = "companies", responses((status = 200, body = [Warehouse])))]
-async fn list_warehouses(State(erp): State<Erp>, caller: Caller) -> ApiResult<Json<Vec<Warehouse>>> {
+async fn list_warehouses(
+    State(erp): State<Erp>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Warehouse>>> {
     Ok(Json(warehouses::list(&erp.db, &caller.user).await?))
 }
 
@@ -69,7 +77,10 @@ async fn create_warehouse(
     caller: Caller,
     json::Json(input): json::Json<WarehouseInput>,
 ) -> ApiResult<(StatusCode, Json<Warehouse>)> {
-    Ok((StatusCode::CREATED, Json(warehouses::create(&erp.db, &caller.user, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(warehouses::create(&erp.db, &caller.user, input).await?),
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/warehouses/{id}", tag = "companies", params(("id" = Uuid, Path)), request_body = WarehouseInput,
@@ -80,7 +91,9 @@ async fn update_warehouse(
     Path(id): Path<Uuid>,
     json::Json(input): json::Json<WarehouseInput>,
 ) -> ApiResult<Json<Warehouse>> {
-    Ok(Json(warehouses::update(&erp.db, &caller.user, id, input).await?))
+    Ok(Json(
+        warehouses::update(&erp.db, &caller.user, id, input).await?,
+    ))
 }
 
 pub fn routes() -> OpenApiRouter<Erp> {

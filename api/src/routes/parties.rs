@@ -18,7 +18,11 @@ use crate::query::Query;
 /// Parties of the active company, with filters, sort and a cursor.
 #[utoipa::path(get, path = "/api/v1/parties", tag = "parties", params(PartyQuery),
     responses((status = 200, body = Page<Party>), (status = 400, body = Problem, content_type = "application/problem+json")))]
-async fn list(State(erp): State<Erp>, caller: Caller, Query(q): Query<PartyQuery>) -> ApiResult<Json<Page<Party>>> {
+async fn list(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<PartyQuery>,
+) -> ApiResult<Json<Page<Party>>> {
     Ok(Json(parties::list(&erp.db, &caller.user, q).await?))
 }
 
@@ -30,12 +34,19 @@ async fn create(
     caller: Caller,
     json::Json(input): json::Json<PartyInput>,
 ) -> ApiResult<(StatusCode, Json<Party>)> {
-    Ok((StatusCode::CREATED, Json(parties::create(&erp.db, &caller.user, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(parties::create(&erp.db, &caller.user, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/parties/{id}", tag = "parties", params(("id" = Uuid, Path)),
     responses((status = 200, body = Party), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn get(State(erp): State<Erp>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Party>> {
+async fn get(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Party>> {
     Ok(Json(parties::get(&erp.db, &caller.user, id).await?))
 }
 
@@ -49,7 +60,9 @@ async fn update(
     Path(id): Path<Uuid>,
     json::Json(input): json::Json<PartyInput>,
 ) -> ApiResult<Json<Party>> {
-    Ok(Json(parties::update(&erp.db, &caller.user, id, input).await?))
+    Ok(Json(
+        parties::update(&erp.db, &caller.user, id, input).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/parties/{id}/archive", tag = "parties", params(("id" = Uuid, Path)), request_body = VersionDto,
@@ -60,7 +73,9 @@ async fn archive(
     Path(id): Path<Uuid>,
     json::Json(body): json::Json<VersionDto>,
 ) -> ApiResult<Json<Party>> {
-    Ok(Json(parties::set_archived(&erp.db, &caller.user, id, body.version, true).await?))
+    Ok(Json(
+        parties::set_archived(&erp.db, &caller.user, id, body.version, true).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/parties/{id}/restore", tag = "parties", params(("id" = Uuid, Path)), request_body = VersionDto,
@@ -71,7 +86,9 @@ async fn restore(
     Path(id): Path<Uuid>,
     json::Json(body): json::Json<VersionDto>,
 ) -> ApiResult<Json<Party>> {
-    Ok(Json(parties::set_archived(&erp.db, &caller.user, id, body.version, false).await?))
+    Ok(Json(
+        parties::set_archived(&erp.db, &caller.user, id, body.version, false).await?,
+    ))
 }
 
 pub fn routes() -> OpenApiRouter<Erp> {

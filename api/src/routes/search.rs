@@ -23,16 +23,28 @@ pub struct SearchQuery {
 
 /// Parties, products and vehicles (by VIN) matching `q`, ten of each at most.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery), responses((status = 200, body = [Hit])))]
-async fn search(State(erp): State<Erp>, caller: Caller, Query(q): Query<SearchQuery>) -> ApiResult<Json<Vec<Hit>>> {
-    Ok(Json(erp::search::search(&erp.db, &caller.user, &q.q).await?))
+async fn search(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<SearchQuery>,
+) -> ApiResult<Json<Vec<Hit>>> {
+    Ok(Json(
+        erp::search::search(&erp.db, &caller.user, &q.q).await?,
+    ))
 }
 
 /// Who changed what in the active company, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), responses((status = 200, body = Page<Record>)))]
-async fn audit(State(erp): State<Erp>, caller: Caller, Query(q): Query<AuditQuery>) -> ApiResult<Json<Page<Record>>> {
+async fn audit(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Page<Record>>> {
     Ok(Json(erp::audit::list(&erp.db, &caller.user, q).await?))
 }
 
 pub fn routes() -> OpenApiRouter<Erp> {
-    OpenApiRouter::new().routes(routes!(search)).routes(routes!(audit))
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(audit))
 }

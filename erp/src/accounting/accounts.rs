@@ -59,7 +59,11 @@ impl AccountInput {
         let mut c = Checks::new();
         let code = self.code.trim().to_owned();
         if code.is_empty() || code.len() > 12 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            c.push(FieldIssue::new("/code", "invalid_account_code", "1 to 12 digits"));
+            c.push(FieldIssue::new(
+                "/code",
+                "invalid_account_code",
+                "1 to 12 digits",
+            ));
         }
         let name = c.text("/name", &self.name, 1, 200);
         if !KINDS.contains(&self.kind.as_str()) {
@@ -81,10 +85,18 @@ macro_rules! columns {
 }
 
 fn code_taken() -> FieldIssue {
-    FieldIssue::new("/code", "account_code_taken", "another account has this code")
+    FieldIssue::new(
+        "/code",
+        "account_code_taken",
+        "another account has this code",
+    )
 }
 fn unknown_parent() -> FieldIssue {
-    FieldIssue::new("/parent_id", "unknown_parent", "no such account in this company")
+    FieldIssue::new(
+        "/parent_id",
+        "unknown_parent",
+        "no such account in this company",
+    )
 }
 const CONSTRAINTS: [(&str, fn() -> FieldIssue); 2] = [
     ("accounts_company_id_code_key", code_taken),
@@ -94,19 +106,27 @@ const CONSTRAINTS: [(&str, fn() -> FieldIssue); 2] = [
 /// The whole chart, in code order (a few hundred rows at most).
 pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<Account>> {
     let (_, mut tx) = Access::begin(db, user, Resource::Accounts, Action::Read).await?;
-    let rows = sqlx::query_as(concat!("SELECT ", columns!(), " FROM accounts ORDER BY code"))
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM accounts ORDER BY code"
+    ))
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(rows)
 }
 
 async fn fetch(tx: &mut Tx, id: Uuid) -> Result<Account> {
-    sqlx::query_as(concat!("SELECT ", columns!(), " FROM accounts WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| Error::not_found("account_not_found"))
+    sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM accounts WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| Error::not_found("account_not_found"))
 }
 
 pub async fn create(db: &Db, user: &SessionUser, input: AccountInput) -> Result<Account> {
@@ -128,7 +148,16 @@ pub async fn create(db: &Db, user: &SessionUser, input: AccountInput) -> Result<
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &CONSTRAINTS))?;
-    audit_change(&mut tx, &access, "create", "account", account.id, None, Some(&account)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "create",
+        "account",
+        account.id,
+        None,
+        Some(&account),
+    )
+    .await?;
     tx.commit().await?;
     Ok(account)
 }
@@ -137,7 +166,11 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: AccountInput) 
     let version = required_version(input.version)?;
     let (code, name) = input.check()?;
     if input.parent_id == Some(id) {
-        return Err(Error::validation("unknown_parent", "/parent_id", "an account cannot be its own parent"));
+        return Err(Error::validation(
+            "unknown_parent",
+            "/parent_id",
+            "an account cannot be its own parent",
+        ));
     }
     let (access, mut tx) = Access::begin(db, user, Resource::Accounts, Action::Update).await?;
     let before = fetch(&mut tx, id).await?;
@@ -160,7 +193,16 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: AccountInput) 
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &CONSTRAINTS))?;
-    audit_change(&mut tx, &access, "update", "account", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "account",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -185,7 +227,16 @@ pub async fn delete(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Resu
         ));
     }
     deleted?;
-    audit_change(&mut tx, &access, "delete", "account", id, Some(&before), None).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "delete",
+        "account",
+        id,
+        Some(&before),
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -47,31 +47,47 @@ macro_rules! columns {
 
 pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<TaxCode>> {
     let (_, mut tx) = Access::begin(db, user, Resource::Accounts, Action::Read).await?;
-    let rows = sqlx::query_as(concat!("SELECT ", columns!(), " FROM tax_codes ORDER BY rate DESC, tax_class"))
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM tax_codes ORDER BY rate DESC, tax_class"
+    ))
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(rows)
 }
 
 fn unknown_account() -> FieldIssue {
-    FieldIssue::new("/account_id", "unknown_account", "no such account in this company")
+    FieldIssue::new(
+        "/account_id",
+        "unknown_account",
+        "no such account in this company",
+    )
 }
 
 pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: TaxCodeInput) -> Result<TaxCode> {
     let mut c = Checks::new();
     let name = c.text("/name", &input.name, 1, 100);
     if input.rate.is_sign_negative() || input.rate >= Decimal::ONE || input.rate.scale() > 4 {
-        c.push(FieldIssue::new("/rate", "invalid_rate", "a rate from 0 to 0.9999 (0.15 is 15 %)"));
+        c.push(FieldIssue::new(
+            "/rate",
+            "invalid_rate",
+            "a rate from 0 to 0.9999 (0.15 is 15 %)",
+        ));
     }
     c.finish()?;
     let version = required_version(Some(input.version))?;
     let (access, mut tx) = Access::begin(db, user, Resource::Accounts, Action::Update).await?;
-    let before: TaxCode = sqlx::query_as(concat!("SELECT ", columns!(), " FROM tax_codes WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| Error::not_found("tax_code_not_found"))?;
+    let before: TaxCode = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM tax_codes WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::not_found("tax_code_not_found"))?;
     if before.version != version {
         return Err(Error::stale_version());
     }
@@ -87,7 +103,16 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: TaxCodeInput) 
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &[("tax_codes_company_id_account_id_fkey", unknown_account)]))?;
-    audit_change(&mut tx, &access, "update", "tax_code", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "tax_code",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

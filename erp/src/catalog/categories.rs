@@ -70,16 +70,34 @@ pub async fn create(db: &Db, user: &SessionUser, input: CategoryInput) -> Result
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &[("product_categories_name_key", name_taken)]))?;
-    audit_change(&mut tx, &access, "create", "category", category.id, None, Some(&category)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "create",
+        "category",
+        category.id,
+        None,
+        Some(&category),
+    )
+    .await?;
     tx.commit().await?;
     Ok(category)
 }
 
 /// Rename, archive or restore (archiving needs the archive permission).
-pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: CategoryInput) -> Result<Category> {
+pub async fn update(
+    db: &Db,
+    user: &SessionUser,
+    id: Uuid,
+    input: CategoryInput,
+) -> Result<Category> {
     let version = required_version(input.version)?;
     let name = checked_name(&input)?;
-    let action = if input.archived.is_some() { Action::Archive } else { Action::Update };
+    let action = if input.archived.is_some() {
+        Action::Archive
+    } else {
+        Action::Update
+    };
     let (access, mut tx) = Access::begin(db, user, Resource::Catalog, action).await?;
     let before: Category = sqlx::query_as(
         "SELECT id, name, archived_at, version FROM product_categories WHERE id = $1 FOR UPDATE",
@@ -104,7 +122,16 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: CategoryInput)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &[("product_categories_name_key", name_taken)]))?;
-    audit_change(&mut tx, &access, "update", "category", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "category",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

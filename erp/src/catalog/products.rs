@@ -98,7 +98,11 @@ pub struct ValidProduct {
 
 fn amount(c: &mut Checks, pointer: &str, value: Decimal, decimals: u32) {
     if value.is_sign_negative() && !value.is_zero() {
-        c.push(FieldIssue::new(pointer, "negative_amount", "must not be negative"));
+        c.push(FieldIssue::new(
+            pointer,
+            "negative_amount",
+            "must not be negative",
+        ));
     } else if value.scale() > decimals || value >= Decimal::from(10_i64.pow(14)) {
         c.push(FieldIssue::new(
             pointer,
@@ -119,14 +123,22 @@ impl ProductInput {
         let tax_class = match self.tax_class.as_deref() {
             None | Some("") => Some(TaxClass::Isv15),
             Some(text) => c.take(text.parse::<TaxClass>().map_err(|()| {
-                FieldIssue::new("/tax_class", "unknown_tax_class", "isv15, isv18, exempt or exonerated")
+                FieldIssue::new(
+                    "/tax_class",
+                    "unknown_tax_class",
+                    "isv15, isv18, exempt or exonerated",
+                )
             })),
         };
         let tracking = match (self.tracking.as_deref(), self.is_vehicle) {
             (_, true) | (Some("serial"), _) => "serial",
             (None | Some("") | Some("none"), false) => "none",
             (Some(_), false) => {
-                c.push(FieldIssue::new("/tracking", "unknown_tracking", "none or serial"));
+                c.push(FieldIssue::new(
+                    "/tracking",
+                    "unknown_tracking",
+                    "none or serial",
+                ));
                 "none"
             }
         };
@@ -191,7 +203,11 @@ enum Sort {
 pub async fn list(db: &Db, user: &SessionUser, query: ProductQuery) -> Result<Page<Product>> {
     let (sort, dir) = parse_sort(
         query.sort.as_deref(),
-        &[("name", Sort::Name), ("sku", Sort::Sku), ("created", Sort::Created)],
+        &[
+            ("name", Sort::Name),
+            ("sku", Sort::Sku),
+            ("created", Sort::Created),
+        ],
         Sort::Name,
     )?;
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
@@ -211,7 +227,11 @@ pub async fn list(db: &Db, user: &SessionUser, query: ProductQuery) -> Result<Pa
     }
     if let Some(class) = query.tax_class.as_deref().filter(|c| !c.is_empty()) {
         if class.parse::<TaxClass>().is_err() {
-            return Err(Error::validation("unknown_tax_class", "/tax_class", "isv15, isv18, exempt or exonerated"));
+            return Err(Error::validation(
+                "unknown_tax_class",
+                "/tax_class",
+                "isv15, isv18, exempt or exonerated",
+            ));
         }
         qb.push(" AND tax_class = ").push_bind(class.to_owned());
     }
@@ -249,7 +269,11 @@ pub async fn get(db: &Db, user: &SessionUser, id: Uuid) -> Result<Product> {
 
 pub(crate) async fn fetch(tx: &mut Tx, id: Uuid, for_update: bool) -> Result<Product> {
     let sql = if for_update {
-        concat!("SELECT ", columns!(), " FROM products WHERE id = $1 FOR UPDATE")
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM products WHERE id = $1 FOR UPDATE"
+        )
     } else {
         concat!("SELECT ", columns!(), " FROM products WHERE id = $1")
     };
@@ -261,11 +285,19 @@ pub(crate) async fn fetch(tx: &mut Tx, id: Uuid, for_update: bool) -> Result<Pro
 }
 
 fn sku_taken() -> FieldIssue {
-    FieldIssue::new("/sku", "sku_taken", "another product of this company has this SKU")
+    FieldIssue::new(
+        "/sku",
+        "sku_taken",
+        "another product of this company has this SKU",
+    )
 }
 
 fn unknown_category() -> FieldIssue {
-    FieldIssue::new("/category_id", "unknown_category", "no such category in this company")
+    FieldIssue::new(
+        "/category_id",
+        "unknown_category",
+        "no such category in this company",
+    )
 }
 
 const CONSTRAINTS: [(&str, fn() -> FieldIssue); 2] = [
@@ -305,7 +337,16 @@ pub(crate) async fn insert(tx: &mut Tx, access: &Access, p: &ValidProduct) -> Re
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| violation(e, &CONSTRAINTS))?;
-    audit_change(tx, access, "create", "product", product.id, None, Some(&product)).await?;
+    audit_change(
+        tx,
+        access,
+        "create",
+        "product",
+        product.id,
+        None,
+        Some(&product),
+    )
+    .await?;
     Ok(product)
 }
 
@@ -339,13 +380,28 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: ProductInput) 
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &CONSTRAINTS))?;
-    audit_change(&mut tx, &access, "update", "product", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "product",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Archive (true) or restore (false).
-pub async fn set_archived(db: &Db, user: &SessionUser, id: Uuid, version: i32, archived: bool) -> Result<Product> {
+pub async fn set_archived(
+    db: &Db,
+    user: &SessionUser,
+    id: Uuid,
+    version: i32,
+    archived: bool,
+) -> Result<Product> {
     let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Archive).await?;
     let before = fetch(&mut tx, id, true).await?;
     if before.version != version {
@@ -362,7 +418,16 @@ pub async fn set_archived(db: &Db, user: &SessionUser, id: Uuid, version: i32, a
     .fetch_one(&mut *tx)
     .await?;
     let action = if archived { "archive" } else { "restore" };
-    audit_change(&mut tx, &access, action, "product", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        action,
+        "product",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -398,9 +463,14 @@ mod tests {
                 ("/tracking".to_owned(), "vehicle_needs_serial"),
             ]
         );
-        let ok = ProductInput { sku: "x-1".into(), name: "Moto".into(), is_vehicle: true, ..ProductInput::default() }
-            .validate()
-            .map(|p| (p.sku, p.tracking, p.tax_class));
+        let ok = ProductInput {
+            sku: "x-1".into(),
+            name: "Moto".into(),
+            is_vehicle: true,
+            ..ProductInput::default()
+        }
+        .validate()
+        .map(|p| (p.sku, p.tracking, p.tax_class));
         assert_eq!(ok.ok(), Some(("X-1".to_owned(), "serial", TaxClass::Isv15)));
     }
 }

@@ -40,7 +40,9 @@ fn parse_serial(is_vehicle: bool, text: &str) -> Result<String> {
     let serial = text.trim().to_ascii_uppercase();
     let ok = !serial.is_empty()
         && serial.len() <= 40
-        && serial.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+        && serial
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(serial)
     } else {
@@ -53,7 +55,11 @@ fn parse_serial(is_vehicle: bool, text: &str) -> Result<String> {
 }
 
 fn serial_taken() -> FieldIssue {
-    FieldIssue::new("/serial", "serial_taken", "this serial number is already registered")
+    FieldIssue::new(
+        "/serial",
+        "serial_taken",
+        "this serial number is already registered",
+    )
 }
 
 pub async fn list(db: &Db, user: &SessionUser, product_id: Uuid) -> Result<Vec<Serial>> {
@@ -69,7 +75,12 @@ pub async fn list(db: &Db, user: &SessionUser, product_id: Uuid) -> Result<Vec<S
     Ok(rows)
 }
 
-pub async fn add(db: &Db, user: &SessionUser, product_id: Uuid, input: SerialInput) -> Result<Serial> {
+pub async fn add(
+    db: &Db,
+    user: &SessionUser,
+    product_id: Uuid,
+    input: SerialInput,
+) -> Result<Serial> {
     let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Create).await?;
     let product = products::fetch(&mut tx, product_id, false).await?;
     if product.tracking != "serial" {
@@ -91,7 +102,16 @@ pub async fn add(db: &Db, user: &SessionUser, product_id: Uuid, input: SerialInp
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &[("serial_numbers_company_id_serial_key", serial_taken)]))?;
-    audit_change(&mut tx, &access, "create", "serial_number", row.id, None, Some(&row)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "create",
+        "serial_number",
+        row.id,
+        None,
+        Some(&row),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }

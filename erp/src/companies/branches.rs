@@ -51,7 +51,11 @@ pub struct BranchInput {
 fn three_digits(c: &mut Checks, pointer: &str, code: &str) -> String {
     let code = code.trim().to_owned();
     if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        c.push(FieldIssue::new(pointer, "invalid_sar_code", "three digits, e.g. 001"));
+        c.push(FieldIssue::new(
+            pointer,
+            "invalid_sar_code",
+            "three digits, e.g. 001",
+        ));
     }
     code
 }
@@ -94,7 +98,12 @@ fn checked(input: &BranchInput) -> Result<(String, String, String, String, Vec<S
     Ok((code, name, address, phone, points))
 }
 
-async fn add_points(tx: &mut sqlx::PgConnection, access: &Access, branch: Uuid, points: &[String]) -> Result<()> {
+async fn add_points(
+    tx: &mut sqlx::PgConnection,
+    access: &Access,
+    branch: Uuid,
+    points: &[String],
+) -> Result<()> {
     for code in points {
         sqlx::query(
             "INSERT INTO emission_points (id, company_id, branch_id, code, name)
@@ -134,7 +143,16 @@ pub async fn create(db: &Db, user: &SessionUser, input: BranchInput) -> Result<B
         .map_err(|e| violation(e, &[("branches_company_id_code_key", code_taken)]))?;
     add_points(&mut tx, &access, id, &points).await?;
     let branch = fetch(&mut tx, id).await?;
-    audit_change(&mut tx, &access, "create", "branch", id, None, Some(&branch)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "create",
+        "branch",
+        id,
+        None,
+        Some(&branch),
+    )
+    .await?;
     tx.commit().await?;
     Ok(branch)
 }
@@ -142,9 +160,16 @@ pub async fn create(db: &Db, user: &SessionUser, input: BranchInput) -> Result<B
 pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: BranchInput) -> Result<Branch> {
     let version = required_version(input.version)?;
     let (code, name, address, phone, points) = checked(&input)?;
-    let action = if input.archived.is_some() { Action::Archive } else { Action::Update };
+    let action = if input.archived.is_some() {
+        Action::Archive
+    } else {
+        Action::Update
+    };
     let (access, mut tx) = Access::begin(db, user, Resource::Branches, action).await?;
-    sqlx::query("SELECT 1 FROM branches WHERE id = $1 FOR UPDATE").bind(id).execute(&mut *tx).await?;
+    sqlx::query("SELECT 1 FROM branches WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     let before = fetch(&mut tx, id).await?;
     if before.version != version {
         return Err(Error::stale_version());
@@ -165,7 +190,16 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: BranchInput) -
     .map_err(|e| violation(e, &[("branches_company_id_code_key", code_taken)]))?;
     add_points(&mut tx, &access, id, &points).await?;
     let after = fetch(&mut tx, id).await?;
-    audit_change(&mut tx, &access, "update", "branch", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "branch",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -66,19 +66,31 @@ macro_rules! columns {
 
 pub async fn get(db: &Db, user: &SessionUser) -> Result<CompanySettings> {
     let (access, mut tx) = Access::begin(db, user, Resource::Company, Action::Read).await?;
-    let row = sqlx::query_as(concat!("SELECT ", columns!(), " FROM companies WHERE id = $1"))
-        .bind(access.company_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let row = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM companies WHERE id = $1"
+    ))
+    .bind(access.company_id)
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
 
 fn name_taken() -> FieldIssue {
-    FieldIssue::new("/name", "company_name_taken", "another company has this name")
+    FieldIssue::new(
+        "/name",
+        "company_name_taken",
+        "another company has this name",
+    )
 }
 
-pub async fn update(db: &Db, user: &SessionUser, input: CompanySettingsInput) -> Result<CompanySettings> {
+pub async fn update(
+    db: &Db,
+    user: &SessionUser,
+    input: CompanySettingsInput,
+) -> Result<CompanySettings> {
     let mut c = Checks::new();
     let name = c.text("/name", &input.name, 1, 200);
     let legal_name = c.text("/legal_name", &input.legal_name, 1, 300);
@@ -87,20 +99,32 @@ pub async fn update(db: &Db, user: &SessionUser, input: CompanySettingsInput) ->
         Some(t) => c.take(Rtn::parse("/rtn", t)).map(|r| r.as_str().to_owned()),
     };
     if !matches!(input.currency.as_str(), "HNL" | "USD") {
-        c.push(FieldIssue::new("/currency", "unknown_currency", "HNL or USD"));
+        c.push(FieldIssue::new(
+            "/currency",
+            "unknown_currency",
+            "HNL or USD",
+        ));
     }
     let address = c.text("/address", &input.address, 0, 500);
     let phone = c.text("/phone", &input.phone, 0, 50);
     let email = c.email("/email", &input.email);
-    c.range("/fiscal_warn_remaining", input.fiscal_warn_remaining, 0, 1_000_000);
+    c.range(
+        "/fiscal_warn_remaining",
+        input.fiscal_warn_remaining,
+        0,
+        1_000_000,
+    );
     c.range("/fiscal_warn_days", input.fiscal_warn_days, 0, 365);
     c.finish()?;
     let (access, mut tx) = Access::begin(db, user, Resource::Company, Action::Update).await?;
-    let before: CompanySettings =
-        sqlx::query_as(concat!("SELECT ", columns!(), " FROM companies WHERE id = $1 FOR UPDATE"))
-            .bind(access.company_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let before: CompanySettings = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM companies WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(access.company_id)
+    .fetch_one(&mut *tx)
+    .await?;
     if before.version != input.version {
         return Err(Error::stale_version());
     }
@@ -125,7 +149,16 @@ pub async fn update(db: &Db, user: &SessionUser, input: CompanySettingsInput) ->
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &[("companies_name_key", name_taken)]))?;
-    audit_change(&mut tx, &access, "update", "company", access.company_id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "company",
+        access.company_id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

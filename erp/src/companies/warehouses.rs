@@ -42,10 +42,18 @@ macro_rules! columns {
 }
 
 fn code_taken() -> FieldIssue {
-    FieldIssue::new("/code", "warehouse_code_taken", "another warehouse has this code")
+    FieldIssue::new(
+        "/code",
+        "warehouse_code_taken",
+        "another warehouse has this code",
+    )
 }
 fn unknown_branch() -> FieldIssue {
-    FieldIssue::new("/branch_id", "unknown_branch", "no such branch in this company")
+    FieldIssue::new(
+        "/branch_id",
+        "unknown_branch",
+        "no such branch in this company",
+    )
 }
 const CONSTRAINTS: [(&str, fn() -> FieldIssue); 2] = [
     ("warehouses_company_id_code_key", code_taken),
@@ -57,10 +65,16 @@ fn checked(input: &WarehouseInput) -> Result<(String, String)> {
     let code = input.code.trim().to_ascii_uppercase();
     let ok = !code.is_empty()
         && code.len() <= 20
-        && code.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        && code
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
         && !code.starts_with(['-', '_']);
     if !ok {
-        c.push(FieldIssue::new("/code", "invalid_warehouse_code", "1 to 20 letters, digits, '-' or '_'"));
+        c.push(FieldIssue::new(
+            "/code",
+            "invalid_warehouse_code",
+            "1 to 20 letters, digits, '-' or '_'",
+        ));
     }
     let name = c.text("/name", &input.name, 1, 200);
     c.finish()?;
@@ -69,9 +83,13 @@ fn checked(input: &WarehouseInput) -> Result<(String, String)> {
 
 pub async fn list(db: &Db, user: &SessionUser) -> Result<Vec<Warehouse>> {
     let (_, mut tx) = Access::begin(db, user, Resource::Branches, Action::Read).await?;
-    let rows = sqlx::query_as(concat!("SELECT ", columns!(), " FROM warehouses ORDER BY code"))
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM warehouses ORDER BY code"
+    ))
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(rows)
 }
@@ -91,21 +109,43 @@ pub async fn create(db: &Db, user: &SessionUser, input: WarehouseInput) -> Resul
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &CONSTRAINTS))?;
-    audit_change(&mut tx, &access, "create", "warehouse", row.id, None, Some(&row)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "create",
+        "warehouse",
+        row.id,
+        None,
+        Some(&row),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
 
-pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: WarehouseInput) -> Result<Warehouse> {
+pub async fn update(
+    db: &Db,
+    user: &SessionUser,
+    id: Uuid,
+    input: WarehouseInput,
+) -> Result<Warehouse> {
     let version = required_version(input.version)?;
     let (code, name) = checked(&input)?;
-    let action = if input.archived.is_some() { Action::Archive } else { Action::Update };
+    let action = if input.archived.is_some() {
+        Action::Archive
+    } else {
+        Action::Update
+    };
     let (access, mut tx) = Access::begin(db, user, Resource::Branches, action).await?;
-    let before: Warehouse = sqlx::query_as(concat!("SELECT ", columns!(), " FROM warehouses WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| Error::not_found("warehouse_not_found"))?;
+    let before: Warehouse = sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM warehouses WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::not_found("warehouse_not_found"))?;
     if before.version != version {
         return Err(Error::stale_version());
     }
@@ -123,7 +163,16 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: WarehouseInput
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &CONSTRAINTS))?;
-    audit_change(&mut tx, &access, "update", "warehouse", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "warehouse",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

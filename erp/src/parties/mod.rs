@@ -122,7 +122,9 @@ impl PartyInput {
         let name = c.text("/name", &self.name, 1, 200);
         let rtn = match self.rtn.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => c.take(Rtn::parse("/rtn", text)).map(|r| r.as_str().to_owned()),
+            Some(text) => c
+                .take(Rtn::parse("/rtn", text))
+                .map(|r| r.as_str().to_owned()),
         };
         if !self.is_customer && !self.is_supplier {
             c.push(FieldIssue::new(
@@ -137,7 +139,11 @@ impl PartyInput {
         let city = c.text("/city", &self.city, 0, 100);
         let payment_terms_days = c.range("/payment_terms_days", self.payment_terms_days, 0, 365);
         if self.credit_limit.is_sign_negative() {
-            c.push(FieldIssue::new("/credit_limit", "negative_amount", "must not be negative"));
+            c.push(FieldIssue::new(
+                "/credit_limit",
+                "negative_amount",
+                "must not be negative",
+            ));
         }
         if self.credit_limit.scale() > 2 || self.credit_limit >= Decimal::from(10_i64.pow(16)) {
             c.push(FieldIssue::new(
@@ -148,7 +154,11 @@ impl PartyInput {
         }
         let notes = c.text("/notes", &self.notes, 0, 2000);
         if self.contacts.len() > 20 {
-            c.push(FieldIssue::new("/contacts", "too_many", "at most 20 contacts"));
+            c.push(FieldIssue::new(
+                "/contacts",
+                "too_many",
+                "at most 20 contacts",
+            ));
         }
         let contacts = self
             .contacts
@@ -208,7 +218,11 @@ mod tests {
             rtn: Some("123".into()),
             is_customer: false,
             credit_limit: Decimal::new(-1, 0),
-            contacts: vec![Contact { name: "".into(), email: "x".into(), ..Contact::default() }],
+            contacts: vec![Contact {
+                name: "".into(),
+                email: "x".into(),
+                ..Contact::default()
+            }],
             ..PartyInput::default()
         };
         let pointers: Vec<String> = input
@@ -218,17 +232,29 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             pointers,
-            ["/name", "/rtn", "/is_customer", "/credit_limit", "/contacts/0/name", "/contacts/0/email"]
+            [
+                "/name",
+                "/rtn",
+                "/is_customer",
+                "/credit_limit",
+                "/contacts/0/name",
+                "/contacts/0/email"
+            ]
         );
     }
 
     #[test]
     fn empty_rtn_is_consumidor_final_and_dashes_go() {
         let ok = |rtn: &str| {
-            PartyInput { name: "Juan".into(), rtn: Some(rtn.into()), is_customer: true, ..PartyInput::default() }
-                .validate()
-                .ok()
-                .and_then(|p| p.rtn)
+            PartyInput {
+                name: "Juan".into(),
+                rtn: Some(rtn.into()),
+                is_customer: true,
+                ..PartyInput::default()
+            }
+            .validate()
+            .ok()
+            .and_then(|p| p.rtn)
         };
         assert_eq!(ok(""), None);
         assert_eq!(ok("0801-1990-123456"), Some("08011990123456".into()));

@@ -50,7 +50,13 @@ pub async fn list(db: &Db, user: &SessionUser, query: PartyQuery) -> Result<Page
         Some("supplier") => {
             qb.push(" AND is_supplier");
         }
-        Some(_) => return Err(Error::validation("invalid_kind", "/kind", "kind is customer or supplier")),
+        Some(_) => {
+            return Err(Error::validation(
+                "invalid_kind",
+                "/kind",
+                "kind is customer or supplier",
+            ));
+        }
     }
     if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
         crate::records::plan_for_values(&mut tx).await?;
@@ -81,7 +87,11 @@ pub async fn get(db: &Db, user: &SessionUser, id: Uuid) -> Result<Party> {
 
 async fn fetch(tx: &mut Tx, id: Uuid, for_update: bool) -> Result<Party> {
     let sql = if for_update {
-        concat!("SELECT ", columns!(), " FROM parties WHERE id = $1 FOR UPDATE")
+        concat!(
+            "SELECT ",
+            columns!(),
+            " FROM parties WHERE id = $1 FOR UPDATE"
+        )
     } else {
         concat!("SELECT ", columns!(), " FROM parties WHERE id = $1")
     };
@@ -93,7 +103,11 @@ async fn fetch(tx: &mut Tx, id: Uuid, for_update: bool) -> Result<Party> {
 }
 
 fn rtn_taken() -> FieldIssue {
-    FieldIssue::new("/rtn", "rtn_taken", "another party of this company has this RTN")
+    FieldIssue::new(
+        "/rtn",
+        "rtn_taken",
+        "another party of this company has this RTN",
+    )
 }
 
 pub async fn create(db: &Db, user: &SessionUser, input: PartyInput) -> Result<Party> {
@@ -164,13 +178,28 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: PartyInput) ->
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &[("parties_rtn_key", rtn_taken)]))?;
-    audit_change(&mut tx, &access, "update", "party", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "party",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Archive (true) or restore (false).
-pub async fn set_archived(db: &Db, user: &SessionUser, id: Uuid, version: i32, archived: bool) -> Result<Party> {
+pub async fn set_archived(
+    db: &Db,
+    user: &SessionUser,
+    id: Uuid,
+    version: i32,
+    archived: bool,
+) -> Result<Party> {
     let (access, mut tx) = Access::begin(db, user, Resource::Parties, Action::Archive).await?;
     let before = fetch(&mut tx, id, true).await?;
     if before.version != version {
@@ -187,7 +216,16 @@ pub async fn set_archived(db: &Db, user: &SessionUser, id: Uuid, version: i32, a
     .fetch_one(&mut *tx)
     .await?;
     let action = if archived { "archive" } else { "restore" };
-    audit_change(&mut tx, &access, action, "party", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        action,
+        "party",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -18,7 +18,11 @@ pub fn format_lempiras(amount: Decimal) -> String {
         }
         grouped.push(c);
     }
-    let sign = if amount.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    let sign = if amount.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     format!("{sign}L {grouped}.{frac}")
 }
 

@@ -10,10 +10,7 @@ pub struct Rtn(String);
 
 impl Rtn {
     pub fn parse(pointer: &str, input: &str) -> Result<Rtn, FieldIssue> {
-        let digits: String = input
-            .chars()
-            .filter(|c| !matches!(c, '-' | ' '))
-            .collect();
+        let digits: String = input.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
         if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Rtn(digits))
         } else {

@@ -9,7 +9,10 @@ pub struct Sku(String);
 impl Sku {
     pub fn parse(pointer: &str, input: &str) -> Result<Sku, FieldIssue> {
         let sku = input.trim().to_ascii_uppercase();
-        let first_ok = sku.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        let first_ok = sku
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
         let rest_ok = sku
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || "._/-".contains(c));
@@ -34,7 +37,10 @@ mod tests {
 
     #[test]
     fn upper_cased_and_checked() {
-        assert_eq!(Sku::parse("/sku", " moto-125 ").map(|s| s.0), Ok("MOTO-125".to_owned()));
+        assert_eq!(
+            Sku::parse("/sku", " moto-125 ").map(|s| s.0),
+            Ok("MOTO-125".to_owned())
+        );
         for bad in ["", "-X", "A B", "Ñ1", &"A".repeat(41)] {
             assert!(Sku::parse("/sku", bad).is_err(), "{bad:?}");
         }

@@ -37,6 +37,9 @@ impl TaxClass {
 impl FromStr for TaxClass {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        TaxClass::ALL.into_iter().find(|t| t.as_str() == s).ok_or(())
+        TaxClass::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or(())
     }
 }

@@ -10,7 +10,8 @@ pub struct Vin(String);
 impl Vin {
     pub fn parse(pointer: &str, input: &str) -> Result<Vin, FieldIssue> {
         let vin = input.trim().to_ascii_uppercase();
-        let allowed = |c: char| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"IOQ".contains(c));
+        let allowed =
+            |c: char| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"IOQ".contains(c));
         if vin.len() == 17 && vin.chars().all(allowed) {
             Ok(Vin(vin))
         } else {
@@ -38,7 +39,12 @@ mod tests {
 
     #[test]
     fn short_long_and_forbidden_letters_are_refused() {
-        for bad in ["1HGCM82633A00435", "1HGCM82633A0043521", "1HGCM82633A00435I", "1HGCM82633A0043-2"] {
+        for bad in [
+            "1HGCM82633A00435",
+            "1HGCM82633A0043521",
+            "1HGCM82633A00435I",
+            "1HGCM82633A0043-2",
+        ] {
             assert!(Vin::parse("/serial", bad).is_err(), "{bad:?}");
         }
     }

@@ -42,10 +42,20 @@ pub enum Kind {
 
 /// `<label>` + input + error line; the input is `aria-invalid` and described
 /// by the error when there is one, and autofocused if it is the first.
-pub fn field(lang: Lang, issues: &Issues, name: &'static str, value: String, kind: Kind, required: bool) -> impl IntoView + use<> {
+pub fn field(
+    lang: Lang,
+    issues: &Issues,
+    name: &'static str,
+    value: String,
+    kind: Kind,
+    required: bool,
+) -> impl IntoView + use<> {
     let label = lang.t(&format!("field-label-{}", name.replace('_', "-")));
     let error = issues.message(lang, name);
-    let first_bad = issues.0.first().is_some_and(|i| i.pointer.trim_start_matches('/') == name);
+    let first_bad = issues
+        .0
+        .first()
+        .is_some_and(|i| i.pointer.trim_start_matches('/') == name);
     let invalid = error.is_some().then_some("true");
     let id = format!("f-{name}");
     let err_id = format!("{id}-error");
@@ -90,7 +100,13 @@ pub fn checkbox(lang: Lang, name: &'static str, checked: bool) -> impl IntoView 
 }
 
 /// A `<select>` of (value, label) choices.
-pub fn select(lang: Lang, issues: &Issues, name: &'static str, current: &str, choices: Vec<(String, String)>) -> impl IntoView + use<> {
+pub fn select(
+    lang: Lang,
+    issues: &Issues,
+    name: &'static str,
+    current: &str,
+    choices: Vec<(String, String)>,
+) -> impl IntoView + use<> {
     let id = format!("f-{name}");
     let error = issues.message(lang, name);
     let options = choices
@@ -111,7 +127,8 @@ pub fn select(lang: Lang, issues: &Issues, name: &'static str, current: &str, ch
 
 /// The banner above a form that was refused.
 pub fn summary(lang: Lang, issues: &Issues) -> impl IntoView + use<> {
-    (!issues.is_empty()).then(|| view! { <p class="alert" role="alert">{lang.t("form-has-errors")}</p> })
+    (!issues.is_empty())
+        .then(|| view! { <p class="alert" role="alert">{lang.t("form-has-errors")}</p> })
 }
 
 /// How a refused save comes back to its form: field problems beside the

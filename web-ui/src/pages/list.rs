@@ -13,12 +13,20 @@ pub struct ListLinks {
 }
 
 impl ListLinks {
-    pub fn new(base: &'static str, filters: &[(&'static str, Option<String>)], sort: Option<String>) -> ListLinks {
+    pub fn new(
+        base: &'static str,
+        filters: &[(&'static str, Option<String>)],
+        sort: Option<String>,
+    ) -> ListLinks {
         let params = filters
             .iter()
             .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (*k, v)))
             .collect();
-        ListLinks { base, params, sort: sort.filter(|s| !s.is_empty()) }
+        ListLinks {
+            base,
+            params,
+            sort: sort.filter(|s| !s.is_empty()),
+        }
     }
 
     fn href(&self, sort: Option<&str>, cursor: Option<&str>) -> String {
@@ -33,11 +41,20 @@ impl ListLinks {
             pairs.append_pair("cursor", c);
         }
         let query = pairs.finish();
-        if query.is_empty() { self.base.to_owned() } else { format!("{}?{query}", self.base) }
+        if query.is_empty() {
+            self.base.to_owned()
+        } else {
+            format!("{}?{query}", self.base)
+        }
     }
 
     /// "Next page" (keeping filters and sort) and "first page" links.
-    pub fn pager(&self, lang: Lang, next: Option<&str>, on_later_page: bool) -> impl IntoView + use<> {
+    pub fn pager(
+        &self,
+        lang: Lang,
+        next: Option<&str>,
+        on_later_page: bool,
+    ) -> impl IntoView + use<> {
         let first = on_later_page.then(|| {
             let href = self.href(self.sort.as_deref(), None);
             view! { <a href=href rel="first">{lang.t("list-first")}</a> }
@@ -51,7 +68,12 @@ impl ListLinks {
 }
 
 /// A column header that sorts by `field`, flipping direction when it already does.
-pub fn sort_header(lang: Lang, links: &ListLinks, field: &str, label_key: &str) -> impl IntoView + use<> {
+pub fn sort_header(
+    lang: Lang,
+    links: &ListLinks,
+    field: &str,
+    label_key: &str,
+) -> impl IntoView + use<> {
     let current = links.sort.as_deref().unwrap_or("name");
     let (next, mark) = if current == field {
         (format!("-{field}"), " ▲")

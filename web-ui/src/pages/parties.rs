@@ -41,7 +41,15 @@ pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<PartyQuery
         Err(e) => return unavailable(e),
     };
     let can_create = super::role_allows(&erp, &user, Resource::Parties, Action::Create).await;
-    let links = ListLinks::new("/parties", &[("q", q.q.clone()), ("kind", q.kind.clone()), ("status", q.status.clone())], q.sort.clone());
+    let links = ListLinks::new(
+        "/parties",
+        &[
+            ("q", q.q.clone()),
+            ("kind", q.kind.clone()),
+            ("status", q.status.clone()),
+        ],
+        q.sort.clone(),
+    );
     let rows = page
         .items
         .iter()
@@ -93,7 +101,15 @@ pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<PartyQuery
         {table}
         {links.pager(lang, page.next_cursor.as_deref(), q.cursor.is_some())}
     };
-    module_page(&erp, &v, &user, "nav-parties", lang.t("parties-title"), content).await
+    module_page(
+        &erp,
+        &v,
+        &user,
+        "nav-parties",
+        lang.t("parties-title"),
+        content,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -146,14 +162,22 @@ impl PartyForm {
         let days = match self.payment_terms_days.trim() {
             "" => 0,
             t => t.parse().unwrap_or_else(|_| {
-                issues.push(FieldIssue::new("/payment_terms_days", "not_a_number", "not a number"));
+                issues.push(FieldIssue::new(
+                    "/payment_terms_days",
+                    "not_a_number",
+                    "not a number",
+                ));
                 0
             }),
         };
         let credit = match self.credit_limit.trim() {
             "" => Decimal::ZERO,
             t => parse_amount(t).unwrap_or_else(|| {
-                issues.push(FieldIssue::new("/credit_limit", "not_a_number", "not a number"));
+                issues.push(FieldIssue::new(
+                    "/credit_limit",
+                    "not_a_number",
+                    "not a number",
+                ));
                 Decimal::ZERO
             }),
         };
@@ -176,8 +200,19 @@ impl PartyForm {
     }
 }
 
-fn form_view(lang: Lang, csrf: &str, action: String, f: &PartyForm, issues: &Issues, archived: bool) -> impl IntoView + use<> {
-    let kind_error = issues.0.iter().any(|i| i.pointer == "/is_customer").then(|| lang.t("field-customer-or-supplier"));
+fn form_view(
+    lang: Lang,
+    csrf: &str,
+    action: String,
+    f: &PartyForm,
+    issues: &Issues,
+    archived: bool,
+) -> impl IntoView + use<> {
+    let kind_error = issues
+        .0
+        .iter()
+        .any(|i| i.pointer == "/is_customer")
+        .then(|| lang.t("field-customer-or-supplier"));
     view! {
         {summary(lang, issues)}
         <form method="post" action=action class="record" novalidate>
@@ -213,9 +248,20 @@ pub async fn new(State(erp): State<Erp>, v: Visitor) -> Response {
         Ok(u) => u.clone(),
         Err(r) => return r,
     };
-    let f = PartyForm { is_customer: Some("on".into()), ..PartyForm::default() };
+    let f = PartyForm {
+        is_customer: Some("on".into()),
+        ..PartyForm::default()
+    };
     let content = view! { <h1>{v.lang.t("parties-new")}</h1> {form_view(v.lang, &v.csrf, "/parties".into(), &f, &Issues::default(), false)} };
-    module_page(&erp, &v, &user, "nav-parties", v.lang.t("parties-new"), content).await
+    module_page(
+        &erp,
+        &v,
+        &user,
+        "nav-parties",
+        v.lang.t("parties-new"),
+        content,
+    )
+    .await
 }
 
 pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
@@ -264,7 +310,9 @@ async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: PartyForm) -> Respon
     };
     let lang = v.lang;
     let e = match result {
-        Ok(p) if issues.is_empty() => return Redirect::to(&format!("/parties/{}?saved=1", p.id)).into_response(),
+        Ok(p) if issues.is_empty() => {
+            return Redirect::to(&format!("/parties/{}?saved=1", p.id)).into_response();
+        }
         Ok(_) => None,
         Err(e) => Some(e),
     };
@@ -277,7 +325,11 @@ async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: PartyForm) -> Respon
         }
     }
     let action = id.map_or("/parties".to_owned(), |id| format!("/parties/{id}"));
-    let title = lang.t(if id.is_some() { "parties-edit" } else { "parties-new" });
+    let title = lang.t(if id.is_some() {
+        "parties-edit"
+    } else {
+        "parties-new"
+    });
     let content = view! {
         <h1>{title.clone()}</h1>
         {banner.map(|b| view! { <p class="alert" role="alert">{b}</p> })}
@@ -292,7 +344,12 @@ pub async fn create(State(erp): State<Erp>, v: Visitor, Form(form): Form<PartyFo
     save(erp, v, None, form).await
 }
 
-pub async fn update(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>, Form(form): Form<PartyForm>) -> Response {
+pub async fn update(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Path(id): Path<Uuid>,
+    Form(form): Form<PartyForm>,
+) -> Response {
     save(erp, v, Some(id), form).await
 }
 
@@ -302,7 +359,12 @@ pub struct VersionForm {
     pub version: i32,
 }
 
-pub async fn archive(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>, Form(form): Form<VersionForm>) -> Response {
+pub async fn archive(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Path(id): Path<Uuid>,
+    Form(form): Form<VersionForm>,
+) -> Response {
     if !crate::csrf::verify(&v.session, &form.csrf).await {
         return csrf_rejected(&v);
     }
@@ -313,7 +375,11 @@ pub async fn archive(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>, F
     match erp::parties::set_archived(&erp.db, &user, id, form.version, true).await {
         Ok(_) => Redirect::to("/parties").into_response(),
         Err(e) if matches!(e.kind, ErrorKind::Forbidden | ErrorKind::Conflict) => {
-            let msg = v.lang.t(if e.kind == ErrorKind::Forbidden { "record-forbidden" } else { "record-stale" });
+            let msg = v.lang.t(if e.kind == ErrorKind::Forbidden {
+                "record-forbidden"
+            } else {
+                "record-stale"
+            });
             (axum::http::StatusCode::CONFLICT, msg).into_response()
         }
         Err(e) if e.kind == ErrorKind::NotFound => super::not_found(v).await,

@@ -22,8 +22,16 @@ use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
 
 fn tax_choices(lang: Lang, with_all: bool) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = with_all.then(|| (String::new(), lang.t("tax-all"))).into_iter().collect();
-    v.extend(TaxClass::ALL.map(|t| (t.as_str().to_owned(), lang.t(&format!("tax-{}", t.as_str())))));
+    let mut v: Vec<(String, String)> = with_all
+        .then(|| (String::new(), lang.t("tax-all")))
+        .into_iter()
+        .collect();
+    v.extend(TaxClass::ALL.map(|t| {
+        (
+            t.as_str().to_owned(),
+            lang.t(&format!("tax-{}", t.as_str())),
+        )
+    }));
     v
 }
 
@@ -35,13 +43,19 @@ pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<ProductQue
     let lang = v.lang;
     let page = match erp::catalog::products::list(&erp.db, &user, q.clone()).await {
         Ok(p) => p,
-        Err(e) if e.kind == ErrorKind::Validation => return Redirect::to("/products").into_response(),
+        Err(e) if e.kind == ErrorKind::Validation => {
+            return Redirect::to("/products").into_response();
+        }
         Err(e) => return unavailable(e),
     };
     let can_create = role_allows(&erp, &user, Resource::Catalog, Action::Create).await;
     let links = ListLinks::new(
         "/products",
-        &[("q", q.q.clone()), ("tax_class", q.tax_class.clone()), ("status", q.status.clone())],
+        &[
+            ("q", q.q.clone()),
+            ("tax_class", q.tax_class.clone()),
+            ("status", q.status.clone()),
+        ],
         q.sort.clone(),
     );
     let rows = page
@@ -87,7 +101,15 @@ pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<ProductQue
         {table}
         {links.pager(lang, page.next_cursor.as_deref(), q.cursor.is_some())}
     };
-    module_page(&erp, &v, &user, "nav-products", lang.t("products-title"), content).await
+    module_page(
+        &erp,
+        &v,
+        &user,
+        "nav-products",
+        lang.t("products-title"),
+        content,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -151,7 +173,15 @@ impl ProductForm {
             sale_price,
             cost,
             tax_class: Some(self.tax_class.clone()),
-            tracking: Some(if self.serial_tracked.is_some() { "serial" } else { "none" }.to_owned()).filter(|_| self.is_vehicle.is_none()),
+            tracking: Some(
+                if self.serial_tracked.is_some() {
+                    "serial"
+                } else {
+                    "none"
+                }
+                .to_owned(),
+            )
+            .filter(|_| self.is_vehicle.is_none()),
             is_vehicle: self.is_vehicle.is_some(),
             active: self.active.is_some(),
             description: self.description.clone(),
@@ -161,7 +191,14 @@ impl ProductForm {
     }
 }
 
-fn form_view(lang: Lang, csrf: &str, action: String, f: &ProductForm, issues: &Issues, categories: Vec<(String, String)>) -> impl IntoView + use<> {
+fn form_view(
+    lang: Lang,
+    csrf: &str,
+    action: String,
+    f: &ProductForm,
+    issues: &Issues,
+    categories: Vec<(String, String)>,
+) -> impl IntoView + use<> {
     let mut category_choices = vec![(String::new(), lang.t("category-none"))];
     category_choices.extend(categories);
     view! {
@@ -204,16 +241,41 @@ pub async fn new(State(erp): State<Erp>, v: Visitor) -> Response {
         Ok(u) => u.clone(),
         Err(r) => return r,
     };
-    let f = ProductForm { active: Some("on".into()), ..ProductForm::default() };
+    let f = ProductForm {
+        active: Some("on".into()),
+        ..ProductForm::default()
+    };
     let categories = category_choices(&erp, &user).await;
     let content = view! { <h1>{v.lang.t("products-new")}</h1> {form_view(v.lang, &v.csrf, "/products".into(), &f, &Issues::default(), categories)} };
-    module_page(&erp, &v, &user, "nav-products", v.lang.t("products-new"), content).await
+    module_page(
+        &erp,
+        &v,
+        &user,
+        "nav-products",
+        v.lang.t("products-new"),
+        content,
+    )
+    .await
 }
 
 /// The serial numbers of a tracked product and the form that adds one.
-fn serials_view(lang: Lang, csrf: &str, p: &Product, serials: Vec<String>, issues: &Issues, typed: &str) -> impl IntoView + use<> {
-    let items = serials.into_iter().map(|s| view! { <li><code>{s}</code></li> }).collect_view();
-    let label = lang.t(if p.is_vehicle { "serial-vin" } else { "serial-number" });
+fn serials_view(
+    lang: Lang,
+    csrf: &str,
+    p: &Product,
+    serials: Vec<String>,
+    issues: &Issues,
+    typed: &str,
+) -> impl IntoView + use<> {
+    let items = serials
+        .into_iter()
+        .map(|s| view! { <li><code>{s}</code></li> })
+        .collect_view();
+    let label = lang.t(if p.is_vehicle {
+        "serial-vin"
+    } else {
+        "serial-number"
+    });
     let error = issues.0.first().map(|i| {
         let key = format!("field-{}", i.code.replace('_', "-"));
         let text = lang.t(&key);
@@ -234,15 +296,35 @@ fn serials_view(lang: Lang, csrf: &str, p: &Product, serials: Vec<String>, issue
     }
 }
 
-async fn show(erp: &Erp, v: &Visitor, user: &erp::SessionUser, id: Uuid, serial_issues: Issues, typed: &str) -> Response {
+async fn show(
+    erp: &Erp,
+    v: &Visitor,
+    user: &erp::SessionUser,
+    id: Uuid,
+    serial_issues: Issues,
+    typed: &str,
+) -> Response {
     let lang = v.lang;
     let product = match erp::catalog::products::get(&erp.db, user, id).await {
         Ok(p) => p,
-        Err(e) if e.kind == ErrorKind::NotFound => return super::not_found(Visitor { session: v.session.clone(), lang, csrf: v.csrf.clone(), user: v.user.clone() }).await,
+        Err(e) if e.kind == ErrorKind::NotFound => {
+            return super::not_found(Visitor {
+                session: v.session.clone(),
+                lang,
+                csrf: v.csrf.clone(),
+                user: v.user.clone(),
+            })
+            .await;
+        }
         Err(e) => return unavailable(e),
     };
     let serials = if product.tracking == "serial" {
-        erp::catalog::serials::list(&erp.db, user, id).await.unwrap_or_default().into_iter().map(|s| s.serial).collect()
+        erp::catalog::serials::list(&erp.db, user, id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.serial)
+            .collect()
     } else {
         vec![]
     };
@@ -257,7 +339,8 @@ async fn show(erp: &Erp, v: &Visitor, user: &erp::SessionUser, id: Uuid, serial_
             </form>
         }
     });
-    let tracked = (product.tracking == "serial").then(|| serials_view(lang, &v.csrf, &product, serials, &serial_issues, typed));
+    let tracked = (product.tracking == "serial")
+        .then(|| serials_view(lang, &v.csrf, &product, serials, &serial_issues, typed));
     let content = view! {
         <h1>{product.name.clone()}</h1>
         {product.archived_at.is_some().then(|| view! { <p class="alert">{lang.t("record-archived")}</p> })}
@@ -297,7 +380,9 @@ async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: ProductForm) -> Resp
     };
     let mut banner = None;
     match result {
-        Ok(p) if issues.is_empty() => return Redirect::to(&format!("/products/{}", p.id)).into_response(),
+        Ok(p) if issues.is_empty() => {
+            return Redirect::to(&format!("/products/{}", p.id)).into_response();
+        }
         Ok(_) => {}
         Err(e) => match refusal(lang, &e, &mut issues) {
             Some(b) => banner = b,
@@ -306,7 +391,11 @@ async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: ProductForm) -> Resp
         },
     }
     let action = id.map_or("/products".to_owned(), |id| format!("/products/{id}"));
-    let title = lang.t(if id.is_some() { "products-edit" } else { "products-new" });
+    let title = lang.t(if id.is_some() {
+        "products-edit"
+    } else {
+        "products-new"
+    });
     let categories = category_choices(&erp, &user).await;
     let content = view! {
         <h1>{title.clone()}</h1>
@@ -322,7 +411,12 @@ pub async fn create(State(erp): State<Erp>, v: Visitor, Form(form): Form<Product
     save(erp, v, None, form).await
 }
 
-pub async fn update(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>, Form(form): Form<ProductForm>) -> Response {
+pub async fn update(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ProductForm>,
+) -> Response {
     save(erp, v, Some(id), form).await
 }
 
@@ -332,7 +426,12 @@ pub struct SerialForm {
     serial: String,
 }
 
-pub async fn add_serial(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>, Form(form): Form<SerialForm>) -> Response {
+pub async fn add_serial(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Path(id): Path<Uuid>,
+    Form(form): Form<SerialForm>,
+) -> Response {
     if !crate::csrf::verify(&v.session, &form.csrf).await {
         return csrf_rejected(&v);
     }
@@ -341,7 +440,16 @@ pub async fn add_serial(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>
         Err(r) => return r,
     };
     let mut issues = Issues::default();
-    match erp::catalog::serials::add(&erp.db, &user, id, SerialInput { serial: form.serial.clone() }).await {
+    match erp::catalog::serials::add(
+        &erp.db,
+        &user,
+        id,
+        SerialInput {
+            serial: form.serial.clone(),
+        },
+    )
+    .await
+    {
         Ok(_) => return Redirect::to(&format!("/products/{id}#serials")).into_response(),
         Err(e) => match refusal(v.lang, &e, &mut issues) {
             Some(Some(banner)) => issues.push(FieldIssue::new("/serial", "refused", banner)),
@@ -352,7 +460,12 @@ pub async fn add_serial(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>
     show(&erp, &v, &user, id, issues, &form.serial).await
 }
 
-pub async fn archive(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>, Form(form): Form<VersionForm>) -> Response {
+pub async fn archive(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Path(id): Path<Uuid>,
+    Form(form): Form<VersionForm>,
+) -> Response {
     if !crate::csrf::verify(&v.session, &form.csrf).await {
         return csrf_rejected(&v);
     }
@@ -363,7 +476,11 @@ pub async fn archive(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>, F
     match erp::catalog::products::set_archived(&erp.db, &user, id, form.version, true).await {
         Ok(_) => Redirect::to("/products").into_response(),
         Err(e) if matches!(e.kind, ErrorKind::Forbidden | ErrorKind::Conflict) => {
-            let msg = v.lang.t(if e.kind == ErrorKind::Forbidden { "record-forbidden" } else { "record-stale" });
+            let msg = v.lang.t(if e.kind == ErrorKind::Forbidden {
+                "record-forbidden"
+            } else {
+                "record-stale"
+            });
             (axum::http::StatusCode::CONFLICT, msg).into_response()
         }
         Err(e) if e.kind == ErrorKind::NotFound => super::not_found(v).await,

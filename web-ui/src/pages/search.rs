@@ -16,7 +16,11 @@ pub struct SearchParams {
     q: String,
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor, Query(params): Query<SearchParams>) -> Response {
+pub async fn show(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Query(params): Query<SearchParams>,
+) -> Response {
     let user = match v.require_user() {
         Ok(u) => u.clone(),
         Err(r) => return r,
