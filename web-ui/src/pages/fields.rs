@@ -147,3 +147,35 @@ pub fn refusal(lang: Lang, e: &Error, issues: &mut Issues) -> Option<Option<Stri
         _ => None,
     }
 }
+
+/// The "archive" button under a record's form.
+pub fn archive_form(lang: Lang, csrf: &str, action: String, version: i32) -> impl IntoView + use<> {
+    view! {
+        <form method="post" action=action class="secondary">
+            {super::csrf_field(csrf)}
+            <input type="hidden" name="version" value=version.to_string()/>
+            <button type="submit" class="link danger">{lang.t("record-archive")}</button>
+        </form>
+    }
+}
+
+/// The answer to an archive form: back to the list, or why not.
+pub async fn archive_outcome<T>(
+    v: crate::request::Visitor,
+    result: erp::Result<T>,
+    list: &str,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Redirect};
+    match result {
+        Ok(_) => Redirect::to(list).into_response(),
+        Err(e) if e.kind == ErrorKind::Forbidden => {
+            (StatusCode::FORBIDDEN, v.lang.t("record-forbidden")).into_response()
+        }
+        Err(e) if e.kind == ErrorKind::Conflict => {
+            (StatusCode::CONFLICT, v.lang.t("record-stale")).into_response()
+        }
+        Err(e) if e.kind == ErrorKind::NotFound => super::not_found(v).await,
+        Err(e) => crate::request::unavailable(e),
+    }
+}

@@ -12,7 +12,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::fields::{Issues, Kind, checkbox, field, refusal, select, summary};
+use super::fields::{
+    Issues, Kind, archive_form, archive_outcome, checkbox, field, refusal, select, summary,
+};
 use super::list::{ListLinks, sort_header};
 use super::{csrf_field, csrf_rejected, module_page};
 use crate::form::Form;
@@ -277,13 +279,12 @@ pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> R
     let lang = v.lang;
     let may_archive = super::role_allows(&erp, &user, Resource::Parties, Action::Archive).await;
     let archive = (party.archived_at.is_none() && may_archive).then(|| {
-        view! {
-            <form method="post" action=format!("/parties/{id}/archive") class="secondary">
-                {csrf_field(&v.csrf)}
-                <input type="hidden" name="version" value=party.version.to_string()/>
-                <button type="submit" class="link danger">{lang.t("record-archive")}</button>
-            </form>
-        }
+        archive_form(
+            lang,
+            &v.csrf,
+            format!("/parties/{id}/archive"),
+            party.version,
+        )
     });
     let content = view! {
         <h1>{party.name.clone()}</h1>
@@ -372,17 +373,6 @@ pub async fn archive(
         Ok(u) => u.clone(),
         Err(r) => return r,
     };
-    match erp::parties::set_archived(&erp.db, &user, id, form.version, true).await {
-        Ok(_) => Redirect::to("/parties").into_response(),
-        Err(e) if matches!(e.kind, ErrorKind::Forbidden | ErrorKind::Conflict) => {
-            let msg = v.lang.t(if e.kind == ErrorKind::Forbidden {
-                "record-forbidden"
-            } else {
-                "record-stale"
-            });
-            (axum::http::StatusCode::CONFLICT, msg).into_response()
-        }
-        Err(e) if e.kind == ErrorKind::NotFound => super::not_found(v).await,
-        Err(e) => unavailable(e),
-    }
+    let result = erp::parties::set_archived(&erp.db, &user, id, form.version, true).await;
+    archive_outcome(v, result, "/parties").await
 }

@@ -13,7 +13,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::fields::{Issues, Kind, checkbox, field, refusal, select, summary};
+use super::fields::{
+    Issues, Kind, archive_form, archive_outcome, checkbox, field, refusal, select, summary,
+};
 use super::list::{ListLinks, sort_header};
 use super::parties::VersionForm;
 use super::{csrf_field, csrf_rejected, module_page, role_allows};
@@ -331,13 +333,12 @@ async fn show(
     let categories = category_choices(erp, user).await;
     let may_archive = role_allows(erp, user, Resource::Catalog, Action::Archive).await;
     let archive = (product.archived_at.is_none() && may_archive).then(|| {
-        view! {
-            <form method="post" action=format!("/products/{id}/archive") class="secondary">
-                {csrf_field(&v.csrf)}
-                <input type="hidden" name="version" value=product.version.to_string()/>
-                <button type="submit" class="link danger">{lang.t("record-archive")}</button>
-            </form>
-        }
+        archive_form(
+            lang,
+            &v.csrf,
+            format!("/products/{id}/archive"),
+            product.version,
+        )
     });
     let tracked = (product.tracking == "serial")
         .then(|| serials_view(lang, &v.csrf, &product, serials, &serial_issues, typed));
@@ -473,17 +474,6 @@ pub async fn archive(
         Ok(u) => u.clone(),
         Err(r) => return r,
     };
-    match erp::catalog::products::set_archived(&erp.db, &user, id, form.version, true).await {
-        Ok(_) => Redirect::to("/products").into_response(),
-        Err(e) if matches!(e.kind, ErrorKind::Forbidden | ErrorKind::Conflict) => {
-            let msg = v.lang.t(if e.kind == ErrorKind::Forbidden {
-                "record-forbidden"
-            } else {
-                "record-stale"
-            });
-            (axum::http::StatusCode::CONFLICT, msg).into_response()
-        }
-        Err(e) if e.kind == ErrorKind::NotFound => super::not_found(v).await,
-        Err(e) => unavailable(e),
-    }
+    let result = erp::catalog::products::set_archived(&erp.db, &user, id, form.version, true).await;
+    archive_outcome(v, result, "/products").await
 }
