@@ -12,7 +12,17 @@ pub struct ExportRequested {
     pub user_id: Uuid,
 }
 
+/// A user confirmed a previewed CSV import; the worker should write its rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ImportRequested {
+    pub import_id: Uuid,
+    pub kind: crate::imports::Kind,
+    pub company_id: Uuid,
+    pub user_id: Uuid,
+}
+
 #[async_trait::async_trait]
 pub trait JobSink: Send + Sync {
     async fn export_requested(&self, job: ExportRequested) -> anyhow::Result<()>;
+    async fn import_requested(&self, job: ImportRequested) -> anyhow::Result<()>;
 }

@@ -36,18 +36,80 @@ pub fn push_keyset(
     qb.push_bind(limit + 1);
 }
 
-/// `AND column LIKE '%text%'` on a `search_norm`-ed column, accents and case
-/// ignored; `%` and `_` typed by a user are literal, not wildcards. The
-/// trigram index on the column serves it.
-pub fn push_text_filter(qb: &mut QueryBuilder<Postgres>, column: &str, text: Option<&str>) {
-    if let Some(q) = text.map(str::trim).filter(|q| !q.is_empty()) {
-        let escaped = q
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        qb.push(format_args!(" AND {column} LIKE '%' || search_norm("));
-        qb.push_bind(escaped);
-        qb.push(") || '%'");
+/// Rows whose text contains what a user typed (accents and case ignored;
+/// `%` and `_` typed are literal, not wildcards).
+pub enum TextMatch {
+    /// Nothing typed: no filter.
+    Any,
+    /// Few rows match: exactly these ids (found through the trigram index).
+    Ids(Vec<Uuid>),
+    /// Many rows match: filter while walking the sort index, where matches
+    /// are dense enough to fill a page quickly. Holds the escaped text.
+    Dense(String),
+}
+
+/// At most this many ids come back from the index; more means "dense".
+const MATCH_CAP: i32 = 1000;
+
+/// Find the rows of `kind` (`parties`, `products`, `serials`) in `company_id`
+/// containing `text`. Row-level security keeps LIKE off the indexes (see
+/// migration 06), so the index part runs in `text_match_ids`, which checks
+/// the company against the session itself.
+pub async fn text_match(
+    tx: &mut sqlx::PgConnection,
+    kind: &str,
+    company_id: Uuid,
+    text: Option<&str>,
+) -> Result<TextMatch> {
+    let Some(q) = text.map(str::trim).filter(|q| !q.is_empty()) else {
+        return Ok(TextMatch::Any);
+    };
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("SELECT text_match_ids($1, $2, '%' || search_norm($3) || '%', $4)")
+            .bind(kind)
+            .bind(company_id)
+            .bind(&escaped)
+            .bind(MATCH_CAP)
+            .fetch_all(&mut *tx)
+            .await?;
+    plan_for_values(tx).await?;
+    if ids.len() < MATCH_CAP as usize {
+        return Ok(TextMatch::Ids(ids));
+    }
+    // PostgreSQL guesses a handful of rows for any '%word%' and would fetch
+    // them all and sort; we know there are over a thousand, so walking the
+    // sort index and stopping at the page's end is the better plan
+    // (measured: 57 ms instead of 246 ms for a word in 10 % of 100k names).
+    sqlx::query("SET LOCAL enable_sort = off")
+        .execute(&mut *tx)
+        .await?;
+    Ok(TextMatch::Dense(escaped))
+}
+
+/// Append the condition of `m`: on `id_column` for a few ids, on the
+/// `search_norm`-ed `text_column` otherwise.
+pub fn push_text_match(
+    qb: &mut QueryBuilder<Postgres>,
+    id_column: &str,
+    text_column: &str,
+    m: &TextMatch,
+) {
+    match m {
+        TextMatch::Any => {}
+        TextMatch::Ids(ids) => {
+            qb.push(format_args!(" AND {id_column} = ANY("));
+            qb.push_bind(ids.clone());
+            qb.push(")");
+        }
+        TextMatch::Dense(escaped) => {
+            qb.push(format_args!(" AND {text_column} LIKE '%' || search_norm("));
+            qb.push_bind(escaped.clone());
+            qb.push(") || '%'");
+        }
     }
 }
 
@@ -73,11 +135,10 @@ pub fn push_status_filter(qb: &mut QueryBuilder<Postgres>, status: Option<&str>)
     Ok(())
 }
 
-/// Plan each statement of this transaction for its actual parameters. A text
-/// filter's pattern decides between the trigram index (rare text) and the
-/// sort index (common text); a generic prepared plan cannot know which, and
-/// guessed wrong it scans every row of the company.
-pub async fn plan_for_values(tx: &mut sqlx::PgConnection) -> Result<()> {
+/// Plan each statement of this transaction for its actual parameters: how
+/// many rows a text filter keeps decides between walking the sort index and
+/// sorting the matches, which a generic prepared plan cannot know.
+async fn plan_for_values(tx: &mut sqlx::PgConnection) -> Result<()> {
     sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
         .execute(tx)
         .await?;

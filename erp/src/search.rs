@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::access::Access;
 use crate::db::Db;
-use crate::records::push_text_filter;
+use crate::records::{push_text_match, text_match};
 use crate::roles::{Action, Resource};
 use crate::{Error, Result, SessionUser};
 
@@ -42,14 +42,14 @@ pub async fn search(db: &Db, user: &SessionUser, q: &str) -> Result<Vec<Hit>> {
     if q.is_empty() {
         return Ok(hits);
     }
-    crate::records::plan_for_values(&mut tx).await?;
     if access.can(Resource::Parties, Action::Read) {
         let mut qb = QueryBuilder::<Postgres>::new(
             "SELECT 'party' AS kind, id, name AS title, coalesce(rtn, '') AS detail FROM parties
               WHERE archived_at IS NULL AND company_id = ",
         );
         qb.push_bind(access.company_id);
-        push_text_filter(&mut qb, "search", Some(q));
+        let text = text_match(&mut tx, "parties", access.company_id, Some(q)).await?;
+        push_text_match(&mut qb, "id", "search", &text);
         qb.push(" ORDER BY name_key, id LIMIT ").push_bind(PER_KIND);
         hits.extend(qb.build_query_as::<Hit>().fetch_all(&mut *tx).await?);
     }
@@ -59,7 +59,8 @@ pub async fn search(db: &Db, user: &SessionUser, q: &str) -> Result<Vec<Hit>> {
               WHERE archived_at IS NULL AND company_id = ",
         );
         qb.push_bind(access.company_id);
-        push_text_filter(&mut qb, "search", Some(q));
+        let text = text_match(&mut tx, "products", access.company_id, Some(q)).await?;
+        push_text_match(&mut qb, "id", "search", &text);
         qb.push(" ORDER BY name_key, id LIMIT ").push_bind(PER_KIND);
         hits.extend(qb.build_query_as::<Hit>().fetch_all(&mut *tx).await?);
 
@@ -68,7 +69,8 @@ pub async fn search(db: &Db, user: &SessionUser, q: &str) -> Result<Vec<Hit>> {
                FROM serial_numbers s JOIN products p ON p.id = s.product_id WHERE s.company_id = ",
         );
         qb.push_bind(access.company_id);
-        push_text_filter(&mut qb, "lower(s.serial)", Some(q));
+        let text = text_match(&mut tx, "serials", access.company_id, Some(q)).await?;
+        push_text_match(&mut qb, "s.id", "lower(s.serial)", &text);
         qb.push(" ORDER BY s.serial LIMIT ").push_bind(PER_KIND);
         hits.extend(qb.build_query_as::<Hit>().fetch_all(&mut *tx).await?);
     }

@@ -5,13 +5,14 @@
 
 use apalis::prelude::TaskSink;
 use apalis_redis::{ConnectionManager, RedisStorage};
-use erp::jobs::{ExportRequested, JobSink};
+use erp::jobs::{ExportRequested, ImportRequested, JobSink};
 
 use crate::periodic::PeriodicRun;
 
 #[derive(Clone)]
 pub struct Queue {
     pub(crate) exports: RedisStorage<ExportRequested, ConnectionManager>,
+    pub(crate) imports: RedisStorage<ImportRequested, ConnectionManager>,
     pub(crate) periodic: RedisStorage<PeriodicRun, ConnectionManager>,
 }
 
@@ -21,6 +22,7 @@ impl Queue {
         let conn = apalis_redis::connect(url).await?;
         Ok(Queue {
             exports: RedisStorage::new(conn.clone()),
+            imports: RedisStorage::new(conn.clone()),
             periodic: RedisStorage::new(conn),
         })
     }
@@ -39,6 +41,15 @@ impl Queue {
 impl JobSink for Queue {
     async fn export_requested(&self, job: ExportRequested) -> anyhow::Result<()> {
         let mut storage = self.exports.clone();
+        storage
+            .push(job)
+            .await
+            .map_err(|e| anyhow::anyhow!("queue push: {e}"))?;
+        Ok(())
+    }
+
+    async fn import_requested(&self, job: ImportRequested) -> anyhow::Result<()> {
+        let mut storage = self.imports.clone();
         storage
             .push(job)
             .await

@@ -2,7 +2,7 @@
 
 use apalis::prelude::*;
 use erp::Erp;
-use erp::jobs::ExportRequested;
+use erp::jobs::{ExportRequested, ImportRequested};
 use futures::FutureExt;
 
 use crate::periodic::{self, PeriodicRun};
@@ -24,6 +24,22 @@ async fn run_export(job: ExportRequested, erp: Data<Erp>) -> Result<(), BoxDynEr
     match erp::exports::write_users_roles(&erp, &job).await {
         Ok(()) => log::info!("export {}: done", job.export_id),
         Err(e) => log::error!("export {}: {e}", job.export_id),
+    }
+    Ok(())
+}
+
+async fn run_import(job: ImportRequested, erp: Data<Erp>) -> Result<(), BoxDynError> {
+    log::info!(
+        "import {} for company {}: started",
+        job.import_id,
+        job.company_id
+    );
+    // Like exports, the outcome (or the failure) is recorded on the import's
+    // row for the page; rows already written stay written, and running the
+    // same import again would only find them unchanged.
+    match erp::imports::run(&erp, &job).await {
+        Ok(()) => log::info!("import {}: done", job.import_id),
+        Err(e) => log::error!("import {}: {e}", job.import_id),
     }
     Ok(())
 }
@@ -55,6 +71,11 @@ pub async fn run(
         .data(erp.clone())
         .build(run_export)
         .run_until(stop(&stop_tx));
+    let imports = WorkerBuilder::new("erp-imports")
+        .backend(queue.imports.clone().poll_with_interval(POLL))
+        .data(erp.clone())
+        .build(run_import)
+        .run_until(stop(&stop_tx));
     let periodic = WorkerBuilder::new("erp-periodic")
         .backend(queue.periodic.clone().poll_with_interval(POLL))
         .data(erp)
@@ -63,8 +84,9 @@ pub async fn run(
     let trigger = shutdown.map(move |_| {
         let _ = stop_tx.send(());
     });
-    let (a, b, _) = tokio::join!(exports, periodic, trigger);
+    let (a, i, b, _) = tokio::join!(exports, imports, periodic, trigger);
     a.map_err(|e| anyhow::anyhow!("export worker: {e}"))?;
+    i.map_err(|e| anyhow::anyhow!("import worker: {e}"))?;
     b.map_err(|e| anyhow::anyhow!("periodic worker: {e}"))?;
     Ok(())
 }

@@ -6,6 +6,7 @@ mod harness;
 
 mod browser;
 mod browser_master_data;
+mod csv_transfer;
 mod exports;
 mod health;
 mod isolation;

@@ -417,6 +417,18 @@ async fn master_data_of_one_company_is_invisible_from_another() -> TestResult {
     }
     let (_, hits) = send(autos.get(app.url("/api/v1/search?q=secret"))).await?;
     assert_eq!(hits, json!([]));
+    for path in [
+        "/api/v1/parties/export?status=all",
+        "/api/v1/products/export?status=all",
+    ] {
+        let res = autos.get(app.url(path)).send().await?;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let csv = res.text().await?;
+        assert!(
+            csv.lines().count() >= 1 && !csv.to_lowercase().contains("secret"),
+            "{path}: {csv}"
+        );
+    }
     let (_, cats) = send(autos.get(app.url("/api/v1/product-categories"))).await?;
     assert!(
         cats.as_array()
@@ -465,6 +477,34 @@ async fn master_data_of_one_company_is_invisible_from_another() -> TestResult {
         .await?;
         assert_eq!(n, 0, "{table} rows of Motos visible from Autos");
     }
+    // The one search step that runs outside row-level security checks the
+    // company against the session itself.
+    for kind in ["parties", "products", "serials"] {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM text_match_ids($1, $2, '%', 1000)")
+            .bind(kind)
+            .bind(uuid::Uuid::parse_str(&motos_id)?)
+            .fetch_one(&mut *tx)
+            .await?;
+        assert_eq!(
+            n, 0,
+            "text_match_ids({kind}) of Motos answered inside Autos"
+        );
+    }
+    // …and does answer inside Motos, so the zeros above mean something.
+    sqlx::query("SELECT set_config('app.company_ids', $1, true)")
+        .bind(format!("{{{motos_id}}}"))
+        .execute(&mut *tx)
+        .await?;
+    let in_motos: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM text_match_ids('parties', $1, '%secret%', 1000)")
+            .bind(uuid::Uuid::parse_str(&motos_id)?)
+            .fetch_one(&mut *tx)
+            .await?;
+    assert_eq!(in_motos, 1, "Motos' own search finds its secret customer");
+    sqlx::query("SELECT set_config('app.company_ids', $1, true)")
+        .bind(format!("{{{autos_id}}}"))
+        .execute(&mut *tx)
+        .await?;
     let inserted = sqlx::query("INSERT INTO parties (id, company_id, name, is_customer, is_supplier) VALUES (gen_random_uuid(), $1, 'x', true, false)")
         .bind(uuid::Uuid::parse_str(&motos_id)?)
         .execute(&mut *tx)

@@ -102,8 +102,15 @@ impl Lang {
 
     /// The message `key` with one named argument.
     pub fn t_with(self, key: &str, name: &'static str, value: impl Into<String>) -> String {
-        let args: HashMap<std::borrow::Cow<'static, str>, FluentValue<'_>> =
-            HashMap::from([(name.into(), FluentValue::from(value.into()))]);
+        self.t_args(key, &[(name, value.into())])
+    }
+
+    /// The message `key` with named arguments (`{ $name }` in the message).
+    pub fn t_args(self, key: &str, args: &[(&'static str, String)]) -> String {
+        let args: HashMap<std::borrow::Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(name, value)| ((*name).into(), FluentValue::from(value.clone())))
+            .collect();
         LOCALES.lookup_with_args(&self.id(), key, &args)
     }
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use erp::Erp;
 use tower_http::services::ServeDir;
@@ -53,6 +54,18 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         )
         .route("/products/{id}/serials", post(pages::products::add_serial))
         .route("/products/{id}/archive", post(pages::products::archive))
+        .route("/parties/export", get(pages::imports::export_parties))
+        .route("/products/export", get(pages::imports::export_products))
+        .route(
+            "/imports/{kind}",
+            get(pages::imports::show_form)
+                .post(pages::imports::upload)
+                .layer(DefaultBodyLimit::max(
+                    erp::imports::MAX_FILE_BYTES + 64 * 1024,
+                )),
+        )
+        .route("/imports/{kind}/{id}", get(pages::imports::show))
+        .route("/imports/{kind}/{id}/start", post(pages::imports::start))
         .route("/search", get(pages::search::show))
         .route("/assets/app.css", get(document::stylesheet))
         .route("/assets/boot.js", get(document::boot_script));

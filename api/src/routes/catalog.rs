@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use erp::Erp;
 use erp::catalog::categories::{self, Category, CategoryInput};
 use erp::catalog::products::{self, Product, ProductInput, ProductQuery};
@@ -148,8 +149,23 @@ async fn add_serial(
     ))
 }
 
+/// Every product the list shows with these filters and this order, as CSV
+/// (the columns the import reads).
+#[utoipa::path(get, path = "/api/v1/products/export", tag = "catalog", params(ProductQuery),
+    responses((status = 200, content_type = "text/csv"), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn export(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<ProductQuery>,
+) -> ApiResult<Response> {
+    Ok(super::common::download(
+        erp::catalog::products_csv::export(&erp.db, &caller.user, q).await?,
+    ))
+}
+
 pub fn routes() -> OpenApiRouter<Erp> {
     OpenApiRouter::new()
+        .routes(routes!(export))
         .routes(routes!(list_categories, create_category))
         .routes(routes!(update_category))
         .routes(routes!(list, create))

@@ -9,3 +9,14 @@ use utoipa::ToSchema;
 pub struct VersionDto {
     pub version: i32,
 }
+
+/// A file to save: its type and the name the browser offers.
+pub fn download(f: erp::exports::ExportFile) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let headers = [
+        (header::CONTENT_TYPE, f.content_type.to_owned()),
+        (header::CONTENT_DISPOSITION, f.attachment()),
+    ];
+    (headers, f.bytes).into_response()
+}

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use erp::Erp;
 use serde::Serialize;
@@ -86,12 +86,9 @@ async fn get_one(
     params(("id" = Uuid, Path, description = "export id")),
     responses((status = 200, content_type = "text/csv"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 async fn file(State(erp): State<Erp>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Response> {
-    let f = erp::exports::read_file(&erp, &caller.user, id).await?;
-    let headers = [
-        (header::CONTENT_TYPE, f.content_type.to_owned()),
-        (header::CONTENT_DISPOSITION, f.attachment()),
-    ];
-    Ok((headers, f.bytes).into_response())
+    Ok(super::common::download(
+        erp::exports::read_file(&erp, &caller.user, id).await?,
+    ))
 }
 
 pub fn routes() -> OpenApiRouter<Erp> {

@@ -3,6 +3,7 @@ pub mod catalog;
 mod common;
 pub mod companies;
 pub mod exports;
+pub mod imports;
 pub mod parties;
 pub mod schedules;
 pub mod search;

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use erp::Erp;
 use erp::paging::Page;
 use erp::parties::{self, Party, PartyInput, PartyQuery};
@@ -91,8 +92,23 @@ async fn restore(
     ))
 }
 
+/// Every party the list shows with these filters and this order, as CSV
+/// (the columns the import reads).
+#[utoipa::path(get, path = "/api/v1/parties/export", tag = "parties", params(PartyQuery),
+    responses((status = 200, content_type = "text/csv"), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn export(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<PartyQuery>,
+) -> ApiResult<Response> {
+    Ok(super::common::download(
+        parties::csv::export(&erp.db, &caller.user, q).await?,
+    ))
+}
+
 pub fn routes() -> OpenApiRouter<Erp> {
     OpenApiRouter::new()
+        .routes(routes!(export))
         .routes(routes!(list, create))
         .routes(routes!(get, update))
         .routes(routes!(archive))

@@ -3,4 +3,5 @@
 
 pub mod categories;
 pub mod products;
+pub mod products_csv;
 pub mod serials;

@@ -10,7 +10,9 @@ use uuid::Uuid;
 use crate::access::{Access, Tx};
 use crate::db::Db;
 use crate::paging::{self, Cursor, Page, parse_sort};
-use crate::records::{audit_change, push_keyset, push_text_filter, required_version, violation};
+use crate::records::{
+    audit_change, push_keyset, push_text_match, required_version, text_match, violation,
+};
 use crate::roles::{Action, Resource};
 use crate::validate::Checks;
 use crate::values::{Sku, TaxClass};
@@ -192,6 +194,7 @@ macro_rules! columns {
          description, archived_at, version, created_at, updated_at"
     };
 }
+pub(crate) use columns;
 
 #[derive(Clone, Copy)]
 enum Sort {
@@ -201,6 +204,20 @@ enum Sort {
 }
 
 pub async fn list(db: &Db, user: &SessionUser, query: ProductQuery) -> Result<Page<Product>> {
+    let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Read).await?;
+    let page = list_in(&mut tx, &access, &query, paging::limit(query.limit)).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// One page of the list inside an open transaction; the CSV export walks
+/// every page of it with a larger `limit`.
+pub(crate) async fn list_in(
+    tx: &mut Tx,
+    access: &Access,
+    query: &ProductQuery,
+    limit: i64,
+) -> Result<Page<Product>> {
     let (sort, dir) = parse_sort(
         query.sort.as_deref(),
         &[
@@ -211,8 +228,6 @@ pub async fn list(db: &Db, user: &SessionUser, query: ProductQuery) -> Result<Pa
         Sort::Name,
     )?;
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let limit = paging::limit(query.limit);
-    let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Read).await?;
     let mut qb = QueryBuilder::<Postgres>::new(concat!(
         "SELECT ",
         columns!(),
@@ -238,18 +253,15 @@ pub async fn list(db: &Db, user: &SessionUser, query: ProductQuery) -> Result<Pa
     if let Some(vehicle) = query.vehicle {
         qb.push(" AND is_vehicle = ").push_bind(vehicle);
     }
-    if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
-        crate::records::plan_for_values(&mut tx).await?;
-    }
-    push_text_filter(&mut qb, "search", query.q.as_deref());
+    let text = text_match(tx, "products", access.company_id, query.q.as_deref()).await?;
+    push_text_match(&mut qb, "id", "search", &text);
     let (key, cast) = match sort {
         Sort::Name => ("name_key", "text"),
         Sort::Sku => ("sku", "text"),
         Sort::Created => ("created_at", "timestamptz"),
     };
     push_keyset(&mut qb, key, cast, dir, cursor, limit);
-    let rows: Vec<Product> = qb.build_query_as().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
+    let rows: Vec<Product> = qb.build_query_as().fetch_all(&mut **tx).await?;
     Ok(paging::page(rows, limit, |p| Cursor {
         key: match sort {
             Sort::Name => p.name_key.clone(),
@@ -358,38 +370,7 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: ProductInput) 
     if before.version != version {
         return Err(Error::stale_version());
     }
-    let after: Product = sqlx::query_as(concat!(
-        "UPDATE products SET sku = $2, name = $3, category_id = $4, unit = $5, sale_price = $6, cost = $7,
-                tax_class = $8, tracking = $9, is_vehicle = $10, active = $11, description = $12,
-                version = version + 1, updated_at = now()
-          WHERE id = $1 RETURNING ",
-        columns!()
-    ))
-    .bind(id)
-    .bind(&p.sku)
-    .bind(&p.name)
-    .bind(p.category_id)
-    .bind(&p.unit)
-    .bind(p.sale_price)
-    .bind(p.cost)
-    .bind(p.tax_class.as_str())
-    .bind(p.tracking)
-    .bind(p.is_vehicle)
-    .bind(p.active)
-    .bind(&p.description)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| violation(e, &CONSTRAINTS))?;
-    audit_change(
-        &mut tx,
-        &access,
-        "update",
-        "product",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let after = replace(&mut tx, &access, &before, &p).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -473,4 +454,47 @@ mod tests {
         .map(|p| (p.sku, p.tracking, p.tax_class));
         assert_eq!(ok.ok(), Some(("X-1".to_owned(), "serial", TaxClass::Isv15)));
     }
+}
+
+/// Write `p` over the locked row `before` (version + 1, audited); the
+/// caller has checked the version.
+pub(crate) async fn replace(
+    tx: &mut Tx,
+    access: &Access,
+    before: &Product,
+    p: &ValidProduct,
+) -> Result<Product> {
+    let after: Product = sqlx::query_as(concat!(
+        "UPDATE products SET sku = $2, name = $3, category_id = $4, unit = $5, sale_price = $6, cost = $7,
+                tax_class = $8, tracking = $9, is_vehicle = $10, active = $11, description = $12,
+                version = version + 1, updated_at = now()
+          WHERE id = $1 RETURNING ",
+        columns!()
+    ))
+    .bind(before.id)
+    .bind(&p.sku)
+    .bind(&p.name)
+    .bind(p.category_id)
+    .bind(&p.unit)
+    .bind(p.sale_price)
+    .bind(p.cost)
+    .bind(p.tax_class.as_str())
+    .bind(p.tracking)
+    .bind(p.is_vehicle)
+    .bind(p.active)
+    .bind(&p.description)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| violation(e, &CONSTRAINTS))?;
+    audit_change(
+        tx,
+        access,
+        "update",
+        "product",
+        before.id,
+        Some(before),
+        Some(&after),
+    )
+    .await?;
+    Ok(after)
 }

@@ -2,6 +2,7 @@
 //! "Consumidor Final". Parties are archived, never deleted, so documents that
 //! name them keep their meaning.
 
+pub mod csv;
 mod queries;
 
 pub use queries::{create, get, list, set_archived, update};

@@ -7,7 +7,9 @@ use super::{Party, PartyInput, PartyQuery, ValidParty};
 use crate::access::{Access, Tx};
 use crate::db::Db;
 use crate::paging::{self, Cursor, Page, parse_sort};
-use crate::records::{audit_change, push_keyset, push_text_filter, required_version, violation};
+use crate::records::{
+    audit_change, push_keyset, push_text_match, required_version, text_match, violation,
+};
 use crate::roles::{Action, Resource};
 use crate::{Error, FieldIssue, Result, SessionUser};
 
@@ -17,6 +19,7 @@ macro_rules! columns {
          credit_limit, notes, contacts, archived_at, version, created_at, updated_at"
     };
 }
+pub(crate) use columns;
 
 #[derive(Clone, Copy)]
 enum Sort {
@@ -25,14 +28,26 @@ enum Sort {
 }
 
 pub async fn list(db: &Db, user: &SessionUser, query: PartyQuery) -> Result<Page<Party>> {
+    let (access, mut tx) = Access::begin(db, user, Resource::Parties, Action::Read).await?;
+    let page = list_in(&mut tx, &access, &query, paging::limit(query.limit)).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// One page of the list inside an open transaction; the CSV export walks
+/// every page of it with a larger `limit`.
+pub(crate) async fn list_in(
+    tx: &mut Tx,
+    access: &Access,
+    query: &PartyQuery,
+    limit: i64,
+) -> Result<Page<Party>> {
     let (sort, dir) = parse_sort(
         query.sort.as_deref(),
         &[("name", Sort::Name), ("created", Sort::Created)],
         Sort::Name,
     )?;
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let limit = paging::limit(query.limit);
-    let (access, mut tx) = Access::begin(db, user, Resource::Parties, Action::Read).await?;
     let mut qb = QueryBuilder::<Postgres>::new(concat!(
         "SELECT ",
         columns!(),
@@ -58,17 +73,14 @@ pub async fn list(db: &Db, user: &SessionUser, query: PartyQuery) -> Result<Page
             ));
         }
     }
-    if query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) {
-        crate::records::plan_for_values(&mut tx).await?;
-    }
-    push_text_filter(&mut qb, "search", query.q.as_deref());
+    let text = text_match(tx, "parties", access.company_id, query.q.as_deref()).await?;
+    push_text_match(&mut qb, "id", "search", &text);
     let (key, cast) = match sort {
         Sort::Name => ("name_key", "text"),
         Sort::Created => ("created_at", "timestamptz"),
     };
     push_keyset(&mut qb, key, cast, dir, cursor, limit);
-    let rows: Vec<Party> = qb.build_query_as().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
+    let rows: Vec<Party> = qb.build_query_as().fetch_all(&mut **tx).await?;
     Ok(paging::page(rows, limit, |p| Cursor {
         key: match sort {
             Sort::Name => p.name_key.clone(),
@@ -155,39 +167,7 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: PartyInput) ->
     if before.version != version {
         return Err(Error::stale_version());
     }
-    let after: Party = sqlx::query_as(concat!(
-        "UPDATE parties SET name = $2, rtn = $3, is_customer = $4, is_supplier = $5, email = $6, phone = $7,
-                address = $8, city = $9, payment_terms_days = $10, credit_limit = $11, notes = $12,
-                contacts = $13, version = version + 1, updated_at = now()
-          WHERE id = $1 RETURNING ",
-        columns!()
-    ))
-    .bind(id)
-    .bind(&p.name)
-    .bind(&p.rtn)
-    .bind(p.is_customer)
-    .bind(p.is_supplier)
-    .bind(&p.email)
-    .bind(&p.phone)
-    .bind(&p.address)
-    .bind(&p.city)
-    .bind(p.payment_terms_days)
-    .bind(p.credit_limit)
-    .bind(&p.notes)
-    .bind(sqlx::types::Json(&p.contacts))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| violation(e, &[("parties_rtn_key", rtn_taken)]))?;
-    audit_change(
-        &mut tx,
-        &access,
-        "update",
-        "party",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let after = replace(&mut tx, &access, &before, &p).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -227,5 +207,49 @@ pub async fn set_archived(
     )
     .await?;
     tx.commit().await?;
+    Ok(after)
+}
+
+/// Write `p` over the locked row `before` (version + 1, audited); the
+/// caller has checked the version. Contacts come from `p`.
+pub(crate) async fn replace(
+    tx: &mut Tx,
+    access: &Access,
+    before: &Party,
+    p: &ValidParty,
+) -> Result<Party> {
+    let after: Party = sqlx::query_as(concat!(
+        "UPDATE parties SET name = $2, rtn = $3, is_customer = $4, is_supplier = $5, email = $6, phone = $7,
+                address = $8, city = $9, payment_terms_days = $10, credit_limit = $11, notes = $12,
+                contacts = $13, version = version + 1, updated_at = now()
+          WHERE id = $1 RETURNING ",
+        columns!()
+    ))
+    .bind(before.id)
+    .bind(&p.name)
+    .bind(&p.rtn)
+    .bind(p.is_customer)
+    .bind(p.is_supplier)
+    .bind(&p.email)
+    .bind(&p.phone)
+    .bind(&p.address)
+    .bind(&p.city)
+    .bind(p.payment_terms_days)
+    .bind(p.credit_limit)
+    .bind(&p.notes)
+    .bind(sqlx::types::Json(&p.contacts))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| violation(e, &[("parties_rtn_key", rtn_taken)]))?;
+    audit_change(
+        tx,
+        access,
+        "update",
+        "party",
+        before.id,
+        Some(before),
+        Some(&after),
+    )
+    .await?;
     Ok(after)
 }

@@ -2,7 +2,7 @@
 //! While an export is pending the page refreshes itself (no JavaScript needed).
 
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use erp::exports::Export;
 use erp::{Erp, ErrorKind};
@@ -97,7 +97,7 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
 
 #[derive(Deserialize)]
 pub struct CsrfOnly {
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 pub async fn request(State(erp): State<Erp>, v: Visitor, Form(form): Form<CsrfOnly>) -> Response {
@@ -123,13 +123,7 @@ pub async fn download(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) 
         Err(r) => return r,
     };
     match erp::exports::read_file(&erp, &user, id).await {
-        Ok(f) => {
-            let headers = [
-                (header::CONTENT_TYPE, f.content_type.to_owned()),
-                (header::CONTENT_DISPOSITION, f.attachment()),
-            ];
-            (headers, f.bytes).into_response()
-        }
+        Ok(f) => super::imports::file_response(f),
         Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Conflict) => {
             super::not_found(v).await
         }

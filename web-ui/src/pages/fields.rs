@@ -18,17 +18,34 @@ impl Issues {
 
     fn message(&self, lang: Lang, name: &str) -> Option<String> {
         let pointer = format!("/{name}");
-        self.0.iter().find(|i| i.pointer == pointer).map(|i| {
-            let key = format!("field-{}", i.code.replace('_', "-"));
-            let text = lang.t(&key);
-            // A code without a translation still says something useful.
-            if text == key { i.message.clone() } else { text }
-        })
+        self.0
+            .iter()
+            .find(|i| i.pointer == pointer)
+            .map(|i| issue_text(lang, i.code, &i.message))
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// The translated message of a field problem's `code`; a code without a
+/// translation still says something useful: the domain's own `message`.
+pub fn issue_text(lang: Lang, code: &str, message: &str) -> String {
+    let key = format!("field-{}", code.replace('_', "-"));
+    let text = lang.t(&key);
+    if text == key {
+        message.to_owned()
+    } else {
+        text
+    }
+}
+
+/// The label of a field or CSV column (`credit_limit`), or the name itself.
+pub fn label_text(lang: Lang, name: &str) -> String {
+    let key = format!("field-label-{}", name.replace('_', "-"));
+    let text = lang.t(&key);
+    if text == key { name.to_owned() } else { text }
 }
 
 #[derive(Clone, Copy)]

@@ -29,6 +29,26 @@ impl ListLinks {
         }
     }
 
+    /// "Exportar CSV" and, for who may create, "Importar CSV": the export
+    /// carries the list's filters and sort; `import` names the import kind.
+    pub fn transfer_links(&self, lang: Lang, import: Option<&str>) -> impl IntoView + use<> {
+        let export = self.href(self.sort.as_deref(), None).replacen(
+            self.base,
+            &format!("{}/export", self.base),
+            1,
+        );
+        let import = import.map(|kind| {
+            let href = format!("/imports/{kind}");
+            view! { <a href=href id="import-csv">{lang.t("list-import")}</a> }
+        });
+        view! {
+            <span class="transfer">
+                <a href=export id="export-csv" download="">{lang.t("list-export")}</a>
+                {import}
+            </span>
+        }
+    }
+
     fn href(&self, sort: Option<&str>, cursor: Option<&str>) -> String {
         let mut pairs = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &self.params {

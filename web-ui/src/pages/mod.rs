@@ -3,6 +3,7 @@
 pub mod exports;
 mod fields;
 pub mod home;
+pub mod imports;
 pub mod language;
 mod list;
 pub mod login;
@@ -61,11 +62,25 @@ pub async fn module_page(
     title: String,
     content: impl IntoView + 'static,
 ) -> Response {
+    refreshing_page(erp, v, user, nav, title, None, content).await
+}
+
+/// [`module_page`] that reloads itself every `refresh_secs` (progress
+/// shown without JavaScript).
+pub async fn refreshing_page(
+    erp: &erp::Erp,
+    v: &Visitor,
+    user: &erp::SessionUser,
+    nav: &str,
+    title: String,
+    refresh_secs: Option<u32>,
+    content: impl IntoView + 'static,
+) -> Response {
     match erp::companies::me(&erp.db, user.user_id).await {
         Ok(me) => page(
             v.lang,
             title,
-            None,
+            refresh_secs,
             shell::shell(v.lang, &v.csrf, &me, user.company_id, nav, content),
         )
         .into_response(),

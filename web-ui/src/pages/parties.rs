@@ -94,6 +94,7 @@ pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<PartyQuery
         <div class="page-head">
             <h1>{lang.t("parties-title")}</h1>
             {can_create.then(|| view! { <a class="button" href="/parties/new" id="new-party">{lang.t("parties-new")}</a> })}
+            {links.transfer_links(lang, can_create.then_some("parties"))}
         </div>
         <form method="get" action="/parties" class="filters" role="search">
             <input type="search" name="q" value=q.q.clone().unwrap_or_default() placeholder=lang.t("parties-search") aria-label=lang.t("parties-search")/>

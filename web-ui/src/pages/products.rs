@@ -94,6 +94,7 @@ pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<ProductQue
         <div class="page-head">
             <h1>{lang.t("products-title")}</h1>
             {can_create.then(|| view! { <a class="button" href="/products/new" id="new-product">{lang.t("products-new")}</a> })}
+            {links.transfer_links(lang, can_create.then_some("products"))}
         </div>
         <form method="get" action="/products" class="filters" role="search">
             <input type="search" name="q" value=q.q.clone().unwrap_or_default() placeholder=lang.t("products-search") aria-label=lang.t("products-search")/>
