@@ -34,7 +34,7 @@ impl Access {
             .tenant(&Tenant::in_company(user.user_id, company_id))
             .await?;
         let role: Option<String> = sqlx::query_scalar(
-            "SELECT role FROM memberships WHERE user_id = $1 AND company_id = $2",
+            "SELECT role FROM memberships WHERE user_id = $1 AND company_id = $2 AND active",
         )
         .bind(user.user_id)
         .bind(company_id)

@@ -44,7 +44,11 @@ async fn chromium_imports_customers_from_a_csv_file() -> TestResult {
             .attr("href")
             .await?;
         assert_eq!(export.as_deref(), Some("/parties/export"));
-        browser.find(Locator::Id("import-csv")).await?.click().await?;
+        browser
+            .find(Locator::Id("import-csv"))
+            .await?
+            .click()
+            .await?;
         browser
             .find(Locator::Id("file"))
             .await?
@@ -66,7 +70,11 @@ async fn chromium_imports_customers_from_a_csv_file() -> TestResult {
         );
         shot(&browser, "import-preview.png").await?;
 
-        browser.find(Locator::Id("start-import")).await?.click().await?;
+        browser
+            .find(Locator::Id("start-import"))
+            .await?
+            .click()
+            .await?;
         // The page reloads itself while the worker runs.
         browser
             .wait()

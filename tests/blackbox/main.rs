@@ -18,4 +18,5 @@ mod permissions;
 mod proxy_down;
 mod schedules;
 mod session;
+mod users_admin;
 mod web;

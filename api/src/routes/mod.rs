@@ -9,3 +9,4 @@ pub mod schedules;
 pub mod search;
 pub mod session;
 pub mod system;
+pub mod users;

@@ -1,6 +1,7 @@
 //! Companies and who belongs to them; their settings, branches and warehouses.
 
 pub mod branches;
+pub mod members;
 pub mod settings;
 pub mod warehouses;
 
@@ -47,7 +48,7 @@ pub async fn me(db: &Db, user_id: Uuid) -> Result<Me> {
     let (email, display_name, locale) = user.ok_or_else(|| Error::not_found("user_not_found"))?;
     let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
         "SELECT c.id, c.name, m.role FROM memberships m JOIN companies c ON c.id = m.company_id
-          WHERE m.user_id = $1 ORDER BY c.name",
+          WHERE m.user_id = $1 AND m.active ORDER BY c.name",
     )
     .bind(user_id)
     .fetch_all(&mut *tx)
@@ -76,12 +77,13 @@ pub async fn me(db: &Db, user_id: Uuid) -> Result<Me> {
 /// one cannot see does not exist, as far as the caller knows).
 pub async fn role_in(db: &Db, user_id: Uuid, company_id: Uuid) -> Result<Role> {
     let mut tx = db.tenant(&Tenant::user(user_id)).await?;
-    let role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND company_id = $2")
-            .bind(user_id)
-            .bind(company_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT role FROM memberships WHERE user_id = $1 AND company_id = $2 AND active",
+    )
+    .bind(user_id)
+    .bind(company_id)
+    .fetch_optional(&mut *tx)
+    .await?;
     tx.commit().await?;
     role.ok_or_else(|| Error::not_found("company_not_found"))?
         .parse()
@@ -92,7 +94,7 @@ pub async fn users_and_roles(
     tx: &mut sqlx::PgConnection,
 ) -> Result<Vec<(String, String, String, String, bool)>> {
     Ok(sqlx::query_as(
-        "SELECT c.name, u.display_name, u.email, m.role, u.active
+        "SELECT c.name, u.display_name, u.email, m.role, u.active AND m.active
            FROM memberships m
            JOIN users u ON u.id = m.user_id
            JOIN companies c ON c.id = m.company_id
