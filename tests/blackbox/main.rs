@@ -5,6 +5,7 @@
 mod harness;
 
 mod browser;
+mod browser_admin;
 mod browser_import;
 mod browser_master_data;
 mod csv_transfer;

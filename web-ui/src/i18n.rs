@@ -100,6 +100,12 @@ impl Lang {
         LOCALES.lookup(&self.id(), key)
     }
 
+    /// The message `key`, or None when there is no such message (for keys
+    /// built from data, such as a field name or an error code).
+    pub fn t_opt(self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&self.id(), key)
+    }
+
     /// The message `key` with one named argument.
     pub fn t_with(self, key: &str, name: &'static str, value: impl Into<String>) -> String {
         self.t_args(key, &[(name, value.into())])

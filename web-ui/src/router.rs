@@ -66,6 +66,10 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         )
         .route("/imports/{kind}/{id}", get(pages::imports::show))
         .route("/imports/{kind}/{id}/start", post(pages::imports::start))
+        .route("/users", get(pages::users::show).post(pages::users::add))
+        .route("/users/{id}/role", post(pages::users::change_role))
+        .route("/users/{id}/active", post(pages::users::set_active))
+        .route("/audit", get(pages::audit::show))
         .route("/search", get(pages::search::show))
         .route("/assets/app.css", get(document::stylesheet))
         .route("/assets/boot.js", get(document::boot_script));

@@ -43,15 +43,16 @@ pub fn issue_text(lang: Lang, code: &str, message: &str) -> String {
 
 /// The label of a field or CSV column (`credit_limit`), or the name itself.
 pub fn label_text(lang: Lang, name: &str) -> String {
-    let key = format!("field-label-{}", name.replace('_', "-"));
-    let text = lang.t(&key);
-    if text == key { name.to_owned() } else { text }
+    lang.t_opt(&format!("field-label-{}", name.replace('_', "-")))
+        .unwrap_or_else(|| name.to_owned())
 }
 
 #[derive(Clone, Copy)]
 pub enum Kind {
     Text,
     Email,
+    /// A new password (never echoed back into the page).
+    Password,
     Amount,
     Number,
     Area,
@@ -85,6 +86,7 @@ pub fn field(
         _ => {
             let (ty, mode) = match kind {
                 Kind::Email => ("email", None),
+                Kind::Password => ("password", None),
                 Kind::Amount => ("text", Some("decimal")),
                 Kind::Number => ("text", Some("numeric")),
                 _ => ("text", None),

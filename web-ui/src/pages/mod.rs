@@ -1,5 +1,6 @@
 //! One module per page; `shell` is the frame around pages after login.
 
+pub mod audit;
 pub mod exports;
 mod fields;
 pub mod home;
@@ -11,6 +12,7 @@ pub mod parties;
 pub mod products;
 pub mod search;
 mod shell;
+pub mod users;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

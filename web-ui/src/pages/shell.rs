@@ -11,7 +11,7 @@ use crate::pages::language::LanguageForm;
 
 /// Navigation entries: (message id, href). Modules without a page yet show
 /// as "coming soon" rather than as links that lead nowhere.
-const MODULES: [(&str, Option<&str>); 10] = [
+const MODULES: [(&str, Option<&str>); 12] = [
     ("nav-home", Some("/")),
     ("nav-parties", Some("/parties")),
     ("nav-products", Some("/products")),
@@ -21,6 +21,8 @@ const MODULES: [(&str, Option<&str>); 10] = [
     ("nav-employees", None),
     ("nav-accounting", None),
     ("nav-reports", None),
+    ("nav-users", Some("/users")),
+    ("nav-audit", Some("/audit")),
     ("nav-exports", Some("/exports")),
 ];
 
