@@ -42,6 +42,7 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::exports::routes())
         .merge(routes::imports::routes())
         .merge(routes::users::routes())
+        .merge(routes::totp::routes())
         .merge(routes::schedules::routes())
         .merge(routes::companies::routes())
         .merge(routes::parties::routes())

@@ -11,6 +11,10 @@ use crate::{Error, ErrorKind, Result, SessionUser};
 
 pub type Tx = Transaction<'static, Postgres>;
 
+/// The code of the refusal while a company requires two-step verification
+/// the user has not set up; pages send the user to set it up.
+pub const TOTP_REQUIRED: &str = "totp_required_by_company";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Access {
     pub user_id: Uuid,
@@ -33,16 +37,28 @@ impl Access {
         let mut tx = db
             .tenant(&Tenant::in_company(user.user_id, company_id))
             .await?;
-        let role: Option<String> = sqlx::query_scalar(
-            "SELECT role FROM memberships WHERE user_id = $1 AND company_id = $2 AND active",
+        // The role, and whether the company requires two-step verification
+        // the user has not set up (then nothing of the company is open).
+        let row: Option<(String, bool)> = sqlx::query_as(
+            "SELECT m.role, c.require_totp AND u.totp_enabled_at IS NULL
+               FROM memberships m
+               JOIN companies c ON c.id = m.company_id
+               JOIN users u ON u.id = m.user_id
+              WHERE m.user_id = $1 AND m.company_id = $2 AND m.active",
         )
         .bind(user.user_id)
         .bind(company_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let role: Role = role
-            .ok_or_else(|| Error::not_found("company_not_found"))?
-            .parse()?;
+        let (role, needs_totp) = row.ok_or_else(|| Error::not_found("company_not_found"))?;
+        if needs_totp {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                TOTP_REQUIRED,
+                "this company requires two-step verification: set it up first",
+            ));
+        }
+        let role: Role = role.parse()?;
         let access = Access {
             user_id: user.user_id,
             company_id,

@@ -116,3 +116,152 @@ async fn chromium_adds_a_person_and_reads_the_audit_trail() -> TestResult {
     browser.close().await?;
     result
 }
+
+/// Chromium, in Spanish: the company requires two-step verification, so the
+/// sales user lands on the security page, scans (reads) the QR's key, turns
+/// it on, and from then on signs in with the app's code.
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_sets_up_two_step_verification_and_signs_in_with_it() -> TestResult {
+    let app = App::start()?;
+    let admin = crate::harness::login_in(&app, crate::harness::ADMIN, "Motos Catrachas").await?;
+    let mut company: serde_json::Value = admin
+        .get(app.url("/api/v1/company"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let o = company.as_object_mut().ok_or("company")?;
+    o.remove("id");
+    o.remove("updated_at");
+    o.insert("require_totp".into(), serde_json::json!(true));
+    assert!(
+        admin
+            .put(app.url("/api/v1/company"))
+            .json(&company)
+            .send()
+            .await?
+            .status()
+            .is_success()
+    );
+
+    let ventas = ("ventas@demo.hn", "demo-usuario-2026");
+    let (_driver, _profile, browser) = chromium().await?;
+    let result = async {
+        // The login form leads straight to the security page.
+        browser.goto(&app.url("/login")).await?;
+        browser
+            .find(Locator::Id("email"))
+            .await?
+            .send_keys(ventas.0)
+            .await?;
+        browser
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(ventas.1)
+            .await?;
+        browser
+            .find(Locator::Css("#login-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("totp-qr"))
+            .await?;
+        assert!(
+            text_of(&browser, "p.alert")
+                .await?
+                .contains("Esta empresa exige verificación en dos pasos")
+        );
+        let width = browser
+            .execute(
+                "return document.getElementById('totp-qr').naturalWidth",
+                vec![],
+            )
+            .await?;
+        assert!(
+            width.as_u64().is_some_and(|w| w > 0),
+            "the QR image renders: {width}"
+        );
+        shot(&browser, "totp-enrolment.png").await?;
+        // Any other page sends back here.
+        browser.goto(&app.url("/parties")).await?;
+        assert!(
+            browser
+                .current_url()
+                .await?
+                .path()
+                .ends_with("/account/security")
+        );
+
+        let secret = text_of(&browser, "#totp-secret").await?;
+        let code = erp::auth::totp::current_code(&secret)?;
+        browser
+            .find(Locator::Id("f-code"))
+            .await?
+            .send_keys(&code)
+            .await?;
+        browser
+            .find(Locator::Id("totp-enable"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("totp-on"))
+            .await?;
+        browser.goto(&app.url("/parties")).await?;
+        assert!(browser.current_url().await?.path().ends_with("/parties"));
+
+        // Next sign-in: password, then the code.
+        browser
+            .find(Locator::Css("form[action='/logout'] button"))
+            .await?
+            .click()
+            .await?;
+        browser.goto(&app.url("/login")).await?;
+        browser
+            .find(Locator::Id("email"))
+            .await?
+            .send_keys(ventas.0)
+            .await?;
+        browser
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(ventas.1)
+            .await?;
+        browser
+            .find(Locator::Css("#login-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("code-form"))
+            .await?;
+        shot(&browser, "totp-login.png").await?;
+        let code = erp::auth::totp::current_code(&secret)?;
+        browser
+            .find(Locator::Id("code"))
+            .await?
+            .send_keys(&code)
+            .await?;
+        browser
+            .find(Locator::Css("#code-form button"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("welcome"))
+            .await?;
+        Ok::<(), Error>(())
+    }
+    .await;
+    browser.close().await?;
+    result
+}

@@ -19,5 +19,6 @@ mod permissions;
 mod proxy_down;
 mod schedules;
 mod session;
+mod totp;
 mod users_admin;
 mod web;

@@ -18,11 +18,27 @@ pub struct Visitor {
     pub lang: Lang,
     pub csrf: String,
     pub user: Option<SessionUser>,
+    /// The active company requires two-step verification this user has not
+    /// set up yet.
+    pub must_enrol: bool,
 }
 
+/// Where two-step verification is set up.
+pub const SECURITY_PAGE: &str = "/account/security";
+
 impl Visitor {
-    /// The logged-in user, or a redirect to the login page.
+    /// The logged-in user, or a redirect to the login page (or, while the
+    /// company requires two-step verification, to the page that sets it up).
     pub fn require_user(&self) -> Result<&SessionUser, Response> {
+        if self.must_enrol {
+            return Err(Redirect::to(SECURITY_PAGE).into_response());
+        }
+        self.require_login()
+    }
+
+    /// The logged-in user even before two-step verification is set up (for
+    /// the page that sets it up, and for leaving).
+    pub fn require_login(&self) -> Result<&SessionUser, Response> {
         self.user
             .as_ref()
             .ok_or_else(|| Redirect::to("/login").into_response())
@@ -70,13 +86,17 @@ impl FromRequestParts<Erp> for Visitor {
             .map_err(|(_, m)| unavailable(m))?;
         let mut user: Option<SessionUser> =
             session.get(SessionUser::KEY).await.map_err(unavailable)?;
-        if let Some(u) = &user
-            && !erp::auth::login::still_active(erp, u)
+        let mut must_enrol = false;
+        if let Some(u) = &user {
+            let check = erp::auth::login::check_session(erp, u)
                 .await
-                .map_err(unavailable)?
-        {
-            session.flush().await.map_err(unavailable)?;
-            user = None;
+                .map_err(unavailable)?;
+            if check.active {
+                must_enrol = check.must_enrol;
+            } else {
+                session.flush().await.map_err(unavailable)?;
+                user = None;
+            }
         }
         let lang = user
             .as_ref()
@@ -88,6 +108,7 @@ impl FromRequestParts<Erp> for Visitor {
             lang,
             csrf,
             user,
+            must_enrol,
         })
     }
 }

@@ -70,6 +70,12 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/users/{id}/role", post(pages::users::change_role))
         .route("/users/{id}/active", post(pages::users::set_active))
         .route("/audit", get(pages::audit::show))
+        .route(
+            "/account/security",
+            get(pages::security::show).post(pages::security::enable),
+        )
+        .route("/account/security/disable", post(pages::security::disable))
+        .route("/login/code", post(pages::login::submit_code))
         .route("/search", get(pages::search::show))
         .route("/assets/app.css", get(document::stylesheet))
         .route("/assets/boot.js", get(document::boot_script));

@@ -9,4 +9,5 @@ pub mod schedules;
 pub mod search;
 pub mod session;
 pub mod system;
+pub mod totp;
 pub mod users;

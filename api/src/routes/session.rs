@@ -22,6 +22,10 @@ use crate::problem::{ApiResult, Problem};
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The authenticator app's current code, for accounts with two-step
+    /// verification (without it such a login answers 401 `totp_required`).
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -86,15 +90,26 @@ async fn login(
 ) -> ApiResult<Json<MeResponse>> {
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = client_address(forwarded, peer.ip());
-    let user = erp::auth::login(
+    let step = erp::auth::login(
         &erp,
         &ip,
         &Credentials {
             email: body.email,
             password: body.password,
+            totp: body.totp,
         },
     )
     .await?;
+    let user = match step {
+        erp::auth::Step::Done(user) => user,
+        erp::auth::Step::NeedsCode => {
+            return Err(erp::Error::unauthenticated(
+                "totp_required",
+                "this account uses two-step verification: send the app's code as `totp`",
+            )
+            .into());
+        }
+    };
     session.cycle_id().await.map_err(internal)?;
     session
         .insert(SessionUser::KEY, &user)

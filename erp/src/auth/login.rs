@@ -13,11 +13,29 @@ use crate::{Erp, Error, Result};
 pub struct Credentials {
     pub email: String,
     pub password: String,
+    /// The authenticator app's code, for accounts with two-step verification.
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+/// How far a login got.
+#[derive(Debug)]
+pub enum Step {
+    /// Signed in.
+    Done(SessionUser),
+    /// The password was right; the account also needs the app's code
+    /// ([`login_with_code`] with the same e-mail).
+    NeedsCode,
+}
+
+fn refused() -> Error {
+    Error::unauthenticated("invalid_credentials", "wrong e-mail or password")
 }
 
 /// Verify credentials for a client at `ip`, honouring the failure limits.
-/// On success returns the session payload (first company selected).
-pub async fn login(erp: &Erp, ip: &str, creds: &Credentials) -> Result<SessionUser> {
+/// With the code in `creds` (or no two-step verification) the login is done
+/// and the session payload returned (first company selected).
+pub async fn login(erp: &Erp, ip: &str, creds: &Credentials) -> Result<Step> {
     let email = creds.email.trim();
     if email.is_empty() || email.len() > 254 {
         return Err(Error::validation(
@@ -28,27 +46,66 @@ pub async fn login(erp: &Erp, ip: &str, creds: &Credentials) -> Result<SessionUs
     }
     rate_limit::check(&erp.kv, ip, email).await?;
 
-    let row: Option<(Uuid, String, bool)> =
-        sqlx::query_as("SELECT user_id, password_hash, active FROM auth_lookup($1)")
-            .bind(email)
-            .fetch_optional(erp.db.pool())
-            .await?;
+    let row = lookup(erp, email).await?;
     let verified = match &row {
-        Some((_, hash, active)) => password::verify(&creds.password, hash) && *active,
+        Some((_, hash, active, _)) => password::verify(&creds.password, hash) && *active,
         None => {
             password::verify(&creds.password, password::decoy_hash());
             false
         }
     };
-    let Some((user_id, _, _)) = row.filter(|_| verified) else {
+    let Some((user_id, _, _, secret)) = row.filter(|_| verified) else {
         rate_limit::record_failure(&erp.kv, ip, email).await?;
-        return Err(Error::unauthenticated(
-            "invalid_credentials",
-            "wrong e-mail or password",
-        ));
+        return Err(refused());
     };
+    match (
+        secret,
+        creds.totp.as_deref().filter(|c| !c.trim().is_empty()),
+    ) {
+        (None, _) => {}
+        (Some(_), None) => return Ok(Step::NeedsCode),
+        (Some(secret), Some(code)) => check_code(erp, ip, email, &secret, code).await?,
+    }
     rate_limit::clear_account(&erp.kv, email).await?;
+    Ok(Step::Done(session_for(erp, user_id).await?))
+}
 
+/// The second step of a login whose password was verified (the caller keeps
+/// that fact, e.g. in its session): the app's code for `email`.
+pub async fn login_with_code(erp: &Erp, ip: &str, email: &str, code: &str) -> Result<SessionUser> {
+    rate_limit::check(&erp.kv, ip, email).await?;
+    let Some((user_id, _, true, Some(secret))) = lookup(erp, email).await? else {
+        return Err(refused());
+    };
+    check_code(erp, ip, email, &secret, code).await?;
+    rate_limit::clear_account(&erp.kv, email).await?;
+    session_for(erp, user_id).await
+}
+
+type Account = (Uuid, String, bool, Option<String>);
+
+async fn lookup(erp: &Erp, email: &str) -> Result<Option<Account>> {
+    Ok(
+        sqlx::query_as("SELECT user_id, password_hash, active, totp_secret FROM auth_lookup($1)")
+            .bind(email)
+            .fetch_optional(erp.db.pool())
+            .await?,
+    )
+}
+
+/// A wrong code counts as a failed login (it guards the same door).
+async fn check_code(erp: &Erp, ip: &str, email: &str, secret: &str, code: &str) -> Result<()> {
+    if super::totp::verify(secret, code) {
+        return Ok(());
+    }
+    rate_limit::record_failure(&erp.kv, ip, email).await?;
+    Err(Error::unauthenticated(
+        "totp_invalid",
+        "the verification code is not right",
+    ))
+}
+
+async fn session_for(erp: &Erp, user_id: Uuid) -> Result<SessionUser> {
     let me = companies::me(&erp.db, user_id).await?;
     Ok(SessionUser {
         user_id,
@@ -60,11 +117,31 @@ pub async fn login(erp: &Erp, ip: &str, creds: &Credentials) -> Result<SessionUs
 /// Re-check that a session's user still exists and is active (sessions
 /// outlive deactivation otherwise).
 pub async fn still_active(erp: &Erp, user: &SessionUser) -> Result<bool> {
+    Ok(check_session(erp, user).await?.active)
+}
+
+/// What a live session may do right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCheck {
+    /// The user exists and is active.
+    pub active: bool,
+    /// The active company requires two-step verification the user has not
+    /// set up: only the page that sets it up is open.
+    pub must_enrol: bool,
+}
+
+pub async fn check_session(erp: &Erp, user: &SessionUser) -> Result<SessionCheck> {
     let mut tx = erp.db.tenant(&Tenant::user(user.user_id)).await?;
-    let active: Option<bool> = sqlx::query_scalar("SELECT active FROM users WHERE id = $1")
-        .bind(user.user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row: Option<(bool, bool)> = sqlx::query_as(
+        "SELECT u.active, coalesce(c.require_totp, false) AND u.totp_enabled_at IS NULL
+           FROM users u LEFT JOIN companies c ON c.id = $2
+          WHERE u.id = $1",
+    )
+    .bind(user.user_id)
+    .bind(user.company_id)
+    .fetch_optional(&mut *tx)
+    .await?;
     tx.commit().await?;
-    Ok(active.unwrap_or(false))
+    let (active, must_enrol) = row.unwrap_or((false, false));
+    Ok(SessionCheck { active, must_enrol })
 }

@@ -5,8 +5,9 @@ pub mod login;
 pub mod password;
 pub mod rate_limit;
 pub mod session;
+pub mod totp;
 
-pub use login::{Credentials, login};
+pub use login::{Credentials, Step, login, login_with_code};
 pub use session::SessionUser;
 
 /// The address failed logins are counted against: the proxy's

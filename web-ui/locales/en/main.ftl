@@ -239,3 +239,24 @@ audit-entity-periodic-task = Scheduled task
 value-yes = yes
 value-no = no
 field-label-by = Done with
+
+# Two-step verification
+login-code-title = Verification code
+login-code = Code from the authenticator app (6 digits)
+login-code-back = Start again
+login-code-invalid = The code is not right. Type the code the app shows now.
+security-title = Two-step verification
+security-link = Security
+security-intro = Besides the password, signing in asks for a 6-digit code from an app on your phone (Google Authenticator, Microsoft Authenticator, FreeOTP…).
+security-required = This company requires two-step verification. Turn it on to keep working.
+security-step-app = Install an authenticator app on your phone.
+security-step-scan = Scan this QR code with the app.
+security-qr-alt = QR code for the authenticator app
+security-manual = Cannot scan? Type this key into the app:
+security-step-code = Type the 6-digit code the app shows.
+security-enable = Turn on
+security-on = Two-step verification is on.
+security-disable = Turn off
+security-cannot-disable = A company you work in requires two-step verification; it cannot be turned off.
+field-label-code = Code
+field-totp-invalid = The code is not right. Type the code the app shows now.

@@ -239,3 +239,24 @@ audit-entity-periodic-task = Tarea programada
 value-yes = sí
 value-no = no
 field-label-by = Hecho con
+
+# Two-step verification
+login-code-title = Código de verificación
+login-code = Código de la aplicación de autenticación (6 dígitos)
+login-code-back = Volver a empezar
+login-code-invalid = El código no es correcto. Escriba el código que muestra ahora la aplicación.
+security-title = Verificación en dos pasos
+security-link = Seguridad
+security-intro = Además de la contraseña, al entrar se pide un código de 6 dígitos de una aplicación del teléfono (Google Authenticator, Microsoft Authenticator, FreeOTP…).
+security-required = Esta empresa exige verificación en dos pasos. Actívela para seguir trabajando.
+security-step-app = Instale una aplicación de autenticación en su teléfono.
+security-step-scan = Escanee este código QR con la aplicación.
+security-qr-alt = Código QR para la aplicación de autenticación
+security-manual = ¿No puede escanear? Escriba esta clave en la aplicación:
+security-step-code = Escriba el código de 6 dígitos que muestra la aplicación.
+security-enable = Activar
+security-on = La verificación en dos pasos está activa.
+security-disable = Desactivar
+security-cannot-disable = Una empresa en la que trabaja exige la verificación en dos pasos; no se puede desactivar.
+field-label-code = Código
+field-totp-invalid = El código no es correcto. Escriba el código que muestra ahora la aplicación.

@@ -58,7 +58,7 @@ pub async fn switch_company(
     if !crate::csrf::verify(&v.session, &form.csrf).await {
         return csrf_rejected(&v);
     }
-    let user = match v.require_user() {
+    let user = match v.require_login() {
         Ok(u) => u.clone(),
         Err(r) => return r,
     };

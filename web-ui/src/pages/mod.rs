@@ -11,6 +11,7 @@ pub mod login;
 pub mod parties;
 pub mod products;
 pub mod search;
+pub mod security;
 mod shell;
 pub mod users;
 

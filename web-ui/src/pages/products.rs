@@ -316,6 +316,7 @@ async fn show(
                 lang,
                 csrf: v.csrf.clone(),
                 user: v.user.clone(),
+                must_enrol: v.must_enrol,
             })
             .await;
         }

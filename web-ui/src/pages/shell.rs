@@ -56,8 +56,19 @@ pub fn shell<C: IntoView + 'static>(
     let role = active_company
         .and_then(|c| me.role_in(c))
         .map(|r| lang.t(&format!("role-{}", r.as_str())));
+    // Pages the role cannot read are left out rather than refused on click.
+    let role_of = active_company.and_then(|c| me.role_in(c));
+    let readable = |key: &str| {
+        let resource = match key {
+            "nav-users" => erp::roles::Resource::Users,
+            "nav-audit" => erp::roles::Resource::Audit,
+            _ => return true,
+        };
+        role_of.is_some_and(|r| r.can(resource, erp::roles::Action::Read))
+    };
     let nav = MODULES
         .iter()
+        .filter(|(key, _)| readable(key))
         .map(|(key, href)| {
             let label = lang.t(key);
             match href {
@@ -79,6 +90,7 @@ pub fn shell<C: IntoView + 'static>(
                 <input type="search" name="q" id="search-box" placeholder=lang.t("search-placeholder") aria-label=lang.t("search-title")/>
             </form>
             <span class="user" id="user-name">{me.display_name.clone()}{role.map(|r| format!(" · {r}"))}</span>
+            <a href=crate::request::SECURITY_PAGE id="security-link">{lang.t("security-link")}</a>
             {LanguageForm(lang, csrf)}
             <form method="post" action="/logout">
                 {csrf_field(csrf)}
