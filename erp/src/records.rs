@@ -76,17 +76,27 @@ pub async fn text_match(
             .bind(MATCH_CAP)
             .fetch_all(&mut *tx)
             .await?;
-    plan_for_values(tx).await?;
-    if ids.len() < MATCH_CAP as usize {
-        return Ok(TextMatch::Ids(ids));
-    }
+    // Plan the statement that follows for its actual parameters: how many
+    // rows the filter keeps decides between walking the sort index and
+    // sorting the matches, which a generic prepared plan cannot know. And
     // PostgreSQL guesses a handful of rows for any '%word%' and would fetch
-    // them all and sort; we know there are over a thousand, so walking the
+    // them all and sort; when we know there are over a thousand, walking the
     // sort index and stopping at the page's end is the better plan
     // (measured: 57 ms instead of 246 ms for a word in 10 % of 100k names).
-    sqlx::query("SET LOCAL enable_sort = off")
-        .execute(&mut *tx)
-        .await?;
+    // The setting lasts the transaction, so every text match sets it for the
+    // statement that follows (the search box runs three in a row; a stale
+    // "off" made an empty id list walk a whole index).
+    let dense = ids.len() >= MATCH_CAP as usize;
+    sqlx::query(
+        "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
+                set_config('enable_sort', $1, true)",
+    )
+    .bind(if dense { "off" } else { "on" })
+    .execute(&mut *tx)
+    .await?;
+    if !dense {
+        return Ok(TextMatch::Ids(ids));
+    }
     Ok(TextMatch::Dense(escaped))
 }
 
@@ -132,16 +142,6 @@ pub fn push_status_filter(qb: &mut QueryBuilder<Postgres>, status: Option<&str>)
             ));
         }
     }
-    Ok(())
-}
-
-/// Plan each statement of this transaction for its actual parameters: how
-/// many rows a text filter keeps decides between walking the sort index and
-/// sorting the matches, which a generic prepared plan cannot know.
-async fn plan_for_values(tx: &mut sqlx::PgConnection) -> Result<()> {
-    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
-        .execute(tx)
-        .await?;
     Ok(())
 }
 

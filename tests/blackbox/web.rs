@@ -191,3 +191,168 @@ async fn english_by_accept_language_or_by_choice() -> TestResult {
     );
     Ok(())
 }
+
+/// A form with a number the page cannot read saves nothing: the party is not
+/// created with a zero limit behind the error message (a second, corrected
+/// save would otherwise make a duplicate).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_number_in_a_form_saves_nothing() -> TestResult {
+    let app = App::start()?;
+    let client = app.client()?;
+    let page = client.get(app.url("/login")).send().await?.text().await?;
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", crate::harness::MANAGER.0),
+            ("password", crate::harness::MANAGER.1),
+        ])
+        .send()
+        .await?;
+    assert!(res.status().is_redirection());
+    let form = client
+        .get(app.url("/parties/new"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf = csrf_of(&form).ok_or("no csrf on the form")?;
+    let res = client
+        .post(app.url("/parties"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Cliente Sin Límite"),
+            ("is_customer", "on"),
+            ("credit_limit", "mucho"),
+        ])
+        .send()
+        .await?;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the form comes back"
+    );
+    assert!(res.text().await?.contains("Escriba un número"));
+    let list = client
+        .get(app.url("/parties?q=sin%20limite"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(!list.contains("Cliente Sin Límite"), "nothing was saved");
+    Ok(())
+}
+
+/// The company page saves the settings (here: requiring two-step
+/// verification) and the categories page adds one and refuses a duplicate.
+#[tokio::test(flavor = "multi_thread")]
+async fn company_settings_and_categories_through_their_pages() -> TestResult {
+    let app = App::start()?;
+    let client = app.client()?;
+    let page = client.get(app.url("/login")).send().await?.text().await?;
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", crate::harness::MANAGER.0),
+            ("password", crate::harness::MANAGER.1),
+        ])
+        .send()
+        .await?;
+    let form = client
+        .get(app.url("/company/settings"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(form.contains("Motos Catrachas") && form.contains("Razón social"));
+    let csrf = csrf_of(&form).ok_or("no csrf on the company form")?;
+    let (_, api) = crate::harness::login_in(&app, crate::harness::MANAGER, "Motos Catrachas")
+        .await
+        .map(|c| ((), c))?;
+    let company: serde_json::Value = api
+        .get(app.url("/api/v1/company"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let text = |k: &str| company[k].as_str().unwrap_or_default().to_owned();
+    let version = company["version"].to_string();
+    let remaining = company["fiscal_warn_remaining"].to_string();
+    let days = company["fiscal_warn_days"].to_string();
+    // A category, then the same name again (accents and case aside).
+    let page = client
+        .get(app.url("/categories"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf_c = csrf_of(&page).ok_or("no csrf on the categories page")?;
+    let res = client
+        .post(app.url("/categories"))
+        .form(&[("csrf", csrf_c.as_str()), ("name", "Motocicletas")])
+        .send()
+        .await?;
+    assert!(res.status().is_redirection());
+    let res = client
+        .post(app.url("/categories"))
+        .form(&[("csrf", csrf_c.as_str()), ("name", "MOTOCICLETAS")])
+        .send()
+        .await?;
+    let page = res.text().await?;
+    assert!(page.contains("Ya existe otra con este nombre."), "{page}");
+    assert_eq!(
+        page.matches("type=\"text\" name=\"name\" value=\"Motocicletas\"")
+            .count(),
+        1,
+        "one category in the list"
+    );
+
+    let res = client
+        .post(app.url("/company/settings"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", &text("name")),
+            ("legal_name", &text("legal_name")),
+            ("rtn", &text("rtn")),
+            ("currency", "HNL"),
+            ("address", "Col. Palmira, Tegucigalpa"),
+            ("phone", &text("phone")),
+            ("email", &text("email")),
+            ("require_totp", "on"),
+            ("fiscal_warn_remaining", &remaining),
+            ("fiscal_warn_days", &days),
+            ("version", &version),
+        ])
+        .send()
+        .await?;
+    assert!(res.status().is_redirection(), "{}", res.text().await?);
+    // Saved: the company now requires two-step verification, which shuts
+    // the API to the manager until she sets it up; the stored row says so.
+    let problem: serde_json::Value = api
+        .get(app.url("/api/v1/company"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(problem["code"], "totp_required_by_company");
+    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&app.database_url()).await?;
+    let (require, address): (bool, String) = sqlx::query_as(
+        "SELECT require_totp, address FROM companies WHERE name = 'Motos Catrachas'",
+    )
+    .fetch_one(&mut db)
+    .await?;
+    assert_eq!(
+        (require, address.as_str()),
+        (true, "Col. Palmira, Tegucigalpa")
+    );
+
+    // From now on the company requires two-step verification, which the
+    // manager has not set up: the pages send her to do it.
+    let res = client.get(app.url("/categories")).send().await?;
+    assert!(res.status().is_redirection());
+    assert_eq!(res.headers()[header::LOCATION], "/account/security");
+    Ok(())
+}

@@ -71,6 +71,15 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/users/{id}/active", post(pages::users::set_active))
         .route("/audit", get(pages::audit::show))
         .route(
+            "/company/settings",
+            get(pages::company::show).post(pages::company::save),
+        )
+        .route(
+            "/categories",
+            get(pages::categories::show).post(pages::categories::create),
+        )
+        .route("/categories/{id}", post(pages::categories::update))
+        .route(
             "/account/security",
             get(pages::security::show).post(pages::security::enable),
         )

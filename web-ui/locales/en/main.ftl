@@ -260,3 +260,20 @@ security-disable = Turn off
 security-cannot-disable = A company you work in requires two-step verification; it cannot be turned off.
 field-label-code = Code
 field-totp-invalid = The code is not right. Type the code the app shows now.
+
+# Company settings and categories
+nav-company = Company
+company-title = Company details
+field-label-legal-name = Legal name
+field-label-currency = Currency
+field-label-fiscal-warn-remaining = Warn when fewer authorized invoice numbers remain than
+field-label-fiscal-warn-days = Warn this many days before the emission deadline
+field-label-require-totp = Require two-step verification from every user
+record-restore = Restore
+record-archived-short = Archived
+categories-title = Product categories
+categories-empty = No categories yet.
+categories-add = New category
+categories-add-button = Add
+products-categories = Categories
+field-name-taken = Another one has this name.

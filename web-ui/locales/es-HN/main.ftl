@@ -260,3 +260,20 @@ security-disable = Desactivar
 security-cannot-disable = Una empresa en la que trabaja exige la verificación en dos pasos; no se puede desactivar.
 field-label-code = Código
 field-totp-invalid = El código no es correcto. Escriba el código que muestra ahora la aplicación.
+
+# Company settings and categories
+nav-company = Empresa
+company-title = Datos de la empresa
+field-label-legal-name = Razón social
+field-label-currency = Moneda
+field-label-fiscal-warn-remaining = Avisar cuando queden menos facturas autorizadas que
+field-label-fiscal-warn-days = Avisar esta cantidad de días antes de la fecha límite de emisión
+field-label-require-totp = Exigir verificación en dos pasos a todos los usuarios
+record-restore = Restaurar
+record-archived-short = Archivada
+categories-title = Categorías de productos
+categories-empty = Todavía no hay categorías.
+categories-add = Nueva categoría
+categories-add-button = Agregar
+products-categories = Categorías
+field-name-taken = Ya existe otra con este nombre.

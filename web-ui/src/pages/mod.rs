@@ -1,6 +1,8 @@
 //! One module per page; `shell` is the frame around pages after login.
 
 pub mod audit;
+pub mod categories;
+pub mod company;
 pub mod exports;
 mod fields;
 pub mod home;

@@ -306,16 +306,24 @@ async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: PartyForm) -> Respon
         Err(r) => return r,
     };
     let (input, mut issues) = form.input();
-    let result = match id {
-        None => erp::parties::create(&erp.db, &user, input).await,
-        Some(id) => erp::parties::update(&erp.db, &user, id, input).await,
+    // A number the form could not even read: nothing is saved (the domain
+    // would store zero in its place); its checks still run, so every problem
+    // shows at once.
+    let result = if !issues.is_empty() {
+        input.validate().map(|_| None)
+    } else {
+        match id {
+            None => erp::parties::create(&erp.db, &user, input).await,
+            Some(id) => erp::parties::update(&erp.db, &user, id, input).await,
+        }
+        .map(|p| Some(p.id))
     };
     let lang = v.lang;
     let e = match result {
-        Ok(p) if issues.is_empty() => {
-            return Redirect::to(&format!("/parties/{}?saved=1", p.id)).into_response();
+        Ok(Some(saved)) => {
+            return Redirect::to(&format!("/parties/{saved}?saved=1")).into_response();
         }
-        Ok(_) => None,
+        Ok(None) => None,
         Err(e) => Some(e),
     };
     let mut banner = None;

@@ -95,6 +95,7 @@ pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<ProductQue
             <h1>{lang.t("products-title")}</h1>
             {can_create.then(|| view! { <a class="button" href="/products/new" id="new-product">{lang.t("products-new")}</a> })}
             {links.transfer_links(lang, can_create.then_some("products"))}
+            <a href="/categories" id="categories-link">{lang.t("products-categories")}</a>
         </div>
         <form method="get" action="/products" class="filters" role="search">
             <input type="search" name="q" value=q.q.clone().unwrap_or_default() placeholder=lang.t("products-search") aria-label=lang.t("products-search")/>
@@ -377,16 +378,22 @@ async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: ProductForm) -> Resp
     };
     let lang = v.lang;
     let (input, mut issues) = form.input();
-    let result = match id {
-        None => erp::catalog::products::create(&erp.db, &user, input).await,
-        Some(id) => erp::catalog::products::update(&erp.db, &user, id, input).await,
+    // A number the form could not even read: nothing is saved (the domain
+    // would store zero in its place); its checks still run, so every problem
+    // shows at once.
+    let result = if !issues.is_empty() {
+        input.validate().map(|_| None)
+    } else {
+        match id {
+            None => erp::catalog::products::create(&erp.db, &user, input).await,
+            Some(id) => erp::catalog::products::update(&erp.db, &user, id, input).await,
+        }
+        .map(|p| Some(p.id))
     };
     let mut banner = None;
     match result {
-        Ok(p) if issues.is_empty() => {
-            return Redirect::to(&format!("/products/{}", p.id)).into_response();
-        }
-        Ok(_) => {}
+        Ok(Some(saved)) => return Redirect::to(&format!("/products/{saved}")).into_response(),
+        Ok(None) => {}
         Err(e) => match refusal(lang, &e, &mut issues) {
             Some(b) => banner = b,
             None if e.kind == ErrorKind::NotFound => return super::not_found(v).await,

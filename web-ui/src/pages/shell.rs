@@ -11,7 +11,7 @@ use crate::pages::language::LanguageForm;
 
 /// Navigation entries: (message id, href). Modules without a page yet show
 /// as "coming soon" rather than as links that lead nowhere.
-const MODULES: [(&str, Option<&str>); 12] = [
+const MODULES: [(&str, Option<&str>); 13] = [
     ("nav-home", Some("/")),
     ("nav-parties", Some("/parties")),
     ("nav-products", Some("/products")),
@@ -21,6 +21,7 @@ const MODULES: [(&str, Option<&str>); 12] = [
     ("nav-employees", None),
     ("nav-accounting", None),
     ("nav-reports", None),
+    ("nav-company", Some("/company/settings")),
     ("nav-users", Some("/users")),
     ("nav-audit", Some("/audit")),
     ("nav-exports", Some("/exports")),
@@ -62,6 +63,7 @@ pub fn shell<C: IntoView + 'static>(
         let resource = match key {
             "nav-users" => erp::roles::Resource::Users,
             "nav-audit" => erp::roles::Resource::Audit,
+            "nav-company" => erp::roles::Resource::Company,
             _ => return true,
         };
         role_of.is_some_and(|r| r.can(resource, erp::roles::Action::Read))
