@@ -58,12 +58,45 @@ pub async fn chromium() -> Result<
     Ok((_driver, profile, browser))
 }
 
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Save a screenshot under the test target directory (and say where).
+pub async fn shot(browser: &fantoccini::Client, name: &str) -> Result<(), Error> {
+    let png = browser.screenshot().await?;
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, &png)?;
+    println!("screenshot: {}", path.display());
+    Ok(())
+}
+
+/// Visible text of the first element matching `css`, without Fluent's bidi
+/// isolation marks around placeables.
+pub async fn text_of(browser: &fantoccini::Client, css: &str) -> Result<String, Error> {
+    let text = browser.find(Locator::Css(css)).await?.text().await?;
+    Ok(text.replace(['\u{2068}', '\u{2069}'], ""))
+}
+
 /// Log in through the login form as `who` and wait for the home page.
 pub async fn log_in(
     app: &App,
     browser: &fantoccini::Client,
     who: (&str, &str),
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    submit_login(app, browser, who).await?;
+    browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Id("welcome"))
+        .await?;
+    Ok(())
+}
+
+/// Fill and send the login form (what comes next is the caller's to check).
+pub async fn submit_login(
+    app: &App,
+    browser: &fantoccini::Client,
+    who: (&str, &str),
+) -> Result<(), Error> {
     browser.goto(&app.url("/login")).await?;
     browser
         .find(Locator::Id("email"))
@@ -79,11 +112,6 @@ pub async fn log_in(
         .find(Locator::Css("#login-form button[type=submit]"))
         .await?
         .click()
-        .await?;
-    browser
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Id("welcome"))
         .await?;
     Ok(())
 }

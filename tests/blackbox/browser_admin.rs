@@ -4,24 +4,12 @@
 
 use std::time::Duration;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 
-use crate::browser::{chromium, log_in};
+use crate::browser::{chromium, log_in, shot, submit_login, text_of};
 use crate::harness::{App, MANAGER, TestResult};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-async fn shot(browser: &Client, name: &str) -> Result<(), Error> {
-    let png = browser.screenshot().await?;
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, &png)?;
-    println!("screenshot: {}", path.display());
-    Ok(())
-}
-
-async fn text_of(browser: &Client, css: &str) -> Result<String, Error> {
-    Ok(browser.find(Locator::Css(css)).await?.text().await?)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn chromium_adds_a_person_and_reads_the_audit_trail() -> TestResult {
@@ -148,22 +136,7 @@ async fn chromium_sets_up_two_step_verification_and_signs_in_with_it() -> TestRe
     let (_driver, _profile, browser) = chromium().await?;
     let result = async {
         // The login form leads straight to the security page.
-        browser.goto(&app.url("/login")).await?;
-        browser
-            .find(Locator::Id("email"))
-            .await?
-            .send_keys(ventas.0)
-            .await?;
-        browser
-            .find(Locator::Id("password"))
-            .await?
-            .send_keys(ventas.1)
-            .await?;
-        browser
-            .find(Locator::Css("#login-form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        submit_login(&app, &browser, ventas).await?;
         browser
             .wait()
             .at_most(Duration::from_secs(10))
@@ -221,22 +194,7 @@ async fn chromium_sets_up_two_step_verification_and_signs_in_with_it() -> TestRe
             .await?
             .click()
             .await?;
-        browser.goto(&app.url("/login")).await?;
-        browser
-            .find(Locator::Id("email"))
-            .await?
-            .send_keys(ventas.0)
-            .await?;
-        browser
-            .find(Locator::Id("password"))
-            .await?
-            .send_keys(ventas.1)
-            .await?;
-        browser
-            .find(Locator::Css("#login-form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        submit_login(&app, &browser, ventas).await?;
         browser
             .wait()
             .at_most(Duration::from_secs(10))

@@ -5,26 +5,12 @@
 
 use std::time::Duration;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 
-use crate::browser::{chromium, log_in};
+use crate::browser::{chromium, log_in, shot, text_of};
 use crate::harness::{App, MANAGER, TestResult};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-async fn shot(browser: &Client, name: &str) -> Result<(), Error> {
-    let png = browser.screenshot().await?;
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, &png)?;
-    println!("screenshot: {}", path.display());
-    Ok(())
-}
-
-/// Visible text without Fluent's bidi isolation marks around placeables.
-async fn text_of(browser: &Client, css: &str) -> Result<String, Error> {
-    let text = browser.find(Locator::Css(css)).await?.text().await?;
-    Ok(text.replace(['\u{2068}', '\u{2069}'], ""))
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn chromium_imports_customers_from_a_csv_file() -> TestResult {

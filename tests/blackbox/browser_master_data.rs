@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 
-use crate::browser::{chromium, log_in};
+use crate::browser::{chromium, log_in, shot, text_of};
 use crate::harness::{App, MANAGER, TestResult};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -17,18 +17,6 @@ async fn fill(browser: &Client, id: &str, text: &str) -> Result<(), Error> {
     input.clear().await?;
     input.send_keys(text).await?;
     Ok(())
-}
-
-async fn shot(browser: &Client, name: &str) -> Result<(), Error> {
-    let png = browser.screenshot().await?;
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::write(&path, &png)?;
-    println!("screenshot: {}", path.display());
-    Ok(())
-}
-
-async fn text_of(browser: &Client, css: &str) -> Result<String, Error> {
-    Ok(browser.find(Locator::Css(css)).await?.text().await?)
 }
 
 #[tokio::test(flavor = "multi_thread")]
