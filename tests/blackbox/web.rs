@@ -356,3 +356,154 @@ async fn company_settings_and_categories_through_their_pages() -> TestResult {
     assert_eq!(res.headers()[header::LOCATION], "/account/security");
     Ok(())
 }
+
+/// The accountant keeps the chart through its pages: adds an account, is
+/// told when a code is taken, cannot delete an account in use, deletes an
+/// unused one; and changes a tax code's account.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_accountant_keeps_the_chart_of_accounts() -> TestResult {
+    let app = App::start()?;
+    let client = app.client()?;
+    let page = client.get(app.url("/login")).send().await?.text().await?;
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "contador@demo.hn"),
+            ("password", "demo-usuario-2026"),
+        ])
+        .send()
+        .await?;
+    let chart = client
+        .get(app.url("/accounts"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert_eq!(
+        chart.matches("<tr class=\"level-").count(),
+        56,
+        "the seeded chart"
+    );
+    let csrf = csrf_of(&chart).ok_or("no csrf on the chart")?;
+
+    let add = |code: &'static str| {
+        client.post(app.url("/accounts")).form(&[
+            ("csrf", csrf.as_str()),
+            ("code", code),
+            ("name", "Gastos de prueba"),
+            ("kind", "expense"),
+            ("postable", "on"),
+            ("active", "on"),
+        ])
+    };
+    let res = add("6199").send().await?;
+    assert!(res.status().is_redirection());
+    let res = add("6199").send().await?;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await?
+            .contains("Ya existe otra cuenta con este código.")
+    );
+
+    let (_, api) = (
+        (),
+        crate::harness::login_in(
+            &app,
+            ("contador@demo.hn", "demo-usuario-2026"),
+            "Motos Catrachas",
+        )
+        .await?,
+    );
+    let accounts: serde_json::Value = api
+        .get(app.url("/api/v1/accounts"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let find = |code: &str| {
+        accounts
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["code"] == code).cloned())
+            .ok_or(format!("no account {code}"))
+    };
+    // "1" (assets) has sub-accounts: refused, the form says why.
+    let assets = find("1")?;
+    let res = client
+        .post(app.url(&format!(
+            "/accounts/{}/delete",
+            assets["id"].as_str().unwrap_or_default()
+        )))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("version", &assets["version"].to_string()),
+        ])
+        .send()
+        .await?;
+    assert!(res.text().await?.contains("La cuenta está en uso"));
+    let mine = find("6199")?;
+    let res = client
+        .post(app.url(&format!(
+            "/accounts/{}/delete",
+            mine["id"].as_str().unwrap_or_default()
+        )))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("version", &mine["version"].to_string()),
+        ])
+        .send()
+        .await?;
+    assert!(res.status().is_redirection());
+    let chart = client
+        .get(app.url("/accounts"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(!chart.contains("Gastos de prueba"));
+
+    // The 15 % tax code moves to another account, rate typed as a percentage.
+    let codes: serde_json::Value = api
+        .get(app.url("/api/v1/tax-codes"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let isv15 = codes
+        .as_array()
+        .and_then(|c| c.iter().find(|t| t["tax_class"] == "isv15").cloned())
+        .ok_or("isv15")?;
+    let target = find("2")?;
+    let res = client
+        .post(app.url(&format!(
+            "/tax-codes/{}",
+            isv15["id"].as_str().unwrap_or_default()
+        )))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "ISV 15 %"),
+            ("rate", "15"),
+            ("account_id", target["id"].as_str().unwrap_or_default()),
+            ("version", &isv15["version"].to_string()),
+        ])
+        .send()
+        .await?;
+    assert!(res.status().is_redirection(), "{}", res.text().await?);
+    let codes: serde_json::Value = api
+        .get(app.url("/api/v1/tax-codes"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let isv15 = codes
+        .as_array()
+        .and_then(|c| c.iter().find(|t| t["tax_class"] == "isv15").cloned())
+        .ok_or("isv15")?;
+    assert_eq!(
+        (&isv15["account_id"], &isv15["rate"]),
+        (&target["id"], &serde_json::json!("0.1500"))
+    );
+    Ok(())
+}

@@ -80,6 +80,17 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         )
         .route("/categories/{id}", post(pages::categories::update))
         .route(
+            "/accounts",
+            get(pages::accounts::show).post(pages::accounts::create),
+        )
+        .route("/accounts/new", get(pages::accounts::new))
+        .route(
+            "/accounts/{id}",
+            get(pages::accounts::edit).post(pages::accounts::update),
+        )
+        .route("/accounts/{id}/delete", post(pages::accounts::delete))
+        .route("/tax-codes/{id}", post(pages::accounts::save_tax))
+        .route(
             "/account/security",
             get(pages::security::show).post(pages::security::enable),
         )

@@ -277,3 +277,25 @@ categories-add = New category
 categories-add-button = Add
 products-categories = Categories
 field-name-taken = Another one has this name.
+
+# Chart of accounts and taxes
+accounts-title = Chart of accounts
+accounts-new = New account
+accounts-edit = Account
+accounts-delete = Delete the account
+accounts-in-use = The account is in use (it has sub-accounts or entries, or a tax uses it); deactivate it instead of deleting it.
+account-kind-asset = Asset
+account-kind-liability = Liability
+account-kind-equity = Equity
+account-kind-income = Income
+account-kind-expense = Expense
+account-none = (none)
+taxes-title = Taxes (ISV)
+field-label-postable = Takes entries
+field-label-rate = Rate
+field-label-account-id = Account
+field-label-parent-id = Parent account
+field-account-code-taken = Another account has this code.
+field-invalid-account-code = The code has 1 to 12 digits.
+field-unknown-account-kind = Unknown account kind.
+field-unknown-parent = That account does not exist in this company.

@@ -277,3 +277,25 @@ categories-add = Nueva categoría
 categories-add-button = Agregar
 products-categories = Categorías
 field-name-taken = Ya existe otra con este nombre.
+
+# Chart of accounts and taxes
+accounts-title = Catálogo de cuentas
+accounts-new = Nueva cuenta
+accounts-edit = Cuenta contable
+accounts-delete = Eliminar la cuenta
+accounts-in-use = La cuenta está en uso (tiene subcuentas o movimientos, o un impuesto la usa); desactívela en lugar de eliminarla.
+account-kind-asset = Activo
+account-kind-liability = Pasivo
+account-kind-equity = Patrimonio
+account-kind-income = Ingresos
+account-kind-expense = Gastos
+account-none = (ninguna)
+taxes-title = Impuestos (ISV)
+field-label-postable = Recibe movimientos
+field-label-rate = Tasa
+field-label-account-id = Cuenta
+field-label-parent-id = Cuenta superior
+field-account-code-taken = Ya existe otra cuenta con este código.
+field-invalid-account-code = El código tiene de 1 a 12 dígitos.
+field-unknown-account-kind = Tipo de cuenta desconocido.
+field-unknown-parent = Esa cuenta no existe en esta empresa.

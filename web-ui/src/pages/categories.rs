@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::fields::{Issues, Kind, archive_outcome, field, refusal, summary};
+use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form, summary};
 use super::{csrf_field, csrf_rejected, module_page, role_allows};
 use crate::form::Form;
 use crate::i18n::Lang;
@@ -159,7 +159,9 @@ pub async fn create(
         Err(e) => {
             let mut issues = Issues::default();
             match refusal(v.lang, &e, &mut issues) {
-                Some(banner) => render(&erp, &v, &user, form.name, issues, banner).await,
+                Some(banner) => {
+                    refused_form(render(&erp, &v, &user, form.name, issues, banner).await)
+                }
                 None => unavailable(e),
             }
         }
@@ -192,7 +194,9 @@ pub async fn update(
             .fields
             .first()
             .map(|i| super::fields::issue_text(v.lang, i.code, &i.message));
-        return render(&erp, &v, &user, String::new(), Issues::default(), banner).await;
+        return refused_form(
+            render(&erp, &v, &user, String::new(), Issues::default(), banner).await,
+        );
     }
     archive_outcome(v, result, "/categories").await
 }

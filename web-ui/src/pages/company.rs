@@ -10,7 +10,7 @@ use erp::{Erp, ErrorKind, FieldIssue};
 use leptos::prelude::*;
 use serde::Deserialize;
 
-use super::fields::{Issues, Kind, checkbox, field, refusal, select, summary};
+use super::fields::{Issues, Kind, checkbox, field, refusal, refused_form, select, summary};
 use super::{csrf_field, csrf_rejected, module_page, role_allows};
 use crate::form::Form;
 use crate::i18n::Lang;
@@ -189,10 +189,12 @@ pub async fn save(State(erp): State<Erp>, v: Visitor, Form(form): Form<CompanyFo
         match settings::update(&erp.db, &user, input).await {
             Ok(_) => return Redirect::to("/company/settings").into_response(),
             Err(e) => match refusal(v.lang, &e, &mut issues) {
-                Some(banner) => return render(&erp, &v, &user, form, issues, banner).await,
+                Some(banner) => {
+                    return refused_form(render(&erp, &v, &user, form, issues, banner).await);
+                }
                 None => return unavailable(e),
             },
         }
     }
-    render(&erp, &v, &user, form, issues, None).await
+    refused_form(render(&erp, &v, &user, form, issues, None).await)
 }

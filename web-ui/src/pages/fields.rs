@@ -167,6 +167,15 @@ pub fn refusal(lang: Lang, e: &Error, issues: &mut Issues) -> Option<Option<Stri
     }
 }
 
+/// A form shown again because its save was refused answers 422, so tools
+/// (and tests) see the refusal without reading the page.
+pub fn refused_form(mut page: axum::response::Response) -> axum::response::Response {
+    if page.status() == axum::http::StatusCode::OK {
+        *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    page
+}
+
 /// The "archive" button under a record's form.
 pub fn archive_form(lang: Lang, csrf: &str, action: String, version: i32) -> impl IntoView + use<> {
     view! {

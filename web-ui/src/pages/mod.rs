@@ -1,5 +1,6 @@
 //! One module per page; `shell` is the frame around pages after login.
 
+pub mod accounts;
 pub mod audit;
 pub mod categories;
 pub mod company;

@@ -345,9 +345,7 @@ async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: PartyForm) -> Respon
         {banner.map(|b| view! { <p class="alert" role="alert">{b}</p> })}
         {form_view(lang, &v.csrf, action, &form, &issues, false)}
     };
-    let mut res = module_page(&erp, &v, &user, "nav-parties", title, content).await;
-    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    res
+    super::fields::refused_form(module_page(&erp, &v, &user, "nav-parties", title, content).await)
 }
 
 pub async fn create(State(erp): State<Erp>, v: Visitor, Form(form): Form<PartyForm>) -> Response {

@@ -353,11 +353,12 @@ async fn show(
         {archive}
     };
     let title = product.name.clone();
-    let mut res = module_page(erp, v, user, "nav-products", title, content).await;
-    if !serial_issues.is_empty() {
-        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    let page = module_page(erp, v, user, "nav-products", title, content).await;
+    if serial_issues.is_empty() {
+        page
+    } else {
+        super::fields::refused_form(page)
     }
-    res
 }
 
 pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
@@ -412,9 +413,7 @@ async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: ProductForm) -> Resp
         {banner.map(|b| view! { <p class="alert" role="alert">{b}</p> })}
         {form_view(lang, &v.csrf, action, &form, &issues, categories)}
     };
-    let mut res = module_page(&erp, &v, &user, "nav-products", title, content).await;
-    *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    res
+    super::fields::refused_form(module_page(&erp, &v, &user, "nav-products", title, content).await)
 }
 
 pub async fn create(State(erp): State<Erp>, v: Visitor, Form(form): Form<ProductForm>) -> Response {

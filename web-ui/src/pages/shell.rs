@@ -19,7 +19,7 @@ const MODULES: [(&str, Option<&str>); 13] = [
     ("nav-inventory", None),
     ("nav-purchasing", None),
     ("nav-employees", None),
-    ("nav-accounting", None),
+    ("nav-accounting", Some("/accounts")),
     ("nav-reports", None),
     ("nav-company", Some("/company/settings")),
     ("nav-users", Some("/users")),

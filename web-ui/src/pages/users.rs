@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::fields::{Issues, Kind, archive_outcome, field, refusal, select, summary};
+use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form, select, summary};
 use super::{csrf_field, csrf_rejected, module_page, role_allows};
 use crate::form::Form;
 use crate::i18n::Lang;
@@ -207,7 +207,7 @@ pub async fn add(State(erp): State<Erp>, v: Visitor, Form(form): Form<AddForm>) 
         Err(e) => {
             let mut issues = Issues::default();
             match refusal(v.lang, &e, &mut issues) {
-                Some(banner) => render(&erp, &v, &user, form, issues, banner).await,
+                Some(banner) => refused_form(render(&erp, &v, &user, form, issues, banner).await),
                 None => unavailable(e),
             }
         }
