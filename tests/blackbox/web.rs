@@ -507,3 +507,126 @@ async fn the_accountant_keeps_the_chart_of_accounts() -> TestResult {
     );
     Ok(())
 }
+
+/// Branches and warehouses through their page: a branch with two emission
+/// points, a bad point code explained beside the field, a warehouse in the
+/// new branch, archived in place.
+#[tokio::test(flavor = "multi_thread")]
+async fn branches_and_warehouses_through_their_page() -> TestResult {
+    let app = App::start()?;
+    let client = app.client()?;
+    let page = client.get(app.url("/login")).send().await?.text().await?;
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", crate::harness::MANAGER.0),
+            ("password", crate::harness::MANAGER.1),
+        ])
+        .send()
+        .await?;
+    let page = client
+        .get(app.url("/branches"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        page.contains("Casa matriz") && page.contains("BOD-01"),
+        "the seeded branch and warehouse"
+    );
+    let csrf = csrf_of(&page).ok_or("no csrf on the page")?;
+    let res = client
+        .post(app.url("/branches"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("code", "002"),
+            ("name", "Sucursal San Pedro Sula"),
+            ("emission_points", "001, 2"),
+        ])
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await?.contains("Tres dígitos, por ejemplo 001."));
+    let res = client
+        .post(app.url("/branches"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("code", "002"),
+            ("name", "Sucursal San Pedro Sula"),
+            ("emission_points", "001, 002"),
+        ])
+        .send()
+        .await?;
+    assert!(res.status().is_redirection());
+    let page = client
+        .get(app.url("/branches"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(page.contains("Sucursal San Pedro Sula") && page.contains("001, 002"));
+
+    let api = crate::harness::login_in(&app, crate::harness::MANAGER, "Motos Catrachas").await?;
+    let branches: serde_json::Value = api
+        .get(app.url("/api/v1/branches"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let sps = branches
+        .as_array()
+        .and_then(|b| b.iter().find(|x| x["code"] == "002").cloned())
+        .ok_or("branch 002")?;
+    let res = client
+        .post(app.url("/warehouses"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("branch_id", sps["id"].as_str().unwrap_or_default()),
+            ("code", "BOD-SPS"),
+            ("name", "Bodega SPS"),
+        ])
+        .send()
+        .await?;
+    assert!(res.status().is_redirection());
+    let stores: serde_json::Value = api
+        .get(app.url("/api/v1/warehouses"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let sps_store = stores
+        .as_array()
+        .and_then(|w| w.iter().find(|x| x["code"] == "BOD-SPS").cloned())
+        .ok_or("warehouse BOD-SPS")?;
+    assert_eq!(sps_store["branch_id"], sps["id"]);
+    let res = client
+        .post(app.url(&format!(
+            "/warehouses/{}",
+            sps_store["id"].as_str().unwrap_or_default()
+        )))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("branch_id", sps["id"].as_str().unwrap_or_default()),
+            ("code", "BOD-SPS"),
+            ("name", "Bodega SPS"),
+            ("archived", "true"),
+            ("version", &sps_store["version"].to_string()),
+        ])
+        .send()
+        .await?;
+    assert!(res.status().is_redirection());
+    let stores: serde_json::Value = api
+        .get(app.url("/api/v1/warehouses"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let archived = stores
+        .as_array()
+        .and_then(|w| w.iter().find(|x| x["code"] == "BOD-SPS").cloned())
+        .ok_or("warehouse BOD-SPS")?;
+    assert!(archived["archived_at"].is_string());
+    Ok(())
+}

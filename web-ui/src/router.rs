@@ -91,6 +91,16 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/accounts/{id}/delete", post(pages::accounts::delete))
         .route("/tax-codes/{id}", post(pages::accounts::save_tax))
         .route(
+            "/branches",
+            get(pages::branches::show).post(pages::branches::create_branch),
+        )
+        .route(
+            "/branches/{id}",
+            get(pages::branches::edit).post(pages::branches::update),
+        )
+        .route("/warehouses", post(pages::branches::create_warehouse))
+        .route("/warehouses/{id}", post(pages::branches::update_warehouse))
+        .route(
             "/account/security",
             get(pages::security::show).post(pages::security::enable),
         )

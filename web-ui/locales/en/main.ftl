@@ -299,3 +299,19 @@ field-account-code-taken = Another account has this code.
 field-invalid-account-code = The code has 1 to 12 digits.
 field-unknown-account-kind = Unknown account kind.
 field-unknown-parent = That account does not exist in this company.
+
+# Branches and warehouses
+nav-branches = Branches
+branches-title = Branches and warehouses
+branches-add = New branch
+branches-add-button = Add
+branches-edit = Branch
+branches-points-hint = SAR emission points, three digits separated by commas (001, 002). Points that issued documents are never removed.
+warehouses-title = Warehouses
+warehouses-add = New warehouse
+field-label-emission-points = Emission points
+field-label-branch-id = Branch
+field-invalid-sar-code = Three digits, e.g. 001.
+field-branch-code-taken = Another branch has this code.
+field-warehouse-code-taken = Another warehouse has this code.
+field-unknown-branch = That branch does not exist in this company.

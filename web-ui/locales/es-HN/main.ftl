@@ -299,3 +299,19 @@ field-account-code-taken = Ya existe otra cuenta con este código.
 field-invalid-account-code = El código tiene de 1 a 12 dígitos.
 field-unknown-account-kind = Tipo de cuenta desconocido.
 field-unknown-parent = Esa cuenta no existe en esta empresa.
+
+# Branches and warehouses
+nav-branches = Sucursales
+branches-title = Sucursales y bodegas
+branches-add = Nueva sucursal
+branches-add-button = Agregar
+branches-edit = Sucursal
+branches-points-hint = Puntos de emisión de la SAR, tres dígitos separados por comas (001, 002). Los que ya emitieron documentos no se quitan.
+warehouses-title = Bodegas
+warehouses-add = Nueva bodega
+field-label-emission-points = Puntos de emisión
+field-label-branch-id = Sucursal
+field-invalid-sar-code = Tres dígitos, por ejemplo 001.
+field-branch-code-taken = Ya existe otra sucursal con este código.
+field-warehouse-code-taken = Ya existe otra bodega con este código.
+field-unknown-branch = Esa sucursal no existe en esta empresa.

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod branches;
 pub mod categories;
 pub mod company;
 pub mod exports;

@@ -11,7 +11,7 @@ use crate::pages::language::LanguageForm;
 
 /// Navigation entries: (message id, href). Modules without a page yet show
 /// as "coming soon" rather than as links that lead nowhere.
-const MODULES: [(&str, Option<&str>); 13] = [
+const MODULES: [(&str, Option<&str>); 14] = [
     ("nav-home", Some("/")),
     ("nav-parties", Some("/parties")),
     ("nav-products", Some("/products")),
@@ -22,6 +22,7 @@ const MODULES: [(&str, Option<&str>); 13] = [
     ("nav-accounting", Some("/accounts")),
     ("nav-reports", None),
     ("nav-company", Some("/company/settings")),
+    ("nav-branches", Some("/branches")),
     ("nav-users", Some("/users")),
     ("nav-audit", Some("/audit")),
     ("nav-exports", Some("/exports")),
