@@ -630,3 +630,82 @@ async fn branches_and_warehouses_through_their_page() -> TestResult {
     assert!(archived["archived_at"].is_string());
     Ok(())
 }
+
+/// Contacts are rows of the party form: a bad e-mail is named with its row,
+/// a good row is saved, the empty row left for a new contact is ignored.
+#[tokio::test(flavor = "multi_thread")]
+async fn party_contacts_are_rows_of_the_form() -> TestResult {
+    let app = App::start()?;
+    let client = app.client()?;
+    let page = client.get(app.url("/login")).send().await?.text().await?;
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", crate::harness::MANAGER.0),
+            ("password", crate::harness::MANAGER.1),
+        ])
+        .send()
+        .await?;
+    let form = client
+        .get(app.url("/parties/new"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert_eq!(
+        form.matches("name=\"contact_name\"").count(),
+        1,
+        "one empty row to start"
+    );
+    let csrf = csrf_of(&form).ok_or("no csrf on the form")?;
+    let post = |email: &'static str| {
+        client.post(app.url("/parties")).form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Transportes Olancho"),
+            ("is_customer", "on"),
+            ("contact_name", "Ana Zelaya"),
+            ("contact_role", "Compras"),
+            ("contact_phone", "9999-0000"),
+            ("contact_email", email),
+            ("contact_name", ""),
+            ("contact_role", ""),
+            ("contact_phone", ""),
+            ("contact_email", ""),
+        ])
+    };
+    let res = post("ana-sin-arroba").send().await?;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await?
+            .contains("Contacto 1: Correo electrónico — No es un correo electrónico válido.")
+    );
+    let res = post("ana@olancho.hn").send().await?;
+    assert!(res.status().is_redirection());
+    let api = crate::harness::login_in(&app, crate::harness::MANAGER, "Motos Catrachas").await?;
+    let found: serde_json::Value = api
+        .get(app.url("/api/v1/parties?q=olancho"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        found["items"][0]["contacts"],
+        serde_json::json!([{"name": "Ana Zelaya", "role": "Compras", "phone": "9999-0000", "email": "ana@olancho.hn"}])
+    );
+    let id = found["items"][0]["id"].as_str().ok_or("id")?;
+    let edit = client
+        .get(app.url(&format!("/parties/{id}")))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert_eq!(
+        edit.matches("name=\"contact_name\"").count(),
+        2,
+        "the contact and an empty row"
+    );
+    Ok(())
+}

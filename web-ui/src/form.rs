@@ -12,6 +12,50 @@ use crate::document::page;
 
 pub struct Form<T>(pub T);
 
+fn rejected(lang: crate::i18n::Lang) -> Response {
+    let msg = lang.t("form-invalid");
+    let body = view! { <main><p class="alert">{msg.clone()}</p><a href="/">"↩"</a></main> };
+    (StatusCode::BAD_REQUEST, page(lang, msg, None, body)).into_response()
+}
+
+/// A form with rows: the fields of `T`, plus every value of the fields a
+/// page repeats once per row (`contact_name`, `contact_name`, …), in order.
+pub struct FormRows<T>(pub T, pub Rows);
+
+pub struct Rows(Vec<(String, String)>);
+
+impl Rows {
+    /// Every value posted under `name`, in the order of the page.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+impl<S, T> FromRequest<S> for FormRows<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let lang = crate::request::requested_lang(req.headers());
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| rejected(lang))?;
+        let value = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| {
+            log::info!("web: rejected form: {e}");
+            rejected(lang)
+        })?;
+        let pairs = form_urlencoded::parse(&bytes).into_owned().collect();
+        Ok(FormRows(value, Rows(pairs)))
+    }
+}
+
 impl<S, T> FromRequest<S> for Form<T>
 where
     S: Send + Sync,
@@ -25,10 +69,7 @@ where
             Ok(axum::Form(value)) => Ok(Form(value)),
             Err(rejection) => {
                 log::info!("web: rejected form: {rejection}");
-                let msg = lang.t("form-invalid");
-                let body =
-                    view! { <main><p class="alert">{msg.clone()}</p><a href="/">"↩"</a></main> };
-                Err((StatusCode::BAD_REQUEST, page(lang, msg, None, body)).into_response())
+                Err(rejected(lang))
             }
         }
     }

@@ -315,3 +315,11 @@ field-invalid-sar-code = Three digits, e.g. 001.
 field-branch-code-taken = Another branch has this code.
 field-warehouse-code-taken = Another warehouse has this code.
 field-unknown-branch = That branch does not exist in this company.
+
+# Party contacts
+party-contacts = Contacts
+party-contact = Contact
+field-label-contact-name = Contact name
+field-label-contact-role = Position
+field-label-contact-phone = Phone
+field-label-contact-email = E-mail

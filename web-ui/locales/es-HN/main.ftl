@@ -315,3 +315,11 @@ field-invalid-sar-code = Tres dígitos, por ejemplo 001.
 field-branch-code-taken = Ya existe otra sucursal con este código.
 field-warehouse-code-taken = Ya existe otra bodega con este código.
 field-unknown-branch = Esa sucursal no existe en esta empresa.
+
+# Party contacts
+party-contacts = Contactos
+party-contact = Contacto
+field-label-contact-name = Nombre del contacto
+field-label-contact-role = Cargo
+field-label-contact-phone = Teléfono
+field-label-contact-email = Correo electrónico

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use erp::parties::{Party, PartyInput, PartyQuery};
+use erp::parties::{Contact, Party, PartyInput, PartyQuery};
 use erp::roles::{Action, Resource};
 use erp::values::{format_lempiras, parse_amount};
 use erp::{Erp, ErrorKind, FieldIssue};
@@ -17,7 +17,7 @@ use super::fields::{
 };
 use super::list::{ListLinks, sort_header};
 use super::{csrf_field, csrf_rejected, module_page};
-use crate::form::Form;
+use crate::form::{Form, FormRows, Rows};
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
 
@@ -138,6 +138,9 @@ pub struct PartyForm {
     #[serde(default)]
     notes: String,
     version: Option<i32>,
+    /// Filled from the repeated contact_* fields (one per table row).
+    #[serde(skip)]
+    contacts: Vec<Contact>,
 }
 
 impl PartyForm {
@@ -155,8 +158,39 @@ impl PartyForm {
             credit_limit: p.credit_limit.to_string(),
             notes: p.notes.clone(),
             version: Some(p.version),
+            contacts: p.contacts.0.clone(),
             ..PartyForm::default()
         }
+    }
+
+    /// The contact rows of the posted form; rows left empty are dropped.
+    fn with_rows(mut self, rows: &Rows) -> PartyForm {
+        let [names, roles, phones, emails] = [
+            "contact_name",
+            "contact_role",
+            "contact_phone",
+            "contact_email",
+        ]
+        .map(|f| rows.all(f));
+        let cell = |v: &[String], i: usize| v.get(i).cloned().unwrap_or_default();
+        self.contacts = (0..names
+            .len()
+            .max(emails.len())
+            .max(phones.len())
+            .max(roles.len()))
+            .map(|i| Contact {
+                name: cell(&names, i),
+                role: cell(&roles, i),
+                phone: cell(&phones, i),
+                email: cell(&emails, i),
+            })
+            .filter(|c| {
+                [&c.name, &c.role, &c.phone, &c.email]
+                    .iter()
+                    .any(|t| !t.trim().is_empty())
+            })
+            .collect();
+        self
     }
 
     /// The domain input, plus the problems of fields that are not even numbers.
@@ -196,10 +230,63 @@ impl PartyForm {
             payment_terms_days: days,
             credit_limit: credit,
             notes: self.notes.clone(),
-            contacts: vec![],
+            contacts: self.contacts.clone(),
             version: self.version,
         };
         (input, issues)
+    }
+}
+
+/// The contacts table: one row per contact and an empty one to add another
+/// (no JavaScript needed: save, and a new empty row appears). Problems are
+/// listed under the table with the row they belong to.
+fn contacts_view(lang: Lang, issues: &Issues, contacts: &[Contact]) -> impl IntoView + use<> {
+    let blank = Contact::default();
+    let rows = contacts
+        .iter()
+        .chain(std::iter::once(&blank))
+        .enumerate()
+        .map(|(i, c)| {
+            let n = (i + 1).to_string();
+            let label = |key: &str| format!("{} {n}", lang.t(key));
+            view! {
+                <tr>
+                    <td><input name="contact_name" value=c.name.clone() aria-label=label("field-label-contact-name")/></td>
+                    <td><input name="contact_role" value=c.role.clone() aria-label=label("field-label-contact-role")/></td>
+                    <td><input name="contact_phone" value=c.phone.clone() aria-label=label("field-label-phone")/></td>
+                    <td><input name="contact_email" type="email" value=c.email.clone() aria-label=label("field-label-email")/></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let problems = issues
+        .0
+        .iter()
+        .filter_map(|i| {
+            let rest = i.pointer.strip_prefix("/contacts/")?;
+            let (row, column) = rest.split_once('/').unwrap_or((rest, ""));
+            let row = row.parse::<usize>().map(|r| r + 1).unwrap_or(0);
+            let text = format!(
+                "{} {row}: {} — {}",
+                lang.t("party-contact"),
+                super::fields::label_text(lang, &format!("contact_{column}")),
+                super::fields::issue_text(lang, i.code, &i.message)
+            );
+            Some(view! { <li>{text}</li> })
+        })
+        .collect_view();
+    view! {
+        <fieldset class="contacts">
+            <legend>{lang.t("party-contacts")}</legend>
+            <table id="contacts">
+                <thead><tr>
+                    <th>{lang.t("field-label-contact-name")}</th><th>{lang.t("field-label-contact-role")}</th>
+                    <th>{lang.t("field-label-phone")}</th><th>{lang.t("field-label-email")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <ul class="field-error">{problems}</ul>
+        </fieldset>
     }
 }
 
@@ -237,6 +324,7 @@ fn form_view(
             {field(lang, issues, "payment_terms_days", f.payment_terms_days.clone(), Kind::Number, false)}
             {field(lang, issues, "credit_limit", f.credit_limit.clone(), Kind::Amount, false)}
             {field(lang, issues, "notes", f.notes.clone(), Kind::Area, false)}
+            {contacts_view(lang, issues, &f.contacts)}
             {archived.then(|| view! { <p class="alert">{lang.t("record-archived")}</p> })}
             <div class="actions">
                 <button type="submit" id="save">{lang.t("record-save")}</button>
@@ -348,17 +436,21 @@ async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: PartyForm) -> Respon
     super::fields::refused_form(module_page(&erp, &v, &user, "nav-parties", title, content).await)
 }
 
-pub async fn create(State(erp): State<Erp>, v: Visitor, Form(form): Form<PartyForm>) -> Response {
-    save(erp, v, None, form).await
+pub async fn create(
+    State(erp): State<Erp>,
+    v: Visitor,
+    FormRows(form, rows): FormRows<PartyForm>,
+) -> Response {
+    save(erp, v, None, form.with_rows(&rows)).await
 }
 
 pub async fn update(
     State(erp): State<Erp>,
     v: Visitor,
     Path(id): Path<Uuid>,
-    Form(form): Form<PartyForm>,
+    FormRows(form, rows): FormRows<PartyForm>,
 ) -> Response {
-    save(erp, v, Some(id), form).await
+    save(erp, v, Some(id), form.with_rows(&rows)).await
 }
 
 #[derive(Deserialize)]
