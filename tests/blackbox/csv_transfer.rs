@@ -174,6 +174,33 @@ async fn a_file_with_good_and_bad_rows_imports_the_good_ones_once() -> TestResul
         .await?;
     assert_eq!(copan["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(copan["items"][0]["city"], "Copán Ruinas");
+
+    // Another company sees neither the imports nor what they brought in.
+    let autos = crate::harness::login_in(&app, crate::harness::ADMIN, "Autos del Valle").await?;
+    let res = autos
+        .get(app.url(&format!("/api/v1/imports/parties/{id}")))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = autos
+        .post(app.url(&format!("/api/v1/imports/parties/{again_id}/start")))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let listed: Value = autos
+        .get(app.url("/api/v1/imports/parties"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(listed, serde_json::json!([]));
+    let csv = autos
+        .get(app.url("/api/v1/parties/export?status=all"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(!csv.contains("Copán"), "{csv}");
     Ok(())
 }
 
