@@ -35,7 +35,9 @@ pub async fn execute(erp: &Erp, run: &PeriodicRun) -> anyhow::Result<String> {
     Ok(outcome)
 }
 
-/// Mark finished exports past their expiry as expired and delete their files.
+/// Mark finished exports past their expiry as expired and delete their
+/// files; delete the uploaded files of imports a day after they finished (or
+/// were previewed and never started).
 async fn purge_expired_exports(erp: &Erp) -> anyhow::Result<String> {
     let expired: Vec<(Uuid, Option<String>)> =
         sqlx::query_as("SELECT export_id, file_name FROM expire_exports(now())")
@@ -51,8 +53,20 @@ async fn purge_expired_exports(erp: &Erp) -> anyhow::Result<String> {
             }
         }
     }
+    let imports: Vec<Uuid> = sqlx::query_scalar("SELECT import_id FROM expire_import_files(now())")
+        .fetch_all(erp.db.pool())
+        .await?;
+    for id in &imports {
+        let path = erp::imports::file_path(erp, *id);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => log::warn!("could not remove import file {}: {e}", path.display()),
+        }
+    }
     Ok(format!(
-        "expired {} exports, removed {removed} files",
-        expired.len()
+        "expired {} exports and {} import files, removed {removed} files",
+        expired.len(),
+        imports.len()
     ))
 }

@@ -339,3 +339,73 @@ async fn a_wrong_file_is_refused_as_a_whole() -> TestResult {
     );
     Ok(())
 }
+
+/// Uploaded files do not pile up: the purge task removes an import's file a
+/// day after it finished, and a preview nobody started within a day expires
+/// (its file removed, starting it refused).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_purge_task_removes_old_import_files() -> TestResult {
+    use sqlx::Connection;
+    let app = App::start()?;
+    let (client, _) = app.api_login(MANAGER).await?;
+    let (_, done) = upload(&app, &client, "parties", "nombre\nCliente Viejo\n".into()).await?;
+    let done_id = done["id"].as_str().ok_or("id")?.to_owned();
+    run(&app, &client, "parties", &done_id).await?;
+    let (_, preview) = upload(
+        &app,
+        &client,
+        "parties",
+        "nombre\nCliente Olvidado\n".into(),
+    )
+    .await?;
+    let preview_id = preview["id"].as_str().ok_or("id")?.to_owned();
+    let (_, fresh) = upload(&app, &client, "parties", "nombre\nCliente Nuevo\n".into()).await?;
+    let fresh_id = fresh["id"].as_str().ok_or("id")?.to_owned();
+    let file = |id: &str| app.data_dir().join(format!("files/imports/{id}.csv"));
+    assert!(file(&done_id).exists() && file(&preview_id).exists());
+
+    let mut owner = sqlx::PgConnection::connect(&app.database_url()).await?;
+    sqlx::query("UPDATE imports SET finished_at = now() - interval '25 hours' WHERE id = $1::uuid")
+        .bind(&done_id)
+        .execute(&mut owner)
+        .await?;
+    sqlx::query("UPDATE imports SET created_at = now() - interval '25 hours' WHERE id = $1::uuid")
+        .bind(&preview_id)
+        .execute(&mut owner)
+        .await?;
+    // The purge runs every 15 minutes; make it run now.
+    sqlx::query(
+        "UPDATE periodic_tasks SET cron = '*/1 * * * * *' WHERE task = 'purge_expired_exports'",
+    )
+    .execute(&mut owner)
+    .await?;
+    eventually(Duration::from_secs(30), || async {
+        (!file(&done_id).exists() && !file(&preview_id).exists()).then_some(())
+    })
+    .await
+    .ok_or_else(|| format!("import files not purged; log:\n{}", app.log_text()))?;
+    assert!(file(&fresh_id).exists(), "a fresh preview keeps its file");
+    let expired: Value = client
+        .get(app.url(&format!("/api/v1/imports/parties/{preview_id}")))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(expired["status"], "expired");
+    let res = client
+        .post(app.url(&format!("/api/v1/imports/parties/{preview_id}/start")))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let done: Value = client
+        .get(app.url(&format!("/api/v1/imports/parties/{done_id}")))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        done["status"], "done",
+        "a finished import keeps its outcome"
+    );
+    Ok(())
+}

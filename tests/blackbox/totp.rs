@@ -151,6 +151,12 @@ async fn a_company_that_requires_it_is_closed_until_it_is_set_up() -> TestResult
 
     // While the company requires it, it cannot be turned off.
     let (gerente, _) = app.api_login(MANAGER).await?;
+    let (status, problem) = send(gerente.post(app.url("/api/v1/exports/users-roles"))).await?;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("totp_required_by_company")),
+        "exports pass the same gate"
+    );
     let secret = enrol(&app, &gerente).await?;
     let code = erp::auth::totp::current_code(&secret)?;
     let (status, problem) = send(

@@ -95,7 +95,8 @@ pub struct Import {
     pub id: Uuid,
     pub kind: String,
     pub file_name: String,
-    /// preview, queued, running, done or failed.
+    /// preview, queued, running, done, failed, or expired (a preview not
+    /// started within a day: its file is gone).
     pub status: String,
     /// Data rows in the file (blank lines not counted).
     pub total_rows: i32,
@@ -122,7 +123,8 @@ macro_rules! columns {
     };
 }
 
-fn file_path(erp: &Erp, id: Uuid) -> std::path::PathBuf {
+/// Where an import's uploaded file is kept (until the purge task removes it).
+pub fn file_path(erp: &Erp, id: Uuid) -> std::path::PathBuf {
     erp.files_dir.join("imports").join(format!("{id}.csv"))
 }
 
@@ -193,6 +195,12 @@ pub async fn preview(
 pub async fn start(erp: &Erp, user: &SessionUser, kind: Kind, id: Uuid) -> Result<Import> {
     let (access, mut tx) = begin(erp, user, kind).await?;
     let before = fetch(&mut tx, kind, id, true).await?;
+    if before.status == "expired" {
+        return Err(Error::conflict(
+            "import_expired",
+            "this preview is over a day old and its file is gone; upload the file again",
+        ));
+    }
     if before.status != "preview" {
         return Err(Error::conflict(
             "import_already_started",

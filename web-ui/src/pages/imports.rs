@@ -291,6 +291,7 @@ pub async fn show(
             .into_any()
         }
         "preview" => view! { <p class="alert">{lang.t("import-nothing")}</p> }.into_any(),
+        "expired" => view! { <p class="alert" id="import-expired">{lang.t("import-expired")}</p> }.into_any(),
         "queued" | "running" => view! {
             <p>{lang.t("import-running")}</p>
             <progress id="import-progress" max=import.valid_rows value=import.processed_rows>
