@@ -23,6 +23,7 @@ pub mod paging;
 pub mod parties;
 mod records;
 pub mod roles;
+pub mod sales;
 pub mod schedules;
 pub mod search;
 mod validate;

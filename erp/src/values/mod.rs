@@ -6,9 +6,11 @@ mod rtn;
 mod sku;
 mod tax_class;
 mod vin;
+mod words;
 
 pub use money::{format_lempiras, parse_amount};
 pub use rtn::Rtn;
 pub use sku::Sku;
 pub use tax_class::TaxClass;
 pub use vin::Vin;
+pub use words::{CurrencyName, DOLARES, LEMPIRAS, amount_in_words};
