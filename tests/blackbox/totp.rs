@@ -99,8 +99,24 @@ async fn enrolment_then_login_needs_the_code() -> TestResult {
         "no session after a refused code"
     );
     let code = erp::auth::totp::current_code(secret)?;
-    let (status, me) = send(fresh.post(&login).json(&login_body(MANAGER, Some(code)))).await?;
+    let (status, me) = send(
+        fresh
+            .post(&login)
+            .json(&login_body(MANAGER, Some(code.clone()))),
+    )
+    .await?;
     assert_eq!(status, StatusCode::OK, "{me}");
+    // The same code does not sign in a second time (someone may have seen it).
+    let (status, problem) = send(
+        app.client()?
+            .post(&login)
+            .json(&login_body(MANAGER, Some(code))),
+    )
+    .await?;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("totp_invalid"))
+    );
     let (status, _) = send(fresh.get(app.url("/api/v1/parties"))).await?;
     assert_eq!(status, StatusCode::OK);
 

@@ -64,7 +64,7 @@ pub async fn login(erp: &Erp, ip: &str, creds: &Credentials) -> Result<Step> {
     ) {
         (None, _) => {}
         (Some(_), None) => return Ok(Step::NeedsCode),
-        (Some(secret), Some(code)) => check_code(erp, ip, email, &secret, code).await?,
+        (Some(secret), Some(code)) => check_code(erp, ip, user_id, email, &secret, code).await?,
     }
     rate_limit::clear_account(&erp.kv, email).await?;
     Ok(Step::Done(session_for(erp, user_id).await?))
@@ -77,7 +77,7 @@ pub async fn login_with_code(erp: &Erp, ip: &str, email: &str, code: &str) -> Re
     let Some((user_id, _, true, Some(secret))) = lookup(erp, email).await? else {
         return Err(refused());
     };
-    check_code(erp, ip, email, &secret, code).await?;
+    check_code(erp, ip, user_id, email, &secret, code).await?;
     rate_limit::clear_account(&erp.kv, email).await?;
     session_for(erp, user_id).await
 }
@@ -93,15 +93,30 @@ async fn lookup(erp: &Erp, email: &str) -> Result<Option<Account>> {
     )
 }
 
-/// A wrong code counts as a failed login (it guards the same door).
-async fn check_code(erp: &Erp, ip: &str, email: &str, secret: &str, code: &str) -> Result<()> {
-    if super::totp::verify(secret, code) {
-        return Ok(());
+/// A wrong code counts as a failed login (it guards the same door); so does
+/// a right code used a second time (someone may have watched it).
+async fn check_code(
+    erp: &Erp,
+    ip: &str,
+    user_id: Uuid,
+    email: &str,
+    secret: &str,
+    code: &str,
+) -> Result<()> {
+    if let Some(step) = super::totp::matching_step(secret, code) {
+        let fresh: bool = sqlx::query_scalar("SELECT totp_use_step($1, $2)")
+            .bind(user_id)
+            .bind(step as i64)
+            .fetch_one(erp.db.pool())
+            .await?;
+        if fresh {
+            return Ok(());
+        }
     }
     rate_limit::record_failure(&erp.kv, ip, email).await?;
     Err(Error::unauthenticated(
         "totp_invalid",
-        "the verification code is not right",
+        "the verification code is not right (or was used already)",
     ))
 }
 

@@ -13,16 +13,23 @@ use crate::{Error, ErrorKind, FieldIssue, Result, audit};
 /// The name authenticator apps show above the code.
 pub const ISSUER: &str = "ERP del Grupo";
 
+/// Codes accepted around now: one 30-second step either side, for phones
+/// whose clock drifts.
+const SKEW_STEPS: i64 = 1;
+const STEP_SECS: u64 = 30;
+
 fn totp(secret_base32: &str, account: &str) -> Result<TOTP> {
     let bytes = Secret::Encoded(secret_base32.to_owned())
         .to_bytes()
         .map_err(|e| Error::internal(anyhow::anyhow!("totp secret: {e:?}")))?;
     // Apps label the entry "issuer:account"; a colon inside would break it.
+    // Skew 0 here: `matching_step` walks the accepted steps itself, so it
+    // knows which one matched.
     TOTP::new(
         Algorithm::SHA1,
         6,
-        1,
-        30,
+        0,
+        STEP_SECS,
         bytes,
         Some(ISSUER.to_owned()),
         account.replace(':', " "),
@@ -38,12 +45,25 @@ pub fn new_secret() -> String {
 /// Whether `code` is right now (or one 30-second step either side, for
 /// clocks that drift).
 pub fn verify(secret_base32: &str, code: &str) -> bool {
+    matching_step(secret_base32, code).is_some()
+}
+
+/// The 30-second step `code` belongs to, if it is one of the accepted ones.
+/// Login records it so the same code cannot sign in twice.
+pub fn matching_step(secret_base32: &str, code: &str) -> Option<u64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    code.len() == 6
-        && totp(secret_base32, "x")
-            .ok()
-            .and_then(|t| t.check_current(&code).ok())
-            .unwrap_or(false)
+    if code.len() != 6 {
+        return None;
+    }
+    let t = totp(secret_base32, "x").ok()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    let step = now / STEP_SECS;
+    (-SKEW_STEPS..=SKEW_STEPS)
+        .filter_map(|d| step.checked_add_signed(d))
+        .find(|s| t.check(&code, s * STEP_SECS))
 }
 
 /// The code of this moment (for tests and the operator's checks).
@@ -182,6 +202,12 @@ mod tests {
         );
         assert!(!verify(&secret, &wrong));
         assert!(!verify(&secret, "12345"));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() / STEP_SECS)
+            .unwrap_or_default();
+        let step = matching_step(&secret, &code).unwrap_or_default();
+        assert!(step == now || step + 1 == now, "the code's own step");
     }
 
     #[test]
