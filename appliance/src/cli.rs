@@ -125,6 +125,12 @@ pub enum AdminCommand {
         #[arg(long)]
         role: String,
     },
+    /// Turn off a user's two-step verification (a lost phone); they set it up
+    /// again at their next sign-in if a company requires it.
+    ResetTotp {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

@@ -149,3 +149,34 @@ fn unique_violation(e: sqlx::Error, code: &'static str, field: &str, message: &s
         _ => e.into(),
     }
 }
+
+/// Turn off a user's two-step verification (the operator's answer to a lost
+/// phone), audited in every company the user belongs to.
+pub async fn reset_totp(owner: &PgPool, email: &str) -> Result<()> {
+    let mut tx = owner.begin().await?;
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL
+          WHERE lower(email) = lower($1) RETURNING id",
+    )
+    .bind(email.trim())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let id = id.ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotFound,
+            "user_not_found",
+            format!("no user with the e-mail {email}"),
+        )
+    })?;
+    sqlx::query(
+        "INSERT INTO audit_log (company_id, user_id, action, entity, entity_id, detail)
+         SELECT m.company_id, NULL, 'reset', 'totp', $1, $2 FROM memberships m WHERE m.user_id = $3",
+    )
+    .bind(id.to_string())
+    .bind(serde_json::json!({ "email": email.trim(), "by": "appliance admin" }))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -120,6 +120,28 @@ async fn enrolment_then_login_needs_the_code() -> TestResult {
     let (status, _) = send(fresh.get(app.url("/api/v1/parties"))).await?;
     assert_eq!(status, StatusCode::OK);
 
+    // A lost phone: the operator turns verification off, and the password
+    // alone signs in again. An unknown e-mail is a sentence, not a panic.
+    let reset = std::process::Command::new(crate::harness::BIN)
+        .args(["admin", "reset-totp", "--email", MANAGER.0])
+        .env("ERP_DATABASE_URL", app.database_url())
+        .output()?;
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let (status, _) = send(app.client()?.post(&login).json(&login_body(MANAGER, None))).await?;
+    assert_eq!(status, StatusCode::OK);
+    let unknown = std::process::Command::new(crate::harness::BIN)
+        .args(["admin", "reset-totp", "--email", "nadie@demo.hn"])
+        .env("ERP_DATABASE_URL", app.database_url())
+        .output()?;
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("no user with the e-mail nadie@demo.hn")
+    );
+
     // A wrong password never reaches the code question.
     let (status, problem) = send(
         app.client()?

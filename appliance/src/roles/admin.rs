@@ -57,6 +57,12 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("user {email} is {role} in {company:?} (id {})", created.id);
         }
+        AdminCommand::ResetTotp { email } => {
+            erp::admin::reset_totp(&owner, &email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!("two-step verification of {email} is off; they can set it up again");
+        }
     }
     owner.close().await;
     Ok(())
