@@ -198,19 +198,7 @@ async fn english_by_accept_language_or_by_choice() -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreadable_number_in_a_form_saves_nothing() -> TestResult {
     let app = App::start()?;
-    let client = app.client()?;
-    let page = client.get(app.url("/login")).send().await?.text().await?;
-    let csrf = csrf_of(&page).ok_or("no csrf")?;
-    let res = client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", crate::harness::MANAGER.0),
-            ("password", crate::harness::MANAGER.1),
-        ])
-        .send()
-        .await?;
-    assert!(res.status().is_redirection());
+    let client = form_login(&app, (crate::harness::MANAGER.0, crate::harness::MANAGER.1)).await?;
     let form = client
         .get(app.url("/parties/new"))
         .send()
@@ -249,18 +237,7 @@ async fn an_unreadable_number_in_a_form_saves_nothing() -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn company_settings_and_categories_through_their_pages() -> TestResult {
     let app = App::start()?;
-    let client = app.client()?;
-    let page = client.get(app.url("/login")).send().await?.text().await?;
-    let csrf = csrf_of(&page).ok_or("no csrf")?;
-    client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", crate::harness::MANAGER.0),
-            ("password", crate::harness::MANAGER.1),
-        ])
-        .send()
-        .await?;
+    let client = form_login(&app, (crate::harness::MANAGER.0, crate::harness::MANAGER.1)).await?;
     let form = client
         .get(app.url("/company/settings"))
         .send()
@@ -363,18 +340,7 @@ async fn company_settings_and_categories_through_their_pages() -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_accountant_keeps_the_chart_of_accounts() -> TestResult {
     let app = App::start()?;
-    let client = app.client()?;
-    let page = client.get(app.url("/login")).send().await?.text().await?;
-    let csrf = csrf_of(&page).ok_or("no csrf")?;
-    client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", "contador@demo.hn"),
-            ("password", "demo-usuario-2026"),
-        ])
-        .send()
-        .await?;
+    let client = form_login(&app, ("contador@demo.hn", "demo-usuario-2026")).await?;
     let chart = client
         .get(app.url("/accounts"))
         .send()
@@ -514,18 +480,7 @@ async fn the_accountant_keeps_the_chart_of_accounts() -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn branches_and_warehouses_through_their_page() -> TestResult {
     let app = App::start()?;
-    let client = app.client()?;
-    let page = client.get(app.url("/login")).send().await?.text().await?;
-    let csrf = csrf_of(&page).ok_or("no csrf")?;
-    client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", crate::harness::MANAGER.0),
-            ("password", crate::harness::MANAGER.1),
-        ])
-        .send()
-        .await?;
+    let client = form_login(&app, (crate::harness::MANAGER.0, crate::harness::MANAGER.1)).await?;
     let page = client
         .get(app.url("/branches"))
         .send()
@@ -636,18 +591,7 @@ async fn branches_and_warehouses_through_their_page() -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn party_contacts_are_rows_of_the_form() -> TestResult {
     let app = App::start()?;
-    let client = app.client()?;
-    let page = client.get(app.url("/login")).send().await?.text().await?;
-    let csrf = csrf_of(&page).ok_or("no csrf")?;
-    client
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", crate::harness::MANAGER.0),
-            ("password", crate::harness::MANAGER.1),
-        ])
-        .send()
-        .await?;
+    let client = form_login(&app, (crate::harness::MANAGER.0, crate::harness::MANAGER.1)).await?;
     let form = client
         .get(app.url("/parties/new"))
         .send()
@@ -708,4 +652,25 @@ async fn party_contacts_are_rows_of_the_form() -> TestResult {
         "the contact and an empty row"
     );
     Ok(())
+}
+
+/// A client signed in through the login form (the way a browser is).
+async fn form_login(
+    app: &App,
+    who: (&str, &str),
+) -> Result<reqwest::Client, Box<dyn std::error::Error + Send + Sync>> {
+    let client = app.client()?;
+    let page = client.get(app.url("/login")).send().await?.text().await?;
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", who.0),
+            ("password", who.1),
+        ])
+        .send()
+        .await?;
+    assert!(res.status().is_redirection(), "login of {} failed", who.0);
+    Ok(client)
 }

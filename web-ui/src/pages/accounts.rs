@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::fields::{
     Issues, Kind, archive_outcome, checkbox, field, refusal, refused_form, select, summary,
 };
-use super::{csrf_field, csrf_rejected, module_page, role_allows};
+use super::{PageRole, csrf_field, csrf_rejected, module_page, role_allows};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -67,8 +67,9 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
         }
         Err(e) => return unavailable(e),
     };
-    let can_create = role_allows(&erp, &user, Resource::Accounts, Action::Create).await;
-    let can_update = role_allows(&erp, &user, Resource::Accounts, Action::Update).await;
+    let role = PageRole::of(&erp, &user).await;
+    let can_create = role.can(Resource::Accounts, Action::Create);
+    let can_update = role.can(Resource::Accounts, Action::Update);
     let rows = chart
         .iter()
         .map(|a| {

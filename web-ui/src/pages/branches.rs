@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form, select, summary};
-use super::{csrf_field, csrf_rejected, module_page, role_allows};
+use super::{PageRole, csrf_field, csrf_rejected, module_page};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -135,8 +135,9 @@ async fn render(erp: &Erp, v: &Visitor, user: &erp::SessionUser, forms: Forms) -
         Ok(x) => x,
         Err(e) => return unavailable(e),
     };
-    let can_create = role_allows(erp, user, Resource::Branches, Action::Create).await;
-    let can_archive = role_allows(erp, user, Resource::Branches, Action::Archive).await;
+    let role = PageRole::of(erp, user).await;
+    let can_create = role.can(Resource::Branches, Action::Create);
+    let can_archive = role.can(Resource::Branches, Action::Archive);
     let branch_rows = list
         .iter()
         .map(|b| {
@@ -257,6 +258,22 @@ fn warehouse_row(
     }
 }
 
+/// A refused add: the page again, the form that was sent keeping its values
+/// and showing its problems (`forms` puts them in the right one).
+async fn refused_add(
+    erp: &Erp,
+    v: &Visitor,
+    user: &erp::SessionUser,
+    e: erp::Error,
+    forms: impl FnOnce(Issues, Option<String>) -> Forms,
+) -> Response {
+    let mut issues = Issues::default();
+    match refusal(v.lang, &e, &mut issues) {
+        Some(banner) => refused_form(render(erp, v, user, forms(issues, banner)).await),
+        None => unavailable(e),
+    }
+}
+
 pub async fn create_branch(
     State(erp): State<Erp>,
     v: Visitor,
@@ -272,19 +289,13 @@ pub async fn create_branch(
     match branches::create(&erp.db, &user, form.input()).await {
         Ok(_) => Redirect::to("/branches").into_response(),
         Err(e) => {
-            let mut issues = Issues::default();
-            match refusal(v.lang, &e, &mut issues) {
-                Some(banner) => {
-                    let forms = Forms {
-                        branch: form,
-                        branch_issues: issues,
-                        banner,
-                        ..Forms::default()
-                    };
-                    refused_form(render(&erp, &v, &user, forms).await)
-                }
-                None => unavailable(e),
-            }
+            refused_add(&erp, &v, &user, e, |issues, banner| Forms {
+                branch: form,
+                branch_issues: issues,
+                banner,
+                ..Forms::default()
+            })
+            .await
         }
     }
 }
@@ -321,19 +332,13 @@ pub async fn create_warehouse(
     match warehouses::create(&erp.db, &user, input).await {
         Ok(_) => Redirect::to("/branches").into_response(),
         Err(e) => {
-            let mut issues = Issues::default();
-            match refusal(v.lang, &e, &mut issues) {
-                Some(banner) => {
-                    let forms = Forms {
-                        warehouse: form,
-                        warehouse_issues: issues,
-                        banner,
-                        ..Forms::default()
-                    };
-                    refused_form(render(&erp, &v, &user, forms).await)
-                }
-                None => unavailable(e),
-            }
+            refused_add(&erp, &v, &user, e, |issues, banner| Forms {
+                warehouse: form,
+                warehouse_issues: issues,
+                banner,
+                ..Forms::default()
+            })
+            .await
         }
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form, summary};
-use super::{csrf_field, csrf_rejected, module_page, role_allows};
+use super::{PageRole, csrf_field, csrf_rejected, module_page};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -85,9 +85,10 @@ async fn render(
         Ok(l) => l,
         Err(e) => return unavailable(e),
     };
-    let can_create = role_allows(erp, user, Resource::Catalog, Action::Create).await;
-    let can_update = role_allows(erp, user, Resource::Catalog, Action::Update).await;
-    let can_archive = role_allows(erp, user, Resource::Catalog, Action::Archive).await;
+    let role = PageRole::of(erp, user).await;
+    let can_create = role.can(Resource::Catalog, Action::Create);
+    let can_update = role.can(Resource::Catalog, Action::Update);
+    let can_archive = role.can(Resource::Catalog, Action::Archive);
     let table = if list.is_empty() {
         view! { <p class="empty">{lang.t("categories-empty")}</p> }.into_any()
     } else {

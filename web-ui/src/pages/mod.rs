@@ -95,18 +95,36 @@ pub async fn refreshing_page(
     }
 }
 
-/// Whether the user's role in the active company allows an action; pages
-/// use it to hide what would be refused (the domain refuses it regardless).
+/// The user's role in the active company, asked once per page; every button
+/// the page shows or leaves out is decided from it (the domain refuses what
+/// the role may not do regardless).
+#[derive(Clone, Copy)]
+pub struct PageRole(pub Option<erp::roles::Role>);
+
+impl PageRole {
+    pub async fn of(erp: &erp::Erp, user: &erp::SessionUser) -> PageRole {
+        match user.company_id {
+            Some(company) => PageRole(
+                erp::companies::role_in(&erp.db, user.user_id, company)
+                    .await
+                    .ok(),
+            ),
+            None => PageRole(None),
+        }
+    }
+
+    pub fn can(self, resource: erp::roles::Resource, action: erp::roles::Action) -> bool {
+        self.0.is_some_and(|role| role.can(resource, action))
+    }
+}
+
+/// Whether the user's role in the active company allows one action (pages
+/// that decide a single button).
 pub async fn role_allows(
     erp: &erp::Erp,
     user: &erp::SessionUser,
     resource: erp::roles::Resource,
     action: erp::roles::Action,
 ) -> bool {
-    match user.company_id {
-        Some(company) => erp::companies::role_in(&erp.db, user.user_id, company)
-            .await
-            .is_ok_and(|role| role.can(resource, action)),
-        None => false,
-    }
+    PageRole::of(erp, user).await.can(resource, action)
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form, select, summary};
-use super::{csrf_field, csrf_rejected, module_page, role_allows};
+use super::{PageRole, csrf_field, csrf_rejected, module_page};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -61,12 +61,11 @@ async fn render(
         }
         Err(e) => return unavailable(e),
     };
-    let can_add = role_allows(erp, user, Resource::Users, Action::Create).await;
-    let can_change = role_allows(erp, user, Resource::Users, Action::Update).await;
-    let can_archive = role_allows(erp, user, Resource::Users, Action::Archive).await;
-    let is_group_admin = people
-        .iter()
-        .any(|m| m.user_id == user.user_id && m.role == Role::GroupAdmin.as_str());
+    let role = PageRole::of(erp, user).await;
+    let can_add = role.can(Resource::Users, Action::Create);
+    let can_change = role.can(Resource::Users, Action::Update);
+    let can_archive = role.can(Resource::Users, Action::Archive);
+    let is_group_admin = role.0 == Some(Role::GroupAdmin);
     let rows = people
         .iter()
         .map(|m| {
