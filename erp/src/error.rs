@@ -141,6 +141,14 @@ impl From<sqlx::Error> for Error {
                     "the database does not answer",
                 )
             },
+            sqlx::Error::Database(db)
+                if let Some(rule) = db.constraint().and_then(database_rule) =>
+            {
+                Error {
+                    source: Some(e.into()),
+                    ..Error::new(rule.kind, rule.code, rule.message)
+                }
+            }
             sqlx::Error::Database(db) if db.code().as_deref() == Some("40001") => Error {
                 source: Some(e.into()),
                 ..Error::conflict("serialization_failure", "a concurrent change won; retry")
@@ -148,6 +156,52 @@ impl From<sqlx::Error> for Error {
             _ => Error::internal(e),
         }
     }
+}
+
+/// A business rule PostgreSQL enforces itself (triggers raise with the
+/// constraint name), and what the caller is told when it refuses.
+struct DatabaseRule {
+    constraint: &'static str,
+    kind: ErrorKind,
+    code: &'static str,
+    message: &'static str,
+}
+
+const DATABASE_RULES: &[DatabaseRule] = &[
+    DatabaseRule {
+        constraint: "journal_entry_balanced",
+        kind: ErrorKind::Validation,
+        code: "entry_unbalanced",
+        message: "debits and credits of the entry differ",
+    },
+    DatabaseRule {
+        constraint: "journal_entry_complete",
+        kind: ErrorKind::Conflict,
+        code: "entry_incomplete",
+        message: "the entry's lines do not match its stated lines and total",
+    },
+    DatabaseRule {
+        constraint: "journal_account_postable",
+        kind: ErrorKind::Validation,
+        code: "account_not_postable",
+        message: "a header account takes no entries",
+    },
+    DatabaseRule {
+        constraint: "journal_entry_immutable",
+        kind: ErrorKind::Conflict,
+        code: "entry_immutable",
+        message: "posted journal entries are never changed; reverse them",
+    },
+    DatabaseRule {
+        constraint: "sales_document_final",
+        kind: ErrorKind::Conflict,
+        code: "document_final",
+        message: "a posted or cancelled document is never changed; credit it instead",
+    },
+];
+
+fn database_rule(constraint: &str) -> Option<&'static DatabaseRule> {
+    DATABASE_RULES.iter().find(|r| r.constraint == constraint)
 }
 
 impl From<fred::error::Error> for Error {

@@ -16,6 +16,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod exports;
+pub mod fiscal;
 pub mod imports;
 pub mod jobs;
 pub mod kv;

@@ -35,6 +35,16 @@ pub enum Resource {
     Audit,
     /// Group-wide periodic tasks.
     Schedules,
+    /// The SAR's authorized number ranges (CAI).
+    Fiscal,
+    /// Quotes, orders, invoices and credit notes; create/update includes
+    /// confirming and posting, archive is cancelling a draft.
+    Sales,
+    /// Customer payments and their allocation to invoices; archive reverses one.
+    Payments,
+    /// Journal entries and the accounting reports; create is a manual
+    /// entry, archive a reversal. Nothing is ever updated.
+    Ledger,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,7 +57,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 8] = [
+    pub const ALL: [Resource; 12] = [
         Resource::Company,
         Resource::Branches,
         Resource::Users,
@@ -56,6 +66,10 @@ impl Resource {
         Resource::Accounts,
         Resource::Audit,
         Resource::Schedules,
+        Resource::Fiscal,
+        Resource::Sales,
+        Resource::Payments,
+        Resource::Ledger,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -67,6 +81,10 @@ impl Resource {
             Resource::Accounts => "accounts",
             Resource::Audit => "audit",
             Resource::Schedules => "schedules",
+            Resource::Fiscal => "fiscal",
+            Resource::Sales => "sales",
+            Resource::Payments => "payments",
+            Resource::Ledger => "ledger",
         }
     }
 }
@@ -126,7 +144,7 @@ impl Role {
             Branches => action == Read || admin,
             Parties => match action {
                 Read => true,
-                Create | Update => admin || matches!(self, Accountant | Sales),
+                Create | Update => admin || matches!(self, Accountant | Role::Sales),
                 Archive => admin || self == Accountant,
             },
             Catalog => match action {
@@ -135,6 +153,20 @@ impl Role {
                 Archive => admin,
             },
             Accounts => action == Read || matches!(self, GroupAdmin | Accountant),
+            Fiscal => action == Read || admin || self == Accountant,
+            Resource::Sales => action == Read || admin || matches!(self, Accountant | Role::Sales),
+            Payments => match action {
+                Read => true,
+                Create => admin || matches!(self, Accountant | Role::Sales),
+                // A payment is never edited: a wrong one is reversed.
+                Update => false,
+                Archive => admin || self == Accountant,
+            },
+            Ledger => match action {
+                Read => self != Warehouse,
+                Create | Archive => matches!(self, GroupAdmin | Accountant),
+                Update => false,
+            },
         }
     }
 }

@@ -3,4 +3,5 @@
 //! codes (seeded by the database when the company row is inserted).
 
 pub mod accounts;
+pub mod entries;
 pub mod taxes;

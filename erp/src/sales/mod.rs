@@ -1,4 +1,15 @@
-//! Sales: quotes, orders, invoices and credit notes (issue 4, being built).
-//! So far: how a document's totals are computed.
+//! Sales: quotes, orders, invoices and credit notes.
+//!
+//! A quote accepted becomes an order; a confirmed order is invoiced in one or
+//! more invoices; a posted invoice is corrected only by a credit note. The
+//! moves are in `transitions.rs`, totals in `totals.rs`, posting (fiscal
+//! number + journal entry) in `posting.rs`, the entry itself in
+//! `accounting.rs`.
 
+pub mod accounting;
+pub mod documents;
+pub mod drafts;
+pub mod moves;
+pub mod posting;
 pub mod totals;
+pub mod transitions;

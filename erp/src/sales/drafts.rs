@@ -1,0 +1,593 @@
+//! Writing drafts: a new quote, order or invoice, a draft made from another
+//! document (an order's invoice, an invoice's credit note), and editing a
+//! draft. Every path checks the lines the same way and stores the totals
+//! `totals.rs` computes, so what a draft shows is what posting books.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::str::FromStr;
+use uuid::Uuid;
+
+use super::documents::{self, Document, Header};
+use super::totals::{Line, Rates, Totals};
+use super::transitions::{Kind, Status};
+use crate::access::{Access, Tx};
+use crate::db::Db;
+use crate::records::{audit_change, required_version};
+use crate::roles::{Action, Resource};
+use crate::validate::Checks;
+use crate::values::TaxClass;
+use crate::{Error, FieldIssue, Result, SessionUser};
+
+/// At most this many lines per document.
+pub const MAX_LINES: usize = 500;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DocumentInput {
+    /// On create: quote, order or invoice (credit notes are made from an invoice).
+    #[serde(default)]
+    pub kind: Option<Kind>,
+    pub party_id: Option<Uuid>,
+    /// Where the document is issued; the first emission point of the company when missing.
+    #[serde(default)]
+    pub emission_point_id: Option<Uuid>,
+    /// HNL (default: the company's currency) or USD.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Lempiras per dollar; required for USD.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "24.6512"))]
+    pub exchange_rate: Option<Decimal>,
+    #[serde(default)]
+    pub issue_date: Option<NaiveDate>,
+    /// Default: issue date + the customer's payment terms.
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
+    #[serde(default)]
+    pub notes: String,
+    /// Why, for a credit note.
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub lines: Vec<LineInput>,
+    /// On update: the version read.
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    #[serde(default)]
+    pub product_id: Option<Uuid>,
+    /// Default: the product's name.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1"))]
+    pub quantity: Option<Decimal>,
+    /// Default: the product's sale price.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "1250.00"))]
+    pub unit_price: Option<Decimal>,
+    /// Percent, 0–100.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "0"))]
+    pub discount_pct: Option<Decimal>,
+    /// Default: the product's tax class.
+    #[serde(default)]
+    pub tax_class: Option<TaxClass>,
+    /// For an order's invoice: the order line billed; for a credit note:
+    /// the invoice line credited. Price, discount and tax class come from it.
+    #[serde(default)]
+    pub source_line_id: Option<Uuid>,
+}
+
+/// A checked line, ready to store.
+struct Built {
+    product_id: Option<Uuid>,
+    description: String,
+    line: Line,
+    source_line_id: Option<Uuid>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProductTerms {
+    id: Uuid,
+    name: String,
+    sale_price: Decimal,
+    tax_class: String,
+    usable: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct SourceLine {
+    id: Uuid,
+    product_id: Option<Uuid>,
+    description: String,
+    quantity: Decimal,
+    unit_price: Decimal,
+    discount_pct: Decimal,
+    tax_class: String,
+    /// Already on other drafts or posted documents made from the source.
+    used: Decimal,
+}
+
+/// The kind whose lines a document of `kind` bills or credits line by line.
+fn line_source_kind(kind: Kind) -> Option<Kind> {
+    match kind {
+        Kind::Invoice => Some(Kind::Order),
+        Kind::CreditNote => Some(Kind::Invoice),
+        Kind::Quote | Kind::Order => None,
+    }
+}
+
+fn parse_class(s: &str) -> TaxClass {
+    TaxClass::from_str(s).unwrap_or(TaxClass::Isv15)
+}
+
+/// The lines of the source document with how much of each is already taken
+/// by other (non-cancelled) documents of `kind` made from it.
+async fn source_lines(
+    tx: &mut sqlx::PgConnection,
+    source: Uuid,
+    this_doc: Option<Uuid>,
+) -> Result<HashMap<Uuid, SourceLine>> {
+    let rows: Vec<SourceLine> = sqlx::query_as(
+        "SELECT l.id, l.product_id, l.description, l.quantity, l.unit_price, l.discount_pct, l.tax_class,
+                coalesce((SELECT sum(x.quantity) FROM sales_document_lines x
+                            JOIN sales_documents xd ON xd.id = x.document_id
+                           WHERE x.source_line_id = l.id AND xd.status IN ('draft', 'posted')
+                             AND xd.id IS DISTINCT FROM $2), 0) AS used
+           FROM sales_document_lines l WHERE l.document_id = $1 ORDER BY l.position",
+    )
+    .bind(source)
+    .bind(this_doc)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+fn money_ok(value: Decimal, places: u32) -> bool {
+    !value.is_sign_negative() && value.normalize().scale() <= places
+}
+
+/// Check every line (all problems at once, each with its pointer) and fill
+/// in what comes from the product or from the source line.
+async fn build_lines(
+    tx: &mut sqlx::PgConnection,
+    kind: Kind,
+    source: Option<Uuid>,
+    this_doc: Option<Uuid>,
+    inputs: &[LineInput],
+) -> Result<Vec<Built>> {
+    let mut c = Checks::new();
+    if inputs.is_empty() {
+        c.push(FieldIssue::new("/lines", "no_lines", "a document needs at least one line"));
+    } else if inputs.len() > MAX_LINES {
+        c.push(FieldIssue::new(
+            "/lines",
+            "too_many_lines",
+            format!("at most {MAX_LINES} lines"),
+        ));
+    }
+    c.finish()?;
+    let linked = line_source_kind(kind).and(source);
+    let sources = match linked {
+        Some(s) => source_lines(tx, s, this_doc).await?,
+        None => HashMap::new(),
+    };
+    let product_ids: Vec<Uuid> = inputs.iter().filter_map(|l| l.product_id).collect();
+    let products: HashMap<Uuid, ProductTerms> = sqlx::query_as(
+        "SELECT id, name, sale_price, tax_class, active AND archived_at IS NULL AS usable
+           FROM products WHERE id = ANY($1)",
+    )
+    .bind(&product_ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|p: ProductTerms| (p.id, p))
+    .collect();
+
+    let mut c = Checks::new();
+    let mut taken: HashMap<Uuid, Decimal> = HashMap::new();
+    let mut built = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let at = |field: &str| format!("/lines/{i}/{field}");
+        let quantity = match input.quantity {
+            Some(q) if q > Decimal::ZERO && money_ok(q, 4) => q,
+            Some(_) => {
+                c.push(FieldIssue::new(&at("quantity"), "invalid_quantity", "more than 0, at most 4 decimals"));
+                Decimal::ONE
+            }
+            None => {
+                c.push(FieldIssue::new(&at("quantity"), "required", "this field is required"));
+                Decimal::ONE
+            }
+        };
+        if let Some(src_id) = input.source_line_id {
+            let Some(src) = sources.get(&src_id) else {
+                c.push(FieldIssue::new(
+                    &at("source_line_id"),
+                    "unknown_source_line",
+                    "not a line of the document this one is made from",
+                ));
+                continue;
+            };
+            let already = taken.entry(src_id).or_insert(src.used);
+            let left = src.quantity - *already;
+            if quantity > left {
+                c.push(FieldIssue::new(
+                    &at("quantity"),
+                    "quantity_exceeds_source",
+                    format!("at most {} remain on that line", left.normalize()),
+                ));
+            }
+            *already += quantity;
+            built.push(Built {
+                product_id: src.product_id,
+                description: src.description.clone(),
+                line: Line {
+                    quantity,
+                    unit_price: src.unit_price,
+                    discount_pct: src.discount_pct,
+                    tax_class: parse_class(&src.tax_class),
+                },
+                source_line_id: Some(src_id),
+            });
+            continue;
+        }
+        if linked.is_some() {
+            c.push(FieldIssue::new(
+                &at("source_line_id"),
+                "source_line_required",
+                "every line of this document bills or credits a line of its source",
+            ));
+            continue;
+        }
+        let product = match input.product_id {
+            Some(id) => match products.get(&id) {
+                Some(p) if p.usable => Some(p),
+                Some(_) => {
+                    c.push(FieldIssue::new(&at("product_id"), "product_inactive", "this product is archived or inactive"));
+                    None
+                }
+                None => {
+                    c.push(FieldIssue::new(&at("product_id"), "unknown_product", "no such product in this company"));
+                    None
+                }
+            },
+            None => None,
+        };
+        let description = input
+            .description
+            .clone()
+            .filter(|d| !d.trim().is_empty())
+            .or_else(|| product.map(|p| p.name.clone()))
+            .unwrap_or_default();
+        let description = c.text(&at("description"), &description, 1, 300);
+        let unit_price = input.unit_price.or(product.map(|p| p.sale_price));
+        let unit_price = match unit_price {
+            Some(p) if money_ok(p, 4) => p,
+            Some(_) => {
+                c.push(FieldIssue::new(&at("unit_price"), "invalid_price", "0 or more, at most 4 decimals"));
+                Decimal::ZERO
+            }
+            None => {
+                c.push(FieldIssue::new(&at("unit_price"), "required", "a price (or a product that has one)"));
+                Decimal::ZERO
+            }
+        };
+        let discount_pct = input.discount_pct.unwrap_or_default();
+        if !money_ok(discount_pct, 2) || discount_pct > Decimal::ONE_HUNDRED {
+            c.push(FieldIssue::new(&at("discount_pct"), "invalid_discount", "a percentage from 0 to 100"));
+        }
+        let tax_class = input
+            .tax_class
+            .or(product.map(|p| parse_class(&p.tax_class)))
+            .unwrap_or(TaxClass::Isv15);
+        built.push(Built {
+            product_id: product.map(|p| p.id),
+            description,
+            line: Line {
+                quantity,
+                unit_price,
+                discount_pct,
+                tax_class,
+            },
+            source_line_id: None,
+        });
+    }
+    c.finish()?;
+    Ok(built)
+}
+
+/// The company's ISV rates (the tax codes), for the totals.
+pub(crate) async fn rates(tx: &mut sqlx::PgConnection) -> Result<Rates> {
+    let rows: Vec<(String, Decimal)> =
+        sqlx::query_as("SELECT tax_class, rate FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')")
+            .fetch_all(&mut *tx)
+            .await?;
+    let mut rates = Rates::default();
+    for (class, rate) in rows {
+        match class.as_str() {
+            "isv15" => rates.isv15 = rate,
+            _ => rates.isv18 = rate,
+        }
+    }
+    Ok(rates)
+}
+
+/// Header values after defaults and checks.
+struct HeaderValues {
+    party_id: Uuid,
+    emission_point_id: Uuid,
+    currency: String,
+    exchange_rate: Decimal,
+    issue_date: NaiveDate,
+    due_date: NaiveDate,
+    notes: String,
+    reason: String,
+}
+
+async fn header_values(
+    tx: &mut sqlx::PgConnection,
+    kind: Kind,
+    input: &DocumentInput,
+) -> Result<HeaderValues> {
+    let mut c = Checks::new();
+    let notes = c.text("/notes", &input.notes, 0, 2000);
+    let reason = c.text("/reason", &input.reason, 0, 500);
+    if kind == Kind::CreditNote && reason.is_empty() {
+        c.push(FieldIssue::new("/reason", "required", "say why the invoice is credited"));
+    }
+    let party: Option<(bool, bool, i32)> = match input.party_id {
+        Some(id) => {
+            sqlx::query_as(
+                "SELECT is_customer, archived_at IS NULL, payment_terms_days FROM parties WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        None => None,
+    };
+    let terms = match party {
+        Some((true, true, terms)) => terms,
+        Some((false, _, _)) => {
+            c.push(FieldIssue::new("/party_id", "not_a_customer", "this party is not a customer"));
+            0
+        }
+        Some((_, false, _)) => {
+            c.push(FieldIssue::new("/party_id", "party_archived", "this customer is archived"));
+            0
+        }
+        None if input.party_id.is_none() => {
+            c.push(FieldIssue::new("/party_id", "required", "choose the customer"));
+            0
+        }
+        None => {
+            c.push(FieldIssue::new("/party_id", "unknown_party", "no such customer in this company"));
+            0
+        }
+    };
+    let (company_currency, today): (String, NaiveDate) = sqlx::query_as(
+        "SELECT currency::text, hn_today() FROM companies WHERE id = ANY (app_company_ids()) LIMIT 1",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let currency = input
+        .currency
+        .clone()
+        .map(|c| c.trim().to_uppercase())
+        .unwrap_or(company_currency);
+    let exchange_rate = match (currency.as_str(), input.exchange_rate) {
+        ("HNL", None) => Decimal::ONE,
+        ("HNL", Some(r)) if r == Decimal::ONE => r,
+        ("HNL", Some(_)) => {
+            c.push(FieldIssue::new("/exchange_rate", "rate_for_lempiras", "lempira documents have no exchange rate"));
+            Decimal::ONE
+        }
+        ("USD", Some(r)) if r > Decimal::ZERO && r.normalize().scale() <= 6 => r,
+        ("USD", _) => {
+            c.push(FieldIssue::new("/exchange_rate", "exchange_rate_required", "lempiras per dollar, e.g. 24.6512"));
+            Decimal::ONE
+        }
+        _ => {
+            c.push(FieldIssue::new("/currency", "invalid_currency", "HNL or USD"));
+            Decimal::ONE
+        }
+    };
+    let issue_date = input.issue_date.unwrap_or(today);
+    let due_date = input
+        .due_date
+        .unwrap_or(issue_date + chrono::Days::new(terms.max(0) as u64));
+    if due_date < issue_date {
+        c.push(FieldIssue::new("/due_date", "due_before_issue", "the due date comes before the issue date"));
+    }
+    let point: Option<Uuid> = sqlx::query_scalar(
+        "SELECT e.id FROM emission_points e JOIN branches b ON b.id = e.branch_id
+          WHERE e.archived_at IS NULL AND b.archived_at IS NULL AND ($1::uuid IS NULL OR e.id = $1)
+          ORDER BY b.code, e.code LIMIT 1",
+    )
+    .bind(input.emission_point_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if point.is_none() {
+        c.push(FieldIssue::new(
+            "/emission_point_id",
+            "unknown_emission_point",
+            "no such active emission point in this company",
+        ));
+    }
+    c.finish()?;
+    Ok(HeaderValues {
+        party_id: input.party_id.unwrap_or_default(),
+        emission_point_id: point.unwrap_or_default(),
+        currency,
+        exchange_rate,
+        issue_date,
+        due_date,
+        notes,
+        reason,
+    })
+}
+
+async fn store_lines(tx: &mut sqlx::PgConnection, access: &Access, doc: Uuid, lines: &[Built]) -> Result<()> {
+    let amounts: Vec<_> = lines.iter().map(|b| b.line.amounts()).collect();
+    sqlx::query(
+        "INSERT INTO sales_document_lines (id, company_id, document_id, position, product_id, description,
+                    quantity, unit_price, discount_pct, tax_class, gross, discount, net, source_line_id)
+         SELECT gen_random_uuid(), $1, $2, n - 1, p, d, q, u, dp, t, g, di, ne, s
+           FROM unnest($3::uuid[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::text[],
+                       $9::numeric[], $10::numeric[], $11::numeric[], $12::uuid[])
+                WITH ORDINALITY AS l (p, d, q, u, dp, t, g, di, ne, s, n)",
+    )
+    .bind(access.company_id)
+    .bind(doc)
+    .bind(lines.iter().map(|b| b.product_id).collect::<Vec<_>>())
+    .bind(lines.iter().map(|b| b.description.clone()).collect::<Vec<_>>())
+    .bind(lines.iter().map(|b| b.line.quantity).collect::<Vec<_>>())
+    .bind(lines.iter().map(|b| b.line.unit_price).collect::<Vec<_>>())
+    .bind(lines.iter().map(|b| b.line.discount_pct).collect::<Vec<_>>())
+    .bind(lines.iter().map(|b| b.line.tax_class.as_str()).collect::<Vec<_>>())
+    .bind(amounts.iter().map(|a| a.gross).collect::<Vec<_>>())
+    .bind(amounts.iter().map(|a| a.discount).collect::<Vec<_>>())
+    .bind(amounts.iter().map(|a| a.net).collect::<Vec<_>>())
+    .bind(lines.iter().map(|b| b.source_line_id).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn store_totals(tx: &mut sqlx::PgConnection, doc: Uuid, totals: &Totals) -> Result<()> {
+    sqlx::query(
+        "UPDATE sales_documents SET discount = $2, exempt = $3, exonerated = $4, taxed15 = $5, taxed18 = $6,
+                isv15 = $7, isv18 = $8, total = $9 WHERE id = $1",
+    )
+    .bind(doc)
+    .bind(totals.discount)
+    .bind(totals.exempt)
+    .bind(totals.exonerated)
+    .bind(totals.taxed15)
+    .bind(totals.taxed18)
+    .bind(totals.isv15)
+    .bind(totals.isv18)
+    .bind(totals.total)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Insert a draft of `kind` (inside the caller's transaction): header,
+/// lines and totals. `source` is the document it is made from.
+pub(crate) async fn insert(
+    tx: &mut Tx,
+    access: &Access,
+    kind: Kind,
+    source: Option<Uuid>,
+    input: &DocumentInput,
+) -> Result<Document> {
+    let h = header_values(tx, kind, input).await?;
+    let lines = build_lines(tx, kind, source, None, &input.lines).await?;
+    let totals = Totals::of(&lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(), rates(tx).await?);
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO sales_documents (id, company_id, kind, status, doc_no, party_id, emission_point_id, source_id,
+                    currency, exchange_rate, issue_date, due_date, notes, reason, created_by)
+         VALUES ($1, $2, $3, 'draft', next_document_no($2, $3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(id)
+    .bind(access.company_id)
+    .bind(kind.as_str())
+    .bind(h.party_id)
+    .bind(h.emission_point_id)
+    .bind(source)
+    .bind(&h.currency)
+    .bind(h.exchange_rate)
+    .bind(h.issue_date)
+    .bind(h.due_date)
+    .bind(&h.notes)
+    .bind(&h.reason)
+    .bind(access.user_id)
+    .execute(&mut **tx)
+    .await?;
+    store_lines(tx, access, id, &lines).await?;
+    store_totals(tx, id, &totals).await?;
+    let doc = documents::fetch(tx, id).await?;
+    audit_change(tx, access, "create", "sales_document", id, None, Some(&doc)).await?;
+    Ok(doc)
+}
+
+/// A new quote, order or invoice draft.
+pub async fn create(db: &Db, user: &SessionUser, input: DocumentInput) -> Result<Document> {
+    let kind = match input.kind {
+        Some(k @ (Kind::Quote | Kind::Order | Kind::Invoice)) => k,
+        Some(Kind::CreditNote) => {
+            return Err(Error::validation(
+                "credit_note_from_invoice",
+                "/kind",
+                "a credit note is made from the invoice it credits",
+            ));
+        }
+        None => return Err(Error::validation("required", "/kind", "quote, order or invoice")),
+    };
+    let (access, mut tx) = Access::begin(db, user, Resource::Sales, Action::Create).await?;
+    let doc = insert(&mut tx, &access, kind, None, &input).await?;
+    tx.commit().await?;
+    Ok(doc)
+}
+
+/// Replace a draft's header and lines.
+pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: DocumentInput) -> Result<Document> {
+    let version = required_version(input.version)?;
+    let (access, mut tx) = Access::begin(db, user, Resource::Sales, Action::Update).await?;
+    let before_header: Header = documents::header(&mut tx, id, true).await?;
+    if before_header.version != version {
+        return Err(Error::stale_version());
+    }
+    let kind = before_header.kind()?;
+    if before_header.status()? != Status::Draft {
+        return Err(Error::conflict(
+            "document_not_draft",
+            "only a draft is edited; a posted document is corrected by a credit note",
+        ));
+    }
+    if input.kind.is_some_and(|k| k != kind) {
+        return Err(Error::validation("kind_fixed", "/kind", "the kind of a document does not change"));
+    }
+    let before = documents::fetch(&mut tx, id).await?;
+    let h = header_values(&mut tx, kind, &input).await?;
+    let lines = build_lines(&mut tx, kind, before.source_id, Some(id), &input.lines).await?;
+    let totals = Totals::of(&lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(), rates(&mut tx).await?);
+    sqlx::query("DELETE FROM sales_document_lines WHERE document_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE sales_documents SET party_id = $2, emission_point_id = $3, currency = $4, exchange_rate = $5,
+                issue_date = $6, due_date = $7, notes = $8, reason = $9, version = version + 1, updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(h.party_id)
+    .bind(h.emission_point_id)
+    .bind(&h.currency)
+    .bind(h.exchange_rate)
+    .bind(h.issue_date)
+    .bind(h.due_date)
+    .bind(&h.notes)
+    .bind(&h.reason)
+    .execute(&mut *tx)
+    .await?;
+    store_lines(&mut tx, &access, id, &lines).await?;
+    store_totals(&mut tx, id, &totals).await?;
+    let after = documents::fetch(&mut tx, id).await?;
+    audit_change(&mut tx, &access, "update", "sales_document", id, Some(&before), Some(&after)).await?;
+    tx.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,151 @@
+//! Posting an invoice or credit note: in one transaction, draw the fiscal
+//! number, fix the issuer and buyer as printed, book the journal entry, and
+//! make the document final. If any step fails nothing is written and the
+//! number goes back to the range.
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::accounting;
+use super::documents::{self, Amounts, Document};
+use super::drafts::rates;
+use super::totals::{Line, Totals};
+use super::transitions::{self, Kind, Move};
+use crate::access::Access;
+use crate::accounting::entries::{self, NewEntry};
+use crate::db::Db;
+use crate::fiscal::numbering;
+use crate::records::audit_change;
+use crate::roles::{Action, Resource};
+use crate::values::TaxClass;
+use crate::{Error, Result, SessionUser};
+
+/// The issuer as the printed document shows it: legal and trade name, RTN,
+/// head office and branch address, phone, e-mail.
+async fn issuer(tx: &mut sqlx::PgConnection, emission_point_id: Uuid) -> Result<serde_json::Value> {
+    Ok(sqlx::query_scalar(
+        "SELECT jsonb_build_object(
+                    'legal_name', c.legal_name, 'trade_name', c.name, 'rtn', coalesce(c.rtn, ''),
+                    'address', c.address, 'phone', coalesce(nullif(b.phone, ''), c.phone), 'email', c.email,
+                    'branch_code', b.code, 'branch_name', b.name, 'branch_address', b.address,
+                    'point_code', e.code)
+           FROM emission_points e JOIN branches b ON b.id = e.branch_id
+           JOIN companies c ON c.id = e.company_id
+          WHERE e.id = $1",
+    )
+    .bind(emission_point_id)
+    .fetch_one(&mut *tx)
+    .await?)
+}
+
+pub async fn post(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result<Document> {
+    let (access, mut tx) = Access::begin(db, user, Resource::Sales, Action::Update).await?;
+    let h = documents::header(&mut tx, id, true).await?;
+    if h.version != version {
+        return Err(Error::stale_version());
+    }
+    let kind = h.kind()?;
+    transitions::require(kind, h.status()?, Move::Post)?;
+    let before = documents::fetch(&mut tx, id).await?;
+
+    let issued = numbering::draw(&mut tx, h.emission_point_id, kind.as_str()).await?;
+    let issuer = issuer(&mut tx, h.emission_point_id).await?;
+    let (buyer_name, buyer_rtn, today): (String, Option<String>, NaiveDate) =
+        sqlx::query_as("SELECT name, rtn, hn_today() FROM parties WHERE id = $1")
+            .bind(h.party_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    // Totals again at today's rates: what is printed and booked is what the
+    // tax codes say on the day of issue.
+    let lines: Vec<Line> = before
+        .lines
+        .iter()
+        .map(|l| Line {
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            discount_pct: l.discount_pct,
+            tax_class: l.tax_class.parse().unwrap_or(TaxClass::Isv15),
+        })
+        .collect();
+    let amounts: Amounts = Totals::of(&lines, rates(&mut tx).await?).into();
+    // The fiscal date is the day of issue; the due date keeps its terms.
+    let terms = h.due_date - h.issue_date;
+    let due_date = today + terms;
+
+    let accounts = accounting::accounts(&mut tx).await?;
+    let entry = NewEntry {
+        date: today,
+        memo: format!(
+            "{} {} {}",
+            if kind == Kind::CreditNote { "Nota de crédito" } else { "Factura" },
+            issued.number,
+            buyer_name
+        ),
+        source_kind: kind.as_str(),
+        source_id: Some(id),
+        reverses_id: None,
+        lines: accounting::entry_lines(kind, &amounts, h.exchange_rate, h.party_id, &accounts)?,
+    };
+    let (entry_id, _) = entries::write(&mut tx, &access, &entry).await?;
+
+    sqlx::query(
+        "UPDATE sales_documents
+            SET status = 'posted', fiscal_number = $2, fiscal_range_id = $3, cai = $4, range_first = $5,
+                range_last = $6, fiscal_deadline = $7, issuer = $8, buyer_name = $9, buyer_rtn = $10,
+                journal_entry_id = $11, posted_at = now(), posted_by = $12, issue_date = $13, due_date = $14,
+                discount = $15, exempt = $16, exonerated = $17, taxed15 = $18, taxed18 = $19,
+                isv15 = $20, isv18 = $21, total = $22, version = version + 1, updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&issued.number)
+    .bind(issued.range_id)
+    .bind(&issued.cai)
+    .bind(&issued.range_first)
+    .bind(&issued.range_last)
+    .bind(issued.deadline)
+    .bind(&issuer)
+    .bind(&buyer_name)
+    .bind(&buyer_rtn)
+    .bind(entry_id)
+    .bind(access.user_id)
+    .bind(today)
+    .bind(due_date)
+    .bind(amounts.discount)
+    .bind(amounts.exempt)
+    .bind(amounts.exonerated)
+    .bind(amounts.taxed15)
+    .bind(amounts.taxed18)
+    .bind(amounts.isv15)
+    .bind(amounts.isv18)
+    .bind(amounts.total)
+    .execute(&mut *tx)
+    .await?;
+    if kind == Kind::Invoice
+        && let Some(order) = h.source_id
+    {
+        complete_order_if_billed(&mut tx, order).await?;
+    }
+    let after = documents::fetch(&mut tx, id).await?;
+    audit_change(&mut tx, &access, "post", "sales_document", id, Some(&before), Some(&after)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// An order whose every line is billed by posted invoices is done.
+async fn complete_order_if_billed(tx: &mut sqlx::PgConnection, order: Uuid) -> Result<()> {
+    sqlx::query(
+        "UPDATE sales_documents SET status = 'done', version = version + 1, updated_at = now()
+          WHERE id = $1 AND kind = 'order' AND status = 'confirmed'
+            AND NOT EXISTS (
+                SELECT 1 FROM sales_document_lines l
+                 WHERE l.document_id = $1
+                   AND l.quantity > coalesce((SELECT sum(x.quantity) FROM sales_document_lines x
+                                               JOIN sales_documents xd ON xd.id = x.document_id
+                                              WHERE x.source_line_id = l.id AND xd.status = 'posted'), 0))",
+    )
+    .bind(order)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
