@@ -101,7 +101,7 @@ CREATE FUNCTION journal_entry_check() RETURNS trigger
     SET search_path = public, pg_temp
 AS $$
 DECLARE
-    v_entry uuid := CASE TG_TABLE_NAME WHEN 'journal_entries' THEN NEW.id ELSE NEW.entry_id END;
+    v_entry uuid;
     v_count integer;
     v_debit numeric;
     v_credit numeric;
@@ -109,6 +109,12 @@ DECLARE
     v_stated_total numeric;
     v_unpostable integer;
 BEGIN
+    -- (two statements: an expression naming both fields fails on either table)
+    IF TG_TABLE_NAME = 'journal_entries' THEN
+        v_entry := NEW.id;
+    ELSE
+        v_entry := NEW.entry_id;
+    END IF;
     SELECT line_count, total INTO v_stated_count, v_stated_total
       FROM journal_entries WHERE id = v_entry;
     SELECT count(*), coalesce(sum(l.debit), 0), coalesce(sum(l.credit), 0),
@@ -132,9 +138,9 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE CONSTRAINT TRIGGER journal_entries_check AFTER INSERT ON journal_entries
+CREATE CONSTRAINT TRIGGER journal_entries_balance AFTER INSERT ON journal_entries
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION journal_entry_check();
-CREATE CONSTRAINT TRIGGER journal_lines_check AFTER INSERT ON journal_lines
+CREATE CONSTRAINT TRIGGER journal_lines_balance AFTER INSERT ON journal_lines
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION journal_entry_check();
 
 -- Add the written lines to the monthly totals, one upsert per statement, in

@@ -28,6 +28,9 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "parties", description = "Customers and suppliers"),
         (name = "catalog", description = "Categories, products and serial numbers (VINs)"),
         (name = "accounting", description = "Chart of accounts and ISV tax codes"),
+        (name = "fiscal", description = "The SAR's authorized number ranges (CAI)"),
+        (name = "sales", description = "Quotes, orders, invoices and credit notes"),
+        (name = "ledger", description = "Journal entries and accounting reports"),
         (name = "search", description = "One search over parties, products and VINs"),
         (name = "audit", description = "The audit trail")
     )
@@ -48,6 +51,9 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::parties::routes())
         .merge(routes::catalog::routes())
         .merge(routes::accounting::routes())
+        .merge(routes::fiscal::routes())
+        .merge(routes::sales::routes())
+        .merge(routes::ledger::routes())
         .merge(routes::search::routes())
         .with_state(erp)
         .split_for_parts();

@@ -68,6 +68,53 @@ impl Access {
         Ok((access, tx))
     }
 
+    /// Several companies in one transaction (consolidated reports): the
+    /// user must hold `resource`/`action` in every one of them, and the
+    /// transaction sees exactly those companies.
+    pub async fn begin_many(
+        db: &Db,
+        user: &SessionUser,
+        companies: &[Uuid],
+        resource: Resource,
+        action: Action,
+    ) -> Result<Tx> {
+        let mut tx = db
+            .tenant(&Tenant {
+                user_id: Some(user.user_id),
+                company_ids: companies.to_vec(),
+            })
+            .await?;
+        let rows: Vec<(Uuid, String, bool)> = sqlx::query_as(
+            "SELECT m.company_id, m.role, c.require_totp AND u.totp_enabled_at IS NULL
+               FROM memberships m
+               JOIN companies c ON c.id = m.company_id
+               JOIN users u ON u.id = m.user_id
+              WHERE m.user_id = $1 AND m.company_id = ANY($2) AND m.active",
+        )
+        .bind(user.user_id)
+        .bind(companies)
+        .fetch_all(&mut *tx)
+        .await?;
+        for company in companies {
+            let (_, role, needs_totp) = rows
+                .iter()
+                .find(|(c, _, _)| c == company)
+                .ok_or_else(|| Error::not_found("company_not_found"))?;
+            if *needs_totp {
+                return Err(Error::new(
+                    ErrorKind::Forbidden,
+                    TOTP_REQUIRED,
+                    "a chosen company requires two-step verification: set it up first",
+                ));
+            }
+            role.parse::<Role>()?
+                .can(resource, action)
+                .then_some(())
+                .ok_or_else(Error::forbidden)?;
+        }
+        Ok(tx)
+    }
+
     pub fn can(&self, resource: Resource, action: Action) -> bool {
         self.role.can(resource, action)
     }

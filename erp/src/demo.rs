@@ -75,5 +75,46 @@ pub async fn load(owner: &PgPool) -> Result<bool> {
         )
         .await?;
     }
+    for company in [motos, autos] {
+        load_sales_setup(owner, company).await?;
+    }
     Ok(true)
+}
+
+/// What a company needs to invoice on the first day: authorized ranges at
+/// branch 001 / point 001 (demo CAIs, deadline a year ahead), a few
+/// customers and products.
+async fn load_sales_setup(owner: &PgPool, company: uuid::Uuid) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO fiscal_ranges (id, company_id, emission_point_id, doc_kind, type_code, cai,
+                                    first_number, last_number, next_number, deadline)
+         SELECT gen_random_uuid(), $1, e.id, r.kind, r.code, r.cai, 1, r.last, 1, hn_today() + 365
+           FROM emission_points e JOIN branches b ON b.id = e.branch_id,
+                (VALUES ('invoice', '01', 'A1B2C3-D4E5F6-0A1B2C-3D4E5F-6A7B8C-9D', 5000),
+                        ('credit_note', '04', 'B2C3D4-E5F6A7-1B2C3D-4E5F6A-7B8C9D-0E', 500)) AS r (kind, code, cai, last)
+          WHERE e.company_id = $1 AND b.code = '001' AND e.code = '001'",
+    )
+    .bind(company)
+    .execute(owner)
+    .await?;
+    sqlx::query(
+        "INSERT INTO parties (id, company_id, name, rtn, is_customer, is_supplier, city, payment_terms_days)
+         VALUES (gen_random_uuid(), $1, 'Consumidor Final', NULL, true, false, '', 0),
+                (gen_random_uuid(), $1, 'Transportes Olanchanos S.A.', '15019001234567', true, false, 'Juticalpa', 30),
+                (gen_random_uuid(), $1, 'Ferretería El Progreso', '18049007654321', true, false, 'El Progreso', 15)",
+    )
+    .bind(company)
+    .execute(owner)
+    .await?;
+    sqlx::query(
+        "INSERT INTO products (id, company_id, sku, name, unit, sale_price, tax_class)
+         VALUES (gen_random_uuid(), $1, 'CASCO-INT', 'Casco integral certificado', 'unidad', 1850.00, 'isv15'),
+                (gen_random_uuid(), $1, 'ACE-20W50', 'Aceite 20W-50, 1 litro', 'unidad', 245.50, 'isv15'),
+                (gen_random_uuid(), $1, 'SERV-MANT', 'Servicio de mantenimiento preventivo', 'servicio', 1200.00, 'isv15'),
+                (gen_random_uuid(), $1, 'LIBRO-MAN', 'Manual del propietario impreso', 'unidad', 150.00, 'exempt')",
+    )
+    .bind(company)
+    .execute(owner)
+    .await?;
+    Ok(())
 }

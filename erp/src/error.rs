@@ -110,6 +110,13 @@ impl Error {
     pub fn unauthenticated(code: &'static str, message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Unauthenticated, code, message)
     }
+    /// The database constraint that refused the statement, if that is what happened.
+    pub fn constraint(&self) -> Option<&str> {
+        match self.source.as_ref()?.downcast_ref::<sqlx::Error>()? {
+            sqlx::Error::Database(db) => db.constraint(),
+            _ => None,
+        }
+    }
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         Error {
             source: Some(source.into()),

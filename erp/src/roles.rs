@@ -40,8 +40,6 @@ pub enum Resource {
     /// Quotes, orders, invoices and credit notes; create/update includes
     /// confirming and posting, archive is cancelling a draft.
     Sales,
-    /// Customer payments and their allocation to invoices; archive reverses one.
-    Payments,
     /// Journal entries and the accounting reports; create is a manual
     /// entry, archive a reversal. Nothing is ever updated.
     Ledger,
@@ -57,7 +55,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 12] = [
+    pub const ALL: [Resource; 11] = [
         Resource::Company,
         Resource::Branches,
         Resource::Users,
@@ -68,7 +66,6 @@ impl Resource {
         Resource::Schedules,
         Resource::Fiscal,
         Resource::Sales,
-        Resource::Payments,
         Resource::Ledger,
     ];
     pub fn as_str(self) -> &'static str {
@@ -83,7 +80,6 @@ impl Resource {
             Resource::Schedules => "schedules",
             Resource::Fiscal => "fiscal",
             Resource::Sales => "sales",
-            Resource::Payments => "payments",
             Resource::Ledger => "ledger",
         }
     }
@@ -155,13 +151,6 @@ impl Role {
             Accounts => action == Read || matches!(self, GroupAdmin | Accountant),
             Fiscal => action == Read || admin || self == Accountant,
             Resource::Sales => action == Read || admin || matches!(self, Accountant | Role::Sales),
-            Payments => match action {
-                Read => true,
-                Create => admin || matches!(self, Accountant | Role::Sales),
-                // A payment is never edited: a wrong one is reversed.
-                Update => false,
-                Archive => admin || self == Accountant,
-            },
             Ledger => match action {
                 Read => self != Warehouse,
                 Create | Archive => matches!(self, GroupAdmin | Accountant),

@@ -30,10 +30,11 @@ async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResul
             .await?
             .click()
             .await?;
+        // The demo's customers are listed.
         assert!(
-            text_of(&browser, "p.empty")
+            text_of(&browser, "table")
                 .await?
-                .contains("Todavía no hay clientes")
+                .contains("Transportes Olanchanos S.A.")
         );
         browser
             .find(Locator::Id("new-party"))
@@ -85,7 +86,13 @@ async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResul
             .await?
             .click()
             .await?;
-        let row = text_of(&browser, "#parties tbody tr").await?;
+        let row = browser
+            .find(Locator::XPath(
+                "//*[@id='parties']//tbody/tr[contains(., 'José Ávila Núñez')]",
+            ))
+            .await?
+            .text()
+            .await?;
         assert!(
             row.contains("08011985012345") && row.contains("L 150,000.50"),
             "{row}"

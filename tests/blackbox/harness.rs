@@ -141,12 +141,28 @@ impl App {
             notes,
             log,
         };
-        if !app.notes.wait_for("READY=1", Duration::from_secs(90)) {
+        // Wait for READY=1, but stop waiting as soon as the process is gone
+        // (a failed migration would otherwise cost the full 90 s).
+        let deadline = std::time::Instant::now() + Duration::from_secs(90);
+        let mut ready = false;
+        while std::time::Instant::now() < deadline {
+            if app.notes.wait_for("READY=1", Duration::from_millis(200)) {
+                ready = true;
+                break;
+            }
+            if let Some(child) = app.child.as_mut()
+                && child.try_wait()?.is_some()
+            {
+                break;
+            }
+        }
+        if !ready {
             let log = app.log_text();
             app.stop();
-            return Err(
-                format!("the appliance did not send READY=1 within 90 s; its log:\n{log}").into(),
-            );
+            return Err(format!(
+                "the appliance did not send READY=1 (exited, or 90 s passed); its log:\n{log}"
+            )
+            .into());
         }
         Ok(app)
     }

@@ -75,8 +75,39 @@ impl Ctx<'_> {
             "catalog" => self.admin_json(post, "/api/v1/products", Some(json!({"sku": format!("P-{n}"), "name": format!("Producto {n}"), "sale_price": "10.00"}))).await,
             "users" => self.admin_json(post, "/api/v1/users", Some(json!({"email": format!("persona{n}@demo.hn"), "display_name": format!("Persona {n}"), "password": "clave-larga-2026", "role": "sales"}))).await,
             "accounts" => self.admin_json(post, "/api/v1/accounts", Some(json!({"code": format!("79{n:03}"), "name": format!("Cuenta {n}"), "kind": "expense"}))).await,
+            "fiscal" => {
+                let first = 50_000_000 + n * 10;
+                self.admin_json(post, "/api/v1/fiscal-ranges", Some(json!({
+                    "doc_kind": "invoice", "cai": "3A1B2C-4D5E6F-708192-A3B4C5-D6E7F8-09",
+                    "first": format!("001-001-01-{:08}", first + 1), "last": format!("001-001-01-{:08}", first + 10),
+                    "deadline": "2099-12-31"}))).await
+            }
+            "sales" => {
+                let party = Box::pin(self.fresh("parties")).await?;
+                self.admin_json(post, "/api/v1/sales/documents", Some(json!({
+                    "kind": "quote", "party_id": party["id"],
+                    "lines": [{"description": "Casco", "quantity": "1", "unit_price": "850.00"}]}))).await
+            }
+            "ledger" => {
+                let (cash, capital) = (self.account("1101").await?, self.account("3101").await?);
+                self.admin_json(post, "/api/v1/journal-entries", Some(json!({
+                    "memo": format!("Aporte {n}"),
+                    "lines": [{"account_id": cash, "debit": "100.00"}, {"account_id": capital, "credit": "100.00"}]}))).await
+            }
             _ => Err(format!("no fresh {resource}").into()),
         }
+    }
+
+    /// The id of the account with `code` in the admin's company.
+    async fn account(&self, code: &str) -> Result<Value, Error> {
+        let accounts = self
+            .admin_json(reqwest::Method::GET, "/api/v1/accounts", None)
+            .await?;
+        accounts
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["code"] == code))
+            .map(|a| a["id"].clone())
+            .ok_or_else(|| format!("no account {code}").into())
     }
 
     /// Perform `resource action` as `client`; None when the API has no door for it.
@@ -198,6 +229,67 @@ impl Ctx<'_> {
                     a["version"]
                 )))
             }
+            ("fiscal", "read") => client.get(url("/api/v1/fiscal-ranges")),
+            ("fiscal", "create") => {
+                let first = 60_000_000 + n * 10;
+                client.post(url("/api/v1/fiscal-ranges")).json(&json!({
+                    "doc_kind": "invoice", "cai": "3A1B2C-4D5E6F-708192-A3B4C5-D6E7F8-09",
+                    "first": format!("001-001-01-{:08}", first + 1), "last": format!("001-001-01-{:08}", first + 10),
+                    "deadline": "2099-12-31"}))
+            }
+            ("fiscal", "update" | "archive") => {
+                let r = self.fresh("fiscal").await?;
+                let mut body = json!({"doc_kind": "invoice", "cai": "3A1B2C-4D5E6F-708192-A3B4C5-D6E7F8-0A",
+                    "first": r["first"], "last": r["last"], "deadline": "2099-11-30", "version": r["version"]});
+                if action == "archive" {
+                    body = json!({"archived": true, "version": r["version"]});
+                }
+                client
+                    .put(url(&format!(
+                        "/api/v1/fiscal-ranges/{}",
+                        r["id"].as_str().unwrap_or_default()
+                    )))
+                    .json(&body)
+            }
+            ("sales", "read") => client.get(url("/api/v1/sales/documents")),
+            ("sales", "create") => {
+                let party = self.fresh("parties").await?;
+                client.post(url("/api/v1/sales/documents")).json(&json!({
+                    "kind": "order", "party_id": party["id"],
+                    "lines": [{"description": "Llanta", "quantity": "2", "unit_price": "1200.00"}]}))
+            }
+            ("sales", "update") => {
+                let d = self.fresh("sales").await?;
+                client
+                    .put(url(&format!("/api/v1/sales/documents/{}", d["id"].as_str().unwrap_or_default())))
+                    .json(&json!({"party_id": d["party_id"], "version": d["version"],
+                        "lines": [{"description": "Casco", "quantity": "2", "unit_price": "850.00"}]}))
+            }
+            ("sales", "archive") => {
+                let d = self.fresh("sales").await?;
+                client
+                    .post(url(&format!(
+                        "/api/v1/sales/documents/{}/cancel",
+                        d["id"].as_str().unwrap_or_default()
+                    )))
+                    .json(&json!({"version": d["version"]}))
+            }
+            ("ledger", "read") => client.get(url("/api/v1/journal-entries")),
+            ("ledger", "create") => {
+                let (cash, capital) = (self.account("1101").await?, self.account("3101").await?);
+                client.post(url("/api/v1/journal-entries")).json(&json!({
+                    "memo": format!("Aporte {n}"),
+                    "lines": [{"account_id": cash, "debit": "50.00"}, {"account_id": capital, "credit": "50.00"}]}))
+            }
+            ("ledger", "archive") => {
+                let e = self.fresh("ledger").await?;
+                client
+                    .post(url(&format!(
+                        "/api/v1/journal-entries/{}/reverse",
+                        e["id"].as_str().unwrap_or_default()
+                    )))
+                    .json(&json!({}))
+            }
             ("audit", "read") => client.get(url("/api/v1/audit")),
             ("schedules", "read") => client.get(url("/api/v1/periodic-tasks")),
             ("schedules", "update") => {
@@ -239,8 +331,8 @@ async fn matrix_matches_the_document() -> TestResult {
     let rows = documented();
     assert_eq!(
         rows.len(),
-        32,
-        "8 resources x 4 actions in docs/permissions.md"
+        44,
+        "11 resources x 4 actions in docs/permissions.md"
     );
     let (mut checked, mut no_door) = (0, Vec::new());
     let mut wrong = Vec::new();

@@ -349,7 +349,7 @@ async fn the_accountant_keeps_the_chart_of_accounts() -> TestResult {
         .await?;
     assert_eq!(
         chart.matches("<tr class=\"level-").count(),
-        56,
+        59,
         "the seeded chart"
     );
     let csrf = csrf_of(&chart).ok_or("no csrf on the chart")?;

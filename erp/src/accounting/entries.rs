@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::access::Access;
 use crate::Result;
+use crate::access::Access;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryLine {

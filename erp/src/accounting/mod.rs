@@ -4,4 +4,6 @@
 
 pub mod accounts;
 pub mod entries;
+pub mod journal;
 pub mod taxes;
+pub mod trial_balance;

@@ -197,7 +197,9 @@ mod tests {
         assert_eq!(n.sequence, 123);
         assert_eq!(n.to_string(), "001-002-01-00000123");
         assert_eq!(
-            "0010020100000123".parse::<FiscalNumber>().map(|n| n.to_string()),
+            "0010020100000123"
+                .parse::<FiscalNumber>()
+                .map(|n| n.to_string()),
             Ok("001-002-01-00000123".to_owned())
         );
     }

@@ -194,7 +194,11 @@ fn checked(input: &FiscalRangeInput) -> Result<Checked> {
             last,
             deadline,
         }),
-        _ => Err(Error::validation("invalid_input", "/first", "incomplete range")),
+        _ => Err(Error::validation(
+            "invalid_input",
+            "/first",
+            "incomplete range",
+        )),
     }
 }
 
@@ -251,7 +255,16 @@ pub async fn create(db: &Db, user: &SessionUser, input: FiscalRangeInput) -> Res
     .await
     .map_err(|e| violation(e, &[("fiscal_ranges_no_overlap", overlap)]))?;
     let range = fetch(&mut tx, id).await?;
-    audit_change(&mut tx, &access, "create", "fiscal_range", id, None, Some(&range)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "create",
+        "fiscal_range",
+        id,
+        None,
+        Some(&range),
+    )
+    .await?;
     tx.commit().await?;
     Ok(range)
 }
@@ -270,11 +283,12 @@ pub async fn update(
         Action::Update
     };
     let (access, mut tx) = Access::begin(db, user, Resource::Fiscal, action).await?;
-    let used: Option<bool> =
-        sqlx::query_scalar("SELECT next_number > first_number FROM fiscal_ranges WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let used: Option<bool> = sqlx::query_scalar(
+        "SELECT next_number > first_number FROM fiscal_ranges WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let used = used.ok_or_else(|| Error::not_found("fiscal_range_not_found"))?;
     let before = fetch(&mut tx, id).await?;
     if before.version != version {
@@ -317,7 +331,16 @@ pub async fn update(
         .map_err(|e| violation(e, &[("fiscal_ranges_no_overlap", overlap)]))?;
     }
     let after = fetch(&mut tx, id).await?;
-    audit_change(&mut tx, &access, "update", "fiscal_range", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "fiscal_range",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

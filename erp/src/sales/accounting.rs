@@ -33,16 +33,20 @@ fn missing(purpose: &str) -> Error {
 
 impl Accounts {
     fn get(&self, purpose: &str) -> Result<Uuid> {
-        self.mapped.get(purpose).copied().ok_or_else(|| missing(purpose))
+        self.mapped
+            .get(purpose)
+            .copied()
+            .ok_or_else(|| missing(purpose))
     }
 }
 
 pub async fn accounts(tx: &mut sqlx::PgConnection) -> Result<Accounts> {
     let mapped = crate::accounting::entries::mapped_accounts(&mut *tx).await?;
-    let isv: Vec<(String, Option<Uuid>)> =
-        sqlx::query_as("SELECT tax_class, account_id FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')")
-            .fetch_all(&mut *tx)
-            .await?;
+    let isv: Vec<(String, Option<Uuid>)> = sqlx::query_as(
+        "SELECT tax_class, account_id FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let find = |c: &str| isv.iter().find(|(k, _)| k == c).and_then(|(_, a)| *a);
     Ok(Accounts {
         isv15: find("isv15"),
@@ -74,7 +78,11 @@ pub fn entry_lines(
             continue;
         }
         // Returns are booked on their own account, whatever the class.
-        let account = accounts.get(if credit_note { "sales_returns" } else { purpose })?;
+        let account = accounts.get(if credit_note {
+            "sales_returns"
+        } else {
+            purpose
+        })?;
         income.push((account, hnl(amount)));
     }
     for (tax, amount, account) in [
@@ -90,11 +98,27 @@ pub fn entry_lines(
     let receivable_account = accounts.get("receivable")?;
     let mut lines = Vec::with_capacity(income.len() + 1);
     if credit_note {
-        lines.push(EntryLine::credit(receivable_account, Some(party_id), receivable));
-        lines.extend(income.into_iter().map(|(a, x)| EntryLine::debit(a, None, x)));
+        lines.push(EntryLine::credit(
+            receivable_account,
+            Some(party_id),
+            receivable,
+        ));
+        lines.extend(
+            income
+                .into_iter()
+                .map(|(a, x)| EntryLine::debit(a, None, x)),
+        );
     } else {
-        lines.push(EntryLine::debit(receivable_account, Some(party_id), receivable));
-        lines.extend(income.into_iter().map(|(a, x)| EntryLine::credit(a, None, x)));
+        lines.push(EntryLine::debit(
+            receivable_account,
+            Some(party_id),
+            receivable,
+        ));
+        lines.extend(
+            income
+                .into_iter()
+                .map(|(a, x)| EntryLine::credit(a, None, x)),
+        );
     }
     Ok(lines)
 }
@@ -144,8 +168,8 @@ mod tests {
             total: d("1198.34"),
             ..Amounts::default()
         };
-        let lines = entry_lines(Kind::Invoice, &amounts, d("24.6512"), Uuid::new_v4(), &a)
-            .expect("entry");
+        let lines =
+            entry_lines(Kind::Invoice, &amounts, d("24.6512"), Uuid::new_v4(), &a).expect("entry");
         // 1033.33 × 24.6512 = 25472.8247… → 25472.82; 155 × 24.6512 = 3820.936 → 3820.94;
         // 10.01 × 24.6512 = 246.758… → 246.76. Receivable = 29540.52.
         assert_eq!(lines[0].debit, d("29540.52"));

@@ -202,20 +202,26 @@ impl Header {
             self.journal_entry_id,
             self.posted_at,
         ) {
-            (Some(number), Some(cai), Some(range_first), Some(range_last), Some(deadline), Some(entry), Some(at)) => {
-                Some(Fiscal {
-                    number,
-                    cai,
-                    range_first,
-                    range_last,
-                    deadline,
-                    buyer_name: self.buyer_name.unwrap_or_default(),
-                    buyer_rtn: self.buyer_rtn,
-                    issuer: self.issuer.unwrap_or_default(),
-                    journal_entry_id: entry,
-                    posted_at: at,
-                })
-            }
+            (
+                Some(number),
+                Some(cai),
+                Some(range_first),
+                Some(range_last),
+                Some(deadline),
+                Some(entry),
+                Some(at),
+            ) => Some(Fiscal {
+                number,
+                cai,
+                range_first,
+                range_last,
+                deadline,
+                buyer_name: self.buyer_name.unwrap_or_default(),
+                buyer_rtn: self.buyer_rtn,
+                issuer: self.issuer.unwrap_or_default(),
+                journal_entry_id: entry,
+                posted_at: at,
+            }),
             _ => None,
         };
         Ok(Document {
@@ -308,7 +314,11 @@ pub async fn list(db: &Db, user: &SessionUser, q: DocumentQuery) -> Result<Page<
     }
     if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
         let status: Status = status.parse().map_err(|_| {
-            Error::validation("invalid_status", "/status", "draft, confirmed, done, posted or cancelled")
+            Error::validation(
+                "invalid_status",
+                "/status",
+                "draft, confirmed, done, posted or cancelled",
+            )
         })?;
         qb.push(" AND d.status = ").push_bind(status.as_str());
     }

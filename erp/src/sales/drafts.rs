@@ -167,7 +167,11 @@ async fn build_lines(
 ) -> Result<Vec<Built>> {
     let mut c = Checks::new();
     if inputs.is_empty() {
-        c.push(FieldIssue::new("/lines", "no_lines", "a document needs at least one line"));
+        c.push(FieldIssue::new(
+            "/lines",
+            "no_lines",
+            "a document needs at least one line",
+        ));
     } else if inputs.len() > MAX_LINES {
         c.push(FieldIssue::new(
             "/lines",
@@ -201,11 +205,19 @@ async fn build_lines(
         let quantity = match input.quantity {
             Some(q) if q > Decimal::ZERO && money_ok(q, 4) => q,
             Some(_) => {
-                c.push(FieldIssue::new(&at("quantity"), "invalid_quantity", "more than 0, at most 4 decimals"));
+                c.push(FieldIssue::new(
+                    &at("quantity"),
+                    "invalid_quantity",
+                    "more than 0, at most 4 decimals",
+                ));
                 Decimal::ONE
             }
             None => {
-                c.push(FieldIssue::new(&at("quantity"), "required", "this field is required"));
+                c.push(FieldIssue::new(
+                    &at("quantity"),
+                    "required",
+                    "this field is required",
+                ));
                 Decimal::ONE
             }
         };
@@ -253,11 +265,19 @@ async fn build_lines(
             Some(id) => match products.get(&id) {
                 Some(p) if p.usable => Some(p),
                 Some(_) => {
-                    c.push(FieldIssue::new(&at("product_id"), "product_inactive", "this product is archived or inactive"));
+                    c.push(FieldIssue::new(
+                        &at("product_id"),
+                        "product_inactive",
+                        "this product is archived or inactive",
+                    ));
                     None
                 }
                 None => {
-                    c.push(FieldIssue::new(&at("product_id"), "unknown_product", "no such product in this company"));
+                    c.push(FieldIssue::new(
+                        &at("product_id"),
+                        "unknown_product",
+                        "no such product in this company",
+                    ));
                     None
                 }
             },
@@ -274,17 +294,29 @@ async fn build_lines(
         let unit_price = match unit_price {
             Some(p) if money_ok(p, 4) => p,
             Some(_) => {
-                c.push(FieldIssue::new(&at("unit_price"), "invalid_price", "0 or more, at most 4 decimals"));
+                c.push(FieldIssue::new(
+                    &at("unit_price"),
+                    "invalid_price",
+                    "0 or more, at most 4 decimals",
+                ));
                 Decimal::ZERO
             }
             None => {
-                c.push(FieldIssue::new(&at("unit_price"), "required", "a price (or a product that has one)"));
+                c.push(FieldIssue::new(
+                    &at("unit_price"),
+                    "required",
+                    "a price (or a product that has one)",
+                ));
                 Decimal::ZERO
             }
         };
         let discount_pct = input.discount_pct.unwrap_or_default();
         if !money_ok(discount_pct, 2) || discount_pct > Decimal::ONE_HUNDRED {
-            c.push(FieldIssue::new(&at("discount_pct"), "invalid_discount", "a percentage from 0 to 100"));
+            c.push(FieldIssue::new(
+                &at("discount_pct"),
+                "invalid_discount",
+                "a percentage from 0 to 100",
+            ));
         }
         let tax_class = input
             .tax_class
@@ -308,10 +340,11 @@ async fn build_lines(
 
 /// The company's ISV rates (the tax codes), for the totals.
 pub(crate) async fn rates(tx: &mut sqlx::PgConnection) -> Result<Rates> {
-    let rows: Vec<(String, Decimal)> =
-        sqlx::query_as("SELECT tax_class, rate FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')")
-            .fetch_all(&mut *tx)
-            .await?;
+    let rows: Vec<(String, Decimal)> = sqlx::query_as(
+        "SELECT tax_class, rate FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let mut rates = Rates::default();
     for (class, rate) in rows {
         match class.as_str() {
@@ -343,7 +376,11 @@ async fn header_values(
     let notes = c.text("/notes", &input.notes, 0, 2000);
     let reason = c.text("/reason", &input.reason, 0, 500);
     if kind == Kind::CreditNote && reason.is_empty() {
-        c.push(FieldIssue::new("/reason", "required", "say why the invoice is credited"));
+        c.push(FieldIssue::new(
+            "/reason",
+            "required",
+            "say why the invoice is credited",
+        ));
     }
     let party: Option<(bool, bool, i32)> = match input.party_id {
         Some(id) => {
@@ -359,19 +396,35 @@ async fn header_values(
     let terms = match party {
         Some((true, true, terms)) => terms,
         Some((false, _, _)) => {
-            c.push(FieldIssue::new("/party_id", "not_a_customer", "this party is not a customer"));
+            c.push(FieldIssue::new(
+                "/party_id",
+                "not_a_customer",
+                "this party is not a customer",
+            ));
             0
         }
         Some((_, false, _)) => {
-            c.push(FieldIssue::new("/party_id", "party_archived", "this customer is archived"));
+            c.push(FieldIssue::new(
+                "/party_id",
+                "party_archived",
+                "this customer is archived",
+            ));
             0
         }
         None if input.party_id.is_none() => {
-            c.push(FieldIssue::new("/party_id", "required", "choose the customer"));
+            c.push(FieldIssue::new(
+                "/party_id",
+                "required",
+                "choose the customer",
+            ));
             0
         }
         None => {
-            c.push(FieldIssue::new("/party_id", "unknown_party", "no such customer in this company"));
+            c.push(FieldIssue::new(
+                "/party_id",
+                "unknown_party",
+                "no such customer in this company",
+            ));
             0
         }
     };
@@ -389,16 +442,28 @@ async fn header_values(
         ("HNL", None) => Decimal::ONE,
         ("HNL", Some(r)) if r == Decimal::ONE => r,
         ("HNL", Some(_)) => {
-            c.push(FieldIssue::new("/exchange_rate", "rate_for_lempiras", "lempira documents have no exchange rate"));
+            c.push(FieldIssue::new(
+                "/exchange_rate",
+                "rate_for_lempiras",
+                "lempira documents have no exchange rate",
+            ));
             Decimal::ONE
         }
         ("USD", Some(r)) if r > Decimal::ZERO && r.normalize().scale() <= 6 => r,
         ("USD", _) => {
-            c.push(FieldIssue::new("/exchange_rate", "exchange_rate_required", "lempiras per dollar, e.g. 24.6512"));
+            c.push(FieldIssue::new(
+                "/exchange_rate",
+                "exchange_rate_required",
+                "lempiras per dollar, e.g. 24.6512",
+            ));
             Decimal::ONE
         }
         _ => {
-            c.push(FieldIssue::new("/currency", "invalid_currency", "HNL or USD"));
+            c.push(FieldIssue::new(
+                "/currency",
+                "invalid_currency",
+                "HNL or USD",
+            ));
             Decimal::ONE
         }
     };
@@ -407,7 +472,11 @@ async fn header_values(
         .due_date
         .unwrap_or(issue_date + chrono::Days::new(terms.max(0) as u64));
     if due_date < issue_date {
-        c.push(FieldIssue::new("/due_date", "due_before_issue", "the due date comes before the issue date"));
+        c.push(FieldIssue::new(
+            "/due_date",
+            "due_before_issue",
+            "the due date comes before the issue date",
+        ));
     }
     let point: Option<Uuid> = sqlx::query_scalar(
         "SELECT e.id FROM emission_points e JOIN branches b ON b.id = e.branch_id
@@ -437,7 +506,12 @@ async fn header_values(
     })
 }
 
-async fn store_lines(tx: &mut sqlx::PgConnection, access: &Access, doc: Uuid, lines: &[Built]) -> Result<()> {
+async fn store_lines(
+    tx: &mut sqlx::PgConnection,
+    access: &Access,
+    doc: Uuid,
+    lines: &[Built],
+) -> Result<()> {
     let amounts: Vec<_> = lines.iter().map(|b| b.line.amounts()).collect();
     sqlx::query(
         "INSERT INTO sales_document_lines (id, company_id, document_id, position, product_id, description,
@@ -494,7 +568,10 @@ pub(crate) async fn insert(
 ) -> Result<Document> {
     let h = header_values(tx, kind, input).await?;
     let lines = build_lines(tx, kind, source, None, &input.lines).await?;
-    let totals = Totals::of(&lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(), rates(tx).await?);
+    let totals = Totals::of(
+        &lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(),
+        rates(tx).await?,
+    );
     let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO sales_documents (id, company_id, kind, status, doc_no, party_id, emission_point_id, source_id,
@@ -534,7 +611,13 @@ pub async fn create(db: &Db, user: &SessionUser, input: DocumentInput) -> Result
                 "a credit note is made from the invoice it credits",
             ));
         }
-        None => return Err(Error::validation("required", "/kind", "quote, order or invoice")),
+        None => {
+            return Err(Error::validation(
+                "required",
+                "/kind",
+                "quote, order or invoice",
+            ));
+        }
     };
     let (access, mut tx) = Access::begin(db, user, Resource::Sales, Action::Create).await?;
     let doc = insert(&mut tx, &access, kind, None, &input).await?;
@@ -543,7 +626,12 @@ pub async fn create(db: &Db, user: &SessionUser, input: DocumentInput) -> Result
 }
 
 /// Replace a draft's header and lines.
-pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: DocumentInput) -> Result<Document> {
+pub async fn update(
+    db: &Db,
+    user: &SessionUser,
+    id: Uuid,
+    input: DocumentInput,
+) -> Result<Document> {
     let version = required_version(input.version)?;
     let (access, mut tx) = Access::begin(db, user, Resource::Sales, Action::Update).await?;
     let before_header: Header = documents::header(&mut tx, id, true).await?;
@@ -558,12 +646,19 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: DocumentInput)
         ));
     }
     if input.kind.is_some_and(|k| k != kind) {
-        return Err(Error::validation("kind_fixed", "/kind", "the kind of a document does not change"));
+        return Err(Error::validation(
+            "kind_fixed",
+            "/kind",
+            "the kind of a document does not change",
+        ));
     }
     let before = documents::fetch(&mut tx, id).await?;
     let h = header_values(&mut tx, kind, &input).await?;
     let lines = build_lines(&mut tx, kind, before.source_id, Some(id), &input.lines).await?;
-    let totals = Totals::of(&lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(), rates(&mut tx).await?);
+    let totals = Totals::of(
+        &lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(),
+        rates(&mut tx).await?,
+    );
     sqlx::query("DELETE FROM sales_document_lines WHERE document_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -587,7 +682,16 @@ pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: DocumentInput)
     store_lines(&mut tx, &access, id, &lines).await?;
     store_totals(&mut tx, id, &totals).await?;
     let after = documents::fetch(&mut tx, id).await?;
-    audit_change(&mut tx, &access, "update", "sales_document", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "update",
+        "sales_document",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

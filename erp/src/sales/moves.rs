@@ -74,7 +74,16 @@ async fn set_status(
         Move::Post => "post",
         Move::Complete => "complete",
     };
-    audit_change(&mut *tx, access, action, "sales_document", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut *tx,
+        access,
+        action,
+        "sales_document",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     Ok((before, after))
 }
 
@@ -149,8 +158,16 @@ async fn derive(
     // cannot both take the last units of a line.
     let h = documents::header(&mut tx, source_id, true).await?;
     let (want_kind, want_status, nothing_left) = match kind {
-        Kind::Invoice => (Kind::Order, Status::Confirmed, "everything on this order is invoiced"),
-        _ => (Kind::Invoice, Status::Posted, "everything on this invoice is credited"),
+        Kind::Invoice => (
+            Kind::Order,
+            Status::Confirmed,
+            "everything on this order is invoiced",
+        ),
+        _ => (
+            Kind::Invoice,
+            Status::Posted,
+            "everything on this invoice is credited",
+        ),
     };
     if h.kind()? != want_kind || h.status()? != want_status {
         return Err(Error::conflict(
@@ -214,11 +231,21 @@ async fn derive(
 }
 
 /// An invoice draft for a confirmed order (all that is not billed yet, or the given parts).
-pub async fn invoice_order(db: &Db, user: &SessionUser, order: Uuid, input: DeriveInput) -> Result<Document> {
+pub async fn invoice_order(
+    db: &Db,
+    user: &SessionUser,
+    order: Uuid,
+    input: DeriveInput,
+) -> Result<Document> {
     derive(db, user, order, Kind::Invoice, input).await
 }
 
 /// A credit note draft against a posted invoice.
-pub async fn credit_invoice(db: &Db, user: &SessionUser, invoice: Uuid, input: DeriveInput) -> Result<Document> {
+pub async fn credit_invoice(
+    db: &Db,
+    user: &SessionUser,
+    invoice: Uuid,
+    input: DeriveInput,
+) -> Result<Document> {
     derive(db, user, invoice, Kind::CreditNote, input).await
 }

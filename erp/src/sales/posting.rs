@@ -77,7 +77,11 @@ pub async fn post(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result
         date: today,
         memo: format!(
             "{} {} {}",
-            if kind == Kind::CreditNote { "Nota de crédito" } else { "Factura" },
+            if kind == Kind::CreditNote {
+                "Nota de crédito"
+            } else {
+                "Factura"
+            },
             issued.number,
             buyer_name
         ),
@@ -127,7 +131,16 @@ pub async fn post(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result
         complete_order_if_billed(&mut tx, order).await?;
     }
     let after = documents::fetch(&mut tx, id).await?;
-    audit_change(&mut tx, &access, "post", "sales_document", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "post",
+        "sales_document",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

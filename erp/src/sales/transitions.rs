@@ -78,9 +78,9 @@ macro_rules! from_str_by_name {
         impl FromStr for $t {
             type Err = Error;
             fn from_str(s: &str) -> Result<Self> {
-                $all.into_iter()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| Error::validation($code, "/kind", format!("unknown value {s:?}")))
+                $all.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
+                    Error::validation($code, "/kind", format!("unknown value {s:?}"))
+                })
             }
         }
     };
@@ -149,7 +149,13 @@ mod tests {
     #[test]
     fn posted_and_cancelled_documents_go_nowhere() {
         for kind in [Kind::Quote, Kind::Order, Kind::Invoice, Kind::CreditNote] {
-            for mv in [Move::Accept, Move::Confirm, Move::Post, Move::Cancel, Move::Complete] {
+            for mv in [
+                Move::Accept,
+                Move::Confirm,
+                Move::Post,
+                Move::Cancel,
+                Move::Complete,
+            ] {
                 assert_eq!(next(kind, Status::Posted, mv), None);
                 assert_eq!(next(kind, Status::Cancelled, mv), None);
             }
@@ -158,8 +164,14 @@ mod tests {
 
     #[test]
     fn only_fiscal_documents_are_posted() {
-        assert_eq!(next(Kind::Invoice, Status::Draft, Move::Post), Some(Status::Posted));
-        assert_eq!(next(Kind::CreditNote, Status::Draft, Move::Post), Some(Status::Posted));
+        assert_eq!(
+            next(Kind::Invoice, Status::Draft, Move::Post),
+            Some(Status::Posted)
+        );
+        assert_eq!(
+            next(Kind::CreditNote, Status::Draft, Move::Post),
+            Some(Status::Posted)
+        );
         assert_eq!(next(Kind::Order, Status::Draft, Move::Post), None);
         assert_eq!(next(Kind::Quote, Status::Draft, Move::Post), None);
         assert!(Kind::Invoice.is_fiscal() && !Kind::Order.is_fiscal());
@@ -167,8 +179,14 @@ mod tests {
 
     #[test]
     fn an_order_is_confirmed_then_completed() {
-        assert_eq!(next(Kind::Order, Status::Draft, Move::Confirm), Some(Status::Confirmed));
-        assert_eq!(next(Kind::Order, Status::Confirmed, Move::Complete), Some(Status::Done));
+        assert_eq!(
+            next(Kind::Order, Status::Draft, Move::Confirm),
+            Some(Status::Confirmed)
+        );
+        assert_eq!(
+            next(Kind::Order, Status::Confirmed, Move::Complete),
+            Some(Status::Done)
+        );
         assert_eq!(next(Kind::Order, Status::Done, Move::Cancel), None);
         assert_eq!(
             require(Kind::Invoice, Status::Posted, Move::Cancel).map_err(|e| e.code),
