@@ -30,6 +30,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "accounting", description = "Chart of accounts and ISV tax codes"),
         (name = "fiscal", description = "The SAR's authorized number ranges (CAI)"),
         (name = "sales", description = "Quotes, orders, invoices and credit notes"),
+        (name = "payments", description = "Customer payments, statements and aged receivables"),
         (name = "ledger", description = "Journal entries and accounting reports"),
         (name = "search", description = "One search over parties, products and VINs"),
         (name = "audit", description = "The audit trail")
@@ -53,6 +54,7 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::accounting::routes())
         .merge(routes::fiscal::routes())
         .merge(routes::sales::routes())
+        .merge(routes::payments::routes())
         .merge(routes::ledger::routes())
         .merge(routes::search::routes())
         .with_state(erp)

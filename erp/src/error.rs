@@ -205,6 +205,12 @@ const DATABASE_RULES: &[DatabaseRule] = &[
         code: "document_final",
         message: "a posted or cancelled document is never changed; credit it instead",
     },
+    DatabaseRule {
+        constraint: "payment_final",
+        kind: ErrorKind::Conflict,
+        code: "payment_final",
+        message: "a payment is never edited; reverse it",
+    },
 ];
 
 fn database_rule(constraint: &str) -> Option<&'static DatabaseRule> {

@@ -40,6 +40,9 @@ pub enum Resource {
     /// Quotes, orders, invoices and credit notes; create/update includes
     /// confirming and posting, archive is cancelling a draft.
     Sales,
+    /// Customer payments and their allocation to invoices, customer
+    /// statements and aged receivables; archive reverses a payment.
+    Payments,
     /// Journal entries and the accounting reports; create is a manual
     /// entry, archive a reversal. Nothing is ever updated.
     Ledger,
@@ -55,7 +58,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 11] = [
+    pub const ALL: [Resource; 12] = [
         Resource::Company,
         Resource::Branches,
         Resource::Users,
@@ -66,6 +69,7 @@ impl Resource {
         Resource::Schedules,
         Resource::Fiscal,
         Resource::Sales,
+        Resource::Payments,
         Resource::Ledger,
     ];
     pub fn as_str(self) -> &'static str {
@@ -80,6 +84,7 @@ impl Resource {
             Resource::Schedules => "schedules",
             Resource::Fiscal => "fiscal",
             Resource::Sales => "sales",
+            Resource::Payments => "payments",
             Resource::Ledger => "ledger",
         }
     }
@@ -151,6 +156,13 @@ impl Role {
             Accounts => action == Read || matches!(self, GroupAdmin | Accountant),
             Fiscal => action == Read || admin || self == Accountant,
             Resource::Sales => action == Read || admin || matches!(self, Accountant | Role::Sales),
+            Payments => match action {
+                Read => true,
+                Create => admin || matches!(self, Accountant | Role::Sales),
+                // A payment is never edited: a wrong one is reversed.
+                Update => false,
+                Archive => admin || self == Accountant,
+            },
             Ledger => match action {
                 Read => self != Warehouse,
                 Create | Archive => matches!(self, GroupAdmin | Accountant),

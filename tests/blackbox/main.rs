@@ -17,6 +17,7 @@ mod lifecycle;
 mod master_data;
 mod permissions;
 mod proxy_down;
+mod receivables;
 mod sales;
 mod schedules;
 mod session;

@@ -88,6 +88,11 @@ impl Ctx<'_> {
                     "kind": "quote", "party_id": party["id"],
                     "lines": [{"description": "Casco", "quantity": "1", "unit_price": "850.00"}]}))).await
             }
+            "payments" => {
+                let party = Box::pin(self.fresh("parties")).await?;
+                self.admin_json(post, "/api/v1/payments", Some(json!({
+                    "party_id": party["id"], "method": "cash", "amount": "300.00"}))).await
+            }
             "ledger" => {
                 let (cash, capital) = (self.account("1101").await?, self.account("3101").await?);
                 self.admin_json(post, "/api/v1/journal-entries", Some(json!({
@@ -274,6 +279,18 @@ impl Ctx<'_> {
                     )))
                     .json(&json!({"version": d["version"]}))
             }
+            ("payments", "read") => client.get(url("/api/v1/payments")),
+            ("payments", "create") => {
+                let party = self.fresh("parties").await?;
+                client.post(url("/api/v1/payments")).json(&json!({
+                    "party_id": party["id"], "method": "transfer", "amount": "125.50", "reference": format!("TRF-{n}")}))
+            }
+            ("payments", "archive") => {
+                let p = self.fresh("payments").await?;
+                client
+                    .post(url(&format!("/api/v1/payments/{}/reverse", p["id"].as_str().unwrap_or_default())))
+                    .json(&json!({"version": p["version"]}))
+            }
             ("ledger", "read") => client.get(url("/api/v1/journal-entries")),
             ("ledger", "create") => {
                 let (cash, capital) = (self.account("1101").await?, self.account("3101").await?);
@@ -331,8 +348,8 @@ async fn matrix_matches_the_document() -> TestResult {
     let rows = documented();
     assert_eq!(
         rows.len(),
-        44,
-        "11 resources x 4 actions in docs/permissions.md"
+        48,
+        "12 resources x 4 actions in docs/permissions.md"
     );
     let (mut checked, mut no_door) = (0, Vec::new());
     let mut wrong = Vec::new();

@@ -7,6 +7,7 @@ pub mod fiscal;
 pub mod imports;
 pub mod ledger;
 pub mod parties;
+pub mod payments;
 pub mod sales;
 pub mod schedules;
 pub mod search;

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::paging::Page;
+use erp::sales::book::{self, SalesBook, SalesBookQuery};
 use erp::sales::documents::{self, Document, DocumentQuery};
 use erp::sales::drafts::{self, DocumentInput};
 use erp::sales::moves::{self, DeriveInput};
@@ -154,6 +155,13 @@ async fn cancel(
     ))
 }
 
+/// The month's libro de ventas: posted invoices and credit notes with the 15 %/18 % split, in lempiras.
+#[utoipa::path(get, path = "/api/v1/reports/sales-book", tag = "sales", params(SalesBookQuery),
+    responses((status = 200, body = SalesBook), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn sales_book(State(erp): State<Erp>, caller: Caller, Query(q): Query<SalesBookQuery>) -> ApiResult<Json<SalesBook>> {
+    Ok(Json(book::sales_book(&erp.db, &caller.user, q).await?))
+}
+
 pub fn routes() -> OpenApiRouter<Erp> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
@@ -164,4 +172,5 @@ pub fn routes() -> OpenApiRouter<Erp> {
         .routes(routes!(credit))
         .routes(routes!(post))
         .routes(routes!(cancel))
+        .routes(routes!(sales_book))
 }

@@ -7,6 +7,7 @@
 //! `accounting.rs`.
 
 pub mod accounting;
+pub mod book;
 pub mod documents;
 pub mod drafts;
 pub mod moves;
