@@ -288,7 +288,10 @@ impl Ctx<'_> {
             ("payments", "archive") => {
                 let p = self.fresh("payments").await?;
                 client
-                    .post(url(&format!("/api/v1/payments/{}/reverse", p["id"].as_str().unwrap_or_default())))
+                    .post(url(&format!(
+                        "/api/v1/payments/{}/reverse",
+                        p["id"].as_str().unwrap_or_default()
+                    )))
                     .json(&json!({"version": p["version"]}))
             }
             ("ledger", "read") => client.get(url("/api/v1/journal-entries")),

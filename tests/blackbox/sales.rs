@@ -250,14 +250,12 @@ async fn a_quote_becomes_an_order_two_invoices_and_a_credit_note() -> TestResult
     assert_eq!(status, StatusCode::CONFLICT);
 
     // The entry of the second invoice: receivable = revenue + ISV, on the mapped accounts.
-    let entry = ok(c.get(
-        app.url(&format!(
+    let entry = ok(c.get(app.url(&format!(
             "/api/v1/journal-entries/{}",
             inv2["fiscal"]["journal_entry_id"]
                 .as_str()
                 .unwrap_or_default()
-        )),
-    ))
+        ))))
     .await;
     // Sales people do read the journal (only warehouse does not).
     let entry = entry?;
@@ -765,14 +763,12 @@ async fn bad_documents_name_each_field_and_write_nothing() -> TestResult {
         (Some("155.00"), Some("1188.33"))
     );
     let (_, usd) = post_doc(&app, &c, &usd, "post", json!({"version": usd["version"]})).await?;
-    let entry = ok(c.get(
-        app.url(&format!(
+    let entry = ok(c.get(app.url(&format!(
             "/api/v1/journal-entries/{}",
             usd["fiscal"]["journal_entry_id"]
                 .as_str()
                 .unwrap_or_default()
-        )),
-    ))
+        ))))
     .await?;
     // 1033.33 × 24.6512 = 25472.82; 155.00 × 24.6512 = 3820.94.
     assert_eq!(entry["total"], "29293.76", "{entry}");

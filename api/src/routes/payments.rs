@@ -17,7 +17,11 @@ use crate::problem::{ApiResult, Problem};
 use crate::query::Query;
 
 #[utoipa::path(get, path = "/api/v1/payments", tag = "payments", params(PaymentQuery), responses((status = 200, body = [Payment])))]
-async fn list(State(erp): State<Erp>, caller: Caller, Query(q): Query<PaymentQuery>) -> ApiResult<Json<Vec<Payment>>> {
+async fn list(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<PaymentQuery>,
+) -> ApiResult<Json<Vec<Payment>>> {
     Ok(Json(payments::list(&erp.db, &caller.user, q).await?))
 }
 
@@ -29,12 +33,19 @@ async fn create(
     caller: Caller,
     json::Json(input): json::Json<PaymentInput>,
 ) -> ApiResult<(StatusCode, Json<Payment>)> {
-    Ok((StatusCode::CREATED, Json(payments::record(&erp.db, &caller.user, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(payments::record(&erp.db, &caller.user, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "payments", params(("id" = Uuid, Path)),
     responses((status = 200, body = Payment), (status = 404, body = Problem, content_type = "application/problem+json")))]
-async fn get(State(erp): State<Erp>, caller: Caller, Path(id): Path<Uuid>) -> ApiResult<Json<Payment>> {
+async fn get(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Payment>> {
     Ok(Json(payments::get(&erp.db, &caller.user, id).await?))
 }
 
@@ -47,7 +58,9 @@ async fn reverse(
     Path(id): Path<Uuid>,
     json::Json(v): json::Json<VersionDto>,
 ) -> ApiResult<Json<Payment>> {
-    Ok(Json(payments::reverse(&erp.db, &caller.user, id, v.version).await?))
+    Ok(Json(
+        payments::reverse(&erp.db, &caller.user, id, v.version).await?,
+    ))
 }
 
 /// A customer's movements and balance between two dates, and the invoices still open.
@@ -59,13 +72,21 @@ async fn party_statement(
     Path(id): Path<Uuid>,
     Query(q): Query<StatementQuery>,
 ) -> ApiResult<Json<Statement>> {
-    Ok(Json(statement::statement(&erp.db, &caller.user, id, q).await?))
+    Ok(Json(
+        statement::statement(&erp.db, &caller.user, id, q).await?,
+    ))
 }
 
 /// What each customer owes by days past due: 0–30, 31–60, 61–90, over 90.
 #[utoipa::path(get, path = "/api/v1/reports/aged-receivables", tag = "payments", params(AgingQuery), responses((status = 200, body = Aging)))]
-async fn aged(State(erp): State<Erp>, caller: Caller, Query(q): Query<AgingQuery>) -> ApiResult<Json<Aging>> {
-    Ok(Json(aging::aged_receivables(&erp.db, &caller.user, q).await?))
+async fn aged(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<AgingQuery>,
+) -> ApiResult<Json<Aging>> {
+    Ok(Json(
+        aging::aged_receivables(&erp.db, &caller.user, q).await?,
+    ))
 }
 
 pub fn routes() -> OpenApiRouter<Erp> {

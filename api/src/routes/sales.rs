@@ -158,7 +158,11 @@ async fn cancel(
 /// The month's libro de ventas: posted invoices and credit notes with the 15 %/18 % split, in lempiras.
 #[utoipa::path(get, path = "/api/v1/reports/sales-book", tag = "sales", params(SalesBookQuery),
     responses((status = 200, body = SalesBook), (status = 400, body = Problem, content_type = "application/problem+json")))]
-async fn sales_book(State(erp): State<Erp>, caller: Caller, Query(q): Query<SalesBookQuery>) -> ApiResult<Json<SalesBook>> {
+async fn sales_book(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<SalesBookQuery>,
+) -> ApiResult<Json<SalesBook>> {
     Ok(Json(book::sales_book(&erp.db, &caller.user, q).await?))
 }
 

@@ -5,7 +5,6 @@ use uuid::Uuid;
 
 use super::{SessionUser, password, rate_limit};
 use crate::companies;
-use crate::db::Tenant;
 use crate::{Erp, Error, Result};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,17 +145,16 @@ pub struct SessionCheck {
 }
 
 pub async fn check_session(erp: &Erp, user: &SessionUser) -> Result<SessionCheck> {
-    let mut tx = erp.db.tenant(&Tenant::user(user.user_id)).await?;
-    let row: Option<(bool, bool)> = sqlx::query_as(
-        "SELECT u.active, coalesce(c.require_totp, false) AND u.totp_enabled_at IS NULL
-           FROM users u LEFT JOIN companies c ON c.id = $2
-          WHERE u.id = $1",
-    )
-    .bind(user.user_id)
-    .bind(user.company_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    let (active, must_enrol) = row.unwrap_or((false, false));
+    // One round trip, outside any transaction (see migration 14).
+    let row: Option<(Option<bool>, Option<bool>)> =
+        sqlx::query_as("SELECT active, must_enrol FROM session_state($1, $2)")
+            .bind(user.user_id)
+            .bind(user.company_id)
+            .fetch_optional(erp.db.pool())
+            .await?;
+    let (active, must_enrol) = match row {
+        Some((Some(active), must_enrol)) => (active, must_enrol.unwrap_or(false)),
+        _ => (false, false),
+    };
     Ok(SessionCheck { active, must_enrol })
 }

@@ -7,11 +7,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Result;
+use crate::SessionUser;
 use crate::access::Access;
 use crate::db::Db;
 use crate::roles::{Action, Resource};
-use crate::Result;
-use crate::SessionUser;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -51,7 +51,11 @@ pub async fn aged_receivables(db: &Db, user: &SessionUser, q: AgingQuery) -> Res
     let (_, mut tx) = Access::begin(db, user, Resource::Payments, Action::Read).await?;
     let as_of: NaiveDate = match q.as_of {
         Some(d) => d,
-        None => sqlx::query_scalar("SELECT hn_today()").fetch_one(&mut *tx).await?,
+        None => {
+            sqlx::query_scalar("SELECT hn_today()")
+                .fetch_one(&mut *tx)
+                .await?
+        }
     };
     let rows: Vec<AgingRow> = sqlx::query_as(
         "WITH open AS (
@@ -79,5 +83,9 @@ pub async fn aged_receivables(db: &Db, user: &SessionUser, q: AgingQuery) -> Res
         totals.over_90 += r.over_90;
         totals.total += r.total;
     }
-    Ok(Aging { as_of, rows, totals })
+    Ok(Aging {
+        as_of,
+        rows,
+        totals,
+    })
 }

@@ -160,56 +160,101 @@ fn amount_ok(x: Decimal) -> bool {
 pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<Payment> {
     let mut c = Checks::new();
     if !METHODS.contains(&input.method.as_str()) {
-        c.push(FieldIssue::new("/method", "invalid_method", "cash, transfer or card"));
+        c.push(FieldIssue::new(
+            "/method",
+            "invalid_method",
+            "cash, transfer or card",
+        ));
     }
     let amount = match input.amount {
         Some(a) if amount_ok(a) => a,
         _ => {
-            c.push(FieldIssue::new("/amount", "invalid_amount", "more than 0, at most 2 decimals"));
+            c.push(FieldIssue::new(
+                "/amount",
+                "invalid_amount",
+                "more than 0, at most 2 decimals",
+            ));
             Decimal::ZERO
         }
     };
     let party_id = input.party_id.unwrap_or_else(|| {
-        c.push(FieldIssue::new("/party_id", "required", "choose the customer"));
+        c.push(FieldIssue::new(
+            "/party_id",
+            "required",
+            "choose the customer",
+        ));
         Uuid::nil()
     });
     let reference = c.text("/reference", &input.reference, 0, 100);
     let notes = c.text("/notes", &input.notes, 0, 1000);
-    let currency = input.currency.clone().unwrap_or_else(|| "HNL".into()).trim().to_uppercase();
+    let currency = input
+        .currency
+        .clone()
+        .unwrap_or_else(|| "HNL".into())
+        .trim()
+        .to_uppercase();
     let rate = match (currency.as_str(), input.exchange_rate) {
         ("HNL", None) => Decimal::ONE,
         ("HNL", Some(r)) if r == Decimal::ONE => r,
         ("USD", Some(r)) if r > Decimal::ZERO && r.normalize().scale() <= 6 => r,
         ("HNL" | "USD", _) => {
-            c.push(FieldIssue::new("/exchange_rate", "exchange_rate_required", "lempiras per dollar, for USD only"));
+            c.push(FieldIssue::new(
+                "/exchange_rate",
+                "exchange_rate_required",
+                "lempiras per dollar, for USD only",
+            ));
             Decimal::ONE
         }
         _ => {
-            c.push(FieldIssue::new("/currency", "invalid_currency", "HNL or USD"));
+            c.push(FieldIssue::new(
+                "/currency",
+                "invalid_currency",
+                "HNL or USD",
+            ));
             Decimal::ONE
         }
     };
     let allocated: Decimal = input.allocations.iter().map(|a| a.amount).sum();
     for (i, a) in input.allocations.iter().enumerate() {
         if !amount_ok(a.amount) {
-            c.push(FieldIssue::new(&format!("/allocations/{i}/amount"), "invalid_amount", "more than 0, at most 2 decimals"));
+            c.push(FieldIssue::new(
+                &format!("/allocations/{i}/amount"),
+                "invalid_amount",
+                "more than 0, at most 2 decimals",
+            ));
         }
-        if input.allocations[..i].iter().any(|b| b.document_id == a.document_id) {
-            c.push(FieldIssue::new(&format!("/allocations/{i}/document_id"), "duplicate_invoice", "this invoice is listed twice"));
+        if input.allocations[..i]
+            .iter()
+            .any(|b| b.document_id == a.document_id)
+        {
+            c.push(FieldIssue::new(
+                &format!("/allocations/{i}/document_id"),
+                "duplicate_invoice",
+                "this invoice is listed twice",
+            ));
         }
     }
     if allocated > amount && amount > Decimal::ZERO {
-        c.push(FieldIssue::new("/allocations", "allocations_exceed_payment", "the allocations add up to more than the payment"));
+        c.push(FieldIssue::new(
+            "/allocations",
+            "allocations_exceed_payment",
+            "the allocations add up to more than the payment",
+        ));
     }
     c.finish()?;
 
     let (access, mut tx) = Access::begin(db, user, Resource::Payments, Action::Create).await?;
-    let customer: Option<bool> = sqlx::query_scalar("SELECT is_customer FROM parties WHERE id = $1")
-        .bind(party_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let customer: Option<bool> =
+        sqlx::query_scalar("SELECT is_customer FROM parties WHERE id = $1")
+            .bind(party_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     if customer != Some(true) {
-        return Err(Error::validation("unknown_party", "/party_id", "no such customer in this company"));
+        return Err(Error::validation(
+            "unknown_party",
+            "/party_id",
+            "no such customer in this company",
+        ));
     }
     // Lock the invoices paid, so two payments at once cannot both take
     // what one invoice still owes.
@@ -228,13 +273,21 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
     for (i, a) in input.allocations.iter().enumerate() {
         let at = format!("/allocations/{i}");
         match open.iter().find(|(id, ..)| *id == a.document_id) {
-            None => c.push(FieldIssue::new(&format!("{at}/document_id"), "unknown_invoice", "no posted invoice with this id")),
-            Some((_, p, ..)) if *p != party_id => {
-                c.push(FieldIssue::new(&format!("{at}/document_id"), "invoice_of_another_customer", "this invoice is another customer's"))
-            }
-            Some((_, _, cur, _)) if *cur != currency => {
-                c.push(FieldIssue::new(&format!("{at}/document_id"), "currency_differs", "the invoice is in another currency"))
-            }
+            None => c.push(FieldIssue::new(
+                &format!("{at}/document_id"),
+                "unknown_invoice",
+                "no posted invoice with this id",
+            )),
+            Some((_, p, ..)) if *p != party_id => c.push(FieldIssue::new(
+                &format!("{at}/document_id"),
+                "invoice_of_another_customer",
+                "this invoice is another customer's",
+            )),
+            Some((_, _, cur, _)) if *cur != currency => c.push(FieldIssue::new(
+                &format!("{at}/document_id"),
+                "currency_differs",
+                "the invoice is in another currency",
+            )),
             Some((.., owed)) if a.amount > *owed => c.push(FieldIssue::new(
                 &format!("{at}/amount"),
                 "exceeds_balance",
@@ -251,8 +304,12 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
         "card" => "card",
         _ => "bank",
     };
-    let (Some(&money), Some(&receivable)) = (accounts.get(purpose), accounts.get("receivable")) else {
-        return Err(Error::conflict("ledger_account_missing", format!("no account is set for {purpose} or receivable")));
+    let (Some(&money), Some(&receivable)) = (accounts.get(purpose), accounts.get("receivable"))
+    else {
+        return Err(Error::conflict(
+            "ledger_account_missing",
+            format!("no account is set for {purpose} or receivable"),
+        ));
     };
     let (today, doc_no): (NaiveDate, i32) =
         sqlx::query_as("SELECT hn_today(), next_document_no($1, 'payment')")
@@ -310,11 +367,26 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
     .bind(access.company_id)
     .bind(id)
     .bind(&ids)
-    .bind(input.allocations.iter().map(|a| a.amount).collect::<Vec<_>>())
+    .bind(
+        input
+            .allocations
+            .iter()
+            .map(|a| a.amount)
+            .collect::<Vec<_>>(),
+    )
     .execute(&mut *tx)
     .await?;
     let payment = fetch(&mut tx, id).await?;
-    audit_change(&mut tx, &access, "create", "payment", id, None, Some(&payment)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "create",
+        "payment",
+        id,
+        None,
+        Some(&payment),
+    )
+    .await?;
     tx.commit().await?;
     Ok(payment)
 }
@@ -322,19 +394,25 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
 /// Reverse a payment: the opposite entry, and its allocations stop counting.
 pub async fn reverse(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result<Payment> {
     let (access, mut tx) = Access::begin(db, user, Resource::Payments, Action::Archive).await?;
-    let locked: Option<i32> = sqlx::query_scalar("SELECT version FROM payments WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let locked: Option<i32> =
+        sqlx::query_scalar("SELECT version FROM payments WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     if locked.ok_or_else(|| Error::not_found("payment_not_found"))? != version {
         return Err(Error::stale_version());
     }
     let before = fetch(&mut tx, id).await?;
     if before.reversed_at.is_some() {
-        return Err(Error::conflict("payment_reversed", "this payment was already reversed"));
+        return Err(Error::conflict(
+            "payment_reversed",
+            "this payment was already reversed",
+        ));
     }
     let original = crate::accounting::journal::fetch(&mut tx, before.journal_entry_id).await?;
-    let today: NaiveDate = sqlx::query_scalar("SELECT hn_today()").fetch_one(&mut *tx).await?;
+    let today: NaiveDate = sqlx::query_scalar("SELECT hn_today()")
+        .fetch_one(&mut *tx)
+        .await?;
     let (entry_id, _) = entries::write(
         &mut tx,
         &access,
@@ -364,7 +442,16 @@ pub async fn reverse(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Res
         .execute(&mut *tx)
         .await?;
     let after = fetch(&mut tx, id).await?;
-    audit_change(&mut tx, &access, "reverse", "payment", id, Some(&before), Some(&after)).await?;
+    audit_change(
+        &mut tx,
+        &access,
+        "reverse",
+        "payment",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

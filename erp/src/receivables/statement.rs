@@ -98,7 +98,12 @@ macro_rules! movements {
     };
 }
 
-pub async fn statement(db: &Db, user: &SessionUser, party_id: Uuid, q: StatementQuery) -> Result<Statement> {
+pub async fn statement(
+    db: &Db,
+    user: &SessionUser,
+    party_id: Uuid,
+    q: StatementQuery,
+) -> Result<Statement> {
     let (_, mut tx) = Access::begin(db, user, Resource::Payments, Action::Read).await?;
     let (name, rtn, today): (String, Option<String>, NaiveDate) =
         sqlx::query_as("SELECT name, rtn, hn_today() FROM parties WHERE id = $1")
@@ -109,7 +114,11 @@ pub async fn statement(db: &Db, user: &SessionUser, party_id: Uuid, q: Statement
     let to = q.to.unwrap_or(today);
     let from = q.from.unwrap_or_else(|| to.with_day(1).unwrap_or(to));
     if from > to {
-        return Err(Error::validation("invalid_period", "/from", "the statement starts after it ends"));
+        return Err(Error::validation(
+            "invalid_period",
+            "/from",
+            "the statement starts after it ends",
+        ));
     }
     let opening: Decimal = sqlx::query_scalar(concat!(
         "SELECT coalesce(sum(debit - credit), 0) FROM (",

@@ -40,19 +40,32 @@ impl Accounts {
     }
 }
 
+/// The mapping and the ISV accounts, in one round trip.
 pub async fn accounts(tx: &mut sqlx::PgConnection) -> Result<Accounts> {
-    let mapped = crate::accounting::entries::mapped_accounts(&mut *tx).await?;
-    let isv: Vec<(String, Option<Uuid>)> = sqlx::query_as(
-        "SELECT tax_class, account_id FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')",
+    let rows: Vec<(String, Option<Uuid>)> = sqlx::query_as(
+        "SELECT purpose, account_id FROM ledger_accounts
+         UNION ALL
+         SELECT 'tax_' || tax_class, account_id FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')",
     )
     .fetch_all(&mut *tx)
     .await?;
-    let find = |c: &str| isv.iter().find(|(k, _)| k == c).and_then(|(_, a)| *a);
-    Ok(Accounts {
-        isv15: find("isv15"),
-        isv18: find("isv18"),
-        mapped,
-    })
+    let mut accounts = Accounts {
+        mapped: HashMap::new(),
+        isv15: None,
+        isv18: None,
+    };
+    for (purpose, account) in rows {
+        match purpose.as_str() {
+            "tax_isv15" => accounts.isv15 = account,
+            "tax_isv18" => accounts.isv18 = account,
+            _ => {
+                if let Some(a) = account {
+                    accounts.mapped.insert(purpose, a);
+                }
+            }
+        }
+    }
+    Ok(accounts)
 }
 
 /// The lines of the entry for a posted invoice (or, mirrored, a credit note).

@@ -59,11 +59,18 @@ pub struct SalesBookQuery {
 pub async fn sales_book(db: &Db, user: &SessionUser, q: SalesBookQuery) -> Result<SalesBook> {
     let (_, mut tx) = Access::begin(db, user, Resource::Sales, Action::Read).await?;
     let first: NaiveDate = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d")
-            .map_err(|_| Error::validation("invalid_period", "/period", "a month as YYYY-MM, e.g. 2026-11"))?,
-        None => sqlx::query_scalar("SELECT date_trunc('month', hn_today())::date")
-            .fetch_one(&mut *tx)
-            .await?,
+        Some(p) => NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").map_err(|_| {
+            Error::validation(
+                "invalid_period",
+                "/period",
+                "a month as YYYY-MM, e.g. 2026-11",
+            )
+        })?,
+        None => {
+            sqlx::query_scalar("SELECT date_trunc('month', hn_today())::date")
+                .fetch_one(&mut *tx)
+                .await?
+        }
     };
     let rows: Vec<BookRow> = sqlx::query_as(
         "SELECT issue_date AS date, fiscal_number, kind, coalesce(buyer_name, '') AS buyer_name,

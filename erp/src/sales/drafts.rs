@@ -355,6 +355,18 @@ pub(crate) async fn rates(tx: &mut sqlx::PgConnection) -> Result<Rates> {
     Ok(rates)
 }
 
+#[derive(sqlx::FromRow)]
+struct HeaderContext {
+    is_customer: Option<bool>,
+    party_active: Option<bool>,
+    payment_terms_days: Option<i32>,
+    company_currency: String,
+    today: NaiveDate,
+    point: Option<Uuid>,
+    isv15: Option<Decimal>,
+    isv18: Option<Decimal>,
+}
+
 /// Header values after defaults and checks.
 struct HeaderValues {
     party_id: Uuid,
@@ -365,6 +377,8 @@ struct HeaderValues {
     due_date: NaiveDate,
     notes: String,
     reason: String,
+    /// The company's ISV rates, for the totals.
+    rates: Rates,
 }
 
 async fn header_values(
@@ -382,16 +396,25 @@ async fn header_values(
             "say why the invoice is credited",
         ));
     }
-    let party: Option<(bool, bool, i32)> = match input.party_id {
-        Some(id) => {
-            sqlx::query_as(
-                "SELECT is_customer, archived_at IS NULL, payment_terms_days FROM parties WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-        }
-        None => None,
+    // Everything the header needs from the database, in one round trip.
+    let ctx: HeaderContext = sqlx::query_as(
+        "SELECT p.is_customer, p.archived_at IS NULL AS party_active, p.payment_terms_days,
+                c.currency::text AS company_currency, hn_today() AS today,
+                (SELECT e.id FROM emission_points e JOIN branches b ON b.id = e.branch_id
+                  WHERE e.archived_at IS NULL AND b.archived_at IS NULL AND ($2::uuid IS NULL OR e.id = $2)
+                  ORDER BY b.code, e.code LIMIT 1) AS point,
+                (SELECT rate FROM tax_codes WHERE tax_class = 'isv15') AS isv15,
+                (SELECT rate FROM tax_codes WHERE tax_class = 'isv18') AS isv18
+           FROM companies c LEFT JOIN parties p ON p.id = $1
+          WHERE c.id = ANY (app_company_ids()) LIMIT 1",
+    )
+    .bind(input.party_id)
+    .bind(input.emission_point_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let party = match (ctx.is_customer, ctx.party_active, ctx.payment_terms_days) {
+        (Some(c), Some(a), Some(t)) => Some((c, a, t)),
+        _ => None,
     };
     let terms = match party {
         Some((true, true, terms)) => terms,
@@ -428,11 +451,7 @@ async fn header_values(
             0
         }
     };
-    let (company_currency, today): (String, NaiveDate) = sqlx::query_as(
-        "SELECT currency::text, hn_today() FROM companies WHERE id = ANY (app_company_ids()) LIMIT 1",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let (company_currency, today) = (ctx.company_currency.clone(), ctx.today);
     let currency = input
         .currency
         .clone()
@@ -478,14 +497,7 @@ async fn header_values(
             "the due date comes before the issue date",
         ));
     }
-    let point: Option<Uuid> = sqlx::query_scalar(
-        "SELECT e.id FROM emission_points e JOIN branches b ON b.id = e.branch_id
-          WHERE e.archived_at IS NULL AND b.archived_at IS NULL AND ($1::uuid IS NULL OR e.id = $1)
-          ORDER BY b.code, e.code LIMIT 1",
-    )
-    .bind(input.emission_point_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let point = ctx.point;
     if point.is_none() {
         c.push(FieldIssue::new(
             "/emission_point_id",
@@ -503,6 +515,10 @@ async fn header_values(
         due_date,
         notes,
         reason,
+        rates: Rates {
+            isv15: ctx.isv15.unwrap_or(Rates::default().isv15),
+            isv18: ctx.isv18.unwrap_or(Rates::default().isv18),
+        },
     })
 }
 
@@ -570,13 +586,15 @@ pub(crate) async fn insert(
     let lines = build_lines(tx, kind, source, None, &input.lines).await?;
     let totals = Totals::of(
         &lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(),
-        rates(tx).await?,
+        h.rates,
     );
     let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO sales_documents (id, company_id, kind, status, doc_no, party_id, emission_point_id, source_id,
-                    currency, exchange_rate, issue_date, due_date, notes, reason, created_by)
-         VALUES ($1, $2, $3, 'draft', next_document_no($2, $3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    currency, exchange_rate, issue_date, due_date, notes, reason, created_by,
+                    discount, exempt, exonerated, taxed15, taxed18, isv15, isv18, total)
+         VALUES ($1, $2, $3, 'draft', next_document_no($2, $3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+                 $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(id)
     .bind(access.company_id)
@@ -591,10 +609,17 @@ pub(crate) async fn insert(
     .bind(&h.notes)
     .bind(&h.reason)
     .bind(access.user_id)
+    .bind(totals.discount)
+    .bind(totals.exempt)
+    .bind(totals.exonerated)
+    .bind(totals.taxed15)
+    .bind(totals.taxed18)
+    .bind(totals.isv15)
+    .bind(totals.isv18)
+    .bind(totals.total)
     .execute(&mut **tx)
     .await?;
     store_lines(tx, access, id, &lines).await?;
-    store_totals(tx, id, &totals).await?;
     let doc = documents::fetch(tx, id).await?;
     audit_change(tx, access, "create", "sales_document", id, None, Some(&doc)).await?;
     Ok(doc)
@@ -657,7 +682,7 @@ pub async fn update(
     let lines = build_lines(&mut tx, kind, before.source_id, Some(id), &input.lines).await?;
     let totals = Totals::of(
         &lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(),
-        rates(&mut tx).await?,
+        h.rates,
     );
     sqlx::query("DELETE FROM sales_document_lines WHERE document_id = $1")
         .bind(id)

@@ -20,20 +20,35 @@ use crate::roles::{Action, Resource};
 use crate::values::TaxClass;
 use crate::{Error, Result, SessionUser};
 
-/// The issuer as the printed document shows it: legal and trade name, RTN,
-/// head office and branch address, phone, e-mail.
-async fn issuer(tx: &mut sqlx::PgConnection, emission_point_id: Uuid) -> Result<serde_json::Value> {
-    Ok(sqlx::query_scalar(
+/// What posting fixes of the issuer (legal and trade name, RTN, head office
+/// and branch address, phone, e-mail) and the buyer, with today's date in
+/// Honduras: one round trip.
+#[derive(sqlx::FromRow)]
+struct Parties {
+    issuer: serde_json::Value,
+    buyer_name: String,
+    buyer_rtn: Option<String>,
+    today: NaiveDate,
+}
+
+async fn parties(
+    tx: &mut sqlx::PgConnection,
+    emission_point_id: Uuid,
+    buyer: Uuid,
+) -> Result<Parties> {
+    Ok(sqlx::query_as(
         "SELECT jsonb_build_object(
                     'legal_name', c.legal_name, 'trade_name', c.name, 'rtn', coalesce(c.rtn, ''),
                     'address', c.address, 'phone', coalesce(nullif(b.phone, ''), c.phone), 'email', c.email,
                     'branch_code', b.code, 'branch_name', b.name, 'branch_address', b.address,
-                    'point_code', e.code)
+                    'point_code', e.code) AS issuer,
+                p.name AS buyer_name, p.rtn AS buyer_rtn, hn_today() AS today
            FROM emission_points e JOIN branches b ON b.id = e.branch_id
-           JOIN companies c ON c.id = e.company_id
-          WHERE e.id = $1",
+           JOIN companies c ON c.id = e.company_id, parties p
+          WHERE e.id = $1 AND p.id = $2",
     )
     .bind(emission_point_id)
+    .bind(buyer)
     .fetch_one(&mut *tx)
     .await?)
 }
@@ -49,12 +64,12 @@ pub async fn post(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result
     let before = documents::fetch(&mut tx, id).await?;
 
     let issued = numbering::draw(&mut tx, h.emission_point_id, kind.as_str()).await?;
-    let issuer = issuer(&mut tx, h.emission_point_id).await?;
-    let (buyer_name, buyer_rtn, today): (String, Option<String>, NaiveDate) =
-        sqlx::query_as("SELECT name, rtn, hn_today() FROM parties WHERE id = $1")
-            .bind(h.party_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let Parties {
+        issuer,
+        buyer_name,
+        buyer_rtn,
+        today,
+    } = parties(&mut tx, h.emission_point_id, h.party_id).await?;
     // Totals again at today's rates: what is printed and booked is what the
     // tax codes say on the day of issue.
     let lines: Vec<Line> = before
