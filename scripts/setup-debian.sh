@@ -7,6 +7,7 @@ packages=(
   build-essential pkg-config libssl-dev cmake   # the build (pingora needs cmake for zlib-ng)
   postgresql redis-server                       # the private database and cache of `appliance up`
   chromium chromium-driver                      # browser tests
+  poppler-utils                                 # tests read printed PDFs back as text (pdftotext)
   ca-certificates curl
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)   # binaryen's wasm-opt for the islands bundle

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod kv;
 pub mod paging;
 pub mod parties;
+pub mod pdf;
 pub mod receivables;
 mod records;
 pub mod roles;

@@ -20,3 +20,17 @@ pub fn download(f: erp::exports::ExportFile) -> axum::response::Response {
     ];
     (headers, f.bytes).into_response()
 }
+
+/// A PDF shown in the browser (inline), saved under `file_name`.
+pub fn pdf_response(file_name: String, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let headers = [
+        (header::CONTENT_TYPE, "application/pdf".to_owned()),
+        (
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{file_name}\""),
+        ),
+    ];
+    (headers, bytes).into_response()
+}

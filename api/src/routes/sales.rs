@@ -155,6 +155,18 @@ async fn cancel(
     ))
 }
 
+/// The printed invoice or credit note (409 while it is a draft).
+#[utoipa::path(get, path = "/api/v1/sales/documents/{id}/pdf", tag = "sales", params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn pdf(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::response::Response> {
+    let printed = erp::sales::print::pdf(&erp.db, &caller.user, id).await?;
+    Ok(super::common::pdf_response(printed.file_name, printed.pdf))
+}
+
 /// The month's libro de ventas: posted invoices and credit notes with the 15 %/18 % split, in lempiras.
 #[utoipa::path(get, path = "/api/v1/reports/sales-book", tag = "sales", params(SalesBookQuery),
     responses((status = 200, body = SalesBook), (status = 400, body = Problem, content_type = "application/problem+json")))]
@@ -177,4 +189,5 @@ pub fn routes() -> OpenApiRouter<Erp> {
         .routes(routes!(post))
         .routes(routes!(cancel))
         .routes(routes!(sales_book))
+        .routes(routes!(pdf))
 }

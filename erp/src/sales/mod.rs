@@ -12,5 +12,6 @@ pub mod documents;
 pub mod drafts;
 pub mod moves;
 pub mod posting;
+pub mod print;
 pub mod totals;
 pub mod transitions;

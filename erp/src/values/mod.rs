@@ -8,7 +8,7 @@ mod tax_class;
 mod vin;
 mod words;
 
-pub use money::{format_lempiras, parse_amount};
+pub use money::{format_amount, format_lempiras, parse_amount};
 pub use rtn::Rtn;
 pub use sku::Sku;
 pub use tax_class::TaxClass;

@@ -6,6 +6,15 @@ use std::str::FromStr;
 
 /// "L 1,234.56" (two decimals, half away from zero; "-L 5.00" when negative).
 pub fn format_lempiras(amount: Decimal) -> String {
+    format_money(amount, "L")
+}
+
+/// An amount in a document's currency: "L 1,234.56" or "US$ 1,234.56".
+pub fn format_amount(amount: Decimal, currency: &str) -> String {
+    format_money(amount, if currency == "USD" { "US$" } else { "L" })
+}
+
+fn format_money(amount: Decimal, symbol: &str) -> String {
     let rounded = amount
         .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
         .abs();
@@ -23,7 +32,7 @@ pub fn format_lempiras(amount: Decimal) -> String {
     } else {
         ""
     };
-    format!("{sign}L {grouped}.{frac}")
+    format!("{sign}{symbol} {grouped}.{frac}")
 }
 
 /// An amount typed in a form: "1,234.5", "L 1234.50", " 0.99 ". None when
