@@ -13,5 +13,7 @@ pub mod drafts;
 pub mod moves;
 pub mod posting;
 pub mod print;
-pub mod totals;
 pub mod transitions;
+
+/// How a document's totals are computed (shared with the invoice form's island).
+pub use sales_totals as totals;

@@ -1,4 +1,8 @@
-//! A sales document's totals as a Honduran invoice shows them. Each line is
+//! Money as Honduran documents write it (`money`) and a sales document's
+//! totals as a Honduran invoice shows them. Pure functions over `Decimal`,
+//! shared by the server and the invoice form's island (built for wasm32).
+//!
+//! Totals: Each line is
 //! rounded to cents (quantity × price, then the discount, each to cents);
 //! the lines are summed per tax class; ISV is computed once per rate on that
 //! class's subtotal, rounded to cents half away from zero. So the printed
@@ -7,7 +11,10 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::values::TaxClass;
+pub mod money;
+mod tax_class;
+
+pub use tax_class::TaxClass;
 
 /// Cents, half away from zero (how amounts are printed and booked).
 pub fn cents(amount: Decimal) -> Decimal {
