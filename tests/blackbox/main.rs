@@ -8,6 +8,7 @@ mod browser;
 mod browser_admin;
 mod browser_import;
 mod browser_master_data;
+mod browser_sales;
 mod csv_transfer;
 mod exports;
 mod health;

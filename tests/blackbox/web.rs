@@ -655,7 +655,7 @@ async fn party_contacts_are_rows_of_the_form() -> TestResult {
 }
 
 /// A client signed in through the login form (the way a browser is).
-async fn form_login(
+pub async fn form_login(
     app: &App,
     who: (&str, &str),
 ) -> Result<reqwest::Client, Box<dyn std::error::Error + Send + Sync>> {

@@ -13,6 +13,7 @@ use crate::i18n::Lang;
 
 pub const LANG_COOKIE: &str = "erp_lang";
 
+#[derive(Clone)]
 pub struct Visitor {
     pub session: Session,
     pub lang: Lang,

@@ -70,6 +70,11 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/users/{id}/role", post(pages::users::change_role))
         .route("/users/{id}/active", post(pages::users::set_active))
         .route("/audit", get(pages::audit::show))
+        .route("/sales", get(pages::sales::list).post(pages::sales::create))
+        .route("/sales/new", get(pages::sales::new))
+        .route("/sales/{id}", get(pages::sales::show))
+        .route("/sales/{id}/pdf", get(pages::sales::pdf))
+        .route("/sales/{id}/{move}", post(pages::sales::act))
         .route(
             "/company/settings",
             get(pages::company::show).post(pages::company::save),

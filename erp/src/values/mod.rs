@@ -6,9 +6,9 @@ mod sku;
 mod vin;
 mod words;
 
-pub use sales_totals::money::{format_amount, format_lempiras, parse_amount};
 pub use rtn::Rtn;
-pub use sku::Sku;
 pub use sales_totals::TaxClass;
+pub use sales_totals::money::{format_amount, format_lempiras, parse_amount};
+pub use sku::Sku;
 pub use vin::Vin;
 pub use words::{CurrencyName, DOLARES, LEMPIRAS, amount_in_words};

@@ -16,7 +16,7 @@ impl Issues {
         self.0.push(issue);
     }
 
-    fn message(&self, lang: Lang, name: &str) -> Option<String> {
+    pub fn message(&self, lang: Lang, name: &str) -> Option<String> {
         let pointer = format!("/{name}");
         self.0
             .iter()

@@ -15,7 +15,7 @@ const MODULES: [(&str, Option<&str>); 14] = [
     ("nav-home", Some("/")),
     ("nav-parties", Some("/parties")),
     ("nav-products", Some("/products")),
-    ("nav-sales", None),
+    ("nav-sales", Some("/sales")),
     ("nav-inventory", None),
     ("nav-purchasing", None),
     ("nav-employees", None),

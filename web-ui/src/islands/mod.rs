@@ -50,3 +50,7 @@ pub fn CompanySwitcher(
         </form>
     }
 }
+
+mod invoice_lines;
+
+pub use invoice_lines::{InvoiceLines, InvoiceLinesProps, LineLabels, LineRow, ProductChoice};

@@ -1,0 +1,242 @@
+//! Selling through the pages. In Chromium (Spanish), the sales person writes
+//! an invoice — choosing a product fills in its price, the totals follow
+//! each keystroke (the island) — saves it, posts it, sees its fiscal number
+//! and opens its PDF, which reads back with the SAR's required text. Without
+//! JavaScript, the same form recalculates on the server and saves.
+
+use std::process::Command;
+use std::time::Duration;
+
+use fantoccini::Locator;
+use reqwest::StatusCode;
+
+use crate::browser::{chromium, log_in, shot, text_of};
+use crate::harness::{App, TestResult, csrf_of};
+use crate::web::form_login;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+const SALES: (&str, &str) = ("ventas@demo.hn", "demo-usuario-2026");
+
+/// The text of a PDF, read back with poppler's pdftotext.
+fn pdf_text(app: &App, bytes: &[u8]) -> Result<String, Error> {
+    let path = app.data_dir().join("factura.pdf");
+    std::fs::write(&path, bytes)?;
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .map_err(|e| {
+            format!("pdftotext not found ({e}); the README's test command installs poppler-utils")
+        })?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_writes_posts_and_prints_an_invoice() -> TestResult {
+    let app = App::start()?;
+    let (_driver, _profile, browser) = chromium().await?;
+    let result = async {
+        log_in(&app, &browser, SALES).await?;
+        browser
+            .find(Locator::LinkText("Ventas"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .find(Locator::Id("new-invoice"))
+            .await?
+            .click()
+            .await?;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(".invoice-lines[data-live=true]"))
+            .await?;
+        browser
+            .find(Locator::Id("f-party_id"))
+            .await?
+            .select_by_label("Transportes Olanchanos S.A.")
+            .await?;
+        browser
+            .find(Locator::Id("line-product-0"))
+            .await?
+            .select_by_label("CASCO-INT — Casco integral certificado")
+            .await?;
+        // The product filled in one casco at L 1,850.00: L 2,127.50 with ISV.
+        assert_eq!(text_of(&browser, "#total-total").await?, "L 2,127.50");
+        let quantity = browser.find(Locator::Id("line-quantity-0")).await?;
+        quantity.clear().await?;
+        quantity.send_keys("2").await?;
+        assert_eq!(text_of(&browser, "#total-isv15").await?, "L 555.00");
+        assert_eq!(text_of(&browser, "#total-total").await?, "L 4,255.00");
+        shot(&browser, "sales-invoice-form.png").await?;
+
+        browser.find(Locator::Id("save")).await?.click().await?;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("do-post"))
+            .await?;
+        assert_eq!(text_of(&browser, "#document-status").await?, "Borrador");
+        browser.find(Locator::Id("do-post")).await?.click().await?;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Id("print-pdf"))
+            .await?;
+        assert_eq!(text_of(&browser, "#document-status").await?, "Emitida");
+        assert_eq!(
+            text_of(&browser, "#document-title").await?,
+            "Factura 001-001-01-00000001"
+        );
+        assert_eq!(text_of(&browser, "#total-total").await?, "L 4,255.00");
+        shot(&browser, "sales-invoice-posted.png").await?;
+
+        // The PDF behind the link, fetched with the browser's own session.
+        let href = browser
+            .find(Locator::Id("print-pdf"))
+            .await?
+            .attr("href")
+            .await?
+            .ok_or("no PDF link")?;
+        let cookies = browser
+            .get_all_cookies()
+            .await?
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let res = app
+            .client()?
+            .get(app.url(&href))
+            .header(reqwest::header::COOKIE, cookies)
+            .send()
+            .await?;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            res.headers()[reqwest::header::CONTENT_TYPE],
+            "application/pdf"
+        );
+        let text = pdf_text(&app, &res.bytes().await?)?;
+        for needed in [
+            "FACTURA",
+            "Motos Catrachas S. de R.L.",
+            "RTN: 08019012345678",
+            "No. 001-001-01-00000001",
+            "CAI: A1B2C3-D4E5F6-0A1B2C-3D4E5F-6A7B8C-9D",
+            "del 001-001-01-00000001 al 001-001-01-00005000",
+            "Fecha límite de emisión",
+            "Transportes Olanchanos S.A.",
+            "RTN: 15019001234567",
+            "Importe gravado 15 %",
+            "L 555.00",
+            "L 4,255.00",
+            // The total in words (wrapped over two lines).
+            "SON: CUATRO MIL DOSCIENTOS CINCUENTA Y CINCO LEMPIRAS",
+            "CON 00/100",
+            "Original: Cliente / Copia: Emisor",
+        ] {
+            assert!(text.contains(needed), "the PDF lacks {needed:?}:\n{text}");
+        }
+        // And the browser opens it.
+        browser.goto(&app.url(&href)).await?;
+        Ok::<_, Error>(())
+    }
+    .await;
+    browser.close().await?;
+    result
+}
+
+/// The text of the element with `id` in server-rendered HTML.
+fn cell<'a>(html: &'a str, id: &str) -> Option<&'a str> {
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let rest = &html[at..];
+    let start = rest.find('>')? + 1;
+    let end = rest[start..].find('<')?;
+    Some(&rest[start..start + end])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_javascript_the_form_recalculates_and_saves() -> TestResult {
+    let app = App::start()?;
+    let client = form_login(&app, SALES).await?;
+    let page = client
+        .get(app.url("/sales/new?kind=invoice"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    let customer = page
+        .split("<option value=\"")
+        .find_map(|o| {
+            o.split_once("\">Ferretería El Progreso")
+                .map(|(id, _)| id.to_owned())
+        })
+        .ok_or("no customer option")?;
+    let form = |recalc: bool| {
+        let mut f = vec![
+            ("csrf", csrf.clone()),
+            ("kind", "invoice".into()),
+            ("party_id", customer.clone()),
+            ("currency", "HNL".into()),
+            ("exchange_rate", String::new()),
+            ("notes", String::new()),
+        ];
+        for (desc, qty, price, class) in [
+            ("Aceite", "3", "245.50", "isv15"),
+            ("Manual", "1", "150", "exempt"),
+            ("", "", "", "isv15"),
+        ] {
+            f.extend([
+                ("line_product", String::new()),
+                ("line_description", desc.into()),
+                ("line_quantity", qty.into()),
+                ("line_unit_price", price.into()),
+                ("line_discount", String::new()),
+                ("line_tax_class", class.into()),
+            ]);
+        }
+        if recalc {
+            f.push(("recalc", "1".into()));
+        }
+        f
+    };
+    // "Recalcular": the totals of what was typed, nothing saved.
+    let page = client
+        .post(app.url("/sales"))
+        .form(&form(true))
+        .send()
+        .await?
+        .text()
+        .await?;
+    // 3 × 245.50 = 736.50 taxed, ISV 110.48 (110.475 rounded), exempt 150.
+    assert_eq!(cell(&page, "total-isv15"), Some("L 110.48"), "{page}");
+    assert_eq!(cell(&page, "total-total"), Some("L 996.98"));
+    // Save: a draft, and its page.
+    let res = client
+        .post(app.url("/sales"))
+        .form(&form(false))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()[reqwest::header::LOCATION]
+        .to_str()?
+        .to_owned();
+    let doc = client.get(app.url(&location)).send().await?.text().await?;
+    assert!(
+        doc.contains("Borrador") && doc.contains("L 996.98"),
+        "{doc}"
+    );
+    // A line with a word for a quantity: the form again, nothing saved.
+    let mut bad = form(false);
+    if let Some(q) = bad.iter_mut().find(|(k, _)| *k == "line_quantity") {
+        q.1 = "dos".into();
+    }
+    let res = client.post(app.url("/sales")).form(&bad).send().await?;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await?.contains("Línea 1:"));
+    Ok(())
+}
