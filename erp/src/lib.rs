@@ -25,6 +25,7 @@ pub mod parties;
 pub mod pdf;
 pub mod receivables;
 mod records;
+pub mod report_table;
 pub mod roles;
 pub mod sales;
 pub mod schedules;

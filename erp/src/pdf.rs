@@ -131,6 +131,8 @@ enum Mark {
 /// A document being laid out, page by page.
 pub struct Pdf {
     pages: Vec<Vec<Mark>>,
+    /// Page width and height in points.
+    size: (f32, f32),
 }
 
 impl Default for Pdf {
@@ -140,9 +142,48 @@ impl Default for Pdf {
 }
 
 impl Pdf {
+    /// US Letter, portrait.
     pub fn new() -> Pdf {
         Pdf {
             pages: vec![vec![]],
+            size: (WIDTH, HEIGHT),
+        }
+    }
+
+    /// US Letter, landscape (wide reports).
+    pub fn landscape() -> Pdf {
+        Pdf {
+            pages: vec![vec![]],
+            size: (HEIGHT, WIDTH),
+        }
+    }
+
+    pub fn width(&self) -> f32 {
+        self.size.0
+    }
+
+    pub fn height(&self) -> f32 {
+        self.size.1
+    }
+
+    /// Text on an earlier page (page numbers, once the count is known).
+    pub fn text_on_page(
+        &mut self,
+        page: usize,
+        x: f32,
+        y: f32,
+        size: f32,
+        weight: Weight,
+        text: &str,
+    ) {
+        if let Some(marks) = self.pages.get_mut(page) {
+            marks.push(Mark::Text {
+                x,
+                y,
+                size,
+                weight,
+                text: text.to_owned(),
+            });
         }
     }
 
@@ -206,7 +247,7 @@ impl Pdf {
             .as_ref()
             .ok_or_else(|| Error::internal(anyhow::anyhow!("embedded fonts do not parse")))?;
         let mut document = Document::new();
-        let settings = PageSettings::from_wh(WIDTH, HEIGHT)
+        let settings = PageSettings::from_wh(self.size.0, self.size.1)
             .ok_or_else(|| Error::internal(anyhow::anyhow!("page size")))?;
         for marks in &self.pages {
             let mut page = document.start_page_with(settings.clone());

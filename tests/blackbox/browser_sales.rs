@@ -240,3 +240,113 @@ async fn without_javascript_the_form_recalculates_and_saves() -> TestResult {
     assert!(res.text().await?.contains("Línea 1:"));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_are_pages_csv_files_and_pdfs() -> TestResult {
+    let app = App::start()?;
+    // Something to report: one posted invoice of Motos.
+    let (api, _) = app
+        .api_login(("contador@demo.hn", "demo-usuario-2026"))
+        .await?;
+    let customers: serde_json::Value = api
+        .get(app.url("/api/v1/parties?q=Olanchanos"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let customer = customers["items"][0]["id"].clone();
+    let draft: serde_json::Value = api
+        .post(app.url("/api/v1/sales/documents"))
+        .json(&serde_json::json!({"kind": "invoice", "party_id": customer,
+            "lines": [{"description": "Llantas", "quantity": "4", "unit_price": "1000", "tax_class": "isv15"}]}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let posted = api
+        .post(app.url(&format!(
+            "/api/v1/sales/documents/{}/post",
+            draft["id"].as_str().unwrap_or_default()
+        )))
+        .json(&serde_json::json!({"version": draft["version"]}))
+        .send()
+        .await?;
+    assert_eq!(posted.status(), StatusCode::OK);
+
+    let client = form_login(&app, ("contador@demo.hn", "demo-usuario-2026")).await?;
+    let page = client
+        .get(app.url("/reports/sales-book"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        page.contains("Libro de ventas")
+            && page.contains("001-001-01-00000001")
+            && page.contains("4,600.00"),
+        "{page}"
+    );
+    let csv = client
+        .get(app.url("/reports/sales-book?format=csv"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("Fecha,Número,Cliente,RTN,Exento,Exonerado,Gravado 15 %,ISV 15 %,Gravado 18 %,ISV 18 %,Total"), "{csv}");
+    assert!(csv.contains("001-001-01-00000001,Transportes Olanchanos S.A.,15019001234567,0.00,0.00,4000.00,600.00,0.00,0.00,4600.00"), "{csv}");
+    for (path, needed) in [
+        ("/reports/sales-book?format=pdf", "Libro de ventas"),
+        (
+            "/reports/trial-balance?format=pdf",
+            "Balanza de comprobación",
+        ),
+        (
+            "/reports/aged-receivables?format=pdf",
+            "Antigüedad de saldos",
+        ),
+    ] {
+        let res = client.get(app.url(path)).send().await?;
+        assert_eq!(
+            res.headers()[reqwest::header::CONTENT_TYPE],
+            "application/pdf",
+            "{path}"
+        );
+        let text = pdf_text(&app, &res.bytes().await?)?;
+        assert!(
+            text.contains(needed) && text.contains("Página 1 de 1"),
+            "{path}:\n{text}"
+        );
+    }
+    let tb = client
+        .get(app.url("/reports/trial-balance?format=csv"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        tb.contains("1104,Cuentas por cobrar a clientes,4600.00,0.00,4600.00"),
+        "{tb}"
+    );
+    assert!(tb.contains("Totales,,4600.00,4600.00,0.00"), "{tb}");
+    let statement = client
+        .get(app.url(&format!(
+            "/reports/statement?party_id={}",
+            customer.as_str().unwrap_or_default()
+        )))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        statement.contains("Estado de cuenta de Transportes Olanchanos S.A.")
+            && statement.contains("4,600.00")
+    );
+    // A month that is not one: a clear answer, not a 500.
+    let res = client
+        .get(app.url("/reports/sales-book?period=2026-13"))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    Ok(())
+}

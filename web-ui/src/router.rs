@@ -70,6 +70,18 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/users/{id}/role", post(pages::users::change_role))
         .route("/users/{id}/active", post(pages::users::set_active))
         .route("/audit", get(pages::audit::show))
+        .route("/reports", get(pages::reports::index))
+        .route("/reports/sales-book", get(pages::reports::sales_book))
+        .route("/reports/trial-balance", get(pages::reports::trial_balance))
+        .route(
+            "/reports/trial-balance/choose",
+            get(pages::reports::choose_companies),
+        )
+        .route(
+            "/reports/aged-receivables",
+            get(pages::reports::aged_receivables),
+        )
+        .route("/reports/statement", get(pages::reports::statement))
         .route("/sales", get(pages::sales::list).post(pages::sales::create))
         .route("/sales/new", get(pages::sales::new))
         .route("/sales/{id}", get(pages::sales::show))

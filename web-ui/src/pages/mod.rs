@@ -14,6 +14,7 @@ mod list;
 pub mod login;
 pub mod parties;
 pub mod products;
+pub mod reports;
 pub mod sales;
 pub mod search;
 pub mod security;

@@ -20,7 +20,7 @@ const MODULES: [(&str, Option<&str>); 14] = [
     ("nav-purchasing", None),
     ("nav-employees", None),
     ("nav-accounting", Some("/accounts")),
-    ("nav-reports", None),
+    ("nav-reports", Some("/reports")),
     ("nav-company", Some("/company/settings")),
     ("nav-branches", Some("/branches")),
     ("nav-users", Some("/users")),

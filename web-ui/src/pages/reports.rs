@@ -1,0 +1,638 @@
+//! Reports, each as a page, a CSV file and a PDF from the same table: the
+//! sales book (libro de ventas), the trial balance (one company or several
+//! consolidated), aged receivables and a customer's statement. `?format=csv`
+//! or `?format=pdf` on a report's address gives the file.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use erp::report_table::{Cell, Column, ReportTable};
+use erp::{Erp, ErrorKind};
+use leptos::prelude::*;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::module_page;
+use crate::i18n::Lang;
+use crate::request::{Visitor, unavailable};
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ReportQuery {
+    format: Option<String>,
+    period: Option<String>,
+    companies: Option<String>,
+    as_of: Option<NaiveDate>,
+    party_id: Option<Uuid>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+impl ReportQuery {
+    /// The same query with `format` set (the CSV and PDF links).
+    fn with_format(&self, path: &str, format: &str) -> String {
+        let mut pairs = vec![("format", format.to_owned())];
+        let mut add = |k: &'static str, v: Option<String>| {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                pairs.push((k, v));
+            }
+        };
+        add("period", self.period.clone());
+        add("companies", self.companies.clone());
+        add("as_of", self.as_of.map(|d| d.to_string()));
+        add("party_id", self.party_id.map(|d| d.to_string()));
+        add("from", self.from.map(|d| d.to_string()));
+        add("to", self.to.map(|d| d.to_string()));
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        format!("{path}?{query}")
+    }
+}
+
+fn file(name: &str, format: &str, bytes: Vec<u8>) -> Response {
+    let (ctype, disposition) = match format {
+        "csv" => (
+            "text/csv; charset=utf-8",
+            format!("attachment; filename=\"{name}.csv\""),
+        ),
+        _ => (
+            "application/pdf",
+            format!("inline; filename=\"{name}.pdf\""),
+        ),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ctype.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The report as the page, or as the file `format` asks for.
+async fn deliver(
+    erp: &Erp,
+    v: &Visitor,
+    user: &erp::SessionUser,
+    path: &str,
+    q: &ReportQuery,
+    table: ReportTable,
+    name: &str,
+    filters: AnyView,
+) -> Response {
+    let lang = v.lang;
+    match q.format.as_deref() {
+        Some(f @ ("csv" | "pdf")) => {
+            let bytes = if f == "csv" { table.csv() } else { table.pdf() };
+            return match bytes {
+                Ok(b) => file(name, f, b),
+                Err(e) => unavailable(e),
+            };
+        }
+        _ => {}
+    }
+    let head = table
+        .columns
+        .iter()
+        .map(|c| view! { <th class:num=c.numeric>{c.label.clone()}</th> })
+        .collect_view();
+    let row_view = |row: &Vec<Cell>, total: bool| {
+        let cells = row
+            .iter()
+            .map(|c| view! { <td class:num=c.numeric()>{c.shown()}</td> })
+            .collect_view();
+        view! { <tr class:grand=total>{cells}</tr> }
+    };
+    let body = table.rows.iter().map(|r| row_view(r, false)).collect_view();
+    let totals = table.totals.as_ref().map(|r| row_view(r, true));
+    let empty = table
+        .rows
+        .is_empty()
+        .then(|| view! { <p class="empty">{lang.t("report-empty")}</p> });
+    let heading = table
+        .heading
+        .iter()
+        .map(|l| view! { <p class="report-heading">{l.clone()}</p> })
+        .collect_view();
+    let content = view! {
+        <div class="page-head">
+            <h1>{table.title.clone()}</h1>
+            <a href=q.with_format(path, "csv") id="report-csv">{lang.t("report-csv")}</a>
+            <a href=q.with_format(path, "pdf") id="report-pdf" target="_blank">{lang.t("report-pdf")}</a>
+        </div>
+        {heading}
+        {filters}
+        {empty}
+        <table id="report" class="report"><thead><tr>{head}</tr></thead><tbody>{body}{totals}</tbody></table>
+    };
+    module_page(erp, v, user, "nav-reports", table.title, content).await
+}
+
+fn base(lang: Lang, title: String, heading: Vec<String>, columns: Vec<Column>) -> ReportTable {
+    ReportTable {
+        title,
+        heading,
+        columns,
+        rows: vec![],
+        totals: None,
+        page_label: lang.t("report-page"),
+    }
+}
+
+async fn company_line(erp: &Erp, user: &erp::SessionUser) -> String {
+    let Ok(company) = erp::companies::settings::get(&erp.db, user).await else {
+        return String::new();
+    };
+    format!(
+        "{} — RTN {}",
+        company.legal_name,
+        company.rtn.unwrap_or_default()
+    )
+}
+
+fn refused(v: &Visitor, e: erp::Error) -> Response {
+    match e.kind {
+        ErrorKind::Validation | ErrorKind::NotFound | ErrorKind::Forbidden => (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            lang_text(v.lang, &e),
+        )
+            .into_response(),
+        _ => unavailable(e),
+    }
+}
+
+fn lang_text(lang: Lang, e: &erp::Error) -> String {
+    lang.t_opt(&format!("report-error-{}", e.code.replace('_', "-")))
+        .unwrap_or_else(|| e.message.clone())
+}
+
+pub async fn index(State(erp): State<Erp>, v: Visitor) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let lang = v.lang;
+    let customers = erp::parties::list(
+        &erp.db,
+        &user,
+        erp::parties::PartyQuery {
+            kind: Some("customer".into()),
+            limit: Some(200),
+            ..Default::default()
+        },
+    )
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default()
+    .into_iter()
+    .map(|c| view! { <option value=c.id.to_string()>{c.name}</option> })
+    .collect_view();
+    let content = view! {
+        <h1>{lang.t("nav-reports")}</h1>
+        <ul class="reports">
+            <li><a href="/reports/sales-book" id="report-sales-book">{lang.t("report-sales-book")}</a></li>
+            <li><a href="/reports/trial-balance" id="report-trial-balance">{lang.t("report-trial-balance")}</a></li>
+            <li><a href="/reports/aged-receivables" id="report-aged">{lang.t("report-aged")}</a></li>
+            <li>
+                <form method="get" action="/reports/statement" class="inline">
+                    <label for="f-party_id">{lang.t("report-statement")}</label>
+                    <select id="f-party_id" name="party_id">{customers}</select>
+                    <button type="submit">{lang.t("report-show")}</button>
+                </form>
+            </li>
+        </ul>
+    };
+    module_page(
+        &erp,
+        &v,
+        &user,
+        "nav-reports",
+        lang.t("nav-reports"),
+        content,
+    )
+    .await
+}
+
+fn month_filter(lang: Lang, action: &str, period: &str) -> AnyView {
+    view! {
+        <form method="get" action=action.to_owned() class="filters">
+            <label for="f-period">{lang.t("report-period")}</label>
+            <input type="month" id="f-period" name="period" value=period.to_owned()/>
+            <button type="submit">{lang.t("report-show")}</button>
+        </form>
+    }
+    .into_any()
+}
+
+pub async fn sales_book(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let lang = v.lang;
+    let book = match erp::sales::book::sales_book(
+        &erp.db,
+        &user,
+        erp::sales::book::SalesBookQuery {
+            period: q.period.clone(),
+        },
+    )
+    .await
+    {
+        Ok(b) => b,
+        Err(e) => return refused(&v, e),
+    };
+    let l = |k: &str| lang.t(&format!("report-col-{k}"));
+    let mut t = base(
+        lang,
+        lang.t("report-sales-book"),
+        vec![
+            company_line(&erp, &user).await,
+            lang.t_args("report-period-line", &[("period", book.period.clone())]),
+        ],
+        vec![
+            Column::text(l("date")),
+            Column::text(l("number")),
+            Column::text(l("customer")),
+            Column::text(l("rtn")),
+            Column::number(l("exempt")),
+            Column::number(l("exonerated")),
+            Column::number(l("taxed15")),
+            Column::number(l("isv15")),
+            Column::number(l("taxed18")),
+            Column::number(l("isv18")),
+            Column::number(l("total")),
+        ],
+    );
+    let money_cols = |r: &erp::sales::book::BookRow| {
+        vec![
+            Cell::Money(r.exempt),
+            Cell::Money(r.exonerated),
+            Cell::Money(r.taxed15),
+            Cell::Money(r.isv15),
+            Cell::Money(r.taxed18),
+            Cell::Money(r.isv18),
+            Cell::Money(r.total),
+        ]
+    };
+    t.rows = book
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.date.map(Cell::Date).unwrap_or(Cell::Empty),
+                Cell::Text(r.fiscal_number.clone()),
+                Cell::Text(r.buyer_name.clone()),
+                Cell::Text(if r.buyer_rtn.is_empty() {
+                    lang.t("consumidor-final")
+                } else {
+                    r.buyer_rtn.clone()
+                }),
+            ];
+            row.extend(money_cols(r));
+            row
+        })
+        .collect();
+    let mut totals = vec![
+        Cell::Text(l("totals")),
+        Cell::Count(book.rows.len() as i64),
+        Cell::Empty,
+        Cell::Empty,
+    ];
+    totals.extend(money_cols(&book.totals));
+    t.totals = Some(totals);
+    let filters = month_filter(lang, "/reports/sales-book", &book.period);
+    deliver(
+        &erp,
+        &v,
+        &user,
+        "/reports/sales-book",
+        &q,
+        t,
+        &format!("libro-de-ventas-{}", book.period),
+        filters,
+    )
+    .await
+}
+
+pub async fn trial_balance(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let lang = v.lang;
+    let tb = match erp::accounting::trial_balance::trial_balance(
+        &erp.db,
+        &user,
+        erp::accounting::trial_balance::TrialBalanceQuery {
+            companies: q.companies.clone(),
+            period: q.period.clone(),
+        },
+    )
+    .await
+    {
+        Ok(t) => t,
+        Err(e) => return refused(&v, e),
+    };
+    let me = erp::companies::me(&erp.db, user.user_id).await.ok();
+    let names: Vec<String> = me
+        .as_ref()
+        .map(|m| {
+            m.companies
+                .iter()
+                .filter(|c| tb.companies.contains(&c.company_id))
+                .map(|c| c.company_name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let l = |k: &str| lang.t(&format!("report-col-{k}"));
+    let mut t = base(
+        lang,
+        lang.t("report-trial-balance"),
+        vec![
+            names.join(", "),
+            lang.t_args("report-until-line", &[("period", tb.period.clone())]),
+        ],
+        vec![
+            Column::text(l("code")),
+            Column::text(l("account")),
+            Column::number(l("debit")),
+            Column::number(l("credit")),
+            Column::number(l("balance")),
+        ],
+    );
+    t.rows = tb
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(r.code.clone()),
+                Cell::Text(r.name.clone()),
+                Cell::Money(r.debit),
+                Cell::Money(r.credit),
+                Cell::Money(r.balance),
+            ]
+        })
+        .collect();
+    t.totals = Some(vec![
+        Cell::Text(l("totals")),
+        Cell::Empty,
+        Cell::Money(tb.total_debit),
+        Cell::Money(tb.total_credit),
+        Cell::Money(tb.total_debit - tb.total_credit),
+    ]);
+    let choices = me
+        .map(|m| m.companies)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            let checked = tb.companies.contains(&c.company_id);
+            view! { <label class="check"><input type="checkbox" name="company" value=c.company_id.to_string() checked=checked/>{c.company_name}</label> }
+        })
+        .collect_view();
+    let filters = view! {
+        <form method="get" action="/reports/trial-balance/choose" class="filters">
+            <label for="f-period">{lang.t("report-period")}</label>
+            <input type="month" id="f-period" name="period" value=tb.period.clone()/>
+            <fieldset><legend>{lang.t("report-companies")}</legend>{choices}</fieldset>
+            <button type="submit">{lang.t("report-show")}</button>
+        </form>
+    }
+    .into_any();
+    deliver(
+        &erp,
+        &v,
+        &user,
+        "/reports/trial-balance",
+        &q,
+        t,
+        &format!("balanza-{}", tb.period),
+        filters,
+    )
+    .await
+}
+
+/// The trial balance's filter form posts one `company` per checkbox; the
+/// report takes them as one comma-separated `companies`.
+pub async fn choose_companies(axum::extract::RawQuery(raw): axum::extract::RawQuery) -> Response {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let companies: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "company")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let period = pairs
+        .iter()
+        .find(|(k, _)| k == "period")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let query =
+        serde_urlencoded::to_string([("period", period), ("companies", companies.join(","))])
+            .unwrap_or_default();
+    axum::response::Redirect::to(&format!("/reports/trial-balance?{query}")).into_response()
+}
+
+pub async fn aged_receivables(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let lang = v.lang;
+    let aging = match erp::receivables::aging::aged_receivables(
+        &erp.db,
+        &user,
+        erp::receivables::aging::AgingQuery { as_of: q.as_of },
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(e) => return refused(&v, e),
+    };
+    let l = |k: &str| lang.t(&format!("report-col-{k}"));
+    let as_of = aging.as_of.format("%d/%m/%Y").to_string();
+    let mut t = base(
+        lang,
+        lang.t("report-aged"),
+        vec![
+            company_line(&erp, &user).await,
+            lang.t_args("report-as-of-line", &[("date", as_of)]),
+        ],
+        vec![
+            Column::text(l("customer")),
+            Column::number("0–30"),
+            Column::number("31–60"),
+            Column::number("61–90"),
+            Column::number("> 90"),
+            Column::number(l("total")),
+        ],
+    );
+    let cols = |r: &erp::receivables::aging::AgingRow| {
+        vec![
+            Cell::Money(r.days_0_30),
+            Cell::Money(r.days_31_60),
+            Cell::Money(r.days_61_90),
+            Cell::Money(r.over_90),
+            Cell::Money(r.total),
+        ]
+    };
+    t.rows = aging
+        .rows
+        .iter()
+        .map(|r| {
+            std::iter::once(Cell::Text(r.party_name.clone()))
+                .chain(cols(r))
+                .collect()
+        })
+        .collect();
+    t.totals = Some(
+        std::iter::once(Cell::Text(l("totals")))
+            .chain(cols(&aging.totals))
+            .collect(),
+    );
+    let filters = view! {
+        <form method="get" action="/reports/aged-receivables" class="filters">
+            <label for="f-as_of">{lang.t("report-as-of")}</label>
+            <input type="date" id="f-as_of" name="as_of" value=aging.as_of.to_string()/>
+            <button type="submit">{lang.t("report-show")}</button>
+        </form>
+    }
+    .into_any();
+    deliver(
+        &erp,
+        &v,
+        &user,
+        "/reports/aged-receivables",
+        &q,
+        t,
+        &format!("antiguedad-{}", aging.as_of),
+        filters,
+    )
+    .await
+}
+
+pub async fn statement(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    let lang = v.lang;
+    let Some(party) = q.party_id else {
+        return axum::response::Redirect::to("/reports").into_response();
+    };
+    let s = match erp::receivables::statement::statement(
+        &erp.db,
+        &user,
+        party,
+        erp::receivables::statement::StatementQuery {
+            from: q.from,
+            to: q.to,
+        },
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => return refused(&v, e),
+    };
+    let l = |k: &str| lang.t(&format!("report-col-{k}"));
+    let d = |x: NaiveDate| x.format("%d/%m/%Y").to_string();
+    let mut t = base(
+        lang,
+        lang.t_args("report-statement-of", &[("name", s.party_name.clone())]),
+        vec![
+            company_line(&erp, &user).await,
+            format!(
+                "RTN: {}",
+                s.party_rtn
+                    .clone()
+                    .unwrap_or_else(|| lang.t("consumidor-final"))
+            ),
+            lang.t_args(
+                "report-between-line",
+                &[("from", d(s.from)), ("to", d(s.to))],
+            ),
+        ],
+        vec![
+            Column::text(l("date")),
+            Column::text(l("movement")),
+            Column::text(l("number")),
+            Column::number(l("charge")),
+            Column::number(l("payment")),
+            Column::number(l("balance")),
+        ],
+    );
+    let mut rows = vec![vec![
+        Cell::Date(s.from),
+        Cell::Text(l("opening")),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Money(s.opening_balance),
+    ]];
+    rows.extend(s.movements.iter().map(|m| {
+        vec![
+            Cell::Date(m.date),
+            Cell::Text(lang.t(&format!("report-movement-{}", m.kind.replace('_', "-")))),
+            Cell::Text(m.reference.clone()),
+            if m.debit.is_zero() {
+                Cell::Empty
+            } else {
+                Cell::Money(m.debit)
+            },
+            if m.credit.is_zero() {
+                Cell::Empty
+            } else {
+                Cell::Money(m.credit)
+            },
+            Cell::Money(m.balance),
+        ]
+    }));
+    t.rows = rows;
+    t.totals = Some(vec![
+        Cell::Date(s.to),
+        Cell::Text(l("closing")),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Money(s.closing_balance),
+    ]);
+    let filters = view! {
+        <form method="get" action="/reports/statement" class="filters">
+            <input type="hidden" name="party_id" value=party.to_string()/>
+            <label for="f-from">{lang.t("report-from")}</label>
+            <input type="date" id="f-from" name="from" value=s.from.to_string()/>
+            <label for="f-to">{lang.t("report-to")}</label>
+            <input type="date" id="f-to" name="to" value=s.to.to_string()/>
+            <button type="submit">{lang.t("report-show")}</button>
+        </form>
+    }
+    .into_any();
+    deliver(
+        &erp,
+        &v,
+        &user,
+        "/reports/statement",
+        &q,
+        t,
+        &format!("estado-de-cuenta-{}", s.to),
+        filters,
+    )
+    .await
+}
