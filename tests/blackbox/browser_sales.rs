@@ -350,3 +350,161 @@ async fn reports_are_pages_csv_files_and_pdfs() -> TestResult {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fiscal_ranges_and_payments_through_their_pages() -> TestResult {
+    let app = App::start()?;
+    let client = form_login(&app, ("contador@demo.hn", "demo-usuario-2026")).await?;
+    let page = client
+        .get(app.url("/fiscal-ranges"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        page.contains("A1B2C3-D4E5F6-0A1B2C-3D4E5F-6A7B8C-9D") && page.contains("Vigente"),
+        "{page}"
+    );
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    let range = |cai: &str, first: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("doc_kind", "invoice".to_owned()),
+            ("cai", cai.to_owned()),
+            ("first", first.to_owned()),
+            ("last", "001-001-01-00009000".to_owned()),
+            ("deadline", "2027-12-31".to_owned()),
+        ]
+    };
+    let res = client
+        .post(app.url("/fiscal-ranges"))
+        .form(&range("ABC", "001-001-01-00008001"))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await?.contains("el CAI tiene seis grupos"));
+    let res = client
+        .post(app.url("/fiscal-ranges"))
+        .form(&range(
+            "c0ffee-123456-abcdef-654321-fedcba-0a",
+            "001-001-01-00004000",
+        ))
+        .send()
+        .await?;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "overlaps the demo range"
+    );
+    assert!(
+        res.text()
+            .await?
+            .contains("ya incluye algunos de estos números")
+    );
+    let res = client
+        .post(app.url("/fiscal-ranges"))
+        .form(&range(
+            "c0ffee-123456-abcdef-654321-fedcba-0a",
+            "001-001-01-00008001",
+        ))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = client
+        .get(app.url("/fiscal-ranges"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(page.contains("C0FFEE-123456-ABCDEF-654321-FEDCBA-0A"));
+
+    // A posted invoice of L 1,150.00, then a payment through the page.
+    let (api, _) = app
+        .api_login(("contador@demo.hn", "demo-usuario-2026"))
+        .await?;
+    let customers: serde_json::Value = api
+        .get(app.url("/api/v1/parties?q=Progreso"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let customer = customers["items"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let draft: serde_json::Value = api
+        .post(app.url("/api/v1/sales/documents"))
+        .json(&serde_json::json!({"kind": "invoice", "party_id": customer,
+            "lines": [{"description": "Batería", "quantity": "1", "unit_price": "1000", "tax_class": "isv15"}]}))
+        .send().await?.json().await?;
+    let invoice: serde_json::Value = api
+        .post(app.url(&format!(
+            "/api/v1/sales/documents/{}/post",
+            draft["id"].as_str().unwrap_or_default()
+        )))
+        .json(&serde_json::json!({"version": draft["version"]}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let form_page = client
+        .get(app.url(&format!("/payments/new?party_id={customer}")))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        form_page.contains(invoice["fiscal"]["number"].as_str().unwrap_or("?"))
+            && form_page.contains("L 1,150.00"),
+        "{form_page}"
+    );
+    let pay = |amount: &str, apply: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("party_id", customer.clone()),
+            ("method", "cash".to_owned()),
+            ("amount", amount.to_owned()),
+            ("reference", String::new()),
+            (
+                "invoice",
+                invoice["id"].as_str().unwrap_or_default().to_owned(),
+            ),
+            ("apply", apply.to_owned()),
+        ]
+    };
+    let res = client
+        .post(app.url("/payments"))
+        .form(&pay("2000", "1200"))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await?
+            .contains("es más de lo que debe esta factura")
+    );
+    let res = client
+        .post(app.url("/payments"))
+        .form(&pay("1000", "1000"))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let list = client
+        .get(app.url("/payments"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        list.contains("REC-00001") && list.contains("Efectivo"),
+        "{list}"
+    );
+    let form_page = client
+        .get(app.url(&format!("/payments/new?party_id={customer}")))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(form_page.contains("L 150.00"), "what is still owed");
+    Ok(())
+}

@@ -70,6 +70,17 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/users/{id}/role", post(pages::users::change_role))
         .route("/users/{id}/active", post(pages::users::set_active))
         .route("/audit", get(pages::audit::show))
+        .route(
+            "/fiscal-ranges",
+            get(pages::fiscal::show).post(pages::fiscal::create),
+        )
+        .route("/fiscal-ranges/{id}/archive", post(pages::fiscal::archive))
+        .route(
+            "/payments",
+            get(pages::payments::list).post(pages::payments::create),
+        )
+        .route("/payments/new", get(pages::payments::new))
+        .route("/payments/{id}/reverse", post(pages::payments::reverse))
         .route("/reports", get(pages::reports::index))
         .route("/reports/sales-book", get(pages::reports::sales_book))
         .route("/reports/trial-balance", get(pages::reports::trial_balance))

@@ -11,11 +11,12 @@ use crate::pages::language::LanguageForm;
 
 /// Navigation entries: (message id, href). Modules without a page yet show
 /// as "coming soon" rather than as links that lead nowhere.
-const MODULES: [(&str, Option<&str>); 14] = [
+const MODULES: [(&str, Option<&str>); 15] = [
     ("nav-home", Some("/")),
     ("nav-parties", Some("/parties")),
     ("nav-products", Some("/products")),
     ("nav-sales", Some("/sales")),
+    ("nav-payments", Some("/payments")),
     ("nav-inventory", None),
     ("nav-purchasing", None),
     ("nav-employees", None),
