@@ -109,7 +109,7 @@ async fn load_sales_setup(owner: &PgPool, company: uuid::Uuid) -> Result<()> {
     sqlx::query(
         "INSERT INTO products (id, company_id, sku, name, unit, sale_price, tax_class)
          VALUES (gen_random_uuid(), $1, 'CASCO-INT', 'Casco integral certificado', 'unidad', 1850.00, 'isv15'),
-                (gen_random_uuid(), $1, 'ACE-20W50', 'Aceite 20W-50, 1 litro', 'unidad', 245.50, 'isv15'),
+                (gen_random_uuid(), $1, 'LUB-20W50', 'Lubricante de motor 20W-50, 1 litro', 'unidad', 245.50, 'isv15'),
                 (gen_random_uuid(), $1, 'SERV-MANT', 'Servicio de mantenimiento preventivo', 'servicio', 1200.00, 'isv15'),
                 (gen_random_uuid(), $1, 'LIBRO-MAN', 'Manual del propietario impreso', 'unidad', 150.00, 'exempt')",
     )

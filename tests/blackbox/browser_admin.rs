@@ -63,10 +63,14 @@ async fn chromium_adds_a_person_and_reads_the_audit_trail() -> TestResult {
             .await?
             .click()
             .await?;
+        // Wait for the new page's cell: the old page's row matches too until
+        // the form's answer replaces it (finding it then went stale).
         let state = browser
             .wait()
             .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath(&format!("{row}/td[4]")))
+            .for_element(Locator::XPath(&format!(
+                "{row}/td[4][starts-with(normalize-space(.), 'Sin acceso')]"
+            )))
             .await?;
         assert!(state.text().await?.starts_with("Sin acceso"));
         shot(&browser, "users.png").await?;

@@ -138,7 +138,7 @@ async fn a_quote_becomes_an_order_two_invoices_and_a_credit_note() -> TestResult
     let c = login_in(&app, SALES, MOTOS).await?;
     let customer = find(&app, &c, "parties", "Olanchanos").await?;
     let casco = find(&app, &c, "products", "CASCO-INT").await?;
-    let aceite = find(&app, &c, "products", "ACE-20W50").await?;
+    let aceite = find(&app, &c, "products", "LUB-20W50").await?;
     let manual = find(&app, &c, "products", "LIBRO-MAN").await?;
 
     // Quote: prices, names and tax classes come from the products.
