@@ -85,6 +85,19 @@ pub async fn load(owner: &PgPool) -> Result<bool> {
 /// branch 001 / point 001 (demo CAIs, deadline a year ahead), a few
 /// customers and products.
 async fn load_sales_setup(owner: &PgPool, company: uuid::Uuid) -> Result<()> {
+    // What the printed invoice shows of the issuer.
+    sqlx::query(
+        "UPDATE companies SET address = 'Bulevar Morazán, edificio Torre Libertad, Tegucigalpa',
+                phone = '2232-4455', email = 'facturacion@' || lower(replace(name, ' ', '')) || '.hn'
+          WHERE id = $1",
+    )
+    .bind(company)
+    .execute(owner)
+    .await?;
+    sqlx::query("UPDATE branches SET address = 'Bulevar Morazán, Tegucigalpa' WHERE company_id = $1 AND code = '001'")
+        .bind(company)
+        .execute(owner)
+        .await?;
     sqlx::query(
         "INSERT INTO fiscal_ranges (id, company_id, emission_point_id, doc_kind, type_code, cai,
                                     first_number, last_number, next_number, deadline)

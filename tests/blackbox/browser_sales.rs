@@ -142,6 +142,23 @@ async fn chromium_writes_posts_and_prints_an_invoice() -> TestResult {
         }
         // And the browser opens it.
         browser.goto(&app.url(&href)).await?;
+        // The HTML print view says the same.
+        browser
+            .goto(&app.url(&href.replace("/pdf", "/print")))
+            .await?;
+        assert_eq!(
+            text_of(&browser, "#print-number").await?,
+            "No. 001-001-01-00000001"
+        );
+        let page = browser.source().await?;
+        for needed in [
+            "CAI: A1B2C3-D4E5F6-0A1B2C-3D4E5F-6A7B8C-9D",
+            "Original: Cliente / Copia: Emisor",
+            "CON 00/100",
+        ] {
+            assert!(page.contains(needed), "the print view lacks {needed:?}");
+        }
+        shot(&browser, "sales-invoice-print-view.png").await?;
         Ok::<_, Error>(())
     }
     .await;
@@ -506,5 +523,72 @@ async fn fiscal_ranges_and_payments_through_their_pages() -> TestResult {
         .text()
         .await?;
     assert!(form_page.contains("L 150.00"), "what is still owed");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_accountant_records_and_reverses_a_manual_entry() -> TestResult {
+    let app = App::start()?;
+    let client = form_login(&app, ("contador@demo.hn", "demo-usuario-2026")).await?;
+    let page = client.get(app.url("/journal")).send().await?.text().await?;
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    let option = |code: &str| {
+        page.split("<option value=\"")
+            .find_map(|o| {
+                o.split_once(&format!("\">{code} "))
+                    .map(|(id, _)| id.to_owned())
+            })
+            .unwrap_or_default()
+    };
+    let (cash, capital) = (option("1101"), option("3101"));
+    let entry = |credit: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("memo", "Aporte de capital".to_owned()),
+            ("entry_date", String::new()),
+            ("account", cash.clone()),
+            ("debit", "5000".to_owned()),
+            ("credit", String::new()),
+            ("account", capital.clone()),
+            ("debit", String::new()),
+            ("credit", credit.to_owned()),
+        ]
+    };
+    let res = client
+        .post(app.url("/journal"))
+        .form(&entry("4999.99"))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.text()
+            .await?
+            .contains("el debe y el haber no suman lo mismo")
+    );
+    let res = client
+        .post(app.url("/journal"))
+        .form(&entry("5000"))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = client.get(app.url("/journal")).send().await?.text().await?;
+    assert!(
+        page.contains("Aporte de capital") && page.contains("L 5,000.00"),
+        "{page}"
+    );
+    let reverse = page
+        .split("action=\"/journal/")
+        .nth(1)
+        .and_then(|r| r.split_once('"'))
+        .map(|(path, _)| format!("/journal/{path}"))
+        .ok_or("no reverse button")?;
+    let res = client
+        .post(app.url(&reverse))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = client.get(app.url("/journal")).send().await?.text().await?;
+    assert!(page.contains("Reversión de la partida 1"), "{page}");
     Ok(())
 }

@@ -81,6 +81,11 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         )
         .route("/payments/new", get(pages::payments::new))
         .route("/payments/{id}/reverse", post(pages::payments::reverse))
+        .route(
+            "/journal",
+            get(pages::journal::show).post(pages::journal::create),
+        )
+        .route("/journal/{id}/reverse", post(pages::journal::reverse))
         .route("/reports", get(pages::reports::index))
         .route("/reports/sales-book", get(pages::reports::sales_book))
         .route("/reports/trial-balance", get(pages::reports::trial_balance))
@@ -97,6 +102,7 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/sales/new", get(pages::sales::new))
         .route("/sales/{id}", get(pages::sales::show))
         .route("/sales/{id}/pdf", get(pages::sales::pdf))
+        .route("/sales/{id}/print", get(pages::sales_print::show))
         .route("/sales/{id}/{move}", post(pages::sales::act))
         .route(
             "/company/settings",

@@ -509,3 +509,22 @@ payments-reverse = Reverse
 payments-reversed = Reversed
 field-exceeds-balance = is more than this invoice owes
 field-allocations-exceed-payment = the amounts applied add up to more than the amount received
+sales-print-html = Print view
+sales-print-now = Print
+
+## Journal
+journal-title = Journal
+journal-chart = Chart of accounts
+journal-manual = Manual entry
+journal-memo = Description
+journal-save = Record entry
+journal-reverse = Reverse
+journal-source-invoice = Invoice
+journal-source-credit_note = Credit note
+journal-source-payment = Payment
+journal-source-manual = Manual
+journal-source-reversal = Reversal
+field-one-side-amount = an amount on the debit or the credit side, not both
+field-entry-unbalanced = debits and credits do not add up to the same
+field-too-few-lines = an entry has at least two lines
+field-account-not-postable = that account takes no entries

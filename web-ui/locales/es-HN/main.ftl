@@ -509,3 +509,22 @@ payments-reverse = Revertir
 payments-reversed = Revertido
 field-exceeds-balance = es más de lo que debe esta factura
 field-allocations-exceed-payment = lo aplicado suma más que el monto recibido
+sales-print-html = Vista de impresión
+sales-print-now = Imprimir
+
+## Journal
+journal-title = Libro diario
+journal-chart = Catálogo de cuentas
+journal-manual = Partida manual
+journal-memo = Concepto
+journal-save = Registrar partida
+journal-reverse = Revertir
+journal-source-invoice = Factura
+journal-source-credit_note = Nota de crédito
+journal-source-payment = Cobro
+journal-source-manual = Manual
+journal-source-reversal = Reversión
+field-one-side-amount = un monto en el debe o en el haber, no en ambos
+field-entry-unbalanced = el debe y el haber no suman lo mismo
+field-too-few-lines = una partida tiene al menos dos líneas
+field-account-not-postable = esa cuenta no recibe movimientos

@@ -99,6 +99,7 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
         <div class="page-head">
             <h1>{lang.t("accounts-title")}</h1>
             {can_create.then(|| view! { <a class="button" href="/accounts/new" id="new-account">{lang.t("accounts-new")}</a> })}
+            <a href="/journal" id="journal-link">{lang.t("journal-title")}</a>
         </div>
         <table id="accounts">
             <thead><tr>

@@ -537,7 +537,10 @@ fn document_view(
             <dt>{lang.t("sales-deadline")}</dt><dd>{date(f.deadline)}</dd>
             <dt>{lang.t("sales-buyer-rtn")}</dt><dd>{f.buyer_rtn.clone().unwrap_or_else(|| lang.t("consumidor-final"))}</dd>
         </dl>
-        <p><a class="button" href=format!("/sales/{}/pdf", doc.id) id="print-pdf" target="_blank">{lang.t("sales-print")}</a></p>
+        <p>
+            <a class="button" href=format!("/sales/{}/pdf", doc.id) id="print-pdf" target="_blank">{lang.t("sales-print")}</a>
+            " "<a href=format!("/sales/{}/print", doc.id) id="print-html">{lang.t("sales-print-html")}</a>
+        </p>
     });
     let lines = doc
         .lines
