@@ -592,3 +592,76 @@ async fn the_accountant_records_and_reverses_a_manual_entry() -> TestResult {
     assert!(page.contains("Reversión de la partida 1"), "{page}");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_accountant_points_an_automatic_entry_at_another_account() -> TestResult {
+    let app = App::start()?;
+    let (api, _) = app
+        .api_login(("contador@demo.hn", "demo-usuario-2026"))
+        .await?;
+    let mapping: serde_json::Value = api
+        .get(app.url("/api/v1/ledger-accounts"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let card = mapping
+        .as_array()
+        .and_then(|m| m.iter().find(|x| x["purpose"] == "card"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(card["account_code"], "1111");
+    let accounts: serde_json::Value = api
+        .get(app.url("/api/v1/accounts"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id_of = |code: &str| {
+        accounts
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["code"] == code))
+            .map(|a| a["id"].clone())
+            .unwrap_or_default()
+    };
+    // A header account is refused; a postable one is taken.
+    let res = api
+        .put(app.url("/api/v1/ledger-accounts/card"))
+        .json(&serde_json::json!({"account_id": id_of("11"), "version": card["version"]}))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let client = form_login(&app, ("contador@demo.hn", "demo-usuario-2026")).await?;
+    let page = client
+        .get(app.url("/accounts"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(page.contains("Cuentas de los asientos automáticos"));
+    let csrf = csrf_of(&page).ok_or("no csrf")?;
+    let bank = id_of("1103");
+    let res = client
+        .post(app.url("/accounts/mapping/card"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("account_id", bank.as_str().unwrap_or_default()),
+            ("version", &card["version"].to_string()),
+        ])
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mapping: serde_json::Value = api
+        .get(app.url("/api/v1/ledger-accounts"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let card = mapping
+        .as_array()
+        .and_then(|m| m.iter().find(|x| x["purpose"] == "card"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(card["account_code"], "1103");
+    Ok(())
+}

@@ -86,6 +86,10 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
             get(pages::journal::show).post(pages::journal::create),
         )
         .route("/journal/{id}/reverse", post(pages::journal::reverse))
+        .route(
+            "/accounts/mapping/{purpose}",
+            post(pages::ledger_accounts::save),
+        )
         .route("/reports", get(pages::reports::index))
         .route("/reports/sales-book", get(pages::reports::sales_book))
         .route("/reports/trial-balance", get(pages::reports::trial_balance))

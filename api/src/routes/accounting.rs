@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::accounting::accounts::{self, Account, AccountInput};
+use erp::accounting::mapping::{self, LedgerAccount, LedgerAccountInput};
 use erp::accounting::taxes::{self, TaxCode, TaxCodeInput};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -75,10 +76,35 @@ async fn update_tax(
     Ok(Json(taxes::update(&erp.db, &caller.user, id, input).await?))
 }
 
+/// The accounts automatic entries use, by purpose.
+#[utoipa::path(get, path = "/api/v1/ledger-accounts", tag = "accounting", responses((status = 200, body = [LedgerAccount])))]
+async fn list_mapping(
+    State(erp): State<Erp>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<LedgerAccount>>> {
+    Ok(Json(mapping::list(&erp.db, &caller.user).await?))
+}
+
+/// Point a purpose (receivable, cash, bank, card, revenue_isv15, …) at another postable account.
+#[utoipa::path(put, path = "/api/v1/ledger-accounts/{purpose}", tag = "accounting", params(("purpose" = String, Path)), request_body = LedgerAccountInput,
+    responses((status = 200, body = LedgerAccount), (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn update_mapping(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(purpose): Path<String>,
+    json::Json(input): json::Json<LedgerAccountInput>,
+) -> ApiResult<Json<LedgerAccount>> {
+    Ok(Json(
+        mapping::update(&erp.db, &caller.user, &purpose, input).await?,
+    ))
+}
+
 pub fn routes() -> OpenApiRouter<Erp> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(update, delete))
         .routes(routes!(list_taxes))
         .routes(routes!(update_tax))
+        .routes(routes!(list_mapping))
+        .routes(routes!(update_mapping))
 }

@@ -5,5 +5,6 @@
 pub mod accounts;
 pub mod entries;
 pub mod journal;
+pub mod mapping;
 pub mod taxes;
 pub mod trial_balance;

@@ -528,3 +528,15 @@ field-one-side-amount = an amount on the debit or the credit side, not both
 field-entry-unbalanced = debits and credits do not add up to the same
 field-too-few-lines = an entry has at least two lines
 field-account-not-postable = that account takes no entries
+
+## Accounts of automatic entries
+mapping-title = Accounts of automatic entries
+mapping-receivable = Customer receivables
+mapping-cash = Cash payments
+mapping-bank = Bank transfers
+mapping-card = Card payments
+mapping-revenue-isv15 = Sales taxed 15 %
+mapping-revenue-isv18 = Sales taxed 18 %
+mapping-revenue-exempt = Exempt sales
+mapping-revenue-exonerated = Exonerated sales
+mapping-sales-returns = Returns (credit notes)

@@ -528,3 +528,15 @@ field-one-side-amount = un monto en el debe o en el haber, no en ambos
 field-entry-unbalanced = el debe y el haber no suman lo mismo
 field-too-few-lines = una partida tiene al menos dos líneas
 field-account-not-postable = esa cuenta no recibe movimientos
+
+## Accounts of automatic entries
+mapping-title = Cuentas de los asientos automáticos
+mapping-receivable = Cuentas por cobrar a clientes
+mapping-cash = Cobros en efectivo
+mapping-bank = Cobros por transferencia
+mapping-card = Cobros con tarjeta
+mapping-revenue-isv15 = Ventas gravadas 15 %
+mapping-revenue-isv18 = Ventas gravadas 18 %
+mapping-revenue-exempt = Ventas exentas
+mapping-revenue-exonerated = Ventas exoneradas
+mapping-sales-returns = Devoluciones (notas de crédito)

@@ -91,6 +91,9 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
             }
         })
         .collect_view();
+    let mapping = erp::accounting::mapping::list(&erp.db, &user)
+        .await
+        .unwrap_or_default();
     let tax_rows = codes
         .iter()
         .map(|t| tax_row(lang, &v.csrf, t, &chart, can_update))
@@ -116,6 +119,7 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
             </tr></thead>
             <tbody>{tax_rows}</tbody>
         </table>
+        {super::ledger_accounts::section(lang, &v.csrf, &mapping, &chart, can_update)}
     };
     module_page(
         &erp,

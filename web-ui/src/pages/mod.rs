@@ -12,6 +12,7 @@ pub mod home;
 pub mod imports;
 pub mod journal;
 pub mod language;
+pub mod ledger_accounts;
 mod list;
 pub mod login;
 pub mod parties;
