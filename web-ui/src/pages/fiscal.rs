@@ -61,8 +61,7 @@ async fn page(
                 <tr>
                     <td>{lang.t(&format!("fiscal-kind-{}", r.doc_kind.replace('_', "-")))}</td>
                     <td><code>{r.cai.clone()}</code></td>
-                    <td>{format!("{} — {}", r.first, r.last)}</td>
-                    <td>{r.next.clone()}</td>
+                    <td>{r.first.clone()}<br/>{r.last.clone()}</td>
                     <td class="num">{r.remaining.max(0).to_string()}</td>
                     <td>{r.deadline.format("%d/%m/%Y").to_string()}</td>
                     <td><span class=format!("tag status-{}", r.state)>{lang.t(&format!("fiscal-state-{}", r.state))}</span>{warning.map(|w| view! { <span class="tag warn">{w}</span> })}</td>
@@ -107,8 +106,7 @@ async fn page(
         <p class="hint">{lang.t("fiscal-intro")}</p>
         <table id="ranges">
             <thead><tr>
-                <th>{lang.t("fiscal-doc-kind")}</th><th>"CAI"</th><th>{lang.t("sales-range")}</th><th>{lang.t("fiscal-next")}</th>
-                <th class="num">{lang.t("fiscal-remaining")}</th><th>{lang.t("sales-deadline")}</th><th>{lang.t("sales-status")}</th><th></th>
+                <th>{lang.t("fiscal-doc-kind")}</th><th>"CAI"</th><th>{lang.t("sales-range")}</th><th class="num">{lang.t("fiscal-remaining")}</th><th>{lang.t("sales-deadline")}</th><th>{lang.t("sales-status")}</th><th></th>
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>
