@@ -76,6 +76,46 @@ impl Checks {
         value
     }
 
+    /// The exchange rate of a document or payment in `currency`: 1 for
+    /// lempiras (none may be given), lempiras per dollar (required, at most 6
+    /// decimals) for USD.
+    pub fn exchange_rate(
+        &mut self,
+        currency: &str,
+        rate: Option<rust_decimal::Decimal>,
+    ) -> rust_decimal::Decimal {
+        use rust_decimal::Decimal;
+        match (currency, rate) {
+            ("HNL", None) => Decimal::ONE,
+            ("HNL", Some(r)) if r == Decimal::ONE => r,
+            ("HNL", Some(_)) => {
+                self.push(FieldIssue::new(
+                    "/exchange_rate",
+                    "rate_for_lempiras",
+                    "lempira amounts have no exchange rate",
+                ));
+                Decimal::ONE
+            }
+            ("USD", Some(r)) if r > Decimal::ZERO && r.normalize().scale() <= 6 => r,
+            ("USD", _) => {
+                self.push(FieldIssue::new(
+                    "/exchange_rate",
+                    "exchange_rate_required",
+                    "lempiras per dollar, e.g. 24.6512",
+                ));
+                Decimal::ONE
+            }
+            _ => {
+                self.push(FieldIssue::new(
+                    "/currency",
+                    "invalid_currency",
+                    "HNL or USD",
+                ));
+                Decimal::ONE
+            }
+        }
+    }
+
     pub fn finish(self) -> Result<()> {
         if self.issues.is_empty() {
             Ok(())

@@ -59,6 +59,22 @@ macro_rules! entry_select {
     };
 }
 
+impl JournalEntry {
+    /// The lines of the entry that cancels this one: each side swapped.
+    pub(crate) fn reversing_lines(&self) -> Vec<EntryLine> {
+        self.lines
+            .iter()
+            .map(|l| EntryLine {
+                account_id: l.account_id,
+                party_id: l.party_id,
+                debit: l.credit,
+                credit: l.debit,
+                memo: l.memo.clone(),
+            })
+            .collect()
+    }
+}
+
 pub(crate) async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<JournalEntry> {
     let mut entry: JournalEntry = sqlx::query_as(concat!(entry_select!(), " WHERE e.id = $1"))
         .bind(id)
@@ -320,17 +336,7 @@ pub async fn reverse(
         "" => format!("Reversión de la partida {}", original.entry_no),
         m => m.to_owned(),
     };
-    let lines = original
-        .lines
-        .iter()
-        .map(|l| EntryLine {
-            account_id: l.account_id,
-            party_id: l.party_id,
-            debit: l.credit,
-            credit: l.debit,
-            memo: l.memo.clone(),
-        })
-        .collect();
+    let lines = original.reversing_lines();
     let (new_id, _) = entries::write(
         &mut tx,
         &access,

@@ -193,27 +193,7 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
         .unwrap_or_else(|| "HNL".into())
         .trim()
         .to_uppercase();
-    let rate = match (currency.as_str(), input.exchange_rate) {
-        ("HNL", None) => Decimal::ONE,
-        ("HNL", Some(r)) if r == Decimal::ONE => r,
-        ("USD", Some(r)) if r > Decimal::ZERO && r.normalize().scale() <= 6 => r,
-        ("HNL" | "USD", _) => {
-            c.push(FieldIssue::new(
-                "/exchange_rate",
-                "exchange_rate_required",
-                "lempiras per dollar, for USD only",
-            ));
-            Decimal::ONE
-        }
-        _ => {
-            c.push(FieldIssue::new(
-                "/currency",
-                "invalid_currency",
-                "HNL or USD",
-            ));
-            Decimal::ONE
-        }
-    };
+    let rate = c.exchange_rate(&currency, input.exchange_rate);
     let allocated: Decimal = input.allocations.iter().map(|a| a.amount).sum();
     for (i, a) in input.allocations.iter().enumerate() {
         if !amount_ok(a.amount) {
@@ -422,17 +402,7 @@ pub async fn reverse(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Res
             source_kind: "payment",
             source_id: Some(id),
             reverses_id: Some(before.journal_entry_id),
-            lines: original
-                .lines
-                .iter()
-                .map(|l| EntryLine {
-                    account_id: l.account_id,
-                    party_id: l.party_id,
-                    debit: l.credit,
-                    credit: l.debit,
-                    memo: String::new(),
-                })
-                .collect(),
+            lines: original.reversing_lines(),
         },
     )
     .await?;

@@ -105,16 +105,16 @@ struct ProductTerms {
 }
 
 #[derive(sqlx::FromRow)]
-struct SourceLine {
-    id: Uuid,
+pub(crate) struct SourceLine {
+    pub(crate) id: Uuid,
     product_id: Option<Uuid>,
     description: String,
-    quantity: Decimal,
+    pub(crate) quantity: Decimal,
     unit_price: Decimal,
     discount_pct: Decimal,
     tax_class: String,
     /// Already on other drafts or posted documents made from the source.
-    used: Decimal,
+    pub(crate) used: Decimal,
 }
 
 /// The kind whose lines a document of `kind` bills or credits line by line.
@@ -130,13 +130,13 @@ fn parse_class(s: &str) -> TaxClass {
     TaxClass::from_str(s).unwrap_or(TaxClass::Isv15)
 }
 
-/// The lines of the source document with how much of each is already taken
-/// by other (non-cancelled) documents of `kind` made from it.
-async fn source_lines(
+/// The lines of the source document, in order, with how much of each is
+/// already taken by other (non-cancelled) documents made from it.
+pub(crate) async fn source_lines(
     tx: &mut sqlx::PgConnection,
     source: Uuid,
     this_doc: Option<Uuid>,
-) -> Result<HashMap<Uuid, SourceLine>> {
+) -> Result<Vec<SourceLine>> {
     let rows: Vec<SourceLine> = sqlx::query_as(
         "SELECT l.id, l.product_id, l.description, l.quantity, l.unit_price, l.discount_pct, l.tax_class,
                 coalesce((SELECT sum(x.quantity) FROM sales_document_lines x
@@ -149,7 +149,7 @@ async fn source_lines(
     .bind(this_doc)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    Ok(rows)
 }
 
 fn money_ok(value: Decimal, places: u32) -> bool {
@@ -182,7 +182,11 @@ async fn build_lines(
     c.finish()?;
     let linked = line_source_kind(kind).and(source);
     let sources = match linked {
-        Some(s) => source_lines(tx, s, this_doc).await?,
+        Some(s) => source_lines(tx, s, this_doc)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect(),
         None => HashMap::new(),
     };
     let product_ids: Vec<Uuid> = inputs.iter().filter_map(|l| l.product_id).collect();
@@ -457,35 +461,7 @@ async fn header_values(
         .clone()
         .map(|c| c.trim().to_uppercase())
         .unwrap_or(company_currency);
-    let exchange_rate = match (currency.as_str(), input.exchange_rate) {
-        ("HNL", None) => Decimal::ONE,
-        ("HNL", Some(r)) if r == Decimal::ONE => r,
-        ("HNL", Some(_)) => {
-            c.push(FieldIssue::new(
-                "/exchange_rate",
-                "rate_for_lempiras",
-                "lempira documents have no exchange rate",
-            ));
-            Decimal::ONE
-        }
-        ("USD", Some(r)) if r > Decimal::ZERO && r.normalize().scale() <= 6 => r,
-        ("USD", _) => {
-            c.push(FieldIssue::new(
-                "/exchange_rate",
-                "exchange_rate_required",
-                "lempiras per dollar, e.g. 24.6512",
-            ));
-            Decimal::ONE
-        }
-        _ => {
-            c.push(FieldIssue::new(
-                "/currency",
-                "invalid_currency",
-                "HNL or USD",
-            ));
-            Decimal::ONE
-        }
-    };
+    let exchange_rate = c.exchange_rate(&currency, input.exchange_rate);
     let issue_date = input.issue_date.unwrap_or(today);
     let due_date = input
         .due_date

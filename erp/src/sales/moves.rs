@@ -189,27 +189,16 @@ async fn derive(
                 ..LineInput::default()
             })
             .collect(),
-        None => {
-            let remaining: Vec<(Uuid, Decimal)> = sqlx::query_as(
-                "SELECT l.id, l.quantity - coalesce((SELECT sum(x.quantity) FROM sales_document_lines x
-                                                       JOIN sales_documents xd ON xd.id = x.document_id
-                                                      WHERE x.source_line_id = l.id
-                                                        AND xd.status IN ('draft', 'posted')), 0)
-                   FROM sales_document_lines l WHERE l.document_id = $1 ORDER BY l.position",
-            )
-            .bind(source_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            remaining
-                .into_iter()
-                .filter(|(_, q)| *q > Decimal::ZERO)
-                .map(|(id, q)| LineInput {
-                    source_line_id: Some(id),
-                    quantity: Some(q),
-                    ..LineInput::default()
-                })
-                .collect()
-        }
+        None => drafts::source_lines(&mut tx, source_id, None)
+            .await?
+            .into_iter()
+            .filter(|l| l.quantity > l.used)
+            .map(|l| LineInput {
+                source_line_id: Some(l.id),
+                quantity: Some(l.quantity - l.used),
+                ..LineInput::default()
+            })
+            .collect(),
     };
     if lines.is_empty() {
         return Err(Error::conflict("nothing_left", nothing_left));

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, refused_form, summary};
+use super::parties::VersionForm;
 use super::{PageRole, csrf_field, csrf_rejected, module_page};
 use crate::form::Form;
 use crate::request::{Visitor, unavailable};
@@ -177,12 +178,6 @@ pub async fn create(State(erp): State<Erp>, v: Visitor, Form(f): Form<RangeForm>
         }
     }
     refused_form(page(&erp, &v, &user, &f, &issues).await)
-}
-
-#[derive(Deserialize)]
-pub struct VersionForm {
-    csrf: String,
-    version: i32,
 }
 
 pub async fn archive(

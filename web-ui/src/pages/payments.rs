@@ -13,6 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, refused_form, summary};
+use super::parties::VersionForm;
 use super::{PageRole, csrf_field, csrf_rejected, module_page};
 use crate::form::{Form, FormRows};
 use crate::request::{Visitor, unavailable};
@@ -35,21 +36,11 @@ pub async fn list(State(erp): State<Erp>, v: Visitor) -> Response {
         };
     let role = PageRole::of(&erp, &user).await;
     let can_reverse = role.can(Resource::Payments, Action::Archive);
-    let customers = erp::parties::list(
-        &erp.db,
-        &user,
-        erp::parties::PartyQuery {
-            kind: Some("customer".into()),
-            limit: Some(200),
-            ..Default::default()
-        },
-    )
-    .await
-    .map(|p| p.items)
-    .unwrap_or_default()
-    .into_iter()
-    .map(|c| view! { <option value=c.id.to_string()>{c.name}</option> })
-    .collect_view();
+    let customers = super::sales::customers(&erp, &user)
+        .await
+        .into_iter()
+        .map(|(id, name)| view! { <option value=id>{name}</option> })
+        .collect_view();
     let rows = payments
         .iter()
         .map(|p| {
@@ -293,12 +284,6 @@ pub async fn create(
         }
     }
     refused_form(form_page(&erp, &v, &user, f.party_id, &f, &typed, &issues, banner).await)
-}
-
-#[derive(Deserialize)]
-pub struct VersionForm {
-    csrf: String,
-    version: i32,
 }
 
 pub async fn reverse(

@@ -172,21 +172,11 @@ pub async fn index(State(erp): State<Erp>, v: Visitor) -> Response {
         Err(r) => return r,
     };
     let lang = v.lang;
-    let customers = erp::parties::list(
-        &erp.db,
-        &user,
-        erp::parties::PartyQuery {
-            kind: Some("customer".into()),
-            limit: Some(200),
-            ..Default::default()
-        },
-    )
-    .await
-    .map(|p| p.items)
-    .unwrap_or_default()
-    .into_iter()
-    .map(|c| view! { <option value=c.id.to_string()>{c.name}</option> })
-    .collect_view();
+    let customers = super::sales::customers(&erp, &user)
+        .await
+        .into_iter()
+        .map(|(id, name)| view! { <option value=id>{name}</option> })
+        .collect_view();
     let content = view! {
         <h1>{lang.t("nav-reports")}</h1>
         <ul class="reports">

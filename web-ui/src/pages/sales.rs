@@ -221,7 +221,8 @@ fn line_inputs(rows: &[LineRow], issues: &mut Issues) -> Vec<LineInput> {
         .collect()
 }
 
-async fn customers(erp: &Erp, user: &erp::SessionUser) -> Vec<(String, String)> {
+/// (id, name) of the company's customers for a choice list (the first 200 by name).
+pub(crate) async fn customers(erp: &Erp, user: &erp::SessionUser) -> Vec<(String, String)> {
     let q = erp::parties::PartyQuery {
         kind: Some("customer".into()),
         limit: Some(200),
