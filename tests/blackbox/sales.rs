@@ -665,12 +665,53 @@ async fn companies_see_only_their_documents_and_consolidation_adds_the_chosen_on
         "Autos sees its own two demo ranges"
     );
 
+    // Payments, statements and the account mapping stay in their company too.
+    let customer = find(&app, &motos, "parties", "Consumidor").await?;
+    let payment = ok(motos.post(app.url("/api/v1/payments")).json(&json!({
+        "party_id": customer, "method": "cash", "amount": "100.00",
+        "allocations": [{"document_id": posted[0]["id"], "amount": "100.00"}]})))
+    .await?;
+    let (status, _) =
+        send(autos.get(app.url(&format!("/api/v1/payments/{}", id(&payment))))).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(
+        autos
+            .post(app.url(&format!("/api/v1/payments/{}/reverse", id(&payment))))
+            .json(&json!({"version": payment["version"]})),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let theirs = ok(autos.get(app.url("/api/v1/payments"))).await?;
+    assert_eq!(theirs.as_array().map(Vec::len), Some(0));
+    let (status, _) =
+        send(autos.get(app.url(&format!("/api/v1/parties/{customer}/statement")))).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = send(autos.post(app.url("/api/v1/payments")).json(&json!({
+        "party_id": find(&app, &autos, "parties", "Consumidor").await?, "method": "cash", "amount": "5.00",
+        "allocations": [{"document_id": posted[0]["id"], "amount": "5.00"}]}))).await?;
+    assert_eq!(
+        (status, body["errors"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_invoice"))
+    );
+    let (motos_map, autos_map) = (
+        ok(motos.get(app.url("/api/v1/ledger-accounts"))).await?,
+        ok(autos.get(app.url("/api/v1/ledger-accounts"))).await?,
+    );
+    assert_ne!(
+        motos_map[0]["account_id"], autos_map[0]["account_id"],
+        "each company maps its own chart"
+    );
+
     let one = trial_balance(&app, &motos, &format!("?companies={motos_id}")).await?;
     let other = trial_balance(&app, &motos, &format!("?companies={autos_id}")).await?;
     let both = trial_balance(&app, &motos, &format!("?companies={motos_id},{autos_id}")).await?;
-    assert_eq!(row_balance(&one, "1104"), 1150.00);
+    assert_eq!(
+        row_balance(&one, "1104"),
+        1050.00,
+        "1150 invoiced − 100 paid"
+    );
     assert_eq!(row_balance(&other, "1104"), 2875.00);
-    assert_eq!(row_balance(&both, "1104"), 4025.00);
+    assert_eq!(row_balance(&both, "1104"), 3925.00);
     assert_eq!(both["total_debit"], both["total_credit"]);
     // Someone of Motos only cannot consolidate Autos.
     let manager = login_in(&app, ("contador@demo.hn", "demo-usuario-2026"), MOTOS).await?;
