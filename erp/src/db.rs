@@ -79,16 +79,18 @@ impl Db {
 
     /// Begin a transaction with the tenant settings applied (transaction-local,
     /// so a pooled connection never carries them to the next caller).
+    ///
+    /// BEGIN and the settings travel as one simple query: one round trip
+    /// instead of two on every request. The values are spliced in as text,
+    /// which is safe only because they are formatted UUIDs (hex digits and
+    /// dashes, nothing a quote could come from).
     pub async fn tenant(&self, tenant: &Tenant) -> Result<Transaction<'static, Postgres>> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "SELECT set_config('app.company_ids', $1, true), set_config('app.user_id', $2, true)",
-        )
-        .bind(tenant.company_ids_literal())
-        .bind(tenant.user_id.map(|u| u.to_string()).unwrap_or_default())
-        .execute(&mut *tx)
-        .await?;
-        Ok(tx)
+        let user = tenant.user_id.map(|u| u.to_string()).unwrap_or_default();
+        let begin = format!(
+            "BEGIN; SELECT set_config('app.company_ids', '{}', true), set_config('app.user_id', '{user}', true)",
+            tenant.company_ids_literal()
+        );
+        Ok(self.pool.begin_with(sqlx::AssertSqlSafe(begin)).await?)
     }
 
     /// A cheap liveness probe for health checks.

@@ -193,6 +193,13 @@ async fn a_quote_becomes_an_order_two_invoices_and_a_credit_note() -> TestResult
     )
     .await?;
     assert_eq!(order["status"], "confirmed");
+    // Moves answer from what they wrote; it must be what a read gives.
+    let read = |d: &Value| c.get(app.url(&format!("/api/v1/sales/documents/{}", id(d))));
+    assert_eq!(
+        ok(read(&order)).await?,
+        order,
+        "confirm answers the stored order"
+    );
 
     // First invoice: one casco only.
     let (status, inv1) = post_doc(
@@ -207,6 +214,11 @@ async fn a_quote_becomes_an_order_two_invoices_and_a_credit_note() -> TestResult
     let (status, inv1) =
         post_doc(&app, &c, &inv1, "post", json!({"version": inv1["version"]})).await?;
     assert_eq!(status, StatusCode::OK, "{inv1}");
+    assert_eq!(
+        ok(read(&inv1)).await?,
+        inv1,
+        "post answers the stored invoice"
+    );
     let f = &inv1["fiscal"];
     assert_eq!(f["number"], "001-001-01-00000001");
     assert_eq!(f["cai"], "A1B2C3-D4E5F6-0A1B2C-3D4E5F-6A7B8C-9D");

@@ -10,17 +10,19 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::documents::Amounts;
-use super::totals::cents;
+use super::totals::{Rates, cents};
 use super::transitions::Kind;
 use crate::accounting::entries::EntryLine;
 use crate::{Error, ErrorKind, Result};
 
 /// The accounts an entry needs: `ledger_accounts` by purpose, and the ISV
-/// accounts of the tax codes.
+/// accounts of the tax codes, with their rates (posting recomputes the
+/// totals at them).
 pub struct Accounts {
     pub mapped: HashMap<String, Uuid>,
     pub isv15: Option<Uuid>,
     pub isv18: Option<Uuid>,
+    pub rates: Rates,
 }
 
 fn missing(purpose: &str) -> Error {
@@ -40,12 +42,12 @@ impl Accounts {
     }
 }
 
-/// The mapping and the ISV accounts, in one round trip.
+/// The mapping, the ISV accounts and rates, in one round trip.
 pub async fn accounts(tx: &mut sqlx::PgConnection) -> Result<Accounts> {
-    let rows: Vec<(String, Option<Uuid>)> = sqlx::query_as(
-        "SELECT purpose, account_id FROM ledger_accounts
+    let rows: Vec<(String, Option<Uuid>, Option<Decimal>)> = sqlx::query_as(
+        "SELECT purpose, account_id, NULL::numeric FROM ledger_accounts
          UNION ALL
-         SELECT 'tax_' || tax_class, account_id FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')",
+         SELECT 'tax_' || tax_class, account_id, rate FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')",
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -53,11 +55,18 @@ pub async fn accounts(tx: &mut sqlx::PgConnection) -> Result<Accounts> {
         mapped: HashMap::new(),
         isv15: None,
         isv18: None,
+        rates: Rates::default(),
     };
-    for (purpose, account) in rows {
+    for (purpose, account, rate) in rows {
         match purpose.as_str() {
-            "tax_isv15" => accounts.isv15 = account,
-            "tax_isv18" => accounts.isv18 = account,
+            "tax_isv15" => {
+                accounts.isv15 = account;
+                accounts.rates.isv15 = rate.unwrap_or(accounts.rates.isv15);
+            }
+            "tax_isv18" => {
+                accounts.isv18 = account;
+                accounts.rates.isv18 = rate.unwrap_or(accounts.rates.isv18);
+            }
             _ => {
                 if let Some(a) = account {
                     accounts.mapped.insert(purpose, a);
@@ -161,6 +170,7 @@ mod tests {
                 .collect(),
             isv15: Some(Uuid::new_v4()),
             isv18: Some(Uuid::new_v4()),
+            rates: Rates::default(),
         }
     }
 

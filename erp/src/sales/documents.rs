@@ -63,6 +63,29 @@ pub struct Amounts {
     pub total: Decimal,
 }
 
+impl Amounts {
+    /// Each amount with exactly two decimals. The database gives a stored
+    /// zero back as "0" (sqlx drops the scale of a zero numeric) and Rust
+    /// arithmetic may give "15" for 15.00: a client sees "0.00" and "15.00"
+    /// either way, whether the document was read or answered from memory.
+    fn two_places(self) -> Amounts {
+        let money = |mut d: Decimal| {
+            d.rescale(2);
+            d
+        };
+        Amounts {
+            discount: money(self.discount),
+            exempt: money(self.exempt),
+            exonerated: money(self.exonerated),
+            taxed15: money(self.taxed15),
+            taxed18: money(self.taxed18),
+            isv15: money(self.isv15),
+            isv18: money(self.isv18),
+            total: money(self.total),
+        }
+    }
+}
+
 impl From<super::totals::Totals> for Amounts {
     fn from(t: super::totals::Totals) -> Amounts {
         Amounts {
@@ -75,6 +98,7 @@ impl From<super::totals::Totals> for Amounts {
             isv18: t.isv18,
             total: t.total,
         }
+        .two_places()
     }
 }
 
@@ -239,7 +263,7 @@ impl Header {
             due_date: self.due_date,
             notes: self.notes,
             reason: self.reason,
-            amounts: self.amounts,
+            amounts: self.amounts.two_places(),
             lines,
             fiscal,
             version: self.version,
@@ -276,6 +300,14 @@ pub(crate) async fn lines(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Vec<D
 
 pub(crate) async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Document> {
     let h = header(tx, id, false).await?;
+    let lines = lines(tx, id).await?;
+    h.into_document(lines)
+}
+
+/// The whole document with its header locked FOR UPDATE: what a move reads
+/// before changing it (and keeps for the audit), in two round trips.
+pub(crate) async fn fetch_locked(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Document> {
+    let h = header(tx, id, true).await?;
     let lines = lines(tx, id).await?;
     h.into_document(lines)
 }
@@ -344,4 +376,22 @@ pub async fn list(db: &Db, user: &SessionUser, q: DocumentQuery) -> Result<Page<
         key: d.issue_date.to_string(),
         id: d.id,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_from_totals_print_two_decimals_like_the_columns() {
+        let a = Amounts::from(super::super::totals::Totals {
+            total: Decimal::new(15, 0),
+            isv15: Decimal::new(2575, 3),
+            ..Default::default()
+        });
+        let printed = serde_json::to_value(&a).expect("serializes");
+        assert_eq!(printed["exempt"], "0.00");
+        assert_eq!(printed["total"], "15.00");
+        assert_eq!(printed["isv15"], "2.58");
+    }
 }

@@ -130,8 +130,23 @@ fn parse_class(s: &str) -> TaxClass {
     TaxClass::from_str(s).unwrap_or(TaxClass::Isv15)
 }
 
+/// The document a new one is made from, with its lines when the caller has
+/// read them already (so they are not read twice in one move).
+pub(crate) struct Source {
+    pub id: Uuid,
+    pub lines: Option<Vec<SourceLine>>,
+}
+
+impl Source {
+    pub fn unread(id: Uuid) -> Source {
+        Source { id, lines: None }
+    }
+}
+
 /// The lines of the source document, in order, with how much of each is
-/// already taken by other (non-cancelled) documents made from it.
+/// already taken by other (non-cancelled) documents made from it. From each
+/// taking line to its document's status by key (not a join the planner
+/// could turn into a scan of all documents).
 pub(crate) async fn source_lines(
     tx: &mut sqlx::PgConnection,
     source: Uuid,
@@ -140,9 +155,9 @@ pub(crate) async fn source_lines(
     let rows: Vec<SourceLine> = sqlx::query_as(
         "SELECT l.id, l.product_id, l.description, l.quantity, l.unit_price, l.discount_pct, l.tax_class,
                 coalesce((SELECT sum(x.quantity) FROM sales_document_lines x
-                            JOIN sales_documents xd ON xd.id = x.document_id
-                           WHERE x.source_line_id = l.id AND xd.status IN ('draft', 'posted')
-                             AND xd.id IS DISTINCT FROM $2), 0) AS used
+                           WHERE x.source_line_id = l.id AND x.document_id IS DISTINCT FROM $2
+                             AND (SELECT xd.status FROM sales_documents xd
+                                   WHERE xd.id = x.document_id) IN ('draft', 'posted')), 0) AS used
            FROM sales_document_lines l WHERE l.document_id = $1 ORDER BY l.position",
     )
     .bind(source)
@@ -161,7 +176,7 @@ fn money_ok(value: Decimal, places: u32) -> bool {
 async fn build_lines(
     tx: &mut sqlx::PgConnection,
     kind: Kind,
-    source: Option<Uuid>,
+    source: Option<Source>,
     this_doc: Option<Uuid>,
     inputs: &[LineInput],
 ) -> Result<Vec<Built>> {
@@ -181,8 +196,12 @@ async fn build_lines(
     }
     c.finish()?;
     let linked = line_source_kind(kind).and(source);
+    let is_linked = linked.is_some();
     let sources = match linked {
-        Some(s) => source_lines(tx, s, this_doc)
+        Some(Source {
+            lines: Some(rows), ..
+        }) => rows.into_iter().map(|r| (r.id, r)).collect(),
+        Some(Source { id, lines: None }) => source_lines(tx, id, this_doc)
             .await?
             .into_iter()
             .map(|r| (r.id, r))
@@ -190,16 +209,21 @@ async fn build_lines(
         None => HashMap::new(),
     };
     let product_ids: Vec<Uuid> = inputs.iter().filter_map(|l| l.product_id).collect();
-    let products: HashMap<Uuid, ProductTerms> = sqlx::query_as(
-        "SELECT id, name, sale_price, tax_class, active AND archived_at IS NULL AS usable
+    let products: HashMap<Uuid, ProductTerms> = if product_ids.is_empty() {
+        // Lines billed from a source name no product of their own.
+        HashMap::new()
+    } else {
+        sqlx::query_as(
+            "SELECT id, name, sale_price, tax_class, active AND archived_at IS NULL AS usable
            FROM products WHERE id = ANY($1)",
-    )
-    .bind(&product_ids)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|p: ProductTerms| (p.id, p))
-    .collect();
+        )
+        .bind(&product_ids)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|p: ProductTerms| (p.id, p))
+        .collect()
+    };
 
     let mut c = Checks::new();
     let mut taken: HashMap<Uuid, Decimal> = HashMap::new();
@@ -257,7 +281,7 @@ async fn build_lines(
             });
             continue;
         }
-        if linked.is_some() {
+        if is_linked {
             c.push(FieldIssue::new(
                 &at("source_line_id"),
                 "source_line_required",
@@ -340,23 +364,6 @@ async fn build_lines(
     }
     c.finish()?;
     Ok(built)
-}
-
-/// The company's ISV rates (the tax codes), for the totals.
-pub(crate) async fn rates(tx: &mut sqlx::PgConnection) -> Result<Rates> {
-    let rows: Vec<(String, Decimal)> = sqlx::query_as(
-        "SELECT tax_class, rate FROM tax_codes WHERE tax_class IN ('isv15', 'isv18')",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut rates = Rates::default();
-    for (class, rate) in rows {
-        match class.as_str() {
-            "isv15" => rates.isv15 = rate,
-            _ => rates.isv18 = rate,
-        }
-    }
-    Ok(rates)
 }
 
 #[derive(sqlx::FromRow)]
@@ -555,10 +562,11 @@ pub(crate) async fn insert(
     tx: &mut Tx,
     access: &Access,
     kind: Kind,
-    source: Option<Uuid>,
+    source: Option<Source>,
     input: &DocumentInput,
 ) -> Result<Document> {
     let h = header_values(tx, kind, input).await?;
+    let source_id = source.as_ref().map(|s| s.id);
     let lines = build_lines(tx, kind, source, None, &input.lines).await?;
     let totals = Totals::of(
         &lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(),
@@ -577,7 +585,7 @@ pub(crate) async fn insert(
     .bind(kind.as_str())
     .bind(h.party_id)
     .bind(h.emission_point_id)
-    .bind(source)
+    .bind(source_id)
     .bind(&h.currency)
     .bind(h.exchange_rate)
     .bind(h.issue_date)
@@ -655,7 +663,14 @@ pub async fn update(
     }
     let before = documents::fetch(&mut tx, id).await?;
     let h = header_values(&mut tx, kind, &input).await?;
-    let lines = build_lines(&mut tx, kind, before.source_id, Some(id), &input.lines).await?;
+    let lines = build_lines(
+        &mut tx,
+        kind,
+        before.source_id.map(Source::unread),
+        Some(id),
+        &input.lines,
+    )
+    .await?;
     let totals = Totals::of(
         &lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(),
         h.rates,

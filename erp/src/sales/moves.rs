@@ -2,12 +2,13 @@
 //! confirmed and invoiced (whole or in part), a posted invoice is credited,
 //! a draft is cancelled. Posting is in `posting.rs`.
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::documents::{self, Document};
-use super::drafts::{self, DocumentInput, LineInput};
+use super::drafts::{self, DocumentInput, LineInput, Source};
 use super::transitions::{self, Kind, Move, Status};
 use crate::access::Access;
 use crate::db::Db;
@@ -47,7 +48,9 @@ pub struct DeriveInput {
     pub notes: String,
 }
 
-/// Change the status of a locked document after checking the move.
+/// Change the status of a locked document after checking the move. The
+/// document after is the one before with what the UPDATE returns: the lines
+/// and the rest of the header do not change here, so it is not read again.
 async fn set_status(
     tx: &mut sqlx::PgConnection,
     access: &Access,
@@ -55,18 +58,25 @@ async fn set_status(
     version: Option<i32>,
     mv: Move,
 ) -> Result<(Document, Document)> {
-    let h = documents::header(&mut *tx, id, true).await?;
-    if version.is_some_and(|v| v != h.version) {
+    let before = documents::fetch_locked(&mut *tx, id).await?;
+    if version.is_some_and(|v| v != before.version) {
         return Err(Error::stale_version());
     }
-    let next: Status = transitions::require(h.kind()?, h.status()?, mv)?;
-    let before = documents::fetch(&mut *tx, id).await?;
-    sqlx::query("UPDATE sales_documents SET status = $2, version = version + 1, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(next.as_str())
-        .execute(&mut *tx)
-        .await?;
-    let after = documents::fetch(&mut *tx, id).await?;
+    let next: Status = transitions::require(before.kind, before.status, mv)?;
+    let (version, updated_at): (i32, DateTime<Utc>) = sqlx::query_as(
+        "UPDATE sales_documents SET status = $2, version = version + 1, updated_at = now()
+          WHERE id = $1 RETURNING version, updated_at",
+    )
+    .bind(id)
+    .bind(next.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    let after = Document {
+        status: next,
+        version,
+        updated_at,
+        ..before.clone()
+    };
     let action = match mv {
         Move::Accept => "accept",
         Move::Confirm => "confirm",
@@ -140,7 +150,14 @@ pub async fn accept_quote(db: &Db, user: &SessionUser, id: Uuid, version: i32) -
             .collect(),
         ..DocumentInput::default()
     };
-    let order = drafts::insert(&mut tx, &access, Kind::Order, Some(id), &input).await?;
+    let order = drafts::insert(
+        &mut tx,
+        &access,
+        Kind::Order,
+        Some(Source::unread(id)),
+        &input,
+    )
+    .await?;
     tx.commit().await?;
     Ok(order)
 }
@@ -180,6 +197,9 @@ async fn derive(
             ),
         ));
     }
+    // Read once: what is left on each line, for "everything not billed"
+    // here and for checking the parts in `drafts::insert`.
+    let left = drafts::source_lines(&mut tx, source_id, None).await?;
     let lines: Vec<LineInput> = match input.lines {
         Some(parts) => parts
             .into_iter()
@@ -189,9 +209,8 @@ async fn derive(
                 ..LineInput::default()
             })
             .collect(),
-        None => drafts::source_lines(&mut tx, source_id, None)
-            .await?
-            .into_iter()
+        None => left
+            .iter()
             .filter(|l| l.quantity > l.used)
             .map(|l| LineInput {
                 source_line_id: Some(l.id),
@@ -214,7 +233,11 @@ async fn derive(
         lines,
         ..DocumentInput::default()
     };
-    let doc = drafts::insert(&mut tx, &access, kind, Some(source_id), &doc_input).await?;
+    let source = Source {
+        id: source_id,
+        lines: Some(left),
+    };
+    let doc = drafts::insert(&mut tx, &access, kind, Some(source), &doc_input).await?;
     tx.commit().await?;
     Ok(doc)
 }
