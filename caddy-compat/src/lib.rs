@@ -1,0 +1,13 @@
+//! Caddyfile compatibility: the appliance reads the configuration users
+//! bring from Caddy.
+//!
+//! - [`lexer`]: tokens with file and line (quotes, heredocs, comments).
+//! - [`parser`]: server blocks, global options, snippets, imports, `{$ENV}`.
+//! - [`tree`]: the typed tree the adapter works on.
+
+pub mod lexer;
+pub mod parser;
+pub mod tree;
+
+pub use parser::ParseError;
+pub use tree::{Caddyfile, Directive, Site};
