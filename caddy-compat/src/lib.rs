@@ -4,10 +4,13 @@
 //! - [`lexer`]: tokens with file and line (quotes, heredocs, comments).
 //! - [`parser`]: server blocks, global options, snippets, imports, `{$ENV}`.
 //! - [`tree`]: the typed tree the adapter works on.
+//! - [`adapt`]: Caddy's JSON configuration for the supported subset.
 
+pub mod adapt;
 pub mod lexer;
 pub mod parser;
 pub mod tree;
 
+pub use adapt::{AdaptError, adapt};
 pub use parser::ParseError;
 pub use tree::{Caddyfile, Directive, Site};

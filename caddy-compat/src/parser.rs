@@ -108,11 +108,28 @@ fn env_lookup(name: &str) -> Option<String> {
 /// Parse a Caddyfile. `file` names it in errors and is where relative
 /// imports are looked up from.
 pub fn parse(file: &str, input: &str) -> Result<Vec<ServerBlock>, ParseError> {
+    parse_with(file, input, Imports::Files)
+}
+
+/// Whether `import` may read files (snippets always work). The fuzz target
+/// turns files off: random input must not read `/dev/zero`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imports {
+    Files,
+    SnippetsOnly,
+}
+
+pub fn parse_with(
+    file: &str,
+    input: &str,
+    imports: Imports,
+) -> Result<Vec<ServerBlock>, ParseError> {
     let tokens = lexer::tokenize(&replace_env(input, &env_lookup), file)?;
     let mut p = Parser {
         tokens,
         cursor: 0,
         snippets: HashMap::new(),
+        imports,
     };
     p.parse_all()
 }
@@ -121,9 +138,13 @@ struct Parser {
     tokens: Vec<Token>,
     cursor: usize,
     snippets: HashMap<String, Vec<Token>>,
+    imports: Imports,
 }
 
 const MAX_IMPORT_DEPTH: usize = 32;
+/// Imports may multiply tokens (a snippet importing another twice, and so
+/// on); a configuration this large is a mistake, not a site.
+const MAX_TOKENS: usize = 1_000_000;
 
 /// Whether `b` starts a new line after `a`.
 pub fn next_on_new_line(a: &Token, b: &Token) -> bool {
@@ -455,6 +476,12 @@ impl Parser {
         let imported = if let Some(tokens) = self.snippets.get(&pattern) {
             tokens.clone()
         } else {
+            if self.imports == Imports::SnippetsOnly {
+                return Err(ParseError::at(
+                    &import_token,
+                    format!("no snippet named {pattern} (files are not imported here)"),
+                ));
+            }
             let files = self.import_files(&import_token, &pattern)?;
             let mut all = Vec::new();
             for f in &files {
@@ -513,7 +540,13 @@ impl Parser {
                 if in_snippet_def {
                     expanded.push(t);
                 } else {
-                    expanded.extend(value);
+                    // One import deeper too: a block that imports the
+                    // snippet it is passed to is then caught by the depth
+                    // limit instead of growing without end.
+                    expanded.extend(value.into_iter().map(|mut b| {
+                        b.import_depth = t.import_depth + 1;
+                        b
+                    }));
                 }
                 continue;
             }
@@ -531,6 +564,12 @@ impl Parser {
                 t.text = replace_args(&t.text, &args);
                 expanded.push(t);
             }
+        }
+        if self.tokens.len() - (end - at) + expanded.len() > MAX_TOKENS {
+            return Err(ParseError::at(
+                &import_token,
+                format!("the Caddyfile grows past {MAX_TOKENS} tokens through its imports"),
+            ));
         }
         self.tokens.splice(at..end, expanded);
         self.cursor = at;

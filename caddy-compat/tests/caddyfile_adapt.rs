@@ -1,12 +1,11 @@
 //! Caddy's own adapter cases (see caddyfile_adapt/README.md): every file
-//! must tokenize and parse into the typed tree, or fail with the error the
-//! case expects when that error belongs to the Caddyfile syntax. Errors of
-//! the adapting step (unknown options, bad ports …) are counted separately
-//! until the adapter reports them.
+//! either adapt to the JSON `caddy adapt` gives (compared as JSON), or fail
+//! with Caddy's error, or be refused with an error that names the
+//! directive, option or form the appliance does not support.
 
 use std::path::Path;
 
-use caddy_compat::Caddyfile;
+use caddy_compat::{Caddyfile, adapt};
 
 struct Case {
     name: String,
@@ -16,8 +15,6 @@ struct Case {
 }
 
 enum Expected {
-    // Compared with the adapter's output once it exists (issue 5).
-    #[allow(dead_code)]
     Json(serde_json::Value),
     Error(String),
 }
@@ -66,42 +63,48 @@ fn cases() -> Vec<Case> {
 }
 
 #[test]
-fn every_case_parses_or_fails_as_expected() {
+fn every_case_adapts_or_fails_as_expected() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/caddyfile_adapt");
     // Imports in the cases are relative to the Caddyfile's folder.
     let file = dir.join("Caddyfile").to_string_lossy().to_string();
-    let (mut parsed, mut syntax_errors, mut later_errors) = (0, 0, 0);
+    let (mut adapted, mut failed_as_expected, mut unsupported) = (0, 0, 0);
     let mut wrong = Vec::new();
     let all = cases();
     assert!(all.len() > 150, "the whole suite is there: {}", all.len());
     for case in &all {
-        let result = Caddyfile::parse(&file, &case.caddyfile);
+        let result = Caddyfile::parse(&file, &case.caddyfile)
+            .map_err(|e| (e.to_string(), false))
+            .and_then(|tree| adapt(&tree).map_err(|e| (e.to_string(), e.is_unsupported())));
         match (&case.expected, result) {
-            (Expected::Json(_), Ok(tree)) => {
-                if tree.sites.is_empty() && tree.global.is_empty() && tree.named_routes.is_empty() {
-                    wrong.push(format!("{}: parsed into nothing", case.name));
-                }
-                parsed += 1;
-            }
-            (Expected::Json(_), Err(e)) => wrong.push(format!("{}: {e}", case.name)),
-            (Expected::Error(want), Err(e)) => {
-                if e.message.contains(want.as_str()) {
-                    println!("{}: refused as expected: {e}", case.name);
-                    syntax_errors += 1;
+            (Expected::Json(want), Ok(got)) => {
+                if &got == want {
+                    adapted += 1;
                 } else {
-                    wrong.push(format!("{}: expected «{want}», got «{e}»", case.name));
+                    wrong.push(format!("{}: adapted to\n{got}\nnot\n{want}", case.name));
                 }
             }
-            // Parsed fine: the error belongs to adapting.
-            (Expected::Error(want), Ok(_)) => {
-                println!("{}: parses; the adapter is to refuse it: {want}", case.name);
-                later_errors += 1;
+            (Expected::Error(want), Err((e, _))) if e.contains(want.as_str()) => {
+                failed_as_expected += 1;
             }
+            (_, Err((e, true))) => {
+                println!("{}: {e}", case.name);
+                unsupported += 1;
+            }
+            (Expected::Json(_), Err((e, false))) => {
+                wrong.push(format!("{}: refused: {e}", case.name))
+            }
+            (Expected::Error(want), Err((e, false))) => {
+                wrong.push(format!("{}: expected «{want}», got «{e}»", case.name))
+            }
+            (Expected::Error(want), Ok(_)) => wrong.push(format!(
+                "{}: adapted, but Caddy refuses it: {want}",
+                case.name
+            )),
         }
     }
     println!(
-        "caddyfile_adapt: {} cases; parsed {parsed}; syntax errors as expected {syntax_errors}; \
-         errors left to the adapter {later_errors}",
+        "caddyfile_adapt: {} cases: {adapted} adapt to Caddy's JSON, {failed_as_expected} fail with \
+         Caddy's error, {unsupported} refused naming what the appliance does not support",
         all.len()
     );
     assert!(

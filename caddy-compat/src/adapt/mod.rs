@@ -1,0 +1,304 @@
+//! The Caddyfile as Caddy's JSON configuration, in the shape `caddy adapt`
+//! prints it, for the directives and options the appliance supports: so an
+//! admin can compare the two, and the proxy reads one well-known shape.
+//! Anything else is an error naming the directive (or option) and its line.
+
+mod address;
+mod directives;
+mod header;
+mod matchers;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::{Map, Value, json};
+
+use crate::lexer::Token;
+use crate::tree::{Caddyfile, Directive};
+use address::{Address, specificity};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdaptError {
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+}
+
+impl AdaptError {
+    fn at(token: &Token, message: impl Into<String>) -> AdaptError {
+        AdaptError {
+            message: message.into(),
+            file: Some(token.file.clone()),
+            line: Some(token.line),
+        }
+    }
+    fn line(d: &Directive, message: impl Into<String>) -> AdaptError {
+        AdaptError {
+            message: message.into(),
+            file: Some(d.file.clone()),
+            line: Some(d.line),
+        }
+    }
+    fn plain(message: impl Into<String>) -> AdaptError {
+        AdaptError {
+            message: message.into(),
+            file: None,
+            line: None,
+        }
+    }
+    /// Whether this is a refusal of something the appliance does not support.
+    pub fn is_unsupported(&self) -> bool {
+        self.message.starts_with("unsupported ")
+    }
+}
+
+impl fmt::Display for AdaptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => write!(f, "{}, at {file}:{line}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for AdaptError {}
+
+/// "unsupported directive 'php_fastcgi'": what the appliance does not do.
+fn unsupported(d: &Directive, what: &str) -> AdaptError {
+    AdaptError::line(
+        d,
+        format!("unsupported {what} (the appliance does not adapt it)"),
+    )
+}
+
+/// Group names for mutually exclusive routes, numbered across the file.
+#[derive(Default)]
+pub struct Groups(usize);
+
+impl Groups {
+    fn next(&mut self) -> String {
+        let name = format!("group{}", self.0);
+        self.0 += 1;
+        name
+    }
+}
+
+struct Options {
+    http_port: u16,
+    https_port: u16,
+    auto_https: Vec<String>,
+}
+
+fn port_option(d: &Directive) -> Result<u16, AdaptError> {
+    match d.arg_texts().as_slice() {
+        [p] => p
+            .parse()
+            .map_err(|_| AdaptError::line(d, format!("{}: '{p}' is not a port", d.name))),
+        _ => Err(AdaptError::line(d, format!("{} takes one port", d.name))),
+    }
+}
+
+fn options(global: &[Directive]) -> Result<Options, AdaptError> {
+    let mut o = Options {
+        http_port: 80,
+        https_port: 443,
+        auto_https: Vec::new(),
+    };
+    for d in global {
+        match d.name.as_str() {
+            "http_port" => o.http_port = port_option(d)?,
+            "https_port" => o.https_port = port_option(d)?,
+            "auto_https" => match d.arg_texts().as_slice() {
+                [v @ ("off" | "disable_redirects" | "disable_certs" | "ignore_loaded_certs")] => {
+                    o.auto_https.push((*v).to_owned())
+                }
+                _ => {
+                    return Err(AdaptError::line(
+                        d,
+                        "auto_https takes off, disable_redirects, disable_certs or ignore_loaded_certs",
+                    ));
+                }
+            },
+            other => return Err(unsupported(d, &format!("global option '{other}'"))),
+        }
+    }
+    Ok(o)
+}
+
+struct SiteBlock<'a> {
+    addresses: Vec<Address>,
+    keys: Vec<String>,
+    directives: &'a [Directive],
+}
+
+/// Adapt a parsed Caddyfile.
+pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
+    let opts = options(&cf.global)?;
+    if let Some(r) = cf.named_routes.first() {
+        return Err(AdaptError::at(
+            &r.name,
+            "unsupported named route (the appliance does not adapt it)",
+        ));
+    }
+    // Sites by the port they listen on (Caddy sorts listeners as text).
+    let mut by_port: BTreeMap<String, Vec<SiteBlock>> = BTreeMap::new();
+    for site in &cf.sites {
+        let mut addresses = Vec::new();
+        let mut ports = Vec::new();
+        for key in &site.addresses {
+            let a = Address::parse(key)?;
+            match a.scheme.as_str() {
+                "" | "http" | "https" => {}
+                other => {
+                    return Err(AdaptError::at(
+                        key,
+                        format!("unsupported URL scheme {other}://"),
+                    ));
+                }
+            }
+            if !a.path.is_empty() {
+                return Err(AdaptError::at(
+                    key,
+                    "unsupported path in a site address (use handle)",
+                ));
+            }
+            let port = a.listen_port(opts.http_port, opts.https_port);
+            if !ports.contains(&port) {
+                ports.push(port);
+            }
+            addresses.push(a);
+        }
+        if ports.len() > 1 {
+            return Err(AdaptError::at(
+                &site.addresses[0],
+                "unsupported site on several ports (write one site block per port)",
+            ));
+        }
+        let block = SiteBlock {
+            addresses,
+            keys: site.addresses.iter().map(|k| k.text.clone()).collect(),
+            directives: &site.directives,
+        };
+        by_port
+            .entry(format!(":{}", ports[0]))
+            .or_default()
+            .push(block);
+    }
+
+    let mut groups = Groups::default();
+    let mut servers = Map::new();
+    for (i, (listen, mut sites)) in by_port.into_iter().enumerate() {
+        for (a, sa) in sites.iter().enumerate() {
+            for (b, sb) in sites.iter().enumerate() {
+                if a != b
+                    && let Some(k) = sa.keys.iter().find(|k| sb.keys.contains(k))
+                {
+                    return Err(AdaptError::plain(format!("ambiguous site definition: {k}")));
+                }
+            }
+        }
+        sort_sites(&mut sites);
+        let single = sites.len() == 1;
+        let mut routes = Vec::new();
+        for site in &sites {
+            let inner =
+                directives::block_routes(site.directives, &Default::default(), &mut groups, true)?;
+            let hosts: Vec<String> = if site.addresses.iter().any(|a| a.host.is_empty()) {
+                Vec::new()
+            } else {
+                let mut hs: Vec<String> = Vec::new();
+                for a in &site.addresses {
+                    if !hs.contains(&a.host) {
+                        hs.push(a.host.clone());
+                    }
+                }
+                hs
+            };
+            let inner_has_host = inner.iter().any(|r| {
+                r.get("match")
+                    .and_then(Value::as_array)
+                    .is_some_and(|sets| sets.iter().any(|s| s.get("host").is_some()))
+            });
+            if hosts.is_empty() && single && !inner_has_host {
+                routes.extend(inner);
+                continue;
+            }
+            if hosts.is_empty() && inner.is_empty() {
+                continue;
+            }
+            let mut r = Map::new();
+            if !hosts.is_empty() {
+                r.insert("match".into(), json!([{"host": hosts}]));
+            }
+            if !inner.is_empty() {
+                r.insert(
+                    "handle".into(),
+                    json!([{"handler": "subroute", "routes": inner}]),
+                );
+            }
+            r.insert("terminal".into(), json!(true));
+            routes.push(Value::Object(r));
+        }
+        let mut server = Map::new();
+        server.insert("listen".into(), json!([listen]));
+        if !routes.is_empty() {
+            server.insert("routes".into(), Value::Array(routes));
+        }
+        let mut auto = Map::new();
+        for v in &opts.auto_https {
+            let key = match v.as_str() {
+                "off" => "disable",
+                "disable_redirects" => "disable_redirects",
+                "disable_certs" => "disable_certificates",
+                _ => "ignore_loaded_certificates",
+            };
+            auto.insert(key.into(), json!(true));
+        }
+        if !auto.is_empty() {
+            server.insert("automatic_https".into(), Value::Object(auto));
+        }
+        servers.insert(format!("srv{i}"), Value::Object(server));
+    }
+    if servers.is_empty() {
+        return Ok(json!({}));
+    }
+    Ok(json!({"apps": {"http": {"servers": servers}}}))
+}
+
+/// Most specific host first; sites matching every host last.
+fn sort_sites(sites: &mut [SiteBlock]) {
+    let facts = |s: &SiteBlock| {
+        let wildcard = s
+            .addresses
+            .iter()
+            .any(|a| a.host.contains('*') || a.host.is_empty());
+        let longest = s
+            .addresses
+            .iter()
+            .map(|a| specificity(&a.host))
+            .max()
+            .unwrap_or(0);
+        (wildcard, longest)
+    };
+    sites.sort_by(|a, b| {
+        use std::cmp::Ordering;
+        let ((aw, al), (bw, bl)) = (facts(a), facts(b));
+        if al == 0 && bl == 0 {
+            return Ordering::Equal;
+        }
+        if al == 0 {
+            return Ordering::Greater;
+        }
+        if bl == 0 {
+            return Ordering::Less;
+        }
+        if aw != bw {
+            return if bw {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        bl.cmp(&al)
+    });
+}
