@@ -37,6 +37,20 @@ pub enum Command {
     Admin(AdminCommand),
     /// Container health probe: exits 0 when the given health URL answers 200.
     Healthcheck(HealthcheckArgs),
+    /// Caddyfile tools for users coming from Caddy.
+    #[command(subcommand)]
+    Caddy(CaddyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CaddyCommand {
+    /// Print the Caddyfile as Caddy's JSON configuration (what `caddy adapt`
+    /// prints, for the directives the appliance supports); anything else is
+    /// an error naming the directive and its line.
+    Adapt {
+        /// The Caddyfile.
+        file: PathBuf,
+    },
 }
 
 impl Command {
@@ -51,6 +65,7 @@ impl Command {
             Command::Migrate => "migrate",
             Command::Admin(_) => "admin",
             Command::Healthcheck(_) => "healthcheck",
+            Command::Caddy(_) => "caddy",
         }
     }
 }

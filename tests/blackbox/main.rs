@@ -9,6 +9,7 @@ mod browser_admin;
 mod browser_import;
 mod browser_master_data;
 mod browser_sales;
+mod caddy_cli;
 mod csv_transfer;
 mod exports;
 mod health;

@@ -2,6 +2,7 @@
 //! tokio runtime; the proxy role runs pingora's own runtimes.
 
 pub mod admin;
+pub mod caddy;
 pub mod healthcheck;
 pub mod proxy;
 pub mod serve;
@@ -28,6 +29,7 @@ pub async fn run_async(command: Command) -> anyhow::Result<()> {
         }
         Command::Admin(cmd) => admin::run(cmd).await,
         Command::Healthcheck(args) => healthcheck::run(args).await,
+        Command::Caddy(cmd) => caddy::run(cmd),
         // `lib::run` starts the proxy on pingora's own runtimes, never here.
         Command::Proxy(_) => anyhow::bail!("the proxy role does not run on the shared runtime"),
     }
