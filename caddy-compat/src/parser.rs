@@ -144,7 +144,7 @@ struct Parser {
 const MAX_IMPORT_DEPTH: usize = 32;
 /// Imports may multiply tokens (a snippet importing another twice, and so
 /// on); a configuration this large is a mistake, not a site.
-const MAX_TOKENS: usize = 1_000_000;
+const MAX_TOKENS: usize = 100_000;
 
 /// Whether `b` starts a new line after `a`.
 pub fn next_on_new_line(a: &Token, b: &Token) -> bool {
@@ -766,6 +766,13 @@ mod tests {
             (n == "HOME_X").then(|| "/h".to_owned())
         });
         assert_eq!(got, "a /h dflt {env.KEEP} ");
+    }
+
+    #[test]
+    fn a_snippet_importing_itself_is_refused() {
+        let e = parse("Caddyfile", "(s) {\n\timport s\n}\na.hn {\n\timport s\n}\n")
+            .expect_err("refused");
+        assert!(e.message.contains("imports nested more than"), "{e}");
     }
 
     #[test]

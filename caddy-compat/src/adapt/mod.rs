@@ -143,6 +143,11 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
     // Sites by the port they listen on (Caddy sorts listeners as text).
     let mut by_port: BTreeMap<String, Vec<SiteBlock>> = BTreeMap::new();
     for site in &cf.sites {
+        if site.addresses.is_empty() {
+            return Err(AdaptError::plain(
+                "a block without an address is the global options block, and it must come first",
+            ));
+        }
         let mut addresses = Vec::new();
         let mut ports = Vec::new();
         for key in &site.addresses {
@@ -301,4 +306,18 @@ fn sort_sites(sites: &mut [SiteBlock]) {
         }
         bl.cmp(&al)
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_without_address_after_a_site_is_refused() {
+        // Found by the fuzz target (it was an index out of bounds).
+        let cf = Caddyfile::parse("Caddyfile", "a.hn {\n\trespond hi\n}\n{\n\trespond x\n}\n")
+            .expect("parses");
+        let e = adapt(&cf).expect_err("refused");
+        assert!(e.message.contains("global options block"), "{e}");
+    }
 }
