@@ -210,6 +210,7 @@ fn directive(d: &Directive, defs: &Defs, groups: &mut Groups) -> Result<Routes, 
     match d.name.as_str() {
         "respond" => respond(d, &m, &args),
         "header" => super::header::header(d, &m, &args),
+        "reverse_proxy" => super::reverse_proxy::reverse_proxy(d, &m, &args),
         "root" => {
             no_block(d)?;
             match args.as_slice() {

@@ -7,6 +7,8 @@ mod address;
 mod directives;
 mod header;
 mod matchers;
+mod placeholders;
+mod reverse_proxy;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -206,8 +208,13 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
         let single = sites.len() == 1;
         let mut routes = Vec::new();
         for site in &sites {
+            let expanded: Vec<Directive> = site
+                .directives
+                .iter()
+                .map(placeholders::expand_directive)
+                .collect();
             let inner =
-                directives::block_routes(site.directives, &Default::default(), &mut groups, true)?;
+                directives::block_routes(&expanded, &Default::default(), &mut groups, true)?;
             let hosts: Vec<String> = if site.addresses.iter().any(|a| a.host.is_empty()) {
                 Vec::new()
             } else {
@@ -250,6 +257,21 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
             server.insert("routes".into(), Value::Array(routes));
         }
         let mut auto = Map::new();
+        // Sites served over plain HTTP on another port than the HTTP port:
+        // automatic HTTPS must leave their names alone.
+        let mut skip: Vec<String> = Vec::new();
+        for site in &sites {
+            for a in &site.addresses {
+                let plain_elsewhere = a.scheme == "http"
+                    && a.listen_port(opts.http_port, opts.https_port) != opts.http_port.to_string();
+                if plain_elsewhere && !a.host.is_empty() && !skip.contains(&a.host) {
+                    skip.push(a.host.clone());
+                }
+            }
+        }
+        if !skip.is_empty() {
+            auto.insert("skip".into(), json!(skip));
+        }
         for v in &opts.auto_https {
             let key = match v.as_str() {
                 "off" => "disable",
