@@ -150,6 +150,13 @@ async fn a_quote_becomes_an_order_two_invoices_and_a_credit_note() -> TestResult
             {"product_id": manual, "quantity": "1"}]})))
     .await?;
     assert_eq!(quote["reference"], "COT-00001");
+    // Creating and moving answer from what they wrote; it must be what a read gives.
+    let read = |d: &Value| c.get(app.url(&format!("/api/v1/sales/documents/{}", id(d))));
+    assert_eq!(
+        ok(read(&quote)).await?,
+        quote,
+        "create answers the stored quote"
+    );
     assert_eq!(
         quote["lines"][0]["description"],
         "Casco integral certificado"
@@ -184,6 +191,11 @@ async fn a_quote_becomes_an_order_two_invoices_and_a_credit_note() -> TestResult
         (order["kind"].as_str(), order["status"].as_str()),
         (Some("order"), Some("draft"))
     );
+    assert_eq!(
+        ok(read(&order)).await?,
+        order,
+        "accept answers the stored order"
+    );
     let (_, order) = post_doc(
         &app,
         &c,
@@ -193,8 +205,6 @@ async fn a_quote_becomes_an_order_two_invoices_and_a_credit_note() -> TestResult
     )
     .await?;
     assert_eq!(order["status"], "confirmed");
-    // Moves answer from what they wrote; it must be what a read gives.
-    let read = |d: &Value| c.get(app.url(&format!("/api/v1/sales/documents/{}", id(d))));
     assert_eq!(
         ok(read(&order)).await?,
         order,
@@ -211,6 +221,11 @@ async fn a_quote_becomes_an_order_two_invoices_and_a_credit_note() -> TestResult
     )
     .await?;
     assert_eq!(status, StatusCode::CREATED, "{inv1}");
+    assert_eq!(
+        ok(read(&inv1)).await?,
+        inv1,
+        "invoice answers the stored draft"
+    );
     let (status, inv1) =
         post_doc(&app, &c, &inv1, "post", json!({"version": inv1["version"]})).await?;
     assert_eq!(status, StatusCode::OK, "{inv1}");

@@ -41,6 +41,25 @@ pub struct DocumentLine {
     pub source_line_id: Option<Uuid>,
 }
 
+impl DocumentLine {
+    /// The numbers in their columns' scales (quantity and price 4 places,
+    /// percent and amounts 2), whether computed or read: sqlx gives a
+    /// stored zero back without its scale.
+    pub(crate) fn in_column_scales(mut self) -> DocumentLine {
+        for (value, places) in [
+            (&mut self.quantity, 4),
+            (&mut self.unit_price, 4),
+            (&mut self.discount_pct, 2),
+            (&mut self.gross, 2),
+            (&mut self.discount, 2),
+            (&mut self.net, 2),
+        ] {
+            value.rescale(places);
+        }
+        self
+    }
+}
+
 /// The amounts a Honduran invoice prints, in the document's currency.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -288,14 +307,18 @@ pub(crate) async fn header(tx: &mut sqlx::PgConnection, id: Uuid, lock: bool) ->
 }
 
 pub(crate) async fn lines(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Vec<DocumentLine>> {
-    Ok(sqlx::query_as(
+    let rows: Vec<DocumentLine> = sqlx::query_as(
         "SELECT id, position, product_id, description, quantity, unit_price, discount_pct, tax_class,
                 gross, discount, net, source_line_id
            FROM sales_document_lines WHERE document_id = $1 ORDER BY position",
     )
     .bind(id)
     .fetch_all(&mut *tx)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(DocumentLine::in_column_scales)
+        .collect())
 }
 
 pub(crate) async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Document> {

@@ -3,14 +3,14 @@
 //! draft. Every path checks the lines the same way and stores the totals
 //! `totals.rs` computes, so what a draft shows is what posting books.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::str::FromStr;
 use uuid::Uuid;
 
-use super::documents::{self, Document, Header};
+use super::documents::{self, Document, DocumentLine, Header};
 use super::totals::{Line, Rates, Totals};
 use super::transitions::{Kind, Status};
 use crate::access::{Access, Tx};
@@ -368,6 +368,7 @@ async fn build_lines(
 
 #[derive(sqlx::FromRow)]
 struct HeaderContext {
+    party_name: Option<String>,
     is_customer: Option<bool>,
     party_active: Option<bool>,
     payment_terms_days: Option<i32>,
@@ -381,6 +382,7 @@ struct HeaderContext {
 /// Header values after defaults and checks.
 struct HeaderValues {
     party_id: Uuid,
+    party_name: String,
     emission_point_id: Uuid,
     currency: String,
     exchange_rate: Decimal,
@@ -409,7 +411,7 @@ async fn header_values(
     }
     // Everything the header needs from the database, in one round trip.
     let ctx: HeaderContext = sqlx::query_as(
-        "SELECT p.is_customer, p.archived_at IS NULL AS party_active, p.payment_terms_days,
+        "SELECT p.name AS party_name, p.is_customer, p.archived_at IS NULL AS party_active, p.payment_terms_days,
                 c.currency::text AS company_currency, hn_today() AS today,
                 (SELECT e.id FROM emission_points e JOIN branches b ON b.id = e.branch_id
                   WHERE e.archived_at IS NULL AND b.archived_at IS NULL AND ($2::uuid IS NULL OR e.id = $2)
@@ -491,6 +493,7 @@ async fn header_values(
     c.finish()?;
     Ok(HeaderValues {
         party_id: input.party_id.unwrap_or_default(),
+        party_name: ctx.party_name.clone().unwrap_or_default(),
         emission_point_id: point.unwrap_or_default(),
         currency,
         exchange_rate,
@@ -505,36 +508,60 @@ async fn header_values(
     })
 }
 
+/// Insert the lines of `doc` and give them back as a read would (ids made
+/// here, numbers in the columns' scales).
 async fn store_lines(
     tx: &mut sqlx::PgConnection,
     access: &Access,
     doc: Uuid,
     lines: &[Built],
-) -> Result<()> {
-    let amounts: Vec<_> = lines.iter().map(|b| b.line.amounts()).collect();
+) -> Result<Vec<DocumentLine>> {
+    let stored: Vec<DocumentLine> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let a = b.line.amounts();
+            DocumentLine {
+                id: Uuid::now_v7(),
+                position: i as i32,
+                product_id: b.product_id,
+                description: b.description.clone(),
+                quantity: b.line.quantity,
+                unit_price: b.line.unit_price,
+                discount_pct: b.line.discount_pct,
+                tax_class: b.line.tax_class.as_str().to_owned(),
+                gross: a.gross,
+                discount: a.discount,
+                net: a.net,
+                source_line_id: b.source_line_id,
+            }
+            .in_column_scales()
+        })
+        .collect();
     sqlx::query(
         "INSERT INTO sales_document_lines (id, company_id, document_id, position, product_id, description,
                     quantity, unit_price, discount_pct, tax_class, gross, discount, net, source_line_id)
-         SELECT gen_random_uuid(), $1, $2, n - 1, p, d, q, u, dp, t, g, di, ne, s
-           FROM unnest($3::uuid[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::text[],
-                       $9::numeric[], $10::numeric[], $11::numeric[], $12::uuid[])
-                WITH ORDINALITY AS l (p, d, q, u, dp, t, g, di, ne, s, n)",
+         SELECT i, $1, $2, n - 1, p, d, q, u, dp, t, g, di, ne, s
+           FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[],
+                       $9::text[], $10::numeric[], $11::numeric[], $12::numeric[], $13::uuid[])
+                WITH ORDINALITY AS l (i, p, d, q, u, dp, t, g, di, ne, s, n)",
     )
     .bind(access.company_id)
     .bind(doc)
-    .bind(lines.iter().map(|b| b.product_id).collect::<Vec<_>>())
-    .bind(lines.iter().map(|b| b.description.clone()).collect::<Vec<_>>())
-    .bind(lines.iter().map(|b| b.line.quantity).collect::<Vec<_>>())
-    .bind(lines.iter().map(|b| b.line.unit_price).collect::<Vec<_>>())
-    .bind(lines.iter().map(|b| b.line.discount_pct).collect::<Vec<_>>())
-    .bind(lines.iter().map(|b| b.line.tax_class.as_str()).collect::<Vec<_>>())
-    .bind(amounts.iter().map(|a| a.gross).collect::<Vec<_>>())
-    .bind(amounts.iter().map(|a| a.discount).collect::<Vec<_>>())
-    .bind(amounts.iter().map(|a| a.net).collect::<Vec<_>>())
-    .bind(lines.iter().map(|b| b.source_line_id).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.id).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.product_id).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.description.clone()).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.quantity).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.unit_price).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.discount_pct).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.tax_class.clone()).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.gross).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.discount).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.net).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.source_line_id).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    Ok(stored)
 }
 
 async fn store_totals(tx: &mut sqlx::PgConnection, doc: Uuid, totals: &Totals) -> Result<()> {
@@ -573,38 +600,65 @@ pub(crate) async fn insert(
         h.rates,
     );
     let id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO sales_documents (id, company_id, kind, status, doc_no, party_id, emission_point_id, source_id,
-                    currency, exchange_rate, issue_date, due_date, notes, reason, created_by,
-                    discount, exempt, exonerated, taxed15, taxed18, isv15, isv18, total)
-         VALUES ($1, $2, $3, 'draft', next_document_no($2, $3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-                 $14, $15, $16, $17, $18, $19, $20, $21)",
-    )
-    .bind(id)
-    .bind(access.company_id)
-    .bind(kind.as_str())
-    .bind(h.party_id)
-    .bind(h.emission_point_id)
-    .bind(source_id)
-    .bind(&h.currency)
-    .bind(h.exchange_rate)
-    .bind(h.issue_date)
-    .bind(h.due_date)
-    .bind(&h.notes)
-    .bind(&h.reason)
-    .bind(access.user_id)
-    .bind(totals.discount)
-    .bind(totals.exempt)
-    .bind(totals.exonerated)
-    .bind(totals.taxed15)
-    .bind(totals.taxed18)
-    .bind(totals.isv15)
-    .bind(totals.isv18)
-    .bind(totals.total)
-    .execute(&mut **tx)
-    .await?;
-    store_lines(tx, access, id, &lines).await?;
-    let doc = documents::fetch(tx, id).await?;
+    let (doc_no, version, created_at, updated_at): (i32, i32, DateTime<Utc>, DateTime<Utc>) =
+        sqlx::query_as(
+            "INSERT INTO sales_documents (id, company_id, kind, status, doc_no, party_id, emission_point_id, source_id,
+                        currency, exchange_rate, issue_date, due_date, notes, reason, created_by,
+                        discount, exempt, exonerated, taxed15, taxed18, isv15, isv18, total)
+             VALUES ($1, $2, $3, 'draft', next_document_no($2, $3), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+                     $14, $15, $16, $17, $18, $19, $20, $21)
+             RETURNING doc_no, version, created_at, updated_at",
+        )
+        .bind(id)
+        .bind(access.company_id)
+        .bind(kind.as_str())
+        .bind(h.party_id)
+        .bind(h.emission_point_id)
+        .bind(source_id)
+        .bind(&h.currency)
+        .bind(h.exchange_rate)
+        .bind(h.issue_date)
+        .bind(h.due_date)
+        .bind(&h.notes)
+        .bind(&h.reason)
+        .bind(access.user_id)
+        .bind(totals.discount)
+        .bind(totals.exempt)
+        .bind(totals.exonerated)
+        .bind(totals.taxed15)
+        .bind(totals.taxed18)
+        .bind(totals.isv15)
+        .bind(totals.isv18)
+        .bind(totals.total)
+        .fetch_one(&mut **tx)
+        .await?;
+    let lines = store_lines(tx, access, id, &lines).await?;
+    // What was just written, not read back (the scenario test checks it
+    // equals a fresh read).
+    let mut exchange_rate = h.exchange_rate;
+    exchange_rate.rescale(6);
+    let doc = Document {
+        id,
+        kind,
+        status: Status::Draft,
+        reference: documents::reference(kind, doc_no),
+        party_id: h.party_id,
+        party_name: h.party_name,
+        emission_point_id: h.emission_point_id,
+        source_id,
+        currency: h.currency,
+        exchange_rate,
+        issue_date: h.issue_date,
+        due_date: h.due_date,
+        notes: h.notes,
+        reason: h.reason,
+        amounts: totals.into(),
+        lines,
+        fiscal: None,
+        version,
+        created_at,
+        updated_at,
+    };
     audit_change(tx, access, "create", "sales_document", id, None, Some(&doc)).await?;
     Ok(doc)
 }
