@@ -82,6 +82,7 @@ struct Candidate {
     establishment: String,
     point: String,
     today: NaiveDate,
+    drawn: bool,
 }
 
 fn refusal(code: &'static str, message: String) -> Error {
@@ -99,17 +100,28 @@ pub async fn draw(
     // A range found usable may be used up by the posting we waited for;
     // then look again (the next range of the point may take over).
     for _ in 0..3 {
+        // Lock the best range and, when it can issue, move it on in the
+        // same statement (one round trip); `drawn` says whether it did.
+        // After waiting for another posting the locked row is re-read, and
+        // the UPDATE applies to that newest version too.
         let found: Option<Candidate> = sqlx::query_as(
-            "SELECT r.id, r.type_code, r.cai, r.first_number, r.last_number, r.next_number,
-                    r.deadline, b.code AS establishment, e.code AS point, hn_today() AS today
-               FROM fiscal_ranges r
-               JOIN emission_points e ON e.id = r.emission_point_id
-               JOIN branches b ON b.id = e.branch_id
-              WHERE r.emission_point_id = $1 AND r.doc_kind = $2 AND r.archived_at IS NULL
-              ORDER BY (r.next_number <= r.last_number AND r.deadline >= hn_today()) DESC,
-                       r.first_number
-              LIMIT 1
-                FOR UPDATE OF r",
+            "WITH c AS (
+                 SELECT r.id, r.type_code, r.cai, r.first_number, r.last_number, r.next_number,
+                        r.deadline, b.code AS establishment, e.code AS point, hn_today() AS today
+                   FROM fiscal_ranges r
+                   JOIN emission_points e ON e.id = r.emission_point_id
+                   JOIN branches b ON b.id = e.branch_id
+                  WHERE r.emission_point_id = $1 AND r.doc_kind = $2 AND r.archived_at IS NULL
+                  ORDER BY (r.next_number <= r.last_number AND r.deadline >= hn_today()) DESC,
+                           r.first_number
+                  LIMIT 1
+                    FOR UPDATE OF r),
+             u AS (
+                 UPDATE fiscal_ranges r SET next_number = r.next_number + 1
+                   FROM c
+                  WHERE r.id = c.id AND c.next_number <= c.last_number AND c.deadline >= c.today
+              RETURNING r.next_number)
+             SELECT c.*, EXISTS (SELECT 1 FROM u) AS drawn FROM c",
         )
         .bind(emission_point_id)
         .bind(doc_kind)
@@ -152,10 +164,14 @@ pub async fn draw(
                 ),
             ));
         }
-        sqlx::query("UPDATE fiscal_ranges SET next_number = next_number + 1 WHERE id = $1")
-            .bind(r.id)
-            .execute(&mut *tx)
-            .await?;
+        if !r.drawn {
+            // Usable by the checks above, so the statement moved it on;
+            // should the two ever disagree, the checks decide.
+            sqlx::query("UPDATE fiscal_ranges SET next_number = next_number + 1 WHERE id = $1")
+                .bind(r.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         return Ok(Issued {
             number: number(r.next_number).to_string(),
             range_id: r.id,
