@@ -262,8 +262,74 @@ fn directive(d: &Directive, defs: &Defs, groups: &mut Groups) -> Result<Routes, 
             let inner = block_routes(&d.block, defs, groups, false)?;
             Ok(one("route", route(&m, vec![subroute(inner)])))
         }
+        "rewrite" => {
+            no_block(d)?;
+            match args.as_slice() {
+                [to] => Ok(one(
+                    "rewrite",
+                    route(&m, vec![json!({"handler": "rewrite", "uri": to})]),
+                )),
+                _ => Err(AdaptError::line(d, "rewrite takes one URI")),
+            }
+        }
+        "uri" => uri(d, &m, &args),
+        "request_body" => request_body(d, &m, &args),
         other => Err(unsupported(d, &format!("directive '{other}'"))),
     }
+}
+
+/// `uri strip_prefix|strip_suffix <part>` and `uri replace <find> <replace> [<limit>]`.
+fn uri(d: &Directive, m: &Matcher, args: &[&str]) -> Result<Routes, AdaptError> {
+    no_block(d)?;
+    let handler = match args {
+        ["strip_prefix", part] => {
+            let part = if part.starts_with('/') {
+                (*part).to_owned()
+            } else {
+                format!("/{part}")
+            };
+            json!({"handler": "rewrite", "strip_path_prefix": part})
+        }
+        ["strip_suffix", part] => json!({"handler": "rewrite", "strip_path_suffix": part}),
+        ["replace", find, replace] => {
+            json!({"handler": "rewrite", "uri_substring": [{"find": find, "replace": replace}]})
+        }
+        ["replace", find, replace, limit] => {
+            let limit: i64 = limit.parse().map_err(|_| {
+                AdaptError::line(d, format!("uri replace: limit '{limit}' is not a number"))
+            })?;
+            json!({"handler": "rewrite", "uri_substring": [{"find": find, "replace": replace, "limit": limit}]})
+        }
+        [op, ..] => return Err(unsupported(d, &format!("uri {op}"))),
+        [] => return Err(AdaptError::line(d, "uri needs an operation")),
+    };
+    Ok(one("uri", route(m, vec![handler])))
+}
+
+/// `request_body { max_size <size> }`.
+fn request_body(d: &Directive, m: &Matcher, args: &[&str]) -> Result<Routes, AdaptError> {
+    if !args.is_empty() {
+        return Err(AdaptError::line(d, "request_body takes a block"));
+    }
+    let mut h = Map::new();
+    h.insert("handler".into(), json!("request_body"));
+    for sub in &d.block {
+        match (sub.name.as_str(), sub.arg_texts().as_slice()) {
+            ("max_size", [size]) => {
+                let bytes = super::size::parse(size).ok_or_else(|| {
+                    AdaptError::line(sub, format!("max_size: '{size}' is not a size (like 10MB)"))
+                })?;
+                h.insert("max_size".into(), json!(bytes));
+            }
+            (other, _) => {
+                return Err(unsupported(
+                    sub,
+                    &format!("subdirective '{other}' of request_body"),
+                ));
+            }
+        }
+    }
+    Ok(one("request_body", route(m, vec![Value::Object(h)])))
 }
 
 fn subroute(routes: Vec<Value>) -> Value {

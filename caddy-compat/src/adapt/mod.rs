@@ -9,6 +9,7 @@ mod header;
 mod matchers;
 mod placeholders;
 mod reverse_proxy;
+mod size;
 
 use std::collections::BTreeMap;
 use std::fmt;
