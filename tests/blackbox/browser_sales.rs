@@ -359,6 +359,35 @@ async fn reports_are_pages_csv_files_and_pdfs() -> TestResult {
         statement.contains("Estado de cuenta de Transportes Olanchanos S.A.")
             && statement.contains("4,600.00")
     );
+    // The statement as the customer receives it: CSV and PDF.
+    let statement_url = |format: &str| {
+        app.url(&format!(
+            "/reports/statement?party_id={}&format={format}",
+            customer.as_str().unwrap_or_default()
+        ))
+    };
+    let csv = client
+        .get(statement_url("csv"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        csv.starts_with('\u{feff}')
+            && csv.contains("001-001-01-00000001")
+            && csv.contains("4600.00"),
+        "{csv}"
+    );
+    let res = client.get(statement_url("pdf")).send().await?;
+    assert_eq!(
+        res.headers()[reqwest::header::CONTENT_TYPE],
+        "application/pdf"
+    );
+    let text = pdf_text(&app, &res.bytes().await?)?;
+    assert!(
+        text.contains("Transportes Olanchanos S.A.") && text.contains("4,600.00"),
+        "{text}"
+    );
     // A month that is not one: a clear answer, not a 500.
     let res = client
         .get(app.url("/reports/sales-book?period=2026-13"))
