@@ -493,6 +493,16 @@ async fn fiscal_ranges_and_payments_through_their_pages() -> TestResult {
         .await?
         .json()
         .await?;
+    let before = client
+        .get(app.url("/payments"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        before.contains("Todavía no hay cobros registrados") && !before.contains("id=\"payments\""),
+        "an empty list says so: {before}"
+    );
     let form_page = client
         .get(app.url(&format!("/payments/new?party_id={customer}")))
         .send()

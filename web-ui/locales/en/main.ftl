@@ -490,6 +490,7 @@ field-not-a-date = type a date
 ## Payments
 nav-payments = Payments
 payments-title = Customer payments
+payments-empty = No payments recorded yet. Choose the customer above and press "Continue".
 payments-record-for = Record a payment from
 payments-record = Continue
 payments-record-title = Payment from { $name }

@@ -490,6 +490,7 @@ field-not-a-date = escriba una fecha
 ## Payments
 nav-payments = Cobros
 payments-title = Cobros a clientes
+payments-empty = Todavía no hay cobros registrados. Elija el cliente arriba y pulse «Continuar».
 payments-record-for = Registrar un cobro de
 payments-record = Continuar
 payments-record-title = Cobro de { $name }

@@ -41,6 +41,7 @@ pub async fn list(State(erp): State<Erp>, v: Visitor) -> Response {
         .into_iter()
         .map(|(id, name)| view! { <option value=id>{name}</option> })
         .collect_view();
+    let empty = payments.is_empty();
     let rows = payments
         .iter()
         .map(|p| {
@@ -75,14 +76,20 @@ pub async fn list(State(erp): State<Erp>, v: Visitor) -> Response {
                 <button type="submit" id="record-payment">{lang.t("payments-record")}</button>
             </form>
         })}
-        <table id="payments">
-            <thead><tr>
-                <th>{lang.t("sales-date")}</th><th>{lang.t("sales-number")}</th><th>{lang.t("sales-customer")}</th>
-                <th>{lang.t("payments-method")}</th><th class="num">{lang.t("payments-amount")}</th>
-                <th class="num">{lang.t("payments-unallocated")}</th><th>{lang.t("payments-applied")}</th><th></th>
-            </tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        {if empty {
+            view! { <p class="empty">{lang.t("payments-empty")}</p> }.into_any()
+        } else {
+            view! {
+                <table id="payments">
+                    <thead><tr>
+                        <th>{lang.t("sales-date")}</th><th>{lang.t("sales-number")}</th><th>{lang.t("sales-customer")}</th>
+                        <th>{lang.t("payments-method")}</th><th class="num">{lang.t("payments-amount")}</th>
+                        <th class="num">{lang.t("payments-unallocated")}</th><th>{lang.t("payments-applied")}</th><th></th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }.into_any()
+        }}
     };
     module_page(
         &erp,
