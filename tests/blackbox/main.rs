@@ -10,6 +10,7 @@ mod browser_import;
 mod browser_master_data;
 mod browser_sales;
 mod caddy_cli;
+mod compression;
 mod csv_transfer;
 mod exports;
 mod health;
