@@ -674,3 +674,37 @@ pub async fn form_login(
     assert!(res.status().is_redirection(), "login of {} failed", who.0);
     Ok(client)
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stylesheet_is_kept_a_year_under_its_version_only() -> TestResult {
+    let app = App::start()?;
+    let client = app.client()?;
+    let page = client.get(app.url("/login")).send().await?.text().await?;
+    let href = page
+        .split("href=\"/assets/app.css?v=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("the page links the stylesheet with its version")?
+        .to_owned();
+    assert_eq!(href.len(), 12, "12 hex digits: {href}");
+    let cache = |url: String| {
+        let c = client.clone();
+        async move {
+            let res = c.get(url).send().await?;
+            let value = res
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap_or_default().to_owned())
+                .unwrap_or_default();
+            let body = res.text().await?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((value, body))
+        }
+    };
+    let (current, css) = cache(app.url(&format!("/assets/app.css?v={href}"))).await?;
+    assert_eq!(current, "public, max-age=31536000, immutable");
+    assert!(css.contains("table.totals"), "the stylesheet itself");
+    let (plain, _) = cache(app.url("/assets/app.css")).await?;
+    let (old, _) = cache(app.url("/assets/app.css?v=000000000000")).await?;
+    assert_eq!((plain.as_str(), old.as_str()), ("no-cache", "no-cache"));
+    Ok(())
+}

@@ -1,12 +1,26 @@
 //! The HTML document around every page, and the stylesheet.
 
+use std::sync::LazyLock;
+
+use axum::extract::Query;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use leptos::prelude::*;
+use sha2::{Digest, Sha256};
 
 use crate::i18n::Lang;
 
 static ISLANDS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+const STYLESHEET: &str = include_str!("../assets/app.css");
+
+/// The first 12 hex digits of the stylesheet's SHA-256: pages link
+/// `/assets/app.css?v=…`, so a new version is a new URL and the browser may
+/// keep each one for a year (after an update users see the new look at once).
+static STYLESHEET_VERSION: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(STYLESHEET.as_bytes());
+    digest.iter().take(6).map(|b| format!("{b:02x}")).collect()
+});
 
 /// Whether pages load the islands' bundle (set once, when the router is built).
 pub fn set_islands_enabled(enabled: bool) {
@@ -36,7 +50,7 @@ pub fn page(
                     <title>{full_title}</title>
                     // No favicon yet: an empty one saves every page a 404.
                     <link rel="icon" href="data:,"/>
-                    <link rel="stylesheet" href="/assets/app.css"/>
+                    <link rel="stylesheet" href=format!("/assets/app.css?v={}", *STYLESHEET_VERSION)/>
                     {islands_enabled().then(|| view! { <script type="module" src="/assets/boot.js"></script> })}
                 </head>
                 <body>{body}</body>
@@ -57,12 +71,24 @@ pub async fn boot_script() -> impl IntoResponse {
     )
 }
 
-pub async fn stylesheet() -> impl IntoResponse {
+#[derive(serde::Deserialize)]
+pub struct StylesheetQuery {
+    v: Option<String>,
+}
+
+/// The stylesheet: immutable for a year under its current version, to be
+/// checked every time under any other URL (an old page, a typed address).
+pub async fn stylesheet(Query(q): Query<StylesheetQuery>) -> impl IntoResponse {
+    let cache = if q.v.as_deref() == Some(STYLESHEET_VERSION.as_str()) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CACHE_CONTROL, cache),
         ],
-        include_str!("../assets/app.css"),
+        STYLESHEET,
     )
 }

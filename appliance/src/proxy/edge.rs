@@ -7,9 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::modules::http::HttpModules;
-use pingora::modules::http::compression::{ResponseCompression, ResponseCompressionBuilder};
+use pingora::modules::http::compression::ResponseCompressionBuilder;
 use pingora::prelude::*;
-use pingora::protocols::http::compression::Algorithm;
 use pingora::proxy::FailToProxy;
 
 use super::headers::{apply_security, write_unavailable};
