@@ -85,25 +85,28 @@ pub fn block_routes(
     Ok(consolidate(routes))
 }
 
-/// Most specific path matcher first; routes with matchers before those
-/// without (Caddy's tie-break within one directive).
-fn by_path(a: &Routes, b: &Routes) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let path = |r: &Routes| -> (bool, Option<String>) {
-        let route = r.routes.first();
-        let sets = route.and_then(|r| r.get("match")).and_then(Value::as_array);
-        let has = sets.is_some_and(|s| !s.is_empty());
-        let p = sets
-            .filter(|s| s.len() == 1)
-            .and_then(|s| s[0].get("path"))
-            .and_then(Value::as_array)
-            .filter(|p| p.len() == 1)
-            .and_then(|p| p[0].as_str())
-            .map(str::to_owned);
-        (has, p)
-    };
-    let ((a_has, a_path), (b_has, b_path)) = (path(a), path(b));
-    let less = match (&a_path, &b_path) {
+/// What sorting looks at in a route: whether it has matchers, and its
+/// path when it matches on exactly one path.
+fn path_key(r: &Routes) -> (bool, Option<&str>) {
+    let sets = r
+        .routes
+        .first()
+        .and_then(|r| r.get("match"))
+        .and_then(Value::as_array);
+    let path = sets
+        .filter(|s| s.len() == 1)
+        .and_then(|s| s[0].get("path"))
+        .and_then(Value::as_array)
+        .filter(|p| p.len() == 1)
+        .and_then(|p| p[0].as_str());
+    (sets.is_some_and(|s| !s.is_empty()), path)
+}
+
+/// Whether `a` goes before `b`: the longer path (without its `*`) first,
+/// the shorter pattern for the same path, then by text; routes with
+/// matchers before those without (Caddy's tie-break within one directive).
+fn goes_before(a: (bool, Option<&str>), b: (bool, Option<&str>)) -> bool {
+    match (a.1, b.1) {
         (Some(ap), Some(bp)) => {
             let (at, bt) = (ap.trim_end_matches('*'), bp.trim_end_matches('*'));
             if at == bt {
@@ -114,29 +117,18 @@ fn by_path(a: &Routes, b: &Routes) -> std::cmp::Ordering {
                 at.len() > bt.len()
             }
         }
-        _ => a_has && !b_has,
-    };
-    if less {
-        Ordering::Less
+        _ => a.0 && !b.0,
+    }
+}
+
+fn by_path(a: &Routes, b: &Routes) -> std::cmp::Ordering {
+    let (ka, kb) = (path_key(a), path_key(b));
+    if goes_before(ka, kb) {
+        std::cmp::Ordering::Less
+    } else if goes_before(kb, ka) {
+        std::cmp::Ordering::Greater
     } else {
-        let greater = match (&a_path, &b_path) {
-            (Some(ap), Some(bp)) => {
-                let (at, bt) = (ap.trim_end_matches('*'), bp.trim_end_matches('*'));
-                if at == bt {
-                    bp.len() < ap.len()
-                } else if at.len() == bt.len() {
-                    bt < at
-                } else {
-                    bt.len() > at.len()
-                }
-            }
-            _ => b_has && !a_has,
-        };
-        if greater {
-            Ordering::Greater
-        } else {
-            Ordering::Equal
-        }
+        std::cmp::Ordering::Equal
     }
 }
 

@@ -165,12 +165,12 @@ pub async fn draw(
             ));
         }
         if !r.drawn {
-            // Usable by the checks above, so the statement moved it on;
-            // should the two ever disagree, the checks decide.
-            sqlx::query("UPDATE fiscal_ranges SET next_number = next_number + 1 WHERE id = $1")
-                .bind(r.id)
-                .execute(&mut *tx)
-                .await?;
+            // The statement moves a range on exactly when the checks above
+            // pass; if they ever disagree, refuse rather than guess.
+            return Err(Error::internal(anyhow::anyhow!(
+                "fiscal range {} passed the checks but was not moved on",
+                r.id
+            )));
         }
         return Ok(Issued {
             number: number(r.next_number).to_string(),

@@ -87,21 +87,20 @@ impl Amounts {
     /// zero back as "0" (sqlx drops the scale of a zero numeric) and Rust
     /// arithmetic may give "15" for 15.00: a client sees "0.00" and "15.00"
     /// either way, whether the document was read or answered from memory.
-    fn two_places(self) -> Amounts {
-        let money = |mut d: Decimal| {
-            d.rescale(2);
-            d
-        };
-        Amounts {
-            discount: money(self.discount),
-            exempt: money(self.exempt),
-            exonerated: money(self.exonerated),
-            taxed15: money(self.taxed15),
-            taxed18: money(self.taxed18),
-            isv15: money(self.isv15),
-            isv18: money(self.isv18),
-            total: money(self.total),
+    fn two_places(mut self) -> Amounts {
+        for value in [
+            &mut self.discount,
+            &mut self.exempt,
+            &mut self.exonerated,
+            &mut self.taxed15,
+            &mut self.taxed18,
+            &mut self.isv15,
+            &mut self.isv18,
+            &mut self.total,
+        ] {
+            value.rescale(2);
         }
+        self
     }
 }
 
