@@ -87,6 +87,29 @@ pub struct UpArgs {
     /// Load the demo companies and users (once; later runs keep what is there).
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What the edge allows one client. Branch offices put many users behind one
+/// address, so the per-address figures leave room for a whole branch.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct LimitArgs {
+    /// Requests per second one client address may make (429 beyond); 0 turns the limit off.
+    #[arg(long, env = "ERP_MAX_REQUESTS_PER_SECOND", default_value_t = 400)]
+    pub max_requests_per_second: u32,
+    /// Requests one client address may have in flight at once (429 beyond); 0 turns the limit off.
+    #[arg(long, env = "ERP_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
+    pub max_concurrent_requests: u32,
+    /// Largest request body in bytes (413 beyond); room for a 20 MiB import file.
+    #[arg(long, env = "ERP_MAX_BODY_BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub max_body_bytes: u64,
+    /// Seconds a client may take between two parts of its request or while reading the answer.
+    #[arg(long, env = "ERP_CLIENT_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub client_timeout_seconds: u64,
+    /// Seconds an upstream may take between two parts of its answer.
+    #[arg(long, env = "ERP_UPSTREAM_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub upstream_timeout_seconds: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -106,6 +129,8 @@ pub struct ProxyArgs {
     /// Directory with the local CA (created on first run).
     #[arg(long, env = "ERP_TLS_DIR", default_value = "/var/lib/erp/tls")]
     pub tls_dir: PathBuf,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Args, Debug, Clone)]

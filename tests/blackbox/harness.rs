@@ -36,7 +36,7 @@ pub fn free_port() -> u16 {
 pub struct Notifications(Arc<Mutex<Vec<String>>>);
 
 impl Notifications {
-    fn listen(path: &Path) -> std::io::Result<Notifications> {
+    pub fn listen(path: &Path) -> std::io::Result<Notifications> {
         let sock = UnixDatagram::bind(path)?;
         let seen = Notifications::default();
         let store = seen.0.clone();

@@ -2,6 +2,7 @@
 //! a fresh data directory (with its own private PostgreSQL and Redis) and
 //! talks to it the way a browser, an API client or systemd would.
 
+mod edge_harness;
 mod harness;
 
 mod browser;
@@ -12,6 +13,7 @@ mod browser_sales;
 mod caddy_cli;
 mod compression;
 mod csv_transfer;
+mod edge_limits;
 mod exports;
 mod health;
 mod isolation;

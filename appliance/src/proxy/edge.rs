@@ -2,7 +2,7 @@
 //! an upstream that is down.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use pingora::http::{RequestHeader, ResponseHeader};
@@ -11,7 +11,9 @@ use pingora::modules::http::compression::ResponseCompressionBuilder;
 use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
-use super::headers::{apply_security, write_unavailable};
+use super::headers::apply_security;
+use super::limits::{Admitted, Limits};
+use super::refusals::Refusal;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Upstreams {
@@ -22,21 +24,27 @@ pub struct Upstreams {
 pub struct Edge {
     upstreams: Upstreams,
     https_port: u16,
+    limits: Limits,
 }
 
 impl Edge {
-    pub fn new(upstreams: Upstreams, https_port: u16) -> Edge {
+    pub fn new(upstreams: Upstreams, https_port: u16, limits: Limits) -> Edge {
         Edge {
             upstreams,
             https_port,
+            limits,
         }
     }
 }
 
 /// Per-request facts the hooks share.
-#[derive(Default)]
 pub struct Ctx {
     api: bool,
+    started: Instant,
+    /// The client's place in the in-flight count, given back when the request ends.
+    _admitted: Option<Admitted>,
+    /// Request body bytes received so far.
+    received: u64,
 }
 
 /// gzip and zstd at level 5, chosen by the client's Accept-Encoding, for
@@ -67,6 +75,13 @@ fn without_brotli(value: &str) -> Option<String> {
     )
 }
 
+fn content_length(req: &RequestHeader) -> Option<u64> {
+    req.headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
 fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
@@ -75,7 +90,12 @@ fn is_api(path: &str) -> bool {
 impl ProxyHttp for Edge {
     type CTX = Ctx;
     fn new_ctx(&self) -> Ctx {
-        Ctx::default()
+        Ctx {
+            api: false,
+            started: Instant::now(),
+            _admitted: None,
+            received: 0,
+        }
     }
 
     fn init_downstream_modules(&self, modules: &mut HttpModules) {
@@ -85,6 +105,10 @@ impl ProxyHttp for Edge {
     /// Runs before the compression module reads Accept-Encoding: brotli is
     /// taken out of it, so "br, gzip" gets gzip (see COMPRESSION_LEVEL).
     async fn early_request_filter(&self, session: &mut Session, _ctx: &mut Ctx) -> Result<()> {
+        // A client that stalls mid-request or stops reading the answer
+        // gives its connection back after this long (the write side on h2 too).
+        session.set_read_timeout(Some(self.limits.client_timeout()));
+        session.set_write_timeout(Some(self.limits.client_timeout()));
         let header = session.req_header().headers.get("accept-encoding");
         if let Some(kept) = header
             .and_then(|v| v.to_str().ok())
@@ -100,8 +124,47 @@ impl ProxyHttp for Edge {
         Ok(())
     }
 
-    async fn upstream_peer(&self, session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
+    /// The client's limits, before anything goes upstream.
+    async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
         ctx.api = is_api(session.req_header().uri.path());
+        let client = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip());
+        let verdict = self.limits.admit(client).and_then(|admitted| {
+            ctx._admitted = Some(admitted);
+            self.limits
+                .check_length(content_length(session.req_header()))
+        });
+        match verdict {
+            Ok(()) => Ok(false),
+            Err(refusal) => {
+                refusal.write(session, ctx.api).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// A body sent without a length (chunked, or h2 without content-length)
+    /// is counted as it streams through.
+    async fn request_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<bytes::Bytes>,
+        _end_of_stream: bool,
+        ctx: &mut Ctx,
+    ) -> Result<()> {
+        ctx.received += body.as_ref().map_or(0, |b| b.len() as u64);
+        if let Err(refusal) = self.limits.check_received(ctx.received) {
+            return Error::e_explain(
+                ErrorType::HTTPStatus(refusal.status()),
+                "the request body passed the size limit",
+            );
+        }
+        Ok(())
+    }
+
+    async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
         let addr = if ctx.api {
             self.upstreams.api
         } else {
@@ -110,7 +173,8 @@ impl ProxyHttp for Edge {
         let mut peer = HttpPeer::new(addr, false, String::new());
         peer.options.connection_timeout = Some(Duration::from_secs(2));
         peer.options.total_connection_timeout = Some(Duration::from_secs(3));
-        peer.options.read_timeout = Some(Duration::from_secs(60));
+        peer.options.read_timeout = Some(self.limits.upstream_timeout());
+        peer.options.write_timeout = Some(self.limits.upstream_timeout());
         peer.options.idle_timeout = Some(Duration::from_secs(60));
         Ok(Box::new(peer))
     }
@@ -160,7 +224,7 @@ impl ProxyHttp for Edge {
                 "upstream unavailable for {}: {e}",
                 session.req_header().uri.path()
             );
-            if let Err(write_err) = write_unavailable(session, ctx.api).await {
+            if let Err(write_err) = Refusal::Unavailable.write(session, ctx.api).await {
                 log::debug!("could not send the 503 page: {write_err}");
             }
             return FailToProxy {
@@ -174,7 +238,14 @@ impl ProxyHttp for Edge {
             _ => 500,
         };
         if session.response_written().is_none() {
-            let _ = session.respond_error(code).await;
+            let written = if code == Refusal::TooLarge.status() {
+                Refusal::TooLarge.write(session, ctx.api).await
+            } else {
+                session.respond_error(code).await
+            };
+            if let Err(write_err) = written {
+                log::debug!("could not send the {code} answer: {write_err}");
+            }
         }
         FailToProxy {
             error_code: code,
@@ -182,21 +253,32 @@ impl ProxyHttp for Edge {
         }
     }
 
-    async fn logging(&self, session: &mut Session, e: Option<&Error>, _ctx: &mut Ctx) {
+    /// One access-log line per request. In the journal each value is also a
+    /// field of its own (METHOD, PATH, STATUS, BYTES, DURATION_MS, PROTOCOL,
+    /// CLIENT), so `journalctl STATUS=429` finds every refusal.
+    async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut Ctx) {
         let status = session
             .response_written()
             .map(|r| r.status.as_u16())
             .unwrap_or(0);
         let req = session.req_header();
+        let client = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
+        let method = req.method.as_str();
+        let path = req.uri.path();
+        let protocol = format!("{:?}", req.version);
+        let bytes = session.body_bytes_sent();
+        let duration_ms = ctx.started.elapsed().as_secs_f64() * 1000.0;
+        let error = e.map(|e| e.to_string()).unwrap_or_default();
         log::info!(
             target: "access",
-            "{} {} {:?} {} {}{}",
-            session.client_addr().map(|a| a.to_string()).unwrap_or_default(),
-            req.method,
-            req.version,
-            req.uri.path(),
-            status,
-            e.map(|e| format!(" error={e}")).unwrap_or_default()
+            method, path, status, bytes, duration_ms, protocol = protocol.as_str(),
+            client = client.as_str(), error = error.as_str();
+            "{client} {method} {path} {protocol} {status} {bytes} {duration_ms:.1}ms{}{error}",
+            if error.is_empty() { "" } else { " " }
         );
     }
 }

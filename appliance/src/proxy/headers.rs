@@ -1,8 +1,6 @@
-//! Headers every response carries, and the page shown when an upstream is down.
+//! Headers every response carries.
 
-use bytes::Bytes;
 use pingora::http::ResponseHeader;
-use pingora::proxy::Session;
 
 /// The Content-Security-Policy: same-origin only, no inline script or style;
 /// `wasm-unsafe-eval` lets the Leptos islands' WebAssembly instantiate.
@@ -21,32 +19,4 @@ pub fn apply_security(resp: &mut ResponseHeader) -> pingora::Result<()> {
         "camera=(), microphone=(), geolocation=()",
     )?;
     Ok(())
-}
-
-const UNAVAILABLE_PAGE: &str = include_str!("unavailable.html");
-
-/// Answer 503 with the Spanish page (or problem+json for API clients).
-pub async fn write_unavailable(session: &mut Session, api: bool) -> pingora::Result<()> {
-    let (content_type, body) = if api {
-        (
-            "application/problem+json",
-            Bytes::from_static(
-                br#"{"type":"urn:erp:problem:upstream_unavailable","title":"Service Unavailable","status":503,"detail":"El servicio no est\u00e1 disponible en este momento.","code":"upstream_unavailable"}"#,
-            ),
-        )
-    } else {
-        (
-            "text/html; charset=utf-8",
-            Bytes::from_static(UNAVAILABLE_PAGE.as_bytes()),
-        )
-    };
-    let mut resp = ResponseHeader::build(503, Some(6))?;
-    resp.insert_header("Content-Type", content_type)?;
-    resp.insert_header("Content-Length", body.len().to_string())?;
-    resp.insert_header("Retry-After", "10")?;
-    resp.insert_header("Cache-Control", "no-store")?;
-    apply_security(&mut resp)?;
-    session.set_keepalive(None);
-    session.write_response_header(Box::new(resp), false).await?;
-    session.write_response_body(Some(body), true).await
 }

@@ -3,9 +3,12 @@
 //! that redirects to HTTPS. Security headers on every response; a Spanish
 //! 503 page when an upstream is down.
 
+mod activation;
 mod edge;
 mod headers;
+mod limits;
 mod redirect;
+mod refusals;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +18,7 @@ use pingora::server::configuration::ServerConf;
 use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch};
 use rustls::server::ResolvesServerCert;
 
+pub use activation::Inherited;
 pub use edge::Upstreams;
 
 pub struct ProxyConfig {
@@ -22,10 +26,35 @@ pub struct ProxyConfig {
     pub https: SocketAddr,
     pub upstreams: Upstreams,
     pub resolver: Arc<dyn ResolvesServerCert>,
+    pub limits: crate::cli::LimitArgs,
+    /// Sockets handed over by socket activation, used instead of binding.
+    pub inherited: Inherited,
+}
+
+/// Where the listeners are: the configured addresses, or the inherited
+/// sockets' own.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    pub http: SocketAddr,
+    pub https: SocketAddr,
+}
+
+/// The address to serve on and, when inherited, the socket to serve with.
+fn listener(
+    configured: SocketAddr,
+    inherited: Option<std::net::TcpListener>,
+) -> anyhow::Result<(SocketAddr, Vec<activation::Handover>)> {
+    match inherited {
+        Some(socket) => {
+            let handover = activation::Handover::new(socket)?;
+            Ok((handover.addr, vec![handover]))
+        }
+        None => Ok((configured, Vec::new())),
+    }
 }
 
 /// Build the pingora server with both listeners.
-pub fn build(config: ProxyConfig) -> anyhow::Result<Server> {
+pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
     let conf = ServerConf {
         threads: 2,
         // Drain quickly: `up` must exit within 10 s of SIGTERM.
@@ -36,28 +65,50 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<Server> {
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
 
+    let (https_addr, https_sockets) = listener(config.https, config.inherited.https)?;
+    let (http_addr, http_sockets) = listener(config.http, config.inherited.http)?;
+    if config.inherited.h3.is_some() {
+        log::warn!("socket activation handed over a UDP socket; HTTP/3 is not served yet");
+    }
+
     let mut https = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
-        edge::Edge::new(config.upstreams, config.https.port()),
+        edge::Edge::new(
+            config.upstreams,
+            https_addr.port(),
+            limits::Limits::new(config.limits),
+        ),
         "https",
     );
     let mut tls = TlsSettings::intermediate("", "")?;
     tls.set_cert_resolver(config.resolver);
     tls.enable_h2();
-    https.add_tls_with_settings(&config.https.to_string(), None, tls);
+    https.add_tls_with_settings(&https_addr.to_string(), None, tls);
 
     let mut http = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
         redirect::Redirect {
-            https_port: config.https.port(),
+            https_port: https_addr.port(),
         },
         "http-redirect",
     );
-    http.add_tcp(&config.http.to_string());
+    http.add_tcp(&http_addr.to_string());
 
-    server.add_service(https);
-    server.add_service(http);
-    Ok(server)
+    server.add_service(activation::Activated {
+        inner: https,
+        sockets: https_sockets,
+    });
+    server.add_service(activation::Activated {
+        inner: http,
+        sockets: http_sockets,
+    });
+    Ok((
+        server,
+        Bound {
+            http: http_addr,
+            https: https_addr,
+        },
+    ))
 }
 
 /// Pingora's shutdown trigger fed by our own signal, so `up` decides when.

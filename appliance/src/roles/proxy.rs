@@ -8,9 +8,12 @@ use crate::tls::{LOCAL_NAMES, LocalCa, SingleCert};
 use crate::{shutdown, systemd};
 
 pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
+    // First, before any thread: taking the sockets clears their variables.
+    let inherited = proxy::Inherited::from_env()?;
+    let activated = !inherited.is_empty();
     let ca = LocalCa::load_or_create(&args.tls_dir)?;
     let cert = ca.issue(&LOCAL_NAMES)?;
-    let server = proxy::build(ProxyConfig {
+    let (server, bound) = proxy::build(ProxyConfig {
         http: args.http,
         https: args.https,
         upstreams: Upstreams {
@@ -18,6 +21,8 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
             web: args.web_upstream,
         },
         resolver: Arc::new(SingleCert(cert)),
+        limits: args.limits,
+        inherited,
     })?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -25,11 +30,17 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let handle = proxy::spawn(server, rx)?;
     rt.block_on(async {
-        proxy::wait_http(args.http).await?;
-        proxy::wait_https(args.https, ca.root_der.clone()).await?;
+        proxy::wait_http(bound.http).await?;
+        proxy::wait_https(bound.https, ca.root_der.clone()).await?;
         systemd::ready(&format!(
-            "proxy serving https on {} and http on {}",
-            args.https, args.http
+            "proxy serving https on {} and http on {}{}",
+            bound.https,
+            bound.http,
+            if activated {
+                " (sockets from socket activation)"
+            } else {
+                ""
+            }
         ));
         shutdown::signalled().await;
         systemd::stopping();

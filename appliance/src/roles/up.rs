@@ -103,7 +103,7 @@ async fn serve_until_signalled(
 
     let https = SocketAddr::new(args.listen_address, args.https_port);
     let http = SocketAddr::new(args.listen_address, args.http_port);
-    let server = proxy::build(ProxyConfig {
+    let (server, _) = proxy::build(ProxyConfig {
         http,
         https,
         upstreams: Upstreams {
@@ -111,6 +111,8 @@ async fn serve_until_signalled(
             web: web_addr,
         },
         resolver: Arc::new(SingleCert(cert)),
+        limits: args.limits,
+        inherited: proxy::Inherited::default(),
     })?;
     let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);
     let proxy_thread = proxy::spawn(server, proxy_stop_rx)?;

@@ -1,0 +1,126 @@
+//! Per-client protections at the edge: a request rate and a number of
+//! requests in flight per client address (pingora-limits), and the largest
+//! request body. A client over a limit gets 429 at once; a body over the
+//! limit gets 413 before the upstream sees a byte of it when the length is
+//! announced, or as soon as the streamed body passes the limit.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use pingora_limits::inflight::{Guard, Inflight};
+use pingora_limits::rate::Rate;
+
+use super::refusals::Refusal;
+use crate::cli::LimitArgs;
+
+pub struct Limits {
+    args: LimitArgs,
+    rate: Rate,
+    inflight: Inflight,
+}
+
+/// Held for as long as the request is in flight.
+pub struct Admitted(#[allow(dead_code)] Option<Guard>);
+
+impl Limits {
+    pub fn new(args: LimitArgs) -> Limits {
+        Limits {
+            args,
+            rate: Rate::new(Duration::from_secs(1)),
+            inflight: Inflight::new(),
+        }
+    }
+
+    /// Count the request against its client; `Err` when it is one too many.
+    pub fn admit(&self, client: Option<IpAddr>) -> Result<Admitted, Refusal> {
+        let Some(ip) = client else {
+            // Unix-socket clients are local processes: nothing to protect against.
+            return Ok(Admitted(None));
+        };
+        let per_second = self.args.max_requests_per_second;
+        if per_second > 0 && self.rate.observe(&ip, 1) > per_second as isize {
+            return Err(Refusal::TooManyRequests);
+        }
+        let most = self.args.max_concurrent_requests;
+        if most == 0 {
+            return Ok(Admitted(None));
+        }
+        let (guard, now) = self.inflight.incr(ip, 1);
+        if now > most as isize {
+            // Dropping the guard takes this request back out of the count.
+            return Err(Refusal::TooManyRequests);
+        }
+        Ok(Admitted(Some(guard)))
+    }
+
+    /// Refuse an announced body length over the limit.
+    pub fn check_length(&self, content_length: Option<u64>) -> Result<(), Refusal> {
+        match content_length {
+            Some(n) if n > self.args.max_body_bytes => Err(Refusal::TooLarge),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuse once the bytes received so far pass the limit.
+    pub fn check_received(&self, received: u64) -> Result<(), Refusal> {
+        self.check_length(Some(received))
+    }
+
+    /// How long the client may take to send the next part of its request.
+    pub fn client_timeout(&self) -> Duration {
+        Duration::from_secs(self.args.client_timeout_seconds)
+    }
+
+    /// How long the upstream may take between two parts of its answer.
+    pub fn upstream_timeout(&self) -> Duration {
+        Duration::from_secs(self.args.upstream_timeout_seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(per_second: u32, concurrent: u32) -> LimitArgs {
+        LimitArgs {
+            max_requests_per_second: per_second,
+            max_concurrent_requests: concurrent,
+            max_body_bytes: 10,
+            client_timeout_seconds: 30,
+            upstream_timeout_seconds: 60,
+        }
+    }
+
+    #[test]
+    fn the_rate_is_counted_per_client_address() {
+        let limits = Limits::new(args(3, 0));
+        let (a, b) = (Some([10, 0, 0, 1].into()), Some([10, 0, 0, 2].into()));
+        for _ in 0..3 {
+            assert!(limits.admit(a).is_ok());
+        }
+        assert_eq!(limits.admit(a).err(), Some(Refusal::TooManyRequests));
+        assert!(limits.admit(b).is_ok(), "another client is not affected");
+        assert!(limits.admit(None).is_ok(), "local sockets are not limited");
+    }
+
+    #[test]
+    fn requests_in_flight_are_given_back_when_they_end() {
+        let limits = Limits::new(args(0, 2));
+        let a = Some([10, 0, 0, 1].into());
+        let first = limits.admit(a);
+        let second = limits.admit(a);
+        assert!(first.is_ok() && second.is_ok());
+        assert_eq!(limits.admit(a).err(), Some(Refusal::TooManyRequests));
+        drop(first);
+        assert!(limits.admit(a).is_ok(), "one ended, so one more fits");
+    }
+
+    #[test]
+    fn bodies_over_the_limit_are_refused() {
+        let limits = Limits::new(args(0, 0));
+        assert!(limits.check_length(None).is_ok());
+        assert!(limits.check_length(Some(10)).is_ok());
+        assert_eq!(limits.check_length(Some(11)), Err(Refusal::TooLarge));
+        assert_eq!(limits.check_received(11), Err(Refusal::TooLarge));
+    }
+}

@@ -1,0 +1,152 @@
+//! The proxy role on its own, in front of a small upstream the test owns:
+//! for the edge's behaviour without the whole appliance behind it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::harness::{BIN, Notifications, free_port};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// An upstream that answers every request with a short text and counts the
+/// request body bytes it received; paths under `/slow` answer after a second.
+pub struct Upstream {
+    pub addr: SocketAddr,
+    received: Arc<AtomicU64>,
+}
+
+impl Upstream {
+    pub async fn start() -> Result<Upstream, Error> {
+        let received = Arc::new(AtomicU64::new(0));
+        let counter = received.clone();
+        let app = axum::Router::new()
+            .fallback(move |uri: axum::http::Uri, body: axum::body::Bytes| {
+                let counter = counter.clone();
+                async move {
+                    if uri.path().starts_with("/slow") {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    counter.fetch_add(body.len() as u64, Ordering::SeqCst);
+                    format!("upstream got {} bytes", body.len())
+                }
+            })
+            .layer(axum::extract::DefaultBodyLimit::disable());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(Upstream { addr, received })
+    }
+
+    /// Request body bytes that reached the upstream so far.
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::SeqCst)
+    }
+}
+
+pub struct Proxy {
+    pub dir: tempfile::TempDir,
+    pub notes: Notifications,
+    pub http: u16,
+    pub https: u16,
+    child: Option<Child>,
+}
+
+impl Proxy {
+    /// A data directory, a notify socket and two free ports; nothing runs yet.
+    pub fn new() -> Result<Proxy, Error> {
+        let dir = tempfile::tempdir()?;
+        let notes = Notifications::listen(&dir.path().join("notify.sock"))?;
+        Ok(Proxy {
+            dir,
+            notes,
+            http: free_port(),
+            https: free_port(),
+            child: None,
+        })
+    }
+
+    /// `proxy` and its arguments, both upstreams at `upstream`.
+    pub fn args(&self, upstream: SocketAddr) -> Vec<String> {
+        let mut args: Vec<String> = ["proxy", "--http"].map(String::from).into();
+        args.push(format!("127.0.0.1:{}", self.http));
+        args.push("--https".into());
+        args.push(format!("127.0.0.1:{}", self.https));
+        for flag in ["--api-upstream", "--web-upstream"] {
+            args.push(flag.into());
+            args.push(upstream.to_string());
+        }
+        args.push("--tls-dir".into());
+        args.push(self.tls_dir().display().to_string());
+        args
+    }
+
+    fn tls_dir(&self) -> PathBuf {
+        self.dir.path().join("tls")
+    }
+
+    /// Start `cmd` (the proxy, or a wrapper that execs it) and wait for READY=1.
+    pub fn spawn(&mut self, mut cmd: Command) -> Result<(), Error> {
+        let log = std::fs::File::create(self.dir.path().join("proxy.log"))?;
+        let child = cmd
+            .env("NOTIFY_SOCKET", self.dir.path().join("notify.sock"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()?;
+        self.child = Some(child);
+        if !self.notes.wait_for("READY=1", Duration::from_secs(30)) {
+            return Err(format!("the proxy did not get ready:\n{}", self.log_text()).into());
+        }
+        Ok(())
+    }
+
+    /// The proxy in front of `upstream`, with `extra` arguments, ready.
+    pub fn start(upstream: SocketAddr, extra: &[&str]) -> Result<Proxy, Error> {
+        let mut proxy = Proxy::new()?;
+        let mut cmd = Command::new(BIN);
+        cmd.args(proxy.args(upstream)).args(extra);
+        proxy.spawn(cmd)?;
+        Ok(proxy)
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("proxy.log")).unwrap_or_default()
+    }
+
+    /// A client that trusts the proxy's local CA (HTTP/2 by ALPN).
+    pub fn client(&self) -> Result<reqwest::Client, Error> {
+        let ca = std::fs::read(self.tls_dir().join("local-ca.pem"))?;
+        Ok(reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca)?)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.https)
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn terminate(&mut self) -> Result<ExitStatus, Error> {
+        let mut child = self.child.take().ok_or("the proxy is not running")?;
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )?;
+        Ok(child.wait()?)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}

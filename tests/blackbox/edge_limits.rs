@@ -1,0 +1,138 @@
+//! The edge's limits through the proxy role: a client over its request rate
+//! or its requests in flight gets 429, a body over the limit gets 413 (with
+//! or without an announced length) and never reaches the upstream, and the
+//! limits reset as time passes.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+
+use crate::edge_harness::{Proxy, Upstream};
+use crate::harness::TestResult;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_over_its_rate_gets_429_and_then_is_served_again() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(upstream.addr, &["--max-requests-per-second", "20"])?;
+    let client = proxy.client()?;
+    // 60 at once over one HTTP/2 connection: a window of one second lets 20
+    // through; if the burst straddles two windows, at most 40.
+    let answers = join_all((0..60).map(|i| {
+        let path = if i % 2 == 0 { "/page" } else { "/api/thing" };
+        client.get(proxy.url(path)).send()
+    }))
+    .await;
+    let mut ok = 0;
+    let mut refused = Vec::new();
+    for answer in answers {
+        let answer = answer?;
+        match answer.status() {
+            StatusCode::OK => ok += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused.push(answer),
+            other => return Err(format!("unexpected {other}").into()),
+        }
+    }
+    assert!((20..=40).contains(&ok), "{ok} served");
+    assert_eq!(ok + refused.len(), 60);
+    for answer in refused {
+        assert_eq!(answer.headers()["retry-after"], "1");
+        let api = answer.url().path().starts_with("/api/");
+        let kind = answer.headers()["content-type"].to_str()?.to_owned();
+        let body = answer.text().await?;
+        if api {
+            assert_eq!(kind, "application/problem+json");
+            let problem: serde_json::Value = serde_json::from_str(&body)?;
+            assert_eq!(problem["status"], 429);
+        } else {
+            assert!(body.contains("Demasiadas solicitudes"), "{body}");
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let again = client.get(proxy.url("/page")).send().await?;
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "the next second starts afresh"
+    );
+    assert!(
+        proxy.log_text().contains(" 429 "),
+        "refusals are in the access log"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_with_too_many_requests_in_flight_gets_429() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(upstream.addr, &["--max-concurrent-requests", "2"])?;
+    let client = proxy.client()?;
+    let answers = join_all((0..3).map(|_| client.get(proxy.url("/slow")).send())).await;
+    let statuses: Vec<StatusCode> = answers
+        .into_iter()
+        .map(|a| a.map(|a| a.status()))
+        .collect::<Result<_, _>>()?;
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((ok, refused), (2, 1), "{statuses:?}");
+    // Finished requests give their places back.
+    let later = join_all((0..2).map(|_| client.get(proxy.url("/slow")).send())).await;
+    for answer in later {
+        assert_eq!(answer?.status(), StatusCode::OK);
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_over_the_limit_gets_413_and_never_reaches_the_upstream() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(upstream.addr, &["--max-body-bytes", "1000"])?;
+    let client = proxy.client()?;
+
+    let fits = client
+        .post(proxy.url("/form"))
+        .body(vec![b'a'; 1000])
+        .send()
+        .await?;
+    assert_eq!(fits.status(), StatusCode::OK);
+    assert_eq!(fits.text().await?, "upstream got 1000 bytes");
+
+    let announced = client
+        .post(proxy.url("/form"))
+        .body(vec![b'a'; 1001])
+        .send()
+        .await?;
+    assert_eq!(announced.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        announced
+            .text()
+            .await?
+            .contains("Contenido demasiado grande")
+    );
+
+    let api = client
+        .post(proxy.url("/api/import"))
+        .body(vec![b'a'; 5000])
+        .send()
+        .await?;
+    assert_eq!(api.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+
+    // No length announced: the body streams in pieces and is cut off once
+    // it passes the limit.
+    let pieces = futures::stream::iter(
+        (0..10).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![b'b'; 500]))),
+    );
+    let streamed = client
+        .post(proxy.url("/form"))
+        .body(reqwest::Body::wrap_stream(pieces))
+        .send()
+        .await?;
+    assert_eq!(streamed.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    assert_eq!(upstream.received(), 1000, "only the body that fit arrived");
+    Ok(())
+}
