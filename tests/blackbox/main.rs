@@ -26,6 +26,7 @@ mod receivables;
 mod sales;
 mod schedules;
 mod session;
+mod socket_activation;
 mod totp;
 mod users_admin;
 mod web;

@@ -271,15 +271,21 @@ impl ProxyHttp for Edge {
         let path = req.uri.path();
         let protocol = format!("{:?}", req.version);
         let bytes = session.body_bytes_sent();
-        let duration_ms = ctx.started.elapsed().as_secs_f64() * 1000.0;
-        let error = e.map(|e| e.to_string()).unwrap_or_default();
-        log::info!(
-            target: "access",
-            method, path, status, bytes, duration_ms, protocol = protocol.as_str(),
-            client = client.as_str(), error = error.as_str();
-            "{client} {method} {path} {protocol} {status} {bytes} {duration_ms:.1}ms{}{error}",
-            if error.is_empty() { "" } else { " " }
-        );
+        let duration_ms = format!("{:.3}", ctx.started.elapsed().as_secs_f64() * 1000.0);
+        let line = format!("{client} {method} {path} {protocol} {status} {bytes} {duration_ms}ms");
+        let (method, protocol, client) = (method, protocol.as_str(), client.as_str());
+        match e {
+            None => log::info!(
+                target: "access",
+                method, path, status, bytes, duration_ms, protocol, client;
+                "{line}"
+            ),
+            Some(e) => log::info!(
+                target: "access",
+                method, path, status, bytes, duration_ms, protocol, client, error:% = e;
+                "{line} {e}"
+            ),
+        }
     }
 }
 

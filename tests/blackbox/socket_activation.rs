@@ -1,0 +1,79 @@
+//! Socket activation: the test binds the listening sockets itself (as
+//! systemd would for a `.socket` unit), hands them to the proxy as fds 3 and
+//! 4 with `LISTEN_FDS`, `LISTEN_PID` and `LISTEN_FDNAMES`, and talks to
+//! them. The proxy's own `--http`/`--https` name an address no interface
+//! has, so binding instead would fail.
+
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
+use std::process::Command;
+
+use nix::fcntl::{F_SETFD, FdFlag, fcntl};
+use reqwest::StatusCode;
+
+use crate::edge_harness::{Proxy, Upstream};
+use crate::harness::TestResult;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_proxy_serves_on_sockets_it_is_handed() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let http = TcpListener::bind("127.0.0.1:0")?;
+    let https = TcpListener::bind("127.0.0.1:0")?;
+    // Inheritable across exec (Rust opens everything close-on-exec).
+    for socket in [&http, &https] {
+        fcntl(socket.as_raw_fd(), F_SETFD(FdFlag::empty()))?;
+    }
+
+    let mut proxy = Proxy::new()?;
+    proxy.http = http.local_addr()?.port();
+    proxy.https = https.local_addr()?.port();
+    let mut args = proxy.args(upstream.addr);
+    // TEST-NET-1 (RFC 5737): not an address of this machine.
+    args[2] = "192.0.2.1:80".into();
+    args[4] = "192.0.2.1:443".into();
+    // bash (dash takes only one-digit fds) puts the sockets at 3 and 4 and execs the proxy in its own
+    // process, so LISTEN_PID=$$ is the proxy's pid. Names in the opposite
+    // order to the default, so only reading them gets the roles right.
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(r#"LISTEN_PID=$$ exec "$APPLIANCE" "$@" 3<&"$HTTPS_FD" 4<&"$HTTP_FD""#)
+        .arg("sh")
+        .args(args)
+        .env("APPLIANCE", crate::harness::BIN)
+        .env("HTTPS_FD", https.as_raw_fd().to_string())
+        .env("HTTP_FD", http.as_raw_fd().to_string())
+        .env("LISTEN_FDS", "2")
+        .env("LISTEN_FDNAMES", "https:http");
+    proxy.spawn(cmd)?;
+    // The test's copies are no longer needed; the proxy holds its own.
+    drop((http, https));
+
+    assert!(
+        proxy
+            .notes
+            .all()
+            .iter()
+            .any(|l| l.starts_with("STATUS=") && l.contains("socket activation")),
+        "{:?}",
+        proxy.notes.all()
+    );
+    let client = proxy.client()?;
+    let page = client.get(proxy.url("/hello")).send().await?;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers().contains_key("strict-transport-security"));
+    assert_eq!(page.text().await?, "upstream got 0 bytes");
+
+    let redirect = client
+        .get(format!("http://localhost:{}/x?y=1", proxy.http))
+        .send()
+        .await?;
+    assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        redirect.headers()["location"],
+        format!("https://localhost:{}/x?y=1", proxy.https).as_str()
+    );
+
+    let status = proxy.terminate()?;
+    assert!(status.success(), "{status:?}");
+    Ok(())
+}
