@@ -8,6 +8,7 @@ packages=(
   postgresql redis-server                       # the private database and cache of `appliance up`
   chromium chromium-driver                      # browser tests
   poppler-utils                                 # tests read printed PDFs back as text (pdftotext)
+  pebble                                        # ACME tests: a local ACME CA and its fake DNS (pebble-challtestsrv)
   ca-certificates curl
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)   # binaryen's wasm-opt for the islands bundle

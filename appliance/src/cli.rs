@@ -3,7 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -89,6 +89,43 @@ pub struct UpArgs {
     pub demo: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub acme: AcmeArgs,
+}
+
+/// Let's Encrypt's production directory, the default CA.
+pub const LETS_ENCRYPT: &str = "https://acme-v02.api.letsencrypt.org/directory";
+
+/// Automatic HTTPS: the public names the edge gets certificates for.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AcmeArgs {
+    /// A public name of this host (repeat, or separate with commas). Names that cannot
+    /// have public certificates (localhost, IPs, .local, .internal) use the local CA.
+    #[arg(long = "domain", env = "ERP_DOMAINS", value_delimiter = ',')]
+    pub domains: Vec<String>,
+    /// Contact address given to the certificate authority (expiry notices).
+    #[arg(long, env = "ERP_ACME_EMAIL")]
+    pub acme_email: Option<String>,
+    /// ACME directory URL [default: Let's Encrypt]; its staging directory or any other CA works too.
+    #[arg(long, env = "ERP_ACME_DIRECTORY", default_value = LETS_ENCRYPT)]
+    pub acme_directory: String,
+    /// Extra root certificate (PEM) to trust for the ACME directory's own HTTPS.
+    #[arg(long, env = "ERP_ACME_CA_ROOT")]
+    pub acme_ca_root: Option<PathBuf>,
+    /// How the CA checks that this host answers for the names.
+    #[arg(long, env = "ERP_ACME_CHALLENGE", value_enum, default_value_t = Challenge::TlsAlpn01)]
+    pub acme_challenge: Challenge,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Challenge {
+    /// On the HTTPS port (443): nothing else needs to be reachable.
+    #[default]
+    #[value(name = "tls-alpn-01")]
+    TlsAlpn01,
+    /// On the HTTP port (80).
+    #[value(name = "http-01")]
+    Http01,
 }
 
 /// What the edge allows one client. Branch offices put many users behind one
@@ -131,6 +168,8 @@ pub struct ProxyArgs {
     pub tls_dir: PathBuf,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub acme: AcmeArgs,
 }
 
 #[derive(Args, Debug, Clone)]

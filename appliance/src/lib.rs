@@ -1,6 +1,7 @@
 //! The appliance binary's library: every role as a module, wired from the
 //! domain (`erp`), the API, the web UI and the jobs crates.
 
+pub mod acme;
 pub mod cli;
 pub mod config;
 pub mod embedded;

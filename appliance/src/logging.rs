@@ -27,12 +27,35 @@ struct Filtered<L> {
     inner: L,
 }
 
+/// Pingora logs a client that hangs up or rejects the certificate
+/// mid-handshake (and the connections that answer ACME's TLS-ALPN-01 checks)
+/// as ERROR. Nothing is wrong with the server then, so these are debug lines:
+/// an admin's `journalctl -p err` stays for real failures.
+fn client_caused(record: &Record<'_>) -> bool {
+    record.level() == log::Level::Error && record.target().starts_with("pingora_core") && {
+        let text = record.args().to_string();
+        text.starts_with("Downstream handshake error") || text.starts_with("H2 handshake error")
+    }
+}
+
 impl<L: Log> Log for Filtered<L> {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         self.filter.enabled(metadata) && self.inner.enabled(metadata)
     }
     fn log(&self, record: &Record<'_>) {
-        if self.filter.matches(record) {
+        if client_caused(record) {
+            let demoted = Record::builder()
+                .level(log::Level::Debug)
+                .target(record.target())
+                .module_path(record.module_path())
+                .file(record.file())
+                .line(record.line())
+                .args(*record.args())
+                .build();
+            if self.filter.matches(&demoted) {
+                self.inner.log(&demoted);
+            }
+        } else if self.filter.matches(record) {
             self.inner.log(record);
         }
     }
@@ -60,4 +83,49 @@ pub fn init(role: &str) {
         .format_timestamp_millis()
         .build();
     install(stderr);
+}
+
+#[cfg(test)]
+mod tests {
+    use log::{Level, Record};
+
+    fn record(level: Level, target: &str, text: &str, check: impl Fn(&Record<'_>) -> bool) -> bool {
+        check(
+            &Record::builder()
+                .level(level)
+                .target(target)
+                .args(format_args!("{text}"))
+                .build(),
+        )
+    }
+
+    #[test]
+    fn only_pingoras_client_handshake_errors_are_demoted() {
+        let demoted = |l, t, m| record(l, t, m, super::client_caused);
+        assert!(demoted(
+            Level::Error,
+            "pingora_core::services::listening",
+            "Downstream handshake error from 1.2.3.4:5: TLSHandshakeFailure"
+        ));
+        assert!(demoted(
+            Level::Error,
+            "pingora_core::apps",
+            "H2 handshake error reset"
+        ));
+        assert!(!demoted(
+            Level::Error,
+            "pingora_core::server",
+            "Unable to send listener sockets"
+        ));
+        assert!(!demoted(
+            Level::Error,
+            "appliance::proxy",
+            "Downstream handshake error"
+        ));
+        assert!(!demoted(
+            Level::Warn,
+            "pingora_core::services::listening",
+            "Downstream handshake error"
+        ));
+    }
 }

@@ -12,7 +12,6 @@ use rcgen::{
     Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
 pub const CA_FILE: &str = "local-ca.pem";
@@ -114,16 +113,6 @@ fn validity(days: i64) -> (time::OffsetDateTime, time::OffsetDateTime) {
         now - time::Duration::days(1),
         now + time::Duration::days(days),
     )
-}
-
-/// Serves one certificate for every name. (ACME will swap in a resolver per name.)
-#[derive(Debug)]
-pub struct SingleCert(pub Arc<CertifiedKey>);
-
-impl ResolvesServerCert for SingleCert {
-    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.0.clone())
-    }
 }
 
 /// The names the local certificate covers.

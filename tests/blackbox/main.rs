@@ -4,7 +4,9 @@
 
 mod edge_harness;
 mod harness;
+mod pebble;
 
+mod acme;
 mod browser;
 mod browser_admin;
 mod browser_import;

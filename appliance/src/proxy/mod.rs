@@ -29,6 +29,8 @@ pub struct ProxyConfig {
     pub limits: crate::cli::LimitArgs,
     /// Sockets handed over by socket activation, used instead of binding.
     pub inherited: Inherited,
+    /// Where the listeners answer the ACME CA's checks.
+    pub acme: crate::acme::AcmeHooks,
 }
 
 /// Where the listeners are: the configured addresses, or the inherited
@@ -84,11 +86,15 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
     tls.set_cert_resolver(config.resolver);
     tls.enable_h2();
     https.add_tls_with_settings(&https_addr.to_string(), None, tls);
+    if let Some(challenges) = config.acme.tls_alpn01 {
+        https.endpoints().set_pre_tls_callback(challenges);
+    }
 
     let mut http = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
         redirect::Redirect {
             https_port: https_addr.port(),
+            acme: config.acme.http01,
         },
         "http-redirect",
     );

@@ -1,14 +1,22 @@
-//! The plain-HTTP listener: every request gets 308 to the same path on HTTPS.
+//! The plain-HTTP listener: every request gets 308 to the same path on
+//! HTTPS, except the ACME CA's HTTP-01 checks, which get their key.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use pingora::http::ResponseHeader;
 use pingora::prelude::*;
+use rustls_acme::ResolvesServerCertAcme;
 
 use super::headers::apply_security;
 
 pub struct Redirect {
     pub https_port: u16,
+    /// Answers HTTP-01 checks while an order is pending.
+    pub acme: Option<Arc<ResolvesServerCertAcme>>,
 }
+
+const CHALLENGE_PATH: &str = "/.well-known/acme-challenge/";
 
 impl Redirect {
     fn location(&self, session: &Session) -> String {
@@ -43,6 +51,24 @@ impl ProxyHttp for Redirect {
     fn new_ctx(&self) {}
 
     async fn request_filter(&self, session: &mut Session, _ctx: &mut ()) -> Result<bool> {
+        let path = session.req_header().uri.path();
+        if let (Some(acme), Some(token)) = (&self.acme, path.strip_prefix(CHALLENGE_PATH)) {
+            let (status, body) = match acme.get_http_01_key_auth(token) {
+                Some(key) => {
+                    log::info!("answered an ACME HTTP-01 check");
+                    (200, key)
+                }
+                None => (404, String::new()),
+            };
+            let mut resp = ResponseHeader::build(status, Some(3))?;
+            resp.insert_header("Content-Type", "text/plain")?;
+            resp.insert_header("Content-Length", body.len().to_string())?;
+            session.write_response_header(Box::new(resp), false).await?;
+            session
+                .write_response_body(Some(bytes::Bytes::from(body)), true)
+                .await?;
+            return Ok(true);
+        }
         let mut resp = ResponseHeader::build(308, Some(4))?;
         resp.insert_header("Location", self.location(session))?;
         resp.insert_header("Content-Length", "0")?;

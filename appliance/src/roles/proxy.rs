@@ -1,10 +1,9 @@
 //! `appliance proxy`: the edge alone (its quadlet in production).
 
-use std::sync::Arc;
-
+use crate::acme::Certificates;
 use crate::cli::ProxyArgs;
 use crate::proxy::{self, ProxyConfig, Upstreams};
-use crate::tls::{LOCAL_NAMES, LocalCa, SingleCert};
+use crate::tls::LocalCa;
 use crate::{shutdown, systemd};
 
 pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
@@ -12,7 +11,7 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
     let inherited = proxy::Inherited::from_env()?;
     let activated = !inherited.is_empty();
     let ca = LocalCa::load_or_create(&args.tls_dir)?;
-    let cert = ca.issue(&LOCAL_NAMES)?;
+    let certificates = Certificates::new(&args.acme, &ca, &args.tls_dir)?;
     let (server, bound) = proxy::build(ProxyConfig {
         http: args.http,
         https: args.https,
@@ -20,9 +19,10 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
             api: args.api_upstream,
             web: args.web_upstream,
         },
-        resolver: Arc::new(SingleCert(cert)),
+        resolver: certificates.resolver,
         limits: args.limits,
         inherited,
+        acme: certificates.hooks,
     })?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -30,6 +30,9 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let handle = proxy::spawn(server, rx)?;
     rt.block_on(async {
+        if let Some(driver) = certificates.driver {
+            tokio::spawn(driver);
+        }
         proxy::wait_http(bound.http).await?;
         proxy::wait_https(bound.https, ca.root_der.clone()).await?;
         systemd::ready(&format!(

@@ -3,17 +3,17 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 
+use crate::acme::Certificates;
 use crate::cli::UpArgs;
 use crate::config::{Endpoints, default_data_dir};
 use crate::embedded::{Supervised, postgres, redis};
 use crate::proxy::{self, ProxyConfig, Upstreams};
 use crate::roles::{serve, work};
-use crate::tls::{LOCAL_NAMES, LocalCa, SingleCert};
+use crate::tls::LocalCa;
 use crate::{services, shutdown, systemd};
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
@@ -79,8 +79,12 @@ async fn serve_until_signalled(
     }
     let connected = services::connect(&endpoints).await?;
 
-    let ca = LocalCa::load_or_create(&data_dir.join("tls"))?;
-    let cert = ca.issue(&LOCAL_NAMES)?;
+    let tls_dir = data_dir.join("tls");
+    let ca = LocalCa::load_or_create(&tls_dir)?;
+    let certificates = Certificates::new(&args.acme, &ca, &tls_dir)?;
+    if let Some(driver) = certificates.driver {
+        tokio::spawn(driver);
+    }
 
     let (trigger, stop) = shutdown::channel();
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -110,9 +114,10 @@ async fn serve_until_signalled(
             api: api_addr,
             web: web_addr,
         },
-        resolver: Arc::new(SingleCert(cert)),
+        resolver: certificates.resolver,
         limits: args.limits,
         inherited: proxy::Inherited::default(),
+        acme: certificates.hooks,
     })?;
     let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);
     let proxy_thread = proxy::spawn(server, proxy_stop_rx)?;
