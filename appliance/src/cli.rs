@@ -91,6 +91,9 @@ pub struct UpArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub acme: AcmeArgs,
+    /// Serve HTTP/3 (QUIC) on the HTTPS port's UDP side, advertised with Alt-Svc.
+    #[arg(long, env = "ERP_HTTP3", default_value_t = true, action = clap::ArgAction::Set)]
+    pub http3: bool,
 }
 
 /// Let's Encrypt's production directory, the default CA.
@@ -170,6 +173,9 @@ pub struct ProxyArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub acme: AcmeArgs,
+    /// Serve HTTP/3 (QUIC) on the HTTPS port's UDP side, advertised with Alt-Svc.
+    #[arg(long, env = "ERP_HTTP3", default_value_t = true, action = clap::ArgAction::Set)]
+    pub http3: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -4,85 +4,23 @@
 //! start → the site is served with the local CA meanwhile, and the
 //! certificate comes once pebble is up.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::{CertificateDer, ServerName};
-
-use crate::edge_harness::{Proxy, Upstream};
+use crate::edge_harness::{Proxy, TlsConnection, Upstream};
 use crate::harness::{BIN, TestResult};
 use crate::pebble::Pebble;
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
 /// pebble's fake DNS answers 127.0.0.1 for it.
 const NAME: &str = "erp.acme-test.example";
-
-/// An HTTP/1.1 connection over TLS to the proxy for NAME, verified against `root`.
-struct Connection(rustls::StreamOwned<rustls::ClientConnection, TcpStream>);
-
-impl Connection {
-    fn open(port: u16, root: &[u8]) -> Result<Connection, Error> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(CertificateDer::from(root.to_vec()))?;
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let conn = rustls::ClientConnection::new(Arc::new(config), ServerName::try_from(NAME)?)?;
-        let sock = TcpStream::connect(("127.0.0.1", port))?;
-        sock.set_read_timeout(Some(Duration::from_secs(10)))?;
-        let mut stream = rustls::StreamOwned::new(conn, sock);
-        while stream.conn.is_handshaking() {
-            stream.conn.complete_io(&mut stream.sock)?;
-        }
-        Ok(Connection(stream))
-    }
-
-    /// The certificate the proxy presented.
-    fn leaf(&self) -> Vec<u8> {
-        self.0
-            .conn
-            .peer_certificates()
-            .and_then(|c| c.first())
-            .map(|c| c.to_vec())
-            .unwrap_or_default()
-    }
-
-    /// GET `path` on this connection; the body.
-    fn get(&mut self, path: &str) -> Result<String, Error> {
-        write!(self.0, "GET {path} HTTP/1.1\r\nHost: {NAME}\r\n\r\n")?;
-        self.0.flush()?;
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            self.0.read_exact(&mut byte)?;
-            head.push(byte[0]);
-        }
-        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .ok_or("no content-length")?
-            .trim()
-            .parse()?;
-        let mut body = vec![0u8; length];
-        self.0.read_exact(&mut body)?;
-        Ok(String::from_utf8(body)?)
-    }
-}
 
 /// The leaf served for NAME once it verifies against `root`, within `timeout`.
 async fn trusted_leaf(port: u16, root: &[u8], timeout: Duration) -> Option<Vec<u8>> {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         let root = root.to_vec();
-        let attempt = tokio::task::spawn_blocking(move || Connection::open(port, &root)).await;
+        let attempt =
+            tokio::task::spawn_blocking(move || TlsConnection::open(port, NAME, &root)).await;
         if let Ok(Ok(conn)) = attempt {
             return Some(conn.leaf());
         }
@@ -148,7 +86,7 @@ async fn each_challenge_gets_a_certificate_that_is_kept_across_restarts() -> Tes
             "{:?}",
             status_lines(&proxy)
         );
-        let mut conn = Connection::open(proxy.https, &root)?;
+        let mut conn = TlsConnection::open(proxy.https, NAME, &root)?;
         assert_eq!(conn.get("/")?, "upstream got 0 bytes");
         assert!(proxy.terminate()?.success());
 
@@ -187,7 +125,7 @@ async fn a_short_lived_certificate_is_renewed_while_connections_stay_open() -> T
     let mut kept = tokio::task::spawn_blocking({
         let root = root.clone();
         let port = proxy.https;
-        move || Connection::open(port, &root)
+        move || TlsConnection::open(port, NAME, &root)
     })
     .await??;
     assert_eq!(kept.leaf(), first);
@@ -228,12 +166,8 @@ async fn with_the_ca_down_the_site_is_served_and_the_certificate_comes_later() -
     proxy.spawn(acme_proxy(&proxy, &upstream, &pebble, "http-01"))?;
 
     // Meanwhile: HTTPS with the local CA's certificate, which names the domain too.
-    let local_root = std::fs::read(proxy.dir.path().join("tls/local-ca.pem"))?;
-    let local_root = rustls_pemfile::certs(&mut local_root.as_slice())
-        .next()
-        .ok_or("no local CA")??
-        .to_vec();
-    let mut conn = Connection::open(proxy.https, &local_root)?;
+    let local_root = proxy.local_root()?;
+    let mut conn = TlsConnection::open(proxy.https, NAME, &local_root)?;
     assert_eq!(conn.get("/")?, "upstream got 0 bytes");
     let waiting = crate::harness::eventually(Duration::from_secs(20), || async {
         status_lines(&proxy)

@@ -14,6 +14,13 @@ pub async fn chromium() -> Result<
     (KillOnDrop, tempfile::TempDir, fantoccini::Client),
     Box<dyn std::error::Error + Send + Sync>,
 > {
+    chromium_with(&[]).await
+}
+
+/// The same with more command-line switches for Chromium.
+pub async fn chromium_with(
+    extra: &[String],
+) -> Result<(KillOnDrop, tempfile::TempDir, fantoccini::Client), Error> {
     let port = free_port();
     let _driver = KillOnDrop(
         Command::new("chromedriver")
@@ -25,21 +32,29 @@ pub async fn chromium() -> Result<
             .map_err(|e| format!("chromedriver not found ({e}); the README's test command installs chromium-driver"))?,
     );
     let profile = tempfile::tempdir()?;
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(
-        serde_json::json!({
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--ignore-certificate-errors".into(),
+        "--window-size=1280,800".into(),
+        "--lang=es-419".into(),
+        format!("--user-data-dir={}", profile.path().display()),
+    ];
+    args.extend_from_slice(extra);
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 // A browser in Honduras asks for Spanish.
                 "prefs": { "intl.accept_languages": "es-HN,es" },
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--ignore-certificate-errors", "--window-size=1280,800", "--lang=es-419",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
+                "args": args
             }
-        }),
-    )?;
+        }))?;
     let webdriver = format!("http://127.0.0.1:{port}");
     let browser = eventually(Duration::from_secs(20), || {
         let caps = caps.clone();

@@ -1,12 +1,15 @@
 //! The proxy role on its own, in front of a small upstream the test owns:
 //! for the edge's behaviour without the whole appliance behind it.
 
-use std::net::SocketAddr;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use rustls::pki_types::{CertificateDer, ServerName};
 
 use crate::harness::{BIN, Notifications, free_port};
 
@@ -127,6 +130,15 @@ impl Proxy {
             .build()?)
     }
 
+    /// The local CA's root certificate (DER).
+    pub fn local_root(&self) -> Result<Vec<u8>, Error> {
+        let pem = std::fs::read(self.tls_dir().join("local-ca.pem"))?;
+        Ok(rustls_pemfile::certs(&mut pem.as_slice())
+            .next()
+            .ok_or("no local CA certificate")??
+            .to_vec())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("https://localhost:{}{path}", self.https)
     }
@@ -148,5 +160,67 @@ impl Drop for Proxy {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// An HTTP/1.1 connection over TLS to the proxy for `name`, verified against `root`.
+pub struct TlsConnection(
+    rustls::StreamOwned<rustls::ClientConnection, TcpStream>,
+    String,
+);
+
+impl TlsConnection {
+    pub fn open(port: u16, name: &str, root: &[u8]) -> Result<TlsConnection, Error> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(CertificateDer::from(root.to_vec()))?;
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let conn = rustls::ClientConnection::new(
+            Arc::new(config),
+            ServerName::try_from(name.to_owned())?,
+        )?;
+        let sock = TcpStream::connect(("127.0.0.1", port))?;
+        sock.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut stream = rustls::StreamOwned::new(conn, sock);
+        while stream.conn.is_handshaking() {
+            stream.conn.complete_io(&mut stream.sock)?;
+        }
+        Ok(TlsConnection(stream, name.to_owned()))
+    }
+
+    /// The certificate the proxy presented.
+    pub fn leaf(&self) -> Vec<u8> {
+        self.0
+            .conn
+            .peer_certificates()
+            .and_then(|c| c.first())
+            .map(|c| c.to_vec())
+            .unwrap_or_default()
+    }
+
+    /// GET `path` on this connection; the body.
+    pub fn get(&mut self, path: &str) -> Result<String, Error> {
+        write!(self.0, "GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.1)?;
+        self.0.flush()?;
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            self.0.read_exact(&mut byte)?;
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .ok_or("no content-length")?
+            .trim()
+            .parse()?;
+        let mut body = vec![0u8; length];
+        self.0.read_exact(&mut body)?;
+        Ok(String::from_utf8(body)?)
     }
 }

@@ -18,6 +18,7 @@ mod csv_transfer;
 mod edge_limits;
 mod exports;
 mod health;
+mod http3;
 mod isolation;
 mod journal;
 mod lifecycle;

@@ -2,6 +2,7 @@
 //! an upstream that is down.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -11,7 +12,8 @@ use pingora::modules::http::compression::ResponseCompressionBuilder;
 use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
-use super::headers::apply_security;
+use super::access;
+use super::headers::{alt_svc, apply_security, forwarded};
 use super::limits::{Admitted, Limits};
 use super::refusals::Refusal;
 
@@ -21,18 +23,32 @@ pub struct Upstreams {
     pub web: SocketAddr,
 }
 
+impl Upstreams {
+    /// `/api` and below go to the API, the rest to the web UI.
+    pub fn route(&self, path: &str) -> (SocketAddr, bool) {
+        if is_api(path) {
+            (self.api, true)
+        } else {
+            (self.web, false)
+        }
+    }
+}
+
 pub struct Edge {
     upstreams: Upstreams,
     https_port: u16,
-    limits: Limits,
+    limits: Arc<Limits>,
+    /// `Alt-Svc` for every answer when HTTP/3 listens too.
+    alt_svc: Option<String>,
 }
 
 impl Edge {
-    pub fn new(upstreams: Upstreams, https_port: u16, limits: Limits) -> Edge {
+    pub fn new(upstreams: Upstreams, https_port: u16, limits: Arc<Limits>, http3: bool) -> Edge {
         Edge {
             upstreams,
             https_port,
             limits,
+            alt_svc: http3.then(|| alt_svc(https_port)),
         }
     }
 }
@@ -126,12 +142,8 @@ impl ProxyHttp for Edge {
 
     /// The client's limits, before anything goes upstream.
     async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
-        ctx.api = is_api(session.req_header().uri.path());
-        let client = session
-            .client_addr()
-            .and_then(|a| a.as_inet())
-            .map(|a| a.ip());
-        let verdict = self.limits.admit(client).and_then(|admitted| {
+        ctx.api = self.upstreams.route(session.req_header().uri.path()).1;
+        let verdict = self.limits.admit(client_ip(session)).and_then(|admitted| {
             ctx._admitted = Some(admitted);
             self.limits
                 .check_length(content_length(session.req_header()))
@@ -164,12 +176,8 @@ impl ProxyHttp for Edge {
         Ok(())
     }
 
-    async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
-        let addr = if ctx.api {
-            self.upstreams.api
-        } else {
-            self.upstreams.web
-        };
+    async fn upstream_peer(&self, session: &mut Session, _ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
+        let (addr, _) = self.upstreams.route(session.req_header().uri.path());
         let mut peer = HttpPeer::new(addr, false, String::new());
         peer.options.connection_timeout = Some(Duration::from_secs(2));
         peer.options.total_connection_timeout = Some(Duration::from_secs(3));
@@ -185,16 +193,9 @@ impl ProxyHttp for Edge {
         req: &mut RequestHeader,
         _ctx: &mut Ctx,
     ) -> Result<()> {
-        // Overwrite, never append: a client must not choose its own address.
-        if let Some(ip) = session
-            .client_addr()
-            .and_then(|a| a.as_inet())
-            .map(|a| a.ip().to_string())
-        {
-            req.insert_header("X-Forwarded-For", ip)?;
+        for (name, value) in forwarded(client_ip(session), self.https_port) {
+            req.insert_header(name, value)?;
         }
-        req.insert_header("X-Forwarded-Proto", "https")?;
-        req.insert_header("X-Forwarded-Port", self.https_port.to_string())?;
         // h2 requests carry the authority in the URI; HTTP/1.1 upstreams need Host.
         if req.headers.get("host").is_none()
             && let Some(authority) = session.req_header().uri.authority().map(|a| a.to_string())
@@ -210,6 +211,9 @@ impl ProxyHttp for Edge {
         resp: &mut ResponseHeader,
         _ctx: &mut Ctx,
     ) -> Result<()> {
+        if let Some(alt_svc) = &self.alt_svc {
+            resp.insert_header("Alt-Svc", alt_svc)?;
+        }
         apply_security(resp)
     }
 
@@ -253,40 +257,30 @@ impl ProxyHttp for Edge {
         }
     }
 
-    /// One access-log line per request. In the journal each value is also a
-    /// field of its own (METHOD, PATH, STATUS, BYTES, DURATION_MS, PROTOCOL,
-    /// CLIENT), so `journalctl STATUS=429` finds every refusal.
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut Ctx) {
-        let status = session
-            .response_written()
-            .map(|r| r.status.as_u16())
-            .unwrap_or(0);
         let req = session.req_header();
-        let client = session
-            .client_addr()
-            .and_then(|a| a.as_inet())
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default();
-        let method = req.method.as_str();
-        let path = req.uri.path();
-        let protocol = format!("{:?}", req.version);
-        let bytes = session.body_bytes_sent();
-        let duration_ms = format!("{:.3}", ctx.started.elapsed().as_secs_f64() * 1000.0);
-        let line = format!("{client} {method} {path} {protocol} {status} {bytes} {duration_ms}ms");
-        let (method, protocol, client) = (method, protocol.as_str(), client.as_str());
-        match e {
-            None => log::info!(
-                target: "access",
-                method, path, status, bytes, duration_ms, protocol, client;
-                "{line}"
-            ),
-            Some(e) => log::info!(
-                target: "access",
-                method, path, status, bytes, duration_ms, protocol, client, error:% = e;
-                "{line} {e}"
-            ),
+        access::Entry {
+            client: client_ip(session),
+            method: req.method.as_str(),
+            path: req.uri.path(),
+            protocol: &format!("{:?}", req.version),
+            status: session
+                .response_written()
+                .map(|r| r.status.as_u16())
+                .unwrap_or(0),
+            bytes: session.body_bytes_sent(),
+            started: ctx.started,
+            error: e.map(|e| e.to_string()),
         }
+        .write();
     }
+}
+
+fn client_ip(session: &Session) -> Option<std::net::IpAddr> {
+    session
+        .client_addr()
+        .and_then(|a| a.as_inet())
+        .map(|a| a.ip())
 }
 
 #[cfg(test)]

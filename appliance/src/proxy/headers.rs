@@ -8,15 +8,40 @@ pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval';
 img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
 form-action 'self'; frame-ancestors 'none'";
 
-pub fn apply_security(resp: &mut ResponseHeader) -> pingora::Result<()> {
-    resp.insert_header("Strict-Transport-Security", "max-age=31536000")?;
-    resp.insert_header("Content-Security-Policy", CSP)?;
-    resp.insert_header("X-Content-Type-Options", "nosniff")?;
-    resp.insert_header("Referrer-Policy", "strict-origin-when-cross-origin")?;
-    resp.insert_header("X-Frame-Options", "DENY")?;
-    resp.insert_header(
+/// Set on every response, whatever the protocol.
+pub const SECURITY: [(&str, &str); 6] = [
+    ("Strict-Transport-Security", "max-age=31536000"),
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    (
         "Permissions-Policy",
         "camera=(), microphone=(), geolocation=()",
-    )?;
+    ),
+];
+
+pub fn apply_security(resp: &mut ResponseHeader) -> pingora::Result<()> {
+    for (name, value) in SECURITY {
+        resp.insert_header(name, value)?;
+    }
     Ok(())
+}
+
+/// The `Alt-Svc` value that tells browsers HTTP/3 answers on `port` (for a day).
+pub fn alt_svc(port: u16) -> String {
+    format!("h3=\":{port}\"; ma=86400")
+}
+
+/// The headers an upstream gets about the client, replacing whatever the
+/// client sent under those names (a client must not choose its own address).
+pub fn forwarded(client: Option<std::net::IpAddr>, https_port: u16) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("X-Forwarded-Proto", "https".to_owned()),
+        ("X-Forwarded-Port", https_port.to_string()),
+    ];
+    if let Some(ip) = client {
+        headers.push(("X-Forwarded-For", ip.to_string()));
+    }
+    headers
 }

@@ -3,8 +3,10 @@
 //! that redirects to HTTPS. Security headers on every response; a Spanish
 //! 503 page when an upstream is down.
 
+mod access;
 mod activation;
 mod edge;
+mod h3;
 mod headers;
 mod limits;
 mod redirect;
@@ -12,6 +14,8 @@ mod refusals;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+
+use anyhow::Context;
 
 use pingora::listeners::tls::TlsSettings;
 use pingora::server::configuration::ServerConf;
@@ -31,6 +35,8 @@ pub struct ProxyConfig {
     pub inherited: Inherited,
     /// Where the listeners answer the ACME CA's checks.
     pub acme: crate::acme::AcmeHooks,
+    /// Serve HTTP/3 on the HTTPS port's UDP side.
+    pub http3: bool,
 }
 
 /// Where the listeners are: the configured addresses, or the inherited
@@ -69,17 +75,28 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
 
     let (https_addr, https_sockets) = listener(config.https, config.inherited.https)?;
     let (http_addr, http_sockets) = listener(config.http, config.inherited.http)?;
-    if config.inherited.h3.is_some() {
-        log::warn!("socket activation handed over a UDP socket; HTTP/3 is not served yet");
+    let limits = Arc::new(limits::Limits::new(config.limits));
+    if config.http3 {
+        let socket = match config.inherited.h3 {
+            Some(socket) => socket,
+            None => std::net::UdpSocket::bind(https_addr)
+                .with_context(|| format!("binding UDP {https_addr} for HTTP/3"))?,
+        };
+        let h3 = h3::Http3::new(
+            socket,
+            config.resolver.clone(),
+            config.upstreams,
+            https_addr.port(),
+            limits.clone(),
+        )?;
+        server.add_service(pingora::services::background::background_service(
+            "http3", h3,
+        ));
     }
 
     let mut https = pingora::proxy::http_proxy_service_with_name(
         &server.configuration,
-        edge::Edge::new(
-            config.upstreams,
-            https_addr.port(),
-            limits::Limits::new(config.limits),
-        ),
+        edge::Edge::new(config.upstreams, https_addr.port(), limits, config.http3),
         "https",
     );
     let mut tls = TlsSettings::intermediate("", "")?;

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use pingora::http::ResponseHeader;
 use pingora::proxy::Session;
 
-use super::headers::apply_security;
+use super::headers::SECURITY;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -90,19 +90,43 @@ impl Refusal {
         }
     }
 
+    /// The whole answer: status, headers (security ones included) and body.
+    pub fn response(self, api: bool) -> http::Response<Bytes> {
+        let t = self.text();
+        let (content_type, body) = self.body(api);
+        let mut resp = http::Response::new(body.clone());
+        *resp.status_mut() =
+            http::StatusCode::from_u16(t.status).unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE);
+        let headers = resp.headers_mut();
+        // Names in their usual capitals; from_bytes stores them in lower case.
+        let mut put = |name: &str, value: String| {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::try_from(value),
+            ) {
+                headers.insert(name, value);
+            }
+        };
+        put("content-type", content_type.to_owned());
+        put("content-length", body.len().to_string());
+        if let Some(s) = t.retry_after {
+            put("retry-after", s.to_string());
+        }
+        put("cache-control", "no-store".to_owned());
+        for (name, value) in SECURITY {
+            put(name, value.to_owned());
+        }
+        resp
+    }
+
     /// Write the whole answer and close the exchange (the connection is not
     /// kept: what the client still sends is not worth reading).
     pub async fn write(self, session: &mut Session, api: bool) -> pingora::Result<()> {
-        let t = self.text();
-        let (content_type, body) = self.body(api);
-        let mut resp = ResponseHeader::build(t.status, Some(6))?;
-        resp.insert_header("Content-Type", content_type)?;
-        resp.insert_header("Content-Length", body.len().to_string())?;
-        if let Some(s) = t.retry_after {
-            resp.insert_header("Retry-After", s.to_string())?;
+        let (parts, body) = self.response(api).into_parts();
+        let mut resp = ResponseHeader::build(parts.status, Some(parts.headers.len()))?;
+        for (name, value) in &parts.headers {
+            resp.insert_header(name.clone(), value.clone())?;
         }
-        resp.insert_header("Cache-Control", "no-store")?;
-        apply_security(&mut resp)?;
         session.set_keepalive(None);
         session.write_response_header(Box::new(resp), false).await?;
         session.write_response_body(Some(body), true).await

@@ -23,6 +23,7 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
         limits: args.limits,
         inherited,
         acme: certificates.hooks,
+        http3: args.http3,
     })?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -1,0 +1,408 @@
+//! HTTP/3: a QUIC listener (quinn + h3) on the HTTPS port's UDP side, with
+//! the TCP edge's certificates (the same resolver), routing, security
+//! headers, limits and access log. Pingora speaks no HTTP/3, so each request
+//! is forwarded to its upstream here over HTTP/1.1 (hyper, pooled).
+//! Compression is left to the TCP edge: QUIC clients are browsers that
+//! also have h2, and the upstream answers stay as they are.
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use bytes::{Buf, Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use pingora::server::ShutdownWatch;
+use pingora::services::background::BackgroundService;
+use rustls::server::ResolvesServerCert;
+
+use super::access;
+use super::edge::Upstreams;
+use super::headers::{SECURITY, alt_svc, forwarded};
+use super::limits::Limits;
+use super::refusals::Refusal;
+
+type Upstream = Client<HttpConnector, Full<Bytes>>;
+type RequestStream = h3::server::RequestStream<h3_quinn::BidiStream<Bytes>, Bytes>;
+
+pub struct Http3 {
+    socket: std::sync::Mutex<Option<UdpSocket>>,
+    tls: Arc<rustls::ServerConfig>,
+    shared: Arc<Shared>,
+}
+
+/// What every request handler reads.
+struct Shared {
+    upstreams: Upstreams,
+    https_port: u16,
+    limits: Arc<Limits>,
+    client: Upstream,
+}
+
+/// Headers that describe one hop, not the message: never forwarded.
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+];
+
+impl Http3 {
+    /// The listener on `socket` (bound or inherited), not yet serving.
+    pub fn new(
+        socket: UdpSocket,
+        resolver: Arc<dyn ResolvesServerCert>,
+        upstreams: Upstreams,
+        https_port: u16,
+        limits: Arc<Limits>,
+    ) -> anyhow::Result<Http3> {
+        let mut tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_no_client_auth()
+        .with_cert_resolver(resolver);
+        tls.alpn_protocols = vec![b"h3".to_vec()];
+        let mut client = Client::builder(TokioExecutor::new());
+        client.pool_idle_timeout(Duration::from_secs(60));
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(Duration::from_secs(2)));
+        connector.set_nodelay(true);
+        Ok(Http3 {
+            socket: std::sync::Mutex::new(Some(socket)),
+            tls: Arc::new(tls),
+            shared: Arc::new(Shared {
+                upstreams,
+                https_port,
+                limits,
+                client: client.build(connector),
+            }),
+        })
+    }
+
+    fn endpoint(&self) -> anyhow::Result<quinn::Endpoint> {
+        let socket = self
+            .socket
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .context("the HTTP/3 listener was started twice")?;
+        socket.set_nonblocking(true)?;
+        let crypto = quinn::crypto::rustls::QuicServerConfig::try_from(self.tls.clone())?;
+        let mut config = quinn::ServerConfig::with_crypto(Arc::new(crypto));
+        let mut transport = quinn::TransportConfig::default();
+        transport.max_idle_timeout(Some(Duration::from_secs(60).try_into()?));
+        config.transport_config(Arc::new(transport));
+        Ok(quinn::Endpoint::new(
+            quinn::EndpointConfig::default(),
+            Some(config),
+            socket,
+            Arc::new(quinn::TokioRuntime),
+        )?)
+    }
+}
+
+#[async_trait]
+impl BackgroundService for Http3 {
+    async fn start(&self, mut shutdown: ShutdownWatch) {
+        let endpoint = match self.endpoint() {
+            Ok(e) => e,
+            Err(e) => {
+                log::error!("HTTP/3 is off: {e:#}");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                incoming = endpoint.accept() => {
+                    let Some(incoming) = incoming else { break };
+                    tokio::spawn(connection(incoming, self.shared.clone()));
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+        // Tell clients to go elsewhere (h2) and give open requests a moment.
+        endpoint.close(0u32.into(), b"shutting down");
+        let _ = tokio::time::timeout(Duration::from_secs(2), endpoint.wait_idle()).await;
+    }
+}
+
+async fn connection(incoming: quinn::Incoming, shared: Arc<Shared>) {
+    let conn = match incoming.await {
+        Ok(c) => c,
+        Err(e) => {
+            log::debug!("QUIC handshake failed: {e}");
+            return;
+        }
+    };
+    let client = conn.remote_address().ip();
+    let mut h3 =
+        match h3::server::Connection::<_, Bytes>::new(h3_quinn::Connection::new(conn)).await {
+            Ok(h) => h,
+            Err(e) => {
+                log::debug!("HTTP/3 setup failed with {client}: {e}");
+                return;
+            }
+        };
+    loop {
+        match h3.accept().await {
+            Ok(Some(resolver)) => {
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    match resolver.resolve_request().await {
+                        Ok((req, stream)) => request(req, stream, client, &shared).await,
+                        Err(e) => log::debug!("HTTP/3 request from {client} unreadable: {e}"),
+                    }
+                });
+            }
+            Ok(None) => break,
+            Err(e) => {
+                log::debug!("HTTP/3 connection with {client} ended: {e}");
+                break;
+            }
+        }
+    }
+}
+
+/// What answering one request came to, for the access log.
+struct Outcome {
+    status: u16,
+    bytes: usize,
+    error: Option<String>,
+}
+
+async fn request(req: Request<()>, mut stream: RequestStream, client: IpAddr, shared: &Shared) {
+    let started = Instant::now();
+    let outcome = answer(&req, &mut stream, client, shared).await;
+    access::Entry {
+        client: Some(client),
+        method: req.method().as_str(),
+        path: req.uri().path(),
+        protocol: "HTTP/3.0",
+        status: outcome.status,
+        bytes: outcome.bytes,
+        started,
+        error: outcome.error,
+    }
+    .write();
+}
+
+async fn answer(
+    req: &Request<()>,
+    stream: &mut RequestStream,
+    client: IpAddr,
+    shared: &Shared,
+) -> Outcome {
+    let (upstream, api) = shared.upstreams.route(req.uri().path());
+    let limits = &shared.limits;
+    let admitted = limits.admit(Some(client)).and_then(|admitted| {
+        let length = req
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        limits.check_length(length).map(|()| admitted)
+    });
+    let _admitted = match admitted {
+        Ok(a) => a,
+        Err(refusal) => return refuse(stream, refusal, api).await,
+    };
+    let body = match read_body(stream, limits).await {
+        Ok(body) => body,
+        Err(Ok(refusal)) => return refuse(stream, refusal, api).await,
+        Err(Err(e)) => {
+            return Outcome {
+                status: 0,
+                bytes: 0,
+                error: Some(format!("reading the request: {e}")),
+            };
+        }
+    };
+    let forwarded = match upstream_request(req, body, upstream, client, shared.https_port) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = respond(stream, bad_request(), None).await;
+            return Outcome {
+                status: 400,
+                bytes: 0,
+                error: Some(e.to_string()),
+            };
+        }
+    };
+    let sent =
+        tokio::time::timeout(limits.upstream_timeout(), shared.client.request(forwarded)).await;
+    let resp = match sent {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(e)) => {
+            log::warn!("upstream unavailable for {}: {e}", req.uri().path());
+            let mut outcome = refuse(stream, Refusal::Unavailable, api).await;
+            outcome.error = Some(e.to_string());
+            return outcome;
+        }
+        Err(_) => {
+            let mut outcome = refuse(stream, Refusal::Unavailable, api).await;
+            outcome.error = Some("the upstream did not answer in time".into());
+            return outcome;
+        }
+    };
+    let status = resp.status().as_u16();
+    let (parts, body) = resp.into_parts();
+    let mut head = Response::builder()
+        .status(parts.status)
+        .body(())
+        .unwrap_or_default();
+    *head.headers_mut() = without_hop_by_hop(&parts.headers);
+    match respond(stream, head, Some(alt_svc(shared.https_port))).await {
+        Ok(()) => {}
+        Err(e) => {
+            return Outcome {
+                status,
+                bytes: 0,
+                error: Some(e),
+            };
+        }
+    }
+    let (bytes, error) = relay(body, stream, limits.upstream_timeout()).await;
+    Outcome {
+        status,
+        bytes,
+        error,
+    }
+}
+
+/// The request body, refused once it passes the limit.
+async fn read_body(
+    stream: &mut RequestStream,
+    limits: &Limits,
+) -> Result<Bytes, Result<Refusal, String>> {
+    let mut body = BytesMut::new();
+    loop {
+        let chunk = tokio::time::timeout(limits.client_timeout(), stream.recv_data())
+            .await
+            .map_err(|_| Err("the client stopped sending".to_owned()))?
+            .map_err(|e| Err(e.to_string()))?;
+        let Some(mut chunk) = chunk else {
+            return Ok(body.freeze());
+        };
+        limits
+            .check_received((body.len() + chunk.remaining()) as u64)
+            .map_err(Ok)?;
+        while chunk.has_remaining() {
+            let piece = chunk.chunk();
+            body.extend_from_slice(piece);
+            let n = piece.len();
+            chunk.advance(n);
+        }
+    }
+}
+
+fn upstream_request(
+    req: &Request<()>,
+    body: Bytes,
+    upstream: SocketAddr,
+    client: IpAddr,
+    https_port: u16,
+) -> anyhow::Result<Request<Full<Bytes>>> {
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let mut out = Request::builder()
+        .method(req.method())
+        .uri(format!("http://{upstream}{path}"))
+        .body(Full::new(body))?;
+    let headers = out.headers_mut();
+    *headers = without_hop_by_hop(req.headers());
+    if let Some(authority) = req.uri().authority() {
+        headers.insert(
+            http::header::HOST,
+            HeaderValue::from_str(authority.as_str())?,
+        );
+    }
+    for (name, value) in forwarded(Some(client), https_port) {
+        headers.insert(name, HeaderValue::try_from(value)?);
+    }
+    Ok(out)
+}
+
+fn without_hop_by_hop(headers: &HeaderMap) -> HeaderMap {
+    let mut kept = headers.clone();
+    for name in HOP_BY_HOP {
+        kept.remove(name);
+    }
+    kept
+}
+
+fn bad_request() -> Response<()> {
+    let mut resp = Response::new(());
+    *resp.status_mut() = http::StatusCode::BAD_REQUEST;
+    resp
+}
+
+/// Send the response head with the security headers (and Alt-Svc).
+async fn respond(
+    stream: &mut RequestStream,
+    mut head: Response<()>,
+    alt_svc: Option<String>,
+) -> Result<(), String> {
+    let headers = head.headers_mut();
+    for (name, value) in SECURITY {
+        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    if let Some(v) = alt_svc.and_then(|v| HeaderValue::try_from(v).ok()) {
+        headers.insert(http::header::ALT_SVC, v);
+    }
+    stream.send_response(head).await.map_err(|e| e.to_string())
+}
+
+async fn refuse(stream: &mut RequestStream, refusal: Refusal, api: bool) -> Outcome {
+    let (parts, body) = refusal.response(api).into_parts();
+    let bytes = body.len();
+    let head = Response::from_parts(parts, ());
+    let sent = async {
+        respond(stream, head, None).await?;
+        stream.send_data(body).await.map_err(|e| e.to_string())?;
+        stream.finish().await.map_err(|e| e.to_string())
+    }
+    .await;
+    Outcome {
+        status: refusal.status(),
+        bytes,
+        error: sent.err(),
+    }
+}
+
+/// Stream the upstream's body to the client; bytes sent and what went wrong.
+async fn relay(
+    mut body: hyper::body::Incoming,
+    stream: &mut RequestStream,
+    timeout: Duration,
+) -> (usize, Option<String>) {
+    let mut sent = 0;
+    loop {
+        let frame = match tokio::time::timeout(timeout, body.frame()).await {
+            Ok(Some(Ok(frame))) => frame,
+            Ok(None) => break,
+            Ok(Some(Err(e))) => return (sent, Some(format!("upstream body: {e}"))),
+            Err(_) => return (sent, Some("the upstream stopped sending".into())),
+        };
+        if let Ok(data) = frame.into_data() {
+            sent += data.len();
+            if let Err(e) = stream.send_data(data).await {
+                return (sent, Some(e.to_string()));
+            }
+        }
+    }
+    match stream.finish().await {
+        Ok(()) => (sent, None),
+        Err(e) => (sent, Some(e.to_string())),
+    }
+}

@@ -1,0 +1,161 @@
+//! HTTP/3 through the proxy: a Rust QUIC client (quinn + h3) gets the
+//! upstream's answer with the edge's headers, its bodies count against the
+//! same limits, the access log says HTTP/3.0, and h2 answers advertise it
+//! with Alt-Svc. Chromium, forced onto QUIC for the origin, loads a page.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use bytes::{Buf, Bytes};
+use sha2::Digest;
+
+use crate::browser::chromium_with;
+use crate::edge_harness::{Proxy, TlsConnection, Upstream};
+use crate::harness::TestResult;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+struct Answer {
+    status: u16,
+    headers: http::HeaderMap,
+    body: String,
+}
+
+/// One request over a fresh HTTP/3 connection to 127.0.0.1:`port` for
+/// localhost, trusting `root`.
+async fn h3_request(
+    port: u16,
+    root: &[u8],
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Answer, Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(rustls::pki_types::CertificateDer::from(root.to_vec()))?;
+    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS13])?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    tls.alpn_protocols = vec![b"h3".to_vec()];
+    let mut endpoint = quinn::Endpoint::client("127.0.0.1:0".parse()?)?;
+    endpoint.set_default_client_config(quinn::ClientConfig::new(Arc::new(
+        quinn::crypto::rustls::QuicClientConfig::try_from(tls)?,
+    )));
+    let conn = endpoint
+        .connect(([127, 0, 0, 1], port).into(), "localhost")?
+        .await?;
+    let (mut driver, mut send) = h3::client::new(h3_quinn::Connection::new(conn)).await?;
+    let drive = tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });
+    let req = http::Request::builder()
+        .method(method)
+        .uri(format!("https://localhost:{port}{path}"))
+        .header("content-length", body.len())
+        .body(())?;
+    let mut stream = send.send_request(req).await?;
+    if !body.is_empty() {
+        stream.send_data(Bytes::copy_from_slice(body)).await?;
+    }
+    stream.finish().await?;
+    let resp = stream.recv_response().await?;
+    let mut text = Vec::new();
+    while let Some(mut chunk) = stream.recv_data().await? {
+        while chunk.has_remaining() {
+            let piece = chunk.chunk().to_vec();
+            chunk.advance(piece.len());
+            text.extend(piece);
+        }
+    }
+    drop(send);
+    drive.abort();
+    endpoint.close(0u32.into(), b"done");
+    Ok(Answer {
+        status: resp.status().as_u16(),
+        headers: resp.headers().clone(),
+        body: String::from_utf8(text)?,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quic_client_gets_the_same_answers_headers_and_limits() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(upstream.addr, &["--max-body-bytes", "1000"])?;
+    let root = proxy.local_root()?;
+
+    let page = h3_request(proxy.https, &root, "GET", "/hello?x=1", b"").await?;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body, "upstream got 0 bytes");
+    for header in [
+        "strict-transport-security",
+        "content-security-policy",
+        "x-frame-options",
+    ] {
+        assert!(
+            page.headers.contains_key(header),
+            "{header} in {:?}",
+            page.headers
+        );
+    }
+
+    let form = h3_request(proxy.https, &root, "POST", "/form", &[b'a'; 600]).await?;
+    assert_eq!(form.body, "upstream got 600 bytes");
+    let big = h3_request(proxy.https, &root, "POST", "/api/import", &[b'a'; 2000]).await?;
+    assert_eq!(big.status, 413);
+    assert_eq!(big.headers["content-type"], "application/problem+json");
+    assert_eq!(
+        upstream.received(),
+        600,
+        "the refused body never reached the upstream"
+    );
+
+    let log = proxy.log_text();
+    assert!(log.contains("GET /hello HTTP/3.0 200"), "{log}");
+    assert!(log.contains("POST /api/import HTTP/3.0 413"), "{log}");
+
+    // h2 answers tell browsers where HTTP/3 is.
+    let h2 = proxy.client()?.get(proxy.url("/hello")).send().await?;
+    assert_eq!(h2.version(), reqwest::Version::HTTP_2);
+    assert_eq!(
+        h2.headers()["alt-svc"],
+        format!("h3=\":{}\"; ma=86400", proxy.https).as_str()
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_forced_onto_quic_loads_a_page() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(upstream.addr, &[])?;
+    // Chromium's QUIC ignores --ignore-certificate-errors; it takes the leaf's SPKI hash.
+    let leaf = {
+        let (port, root) = (proxy.https, proxy.local_root()?);
+        tokio::task::spawn_blocking(move || {
+            TlsConnection::open(port, "localhost", &root).map(|c| c.leaf())
+        })
+        .await??
+    };
+    let (_, cert) = x509_parser::parse_x509_certificate(&leaf)?;
+    let spki = base64::engine::general_purpose::STANDARD
+        .encode(sha2::Sha256::digest(cert.tbs_certificate.subject_pki.raw));
+    // By address: Chromium tries "localhost" on ::1 first, where this proxy
+    // (bound to 127.0.0.1) does not listen, and forced QUIC does not fall back.
+    let origin = format!("127.0.0.1:{}", proxy.https);
+    let (_driver, _profile, browser) = chromium_with(&[
+        "--enable-quic".into(),
+        format!("--origin-to-force-quic-on={origin}"),
+        format!("--ignore-certificate-errors-spki-list={spki}"),
+    ])
+    .await?;
+    browser.goto(&format!("https://{origin}/quic-page")).await?;
+    let source = browser.source().await?;
+    browser.close().await?;
+    let error: Vec<&str> = source
+        .split('"')
+        .filter(|s| s.starts_with("ERR_"))
+        .collect();
+    assert!(source.contains("upstream got 0 bytes"), "{error:?}");
+    let log = proxy.log_text();
+    assert!(log.contains("GET /quic-page HTTP/3.0 200"), "{log}");
+    Ok(())
+}
