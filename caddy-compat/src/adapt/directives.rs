@@ -17,6 +17,7 @@ const ORDER: &[&str] = &[
     "redir",
     "rewrite",
     "uri",
+    "basicauth",
     "basic_auth",
     "encode",
     "handle",
@@ -164,7 +165,7 @@ pub(super) fn route(matcher: &Matcher, handlers: Vec<Value>) -> Value {
     Value::Object(r)
 }
 
-fn one(directive: &str, route: Value) -> Routes {
+pub(super) fn one(directive: &str, route: Value) -> Routes {
     Routes {
         directive: directive.to_owned(),
         routes: vec![route],
@@ -189,6 +190,15 @@ fn number_or_text(s: &str) -> Value {
 }
 
 fn directive(d: &Directive, defs: &Defs, groups: &mut Groups) -> Result<Routes, AdaptError> {
+    // Certificates are the tls app's business (see adapt): no routes, and
+    // its arguments are file names, not matchers.
+    if d.name == "tls" {
+        super::tls::site_tls(d)?;
+        return Ok(Routes {
+            directive: "tls".into(),
+            routes: Vec::new(),
+        });
+    }
     // `root /srv` is a path, not a path matcher: one argument is the root.
     let m = if d.name == "root" && d.args.len() == 1 {
         Matcher::None
@@ -266,6 +276,19 @@ fn directive(d: &Directive, defs: &Defs, groups: &mut Groups) -> Result<Routes, 
         }
         "uri" => uri(d, &m, &args),
         "request_body" => request_body(d, &m, &args),
+        "encode" => super::auth_encode::encode(d, &m, &args),
+        "basic_auth" | "basicauth" => super::auth_encode::basic_auth(d, &m, &args),
+        // The site's access log: no routes, a field of the server (see adapt).
+        "log" => {
+            no_block(d)?;
+            match args.as_slice() {
+                [] => Ok(Routes {
+                    directive: "log".into(),
+                    routes: Vec::new(),
+                }),
+                _ => Err(unsupported(d, "log with a logger name")),
+            }
+        }
         other => Err(unsupported(d, &format!("directive '{other}'"))),
     }
 }

@@ -4,12 +4,14 @@
 //! Anything else is an error naming the directive (or option) and its line.
 
 mod address;
+mod auth_encode;
 mod directives;
 mod header;
 mod matchers;
 mod placeholders;
 mod reverse_proxy;
 mod size;
+mod tls;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -90,6 +92,7 @@ struct Options {
     http_port: u16,
     https_port: u16,
     auto_https: Vec<String>,
+    certificates: tls::Globals,
 }
 
 fn port_option(d: &Directive) -> Result<u16, AdaptError> {
@@ -106,8 +109,12 @@ fn options(global: &[Directive]) -> Result<Options, AdaptError> {
         http_port: 80,
         https_port: 443,
         auto_https: Vec::new(),
+        certificates: tls::Globals::default(),
     };
     for d in global {
+        if tls::global(d, &mut o.certificates)? {
+            continue;
+        }
         match d.name.as_str() {
             "http_port" => o.http_port = port_option(d)?,
             "https_port" => o.https_port = port_option(d)?,
@@ -195,6 +202,8 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
 
     let mut groups = Groups::default();
     let mut servers = Map::new();
+    // Every site's certificate facts, and the server it is on.
+    let mut cert_sites: Vec<(String, tls::Site)> = Vec::new();
     for (i, (listen, mut sites)) in by_port.into_iter().enumerate() {
         for (a, sa) in sites.iter().enumerate() {
             for (b, sb) in sites.iter().enumerate() {
@@ -285,12 +294,83 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
         if !auto.is_empty() {
             server.insert("automatic_https".into(), Value::Object(auto));
         }
+        if let Some(logs) = access_logs(&sites)? {
+            server.insert("logs".into(), logs);
+        }
+        for site in &sites {
+            let tls = match site.directives.iter().find(|d| d.name == "tls") {
+                Some(d) => Some(tls::site_tls(d)?),
+                None => None,
+            };
+            let mut hosts: Vec<String> = Vec::new();
+            for a in site.addresses.iter().filter(|a| !a.host.is_empty()) {
+                if !hosts.contains(&a.host) {
+                    hosts.push(a.host.clone());
+                }
+            }
+            cert_sites.push((format!("srv{i}"), tls::Site { hosts, tls }));
+        }
         servers.insert(format!("srv{i}"), Value::Object(server));
     }
-    if servers.is_empty() {
+    let (sites_only, names): (Vec<tls::Site>, Vec<String>) =
+        cert_sites.into_iter().map(|(n, s)| (s, n)).unzip();
+    let (tls_app, selections) = tls::app(&sites_only, &opts.certificates);
+    for (site, policy) in selections {
+        if let Some(Value::Object(server)) = servers.get_mut(&names[site]) {
+            let policies = server
+                .entry("tls_connection_policies")
+                .or_insert_with(|| json!([{}]));
+            if let Value::Array(list) = policies {
+                // Before the final catch-all `{}`.
+                list.insert(list.len() - 1, policy);
+            }
+        }
+    }
+    let mut apps = Map::new();
+    if !servers.is_empty() {
+        apps.insert("http".into(), json!({"servers": servers}));
+    }
+    if let Some(app) = tls_app {
+        apps.insert("tls".into(), app);
+    }
+    if apps.is_empty() {
         return Ok(json!({}));
     }
-    Ok(json!({"apps": {"http": {"servers": servers}}}))
+    Ok(json!({"apps": apps}))
+}
+
+/// The server's `logs`: the hosts of sites with `log` log to the default
+/// logger; the hosts of the others are skipped.
+fn access_logs(sites: &[SiteBlock]) -> Result<Option<Value>, AdaptError> {
+    fn logged<'a>(s: &SiteBlock<'a>) -> Option<&'a Directive> {
+        s.directives.iter().find(|d| d.name == "log")
+    }
+    if !sites.iter().any(|s| logged(s).is_some()) {
+        return Ok(None);
+    }
+    let mut names = Map::new();
+    let mut skip: Vec<String> = Vec::new();
+    for site in sites {
+        for a in &site.addresses {
+            match logged(site) {
+                Some(d) if a.host.is_empty() => {
+                    return Err(unsupported(d, "log on a site without a host name"));
+                }
+                Some(_) => {
+                    names.insert(a.host.clone(), json!([""]));
+                }
+                None if !a.host.is_empty() && !skip.contains(&a.host) => skip.push(a.host.clone()),
+                None => {}
+            }
+        }
+    }
+    skip.sort();
+    let mut logs = Map::new();
+    logs.insert("logger_names".into(), Value::Object(names));
+    if !skip.is_empty() {
+        logs.insert("skip_hosts".into(), json!(skip));
+    }
+    Ok(Some(Value::Object(logs)))
 }
 
 /// Most specific host first; sites matching every host last.

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""The appliance's proxy against Caddy on the same work, side by side.
+
+One small upstream (Caddy answering a fixed 23-byte text, over plain HTTP
+for the proxies and over HTTPS for the ceiling) and, in front of it, each
+proxy terminating TLS 1.3 with an ECDSA P-256 certificate from its own
+local CA: Debian's Caddy 2.6 (`tls internal`, `reverse_proxy`) and
+`appliance proxy` (its per-client limits switched off, as Caddy has none
+by default; it still adds its security headers). For each: requests/s and
+p99 with wrk (HTTP/1.1) and h2load (HTTP/2, 10 streams per connection),
+and the proxy's peak resident memory while wrk holds 1,000 keep-alive
+connections. The upstream hit directly is the ceiling.
+
+    python3 bench/edge.py target/release/appliance [SECONDS=15]
+
+Installs caddy, wrk and nghttp2-client (h2load) when missing.
+"""
+
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from sales import cpu_times, steal_share
+
+CONNECTIONS = 64
+THREADS = 2
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_tools():
+    missing = [p for p, exe in [("caddy", "caddy"), ("wrk", "wrk"), ("nghttp2-client", "h2load")] if not shutil.which(exe)]
+    if missing:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        subprocess.run(["systemctl", "disable", "--now", "caddy"], stderr=subprocess.DEVNULL, check=False)
+
+
+def wait_port(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on {port} after {timeout} s")
+
+
+def caddy(tmp, name, caddyfile):
+    home = os.path.join(tmp, name)
+    os.makedirs(home)
+    path = os.path.join(home, "Caddyfile")
+    with open(path, "w") as f:
+        f.write(caddyfile)
+    env = dict(os.environ, XDG_DATA_HOME=home, XDG_CONFIG_HOME=home, HOME=home)
+    return subprocess.Popen(["caddy", "run", "--adapter", "caddyfile", "--config", path], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wrk(url, seconds, connections):
+    out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
+    return rate, float(p99.group(1)) * scale, errors.group(0) if errors else ""
+
+
+def h2load(url, seconds, tmp):
+    log = os.path.join(tmp, "h2load.log")
+    out = subprocess.run(["h2load", f"-t{THREADS}", f"-c{CONNECTIONS}", "-m10", "-D", str(seconds),
+                          "--log-file", log, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"finished in [\d.]+\w*, ([\d.]+) req/s", out).group(1))
+    failed = int(re.search(r"(\d+) failed", out).group(1))
+    # Each line: start (µs since the epoch), status, response time (µs).
+    with open(log) as f:
+        times = sorted(int(line.split()[2]) for line in f if line.strip())
+    p99 = times[int(len(times) * 0.99)] / 1000.0 if times else float("nan")
+    return rate, p99, f"{failed} failed" if failed else ""
+
+
+def peak_rss_under(pid, url, seconds):
+    """wrk with 1,000 keep-alive connections; the highest VmRSS (MiB) meanwhile."""
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            with open(f"/proc/{pid}/status") as f:
+                kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+            peak[0] = max(peak[0], kb)
+            time.sleep(0.1)
+
+    t = threading.Thread(target=sample)
+    t.start()
+    try:
+        rate, _, errors = wrk(url, seconds, 1000)
+    finally:
+        done.set()
+        t.join()
+    return peak[0] / 1024.0, rate, errors
+
+
+def start_appliance(binary, tmp, port, upstream):
+    notify = os.path.join(tmp, "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(notify)
+    sock.settimeout(60)
+    proc = subprocess.Popen(
+        [binary, "proxy", "--https", f"127.0.0.1:{port}", "--http", f"127.0.0.1:{free_port()}",
+         "--api-upstream", f"127.0.0.1:{upstream}", "--web-upstream", f"127.0.0.1:{upstream}",
+         "--tls-dir", os.path.join(tmp, "tls"),
+         "--max-requests-per-second", "0", "--max-concurrent-requests", "0"],
+        env=dict(os.environ, NOTIFY_SOCKET=notify, RUST_LOG="warn"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while "READY=1" not in sock.recv(4096).decode().split("\n"):
+        pass
+    return proc
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/appliance")
+    seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+    ensure_tools()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+
+    procs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            up_http, up_https, caddy_https, ours = free_port(), free_port(), free_port(), free_port()
+            procs.append(caddy(tmp, "upstream", f"""{{
+    admin off
+    skip_install_trust
+    http_port {free_port()}
+    https_port {up_https}
+}}
+http://127.0.0.1:{up_http} {{
+    respond "hello from the upstream"
+}}
+https://localhost:{up_https} {{
+    tls internal
+    respond "hello from the upstream"
+}}
+"""))
+            procs.append(caddy(tmp, "peer", f"""{{
+    admin off
+    skip_install_trust
+    http_port {free_port()}
+    https_port {caddy_https}
+}}
+https://localhost:{caddy_https} {{
+    tls internal
+    reverse_proxy 127.0.0.1:{up_http}
+}}
+"""))
+            for port in (up_http, up_https, caddy_https):
+                wait_port(port)
+            appliance = start_appliance(binary, tmp, ours, up_http)
+            procs.append(appliance)
+            caddy_pid = procs[1].pid
+            targets = [
+                ("appliance", f"https://localhost:{ours}/", appliance.pid),
+                ("caddy 2.6", f"https://localhost:{caddy_https}/", caddy_pid),
+                ("direct (TLS)", f"https://localhost:{up_https}/", None),
+                ("direct (plain)", f"http://127.0.0.1:{up_http}/", None),
+            ]
+            # Warm both proxies (TLS session caches, upstream pools).
+            for _, url, _ in targets[:2]:
+                wrk(url, 3, CONNECTIONS)
+
+            results = {}
+            before = cpu_times()
+            for name, url, pid in targets:
+                r = {"h1": wrk(url, seconds, CONNECTIONS)}
+                if url.startswith("https"):
+                    r["h2"] = h2load(url, seconds, tmp)
+                if pid:
+                    r["rss"] = peak_rss_under(pid, url, 10)
+                results[name] = r
+            steal = steal_share(before, cpu_times())
+
+            print(f"edge bench: {THREADS} load threads, {CONNECTIONS} connections, {seconds} s per run; "
+                  f"upstream answers 23 bytes")
+            print(f"{'':16} {'h1 req/s':>10} {'h1 p99 ms':>10} {'h2 req/s':>10} {'h2 p99 ms':>10} "
+                  f"{'RSS@1000 MiB':>13}  notes")
+            for name, r in results.items():
+                h2 = r.get("h2", (float("nan"), float("nan"), ""))
+                rss = r.get("rss", (float("nan"), 0, ""))
+                notes = "; ".join(x for x in (r["h1"][2], h2[2], rss[2]) if x)
+                print(f"{name:16} {r['h1'][0]:10.0f} {r['h1'][1]:10.2f} {h2[0]:10.0f} {h2[1]:10.2f} "
+                      f"{rss[0]:13.1f}  {notes}")
+            a, c, d = results["appliance"], results["caddy 2.6"], results["direct (TLS)"]
+            print(f"appliance / caddy: h1 {a['h1'][0] / c['h1'][0]:.2f}x req/s, p99 {a['h1'][1] / c['h1'][1]:.2f}x; "
+                  f"h2 {a['h2'][0] / c['h2'][0]:.2f}x req/s, p99 {a['h2'][1] / c['h2'][1]:.2f}x; "
+                  f"memory {a['rss'][0] / c['rss'][0]:.2f}x")
+            print(f"appliance / direct (TLS) ceiling: h1 {a['h1'][0] / d['h1'][0]:.2f}, h2 {a['h2'][0] / d['h2'][0]:.2f}")
+            print(f"CPU stolen by the hypervisor during the runs: {steal:.0%}")
+        finally:
+            for p in procs:
+                p.send_signal(signal.SIGTERM)
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+if __name__ == "__main__":
+    main()
