@@ -9,6 +9,7 @@
 pub mod adapt;
 pub mod lexer;
 pub mod parser;
+pub mod serve;
 pub mod tree;
 
 pub use adapt::{AdaptError, adapt};

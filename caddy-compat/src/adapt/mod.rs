@@ -93,6 +93,8 @@ struct Options {
     https_port: u16,
     auto_https: Vec<String>,
     certificates: tls::Globals,
+    /// The ports as written, for `apps.http` (Caddy prints them when set).
+    ports_set: Map<String, Value>,
 }
 
 fn port_option(d: &Directive) -> Result<u16, AdaptError> {
@@ -110,14 +112,21 @@ fn options(global: &[Directive]) -> Result<Options, AdaptError> {
         https_port: 443,
         auto_https: Vec::new(),
         certificates: tls::Globals::default(),
+        ports_set: Map::new(),
     };
     for d in global {
         if tls::global(d, &mut o.certificates)? {
             continue;
         }
         match d.name.as_str() {
-            "http_port" => o.http_port = port_option(d)?,
-            "https_port" => o.https_port = port_option(d)?,
+            "http_port" => {
+                o.http_port = port_option(d)?;
+                o.ports_set.insert("http_port".into(), json!(o.http_port));
+            }
+            "https_port" => {
+                o.https_port = port_option(d)?;
+                o.ports_set.insert("https_port".into(), json!(o.https_port));
+            }
             "auto_https" => match d.arg_texts().as_slice() {
                 [v @ ("off" | "disable_redirects" | "disable_certs" | "ignore_loaded_certs")] => {
                     o.auto_https.push((*v).to_owned())
@@ -328,7 +337,9 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
     }
     let mut apps = Map::new();
     if !servers.is_empty() {
-        apps.insert("http".into(), json!({"servers": servers}));
+        let mut http = opts.ports_set.clone();
+        http.insert("servers".into(), Value::Object(servers));
+        apps.insert("http".into(), Value::Object(http));
     }
     if let Some(app) = tls_app {
         apps.insert("tls".into(), app);
