@@ -60,10 +60,62 @@ pub struct AcmeHooks {
     pub tls_alpn01: Option<Arc<TlsAlpnChallenges>>,
 }
 
+/// A certificate from files, for the names it is chosen for.
+pub struct FileCert {
+    pub names: Vec<String>,
+    pub key: Arc<CertifiedKey>,
+}
+
+impl FileCert {
+    /// Read a PEM certificate chain and its private key.
+    pub fn read(cert: &str, key: &str, names: Vec<String>) -> anyhow::Result<FileCert> {
+        let chain = rustls_pemfile::certs(
+            &mut std::fs::read(cert)
+                .with_context(|| format!("reading {cert}"))?
+                .as_slice(),
+        )
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("reading {cert}"))?;
+        anyhow::ensure!(!chain.is_empty(), "{cert} holds no certificate");
+        let private = rustls_pemfile::private_key(
+            &mut std::fs::read(key)
+                .with_context(|| format!("reading {key}"))?
+                .as_slice(),
+        )
+        .with_context(|| format!("reading {key}"))?
+        .with_context(|| format!("{key} holds no private key"))?;
+        let signing = rustls::crypto::ring::sign::any_supported_type(&private)
+            .with_context(|| format!("{key}: unsupported key"))?;
+        Ok(FileCert {
+            names,
+            key: Arc::new(CertifiedKey::new(chain, signing)),
+        })
+    }
+}
+
 impl Certificates {
+    /// Certificates for the command-line names (`--domain`).
     pub fn new(args: &AcmeArgs, ca: &LocalCa, tls_dir: &std::path::Path) -> anyhow::Result<Self> {
+        Self::with(args, &[], Vec::new(), ca, tls_dir)
+    }
+
+    /// Also: names served with the local CA whatever they look like, and
+    /// certificates from files.
+    pub fn with(
+        args: &AcmeArgs,
+        internal: &[String],
+        files: Vec<FileCert>,
+        ca: &LocalCa,
+        tls_dir: &std::path::Path,
+    ) -> anyhow::Result<Self> {
         let mut names: Vec<&str> = LOCAL_NAMES.to_vec();
         names.extend(args.domains.iter().map(String::as_str));
+        names.extend(
+            internal
+                .iter()
+                .filter(|n| !n.contains('*'))
+                .map(String::as_str),
+        );
         let local = ca.issue(&names)?;
         let public: Vec<String> = args
             .domains
@@ -76,7 +128,11 @@ impl Certificates {
         }
         if public.is_empty() {
             return Ok(Certificates {
-                resolver: Arc::new(EdgeResolver { local, acme: None }),
+                resolver: Arc::new(EdgeResolver {
+                    local,
+                    acme: None,
+                    files,
+                }),
                 hooks: AcmeHooks::default(),
                 driver: None,
             });
@@ -115,6 +171,7 @@ impl Certificates {
             resolver: Arc::new(EdgeResolver {
                 local,
                 acme: Some((public, acme)),
+                files,
             }),
             hooks,
             driver: Some(Box::pin(drive(state, label))),
@@ -186,6 +243,7 @@ async fn drive(mut state: AcmeState<std::io::Error>, label: String) {
 pub struct EdgeResolver {
     local: Arc<CertifiedKey>,
     acme: Option<(Vec<String>, Arc<ResolvesServerCertAcme>)>,
+    files: Vec<FileCert>,
 }
 
 impl std::fmt::Debug for EdgeResolver {
@@ -196,6 +254,14 @@ impl std::fmt::Debug for EdgeResolver {
 
 impl ResolvesServerCert for EdgeResolver {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        if let Some(name) = hello.server_name()
+            && let Some(file) = self
+                .files
+                .iter()
+                .find(|f| f.names.iter().any(|n| name_matches(n, name)))
+        {
+            return Some(file.key.clone());
+        }
         if let Some((domains, acme)) = &self.acme {
             let public = hello
                 .server_name()
@@ -207,6 +273,16 @@ impl ResolvesServerCert for EdgeResolver {
             }
         }
         Some(self.local.clone())
+    }
+}
+
+/// `*.example.hn` covers one label.
+fn name_matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_prefix("*.") {
+        Some(rest) => name
+            .split_once('.')
+            .is_some_and(|(label, tail)| !label.is_empty() && tail.eq_ignore_ascii_case(rest)),
+        None => pattern.eq_ignore_ascii_case(name),
     }
 }
 

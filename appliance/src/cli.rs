@@ -169,6 +169,10 @@ pub struct ProxyArgs {
     /// Directory with the local CA (created on first run).
     #[arg(long, env = "ERP_TLS_DIR", default_value = "/var/lib/erp/tls")]
     pub tls_dir: PathBuf,
+    /// Serve the sites of this Caddyfile instead of the API/web split. Its http_port and
+    /// https_port choose the ports (on the --http/--https addresses); SIGHUP reloads it.
+    #[arg(long, env = "ERP_CADDYFILE")]
+    pub caddyfile: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]

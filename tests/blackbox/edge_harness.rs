@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName};
@@ -15,38 +15,68 @@ use crate::harness::{BIN, Notifications, free_port};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// An upstream that answers every request with a short text and counts the
-/// request body bytes it received; paths under `/slow` answer after a second.
+/// An upstream that answers every request with "<label> got N bytes" and
+/// counts the request body bytes it received; paths under `/slow` answer
+/// after a second, `/big` is 4 KiB of text, and paths ending in `/health`
+/// answer 503 while it is set unhealthy.
 pub struct Upstream {
     pub addr: SocketAddr,
     received: Arc<AtomicU64>,
+    healthy: Arc<AtomicBool>,
 }
 
 impl Upstream {
     pub async fn start() -> Result<Upstream, Error> {
+        Upstream::labelled("upstream").await
+    }
+
+    pub async fn labelled(label: &'static str) -> Result<Upstream, Error> {
         let received = Arc::new(AtomicU64::new(0));
-        let counter = received.clone();
+        let healthy = Arc::new(AtomicBool::new(true));
+        let (counter, health) = (received.clone(), healthy.clone());
         let app = axum::Router::new()
             .fallback(move |uri: axum::http::Uri, body: axum::body::Bytes| {
-                let counter = counter.clone();
+                let (counter, health) = (counter.clone(), health.clone());
                 async move {
-                    if uri.path().starts_with("/slow") {
+                    let path = uri.path();
+                    if path.ends_with("/health") && !health.load(Ordering::SeqCst) {
+                        return (
+                            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            "down".to_owned(),
+                        );
+                    }
+                    if path.starts_with("/slow") {
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
+                    if path == "/big" {
+                        return (axum::http::StatusCode::OK, "a line of text\n".repeat(300));
+                    }
                     counter.fetch_add(body.len() as u64, Ordering::SeqCst);
-                    format!("upstream got {} bytes", body.len())
+                    (
+                        axum::http::StatusCode::OK,
+                        format!("{label} got {} bytes", body.len()),
+                    )
                 }
             })
             .layer(axum::extract::DefaultBodyLimit::disable());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Ok(Upstream { addr, received })
+        Ok(Upstream {
+            addr,
+            received,
+            healthy,
+        })
     }
 
     /// Request body bytes that reached the upstream so far.
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::SeqCst)
+    }
+
+    /// Make its `/health` answer 503 (false) or 200 (true).
+    pub fn set_healthy(&self, healthy: bool) {
+        self.healthy.store(healthy, Ordering::SeqCst);
     }
 }
 
@@ -141,6 +171,10 @@ impl Proxy {
 
     pub fn url(&self, path: &str) -> String {
         format!("https://localhost:{}{path}", self.https)
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// SIGTERM, then the exit status.

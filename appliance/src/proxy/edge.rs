@@ -72,7 +72,7 @@ pub struct Ctx {
 const COMPRESSION_LEVEL: u32 = 5;
 
 /// The Accept-Encoding value without `br`, when it had one.
-fn without_brotli(value: &str) -> Option<String> {
+pub(super) fn without_brotli(value: &str) -> Option<String> {
     let codings: Vec<&str> = value.split(',').map(str::trim).collect();
     let is_br = |c: &&str| {
         c.split(';')
@@ -193,7 +193,7 @@ impl ProxyHttp for Edge {
         req: &mut RequestHeader,
         _ctx: &mut Ctx,
     ) -> Result<()> {
-        for (name, value) in forwarded(client_ip(session), self.https_port) {
+        for (name, value) in forwarded(client_ip(session), Some(self.https_port)) {
             req.insert_header(name, value)?;
         }
         // h2 requests carry the authority in the URI; HTTP/1.1 upstreams need Host.

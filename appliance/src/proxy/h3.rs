@@ -325,7 +325,7 @@ fn upstream_request(
             HeaderValue::from_str(authority.as_str())?,
         );
     }
-    for (name, value) in forwarded(Some(client), https_port) {
+    for (name, value) in forwarded(Some(client), Some(https_port)) {
         headers.insert(name, HeaderValue::try_from(value)?);
     }
     Ok(out)

@@ -35,11 +35,18 @@ pub fn alt_svc(port: u16) -> String {
 
 /// The headers an upstream gets about the client, replacing whatever the
 /// client sent under those names (a client must not choose its own address).
-pub fn forwarded(client: Option<std::net::IpAddr>, https_port: u16) -> Vec<(&'static str, String)> {
-    let mut headers = vec![
-        ("X-Forwarded-Proto", "https".to_owned()),
-        ("X-Forwarded-Port", https_port.to_string()),
-    ];
+/// `https_port`: the port of an HTTPS request, `None` for plain HTTP.
+pub fn forwarded(
+    client: Option<std::net::IpAddr>,
+    https_port: Option<u16>,
+) -> Vec<(&'static str, String)> {
+    let mut headers = match https_port {
+        Some(port) => vec![
+            ("X-Forwarded-Proto", "https".to_owned()),
+            ("X-Forwarded-Port", port.to_string()),
+        ],
+        None => vec![("X-Forwarded-Proto", "http".to_owned())],
+    };
     if let Some(ip) = client {
         headers.push(("X-Forwarded-For", ip.to_string()));
     }

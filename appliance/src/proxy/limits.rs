@@ -61,6 +61,11 @@ impl Limits {
         }
     }
 
+    /// The largest request body.
+    pub fn max_body(&self) -> u64 {
+        self.args.max_body_bytes
+    }
+
     /// Refuse once the bytes received so far pass the limit.
     pub fn check_received(&self, received: u64) -> Result<(), Refusal> {
         self.check_length(Some(received))

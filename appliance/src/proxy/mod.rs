@@ -5,6 +5,7 @@
 
 mod access;
 mod activation;
+mod caddy_edge;
 mod edge;
 mod h3;
 mod headers;
@@ -23,6 +24,7 @@ use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch};
 use rustls::server::ResolvesServerCert;
 
 pub use activation::Inherited;
+pub use caddy_edge::{Loaded, Routes};
 pub use edge::Upstreams;
 
 pub struct ProxyConfig {
@@ -37,6 +39,8 @@ pub struct ProxyConfig {
     pub acme: crate::acme::AcmeHooks,
     /// Serve HTTP/3 on the HTTPS port's UDP side.
     pub http3: bool,
+    /// Routes from a Caddyfile instead of the built-in API/web split.
+    pub caddyfile: Option<Arc<Routes>>,
 }
 
 /// Where the listeners are: the configured addresses, or the inherited
@@ -76,7 +80,11 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
     let (https_addr, https_sockets) = listener(config.https, config.inherited.https)?;
     let (http_addr, http_sockets) = listener(config.http, config.inherited.http)?;
     let limits = Arc::new(limits::Limits::new(config.limits));
-    if config.http3 {
+    let http3 = config.http3 && config.caddyfile.is_none();
+    if config.http3 && !http3 {
+        log::warn!("HTTP/3 is not served with a Caddyfile yet; HTTPS has h2 and HTTP/1.1");
+    }
+    if http3 {
         let socket = match config.inherited.h3 {
             Some(socket) => socket,
             None => std::net::UdpSocket::bind(https_addr)
@@ -94,37 +102,45 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
         ));
     }
 
-    let mut https = pingora::proxy::http_proxy_service_with_name(
-        &server.configuration,
-        edge::Edge::new(config.upstreams, https_addr.port(), limits, config.http3),
-        "https",
-    );
     let mut tls = TlsSettings::intermediate("", "")?;
     tls.set_cert_resolver(config.resolver);
     tls.enable_h2();
-    https.add_tls_with_settings(&https_addr.to_string(), None, tls);
-    if let Some(challenges) = config.acme.tls_alpn01 {
-        https.endpoints().set_pre_tls_callback(challenges);
-    }
-
-    let mut http = pingora::proxy::http_proxy_service_with_name(
-        &server.configuration,
-        redirect::Redirect {
-            https_port: https_addr.port(),
-            acme: config.acme.http01,
-        },
-        "http-redirect",
-    );
-    http.add_tcp(&http_addr.to_string());
-
-    server.add_service(activation::Activated {
-        inner: https,
+    let https_listener = Listener {
+        addr: https_addr,
         sockets: https_sockets,
-    });
-    server.add_service(activation::Activated {
-        inner: http,
+        tls: Some((tls, config.acme.tls_alpn01)),
+    };
+    let http_listener = Listener {
+        addr: http_addr,
         sockets: http_sockets,
-    });
+        tls: None,
+    };
+    match &config.caddyfile {
+        None => {
+            let edge = edge::Edge::new(config.upstreams, https_addr.port(), limits, http3);
+            add_listener(&mut server, "https", edge, https_listener);
+            let redirect = redirect::Redirect {
+                https_port: https_addr.port(),
+                acme: config.acme.http01,
+            };
+            add_listener(&mut server, "http-redirect", redirect, http_listener);
+        }
+        Some(routes) => {
+            server.add_service(pingora::services::background::background_service(
+                "health checks",
+                caddy_edge::HealthChecks(routes.clone()),
+            ));
+            let edge = |https: bool| caddy_edge::CaddyEdge {
+                routes: routes.clone(),
+                https,
+                https_port: https_addr.port(),
+                limits: limits.clone(),
+                acme: config.acme.http01.clone(),
+            };
+            add_listener(&mut server, "https", edge(true), https_listener);
+            add_listener(&mut server, "http", edge(false), http_listener);
+        }
+    }
     Ok((
         server,
         Bound {
@@ -132,6 +148,37 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
             https: https_addr,
         },
     ))
+}
+
+/// Where a proxy service listens: its address, an inherited socket, and for
+/// HTTPS its TLS settings and ACME's TLS-ALPN-01 hook.
+struct Listener {
+    addr: SocketAddr,
+    sockets: Vec<activation::Handover>,
+    tls: Option<(TlsSettings, Option<Arc<crate::acme::TlsAlpnChallenges>>)>,
+}
+
+fn add_listener<P>(server: &mut Server, name: &str, app: P, listener: Listener)
+where
+    P: pingora::proxy::ProxyHttp + Send + Sync + 'static,
+    P::CTX: Send + Sync,
+{
+    let mut service =
+        pingora::proxy::http_proxy_service_with_name(&server.configuration, app, name);
+    let addr = listener.addr.to_string();
+    match listener.tls {
+        Some((tls, challenges)) => {
+            service.add_tls_with_settings(&addr, None, tls);
+            if let Some(challenges) = challenges {
+                service.endpoints().set_pre_tls_callback(challenges);
+            }
+        }
+        None => service.add_tcp(&addr),
+    }
+    server.add_service(activation::Activated {
+        inner: service,
+        sockets: listener.sockets,
+    });
 }
 
 /// Pingora's shutdown trigger fed by our own signal, so `up` decides when.

@@ -18,23 +18,62 @@ pub struct Redirect {
 
 const CHALLENGE_PATH: &str = "/.well-known/acme-challenge/";
 
-impl Redirect {
-    fn location(&self, session: &Session) -> String {
-        let req = session.req_header();
-        let host_header = req
-            .headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .or_else(|| req.uri.host())
-            .unwrap_or("localhost");
-        let host = strip_port(host_header);
-        let path = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        if self.https_port == 443 {
-            format!("https://{host}{path}")
-        } else {
-            format!("https://{host}:{}{path}", self.https_port)
-        }
+/// The same path and query on HTTPS.
+pub fn location(session: &Session, https_port: u16) -> String {
+    let req = session.req_header();
+    let host = request_host(req);
+    let path = req.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    if https_port == 443 {
+        format!("https://{host}{path}")
+    } else {
+        format!("https://{host}:{https_port}{path}")
     }
+}
+
+/// The host the request names (Host, or the h2 authority), without its port.
+pub fn request_host(req: &pingora::http::RequestHeader) -> &str {
+    let host_header = req
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri.host())
+        .unwrap_or("localhost");
+    strip_port(host_header)
+}
+
+/// Answer an ACME HTTP-01 check when the request is one; true when answered.
+pub async fn answer_acme(
+    session: &mut Session,
+    acme: Option<&ResolvesServerCertAcme>,
+) -> Result<bool> {
+    let path = session.req_header().uri.path();
+    let (Some(acme), Some(token)) = (acme, path.strip_prefix(CHALLENGE_PATH)) else {
+        return Ok(false);
+    };
+    let (status, body) = match acme.get_http_01_key_auth(token) {
+        Some(key) => {
+            log::info!("answered an ACME HTTP-01 check");
+            (200, key)
+        }
+        None => (404, String::new()),
+    };
+    let mut resp = ResponseHeader::build(status, Some(3))?;
+    resp.insert_header("Content-Type", "text/plain")?;
+    resp.insert_header("Content-Length", body.len().to_string())?;
+    session.write_response_header(Box::new(resp), false).await?;
+    session
+        .write_response_body(Some(bytes::Bytes::from(body)), true)
+        .await?;
+    Ok(true)
+}
+
+/// 308 to HTTPS.
+pub async fn redirect(session: &mut Session, https_port: u16) -> Result<()> {
+    let mut resp = ResponseHeader::build(308, Some(4))?;
+    resp.insert_header("Location", location(session, https_port))?;
+    resp.insert_header("Content-Length", "0")?;
+    apply_security(&mut resp)?;
+    session.write_response_header(Box::new(resp), true).await
 }
 
 /// `example.hn:80` → `example.hn`; `[::1]:80` → `[::1]`.
@@ -51,29 +90,9 @@ impl ProxyHttp for Redirect {
     fn new_ctx(&self) {}
 
     async fn request_filter(&self, session: &mut Session, _ctx: &mut ()) -> Result<bool> {
-        let path = session.req_header().uri.path();
-        if let (Some(acme), Some(token)) = (&self.acme, path.strip_prefix(CHALLENGE_PATH)) {
-            let (status, body) = match acme.get_http_01_key_auth(token) {
-                Some(key) => {
-                    log::info!("answered an ACME HTTP-01 check");
-                    (200, key)
-                }
-                None => (404, String::new()),
-            };
-            let mut resp = ResponseHeader::build(status, Some(3))?;
-            resp.insert_header("Content-Type", "text/plain")?;
-            resp.insert_header("Content-Length", body.len().to_string())?;
-            session.write_response_header(Box::new(resp), false).await?;
-            session
-                .write_response_body(Some(bytes::Bytes::from(body)), true)
-                .await?;
-            return Ok(true);
+        if !answer_acme(session, self.acme.as_deref()).await? {
+            redirect(session, self.https_port).await?;
         }
-        let mut resp = ResponseHeader::build(308, Some(4))?;
-        resp.insert_header("Location", self.location(session))?;
-        resp.insert_header("Content-Length", "0")?;
-        apply_security(&mut resp)?;
-        session.write_response_header(Box::new(resp), true).await?;
         Ok(true)
     }
 

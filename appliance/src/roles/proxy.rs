@@ -1,8 +1,11 @@
 //! `appliance proxy`: the edge alone (its quadlet in production).
 
-use crate::acme::Certificates;
-use crate::cli::ProxyArgs;
-use crate::proxy::{self, ProxyConfig, Upstreams};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::acme::{Certificates, FileCert};
+use crate::cli::{AcmeArgs, ProxyArgs};
+use crate::proxy::{self, Loaded, ProxyConfig, Routes, Upstreams};
 use crate::tls::LocalCa;
 use crate::{shutdown, systemd};
 
@@ -11,10 +14,44 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
     let inherited = proxy::Inherited::from_env()?;
     let activated = !inherited.is_empty();
     let ca = LocalCa::load_or_create(&args.tls_dir)?;
-    let certificates = Certificates::new(&args.acme, &ca, &args.tls_dir)?;
+    let caddyfile = match &args.caddyfile {
+        Some(path) => Some(Loaded::read(path)?),
+        None => None,
+    };
+    let (mut http, mut https) = (args.http, args.https);
+    let certificates = match &caddyfile {
+        None => Certificates::new(&args.acme, &ca, &args.tls_dir)?,
+        Some(loaded) => {
+            let c = &loaded.config;
+            http = SocketAddr::new(http.ip(), c.http_port);
+            https = SocketAddr::new(https.ip(), c.https_port);
+            let wanted = &c.certificates;
+            let acme = AcmeArgs {
+                domains: wanted.acme.clone(),
+                acme_email: wanted.email.clone().or(args.acme.acme_email.clone()),
+                acme_directory: wanted
+                    .ca
+                    .clone()
+                    .unwrap_or(args.acme.acme_directory.clone()),
+                acme_ca_root: wanted
+                    .ca_root
+                    .clone()
+                    .map(Into::into)
+                    .or(args.acme.acme_ca_root.clone()),
+                acme_challenge: args.acme.acme_challenge,
+            };
+            let files = wanted
+                .files
+                .iter()
+                .map(|(cert, key, names)| FileCert::read(cert, key, names.clone()))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Certificates::with(&acme, &wanted.internal, files, &ca, &args.tls_dir)?
+        }
+    };
+    let routes = caddyfile.map(Routes::new);
     let (server, bound) = proxy::build(ProxyConfig {
-        http: args.http,
-        https: args.https,
+        http,
+        https,
         upstreams: Upstreams {
             api: args.api_upstream,
             web: args.web_upstream,
@@ -24,6 +61,7 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
         inherited,
         acme: certificates.hooks,
         http3: args.http3,
+        caddyfile: routes.clone(),
     })?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -46,7 +84,10 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
                 ""
             }
         ));
-        shutdown::signalled().await;
+        match (&routes, &args.caddyfile) {
+            (Some(routes), Some(path)) => reload_on_hangup(routes, path).await?,
+            _ => shutdown::signalled().await,
+        }
         systemd::stopping();
         let _ = tx.send(true);
         anyhow::Ok(())
@@ -54,4 +95,40 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
     handle
         .join()
         .map_err(|_| anyhow::anyhow!("the proxy thread panicked"))
+}
+
+/// Serve until SIGTERM or SIGINT; on SIGHUP read the Caddyfile again and
+/// serve its routes from the next request on. A file with errors changes
+/// nothing: the error goes to the log and STATUS=.
+async fn reload_on_hangup(routes: &Arc<Routes>, path: &std::path::Path) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangup = signal(SignalKind::hangup())?;
+    let stop = shutdown::signalled();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            _ = hangup.recv() => match Loaded::read(path) {
+                Ok(loaded) => {
+                    let before = routes.current();
+                    let (old, new) = (&before.config, &loaded.config);
+                    let restart = old.http_port != new.http_port
+                        || old.https_port != new.https_port
+                        || old.certificates != new.certificates;
+                    routes.replace(loaded);
+                    systemd::status(&format!("reloaded {}", path.display()));
+                    if restart {
+                        log::warn!("{}: ports or certificates changed; they apply at the next restart", path.display());
+                    }
+                }
+                Err(e) => {
+                    log::error!("reloading {}: {e:#}", path.display());
+                    systemd::status(&format!(
+                        "reloading {} failed ({e:#}); still serving the previous configuration",
+                        path.display()
+                    ));
+                }
+            },
+        }
+    }
 }

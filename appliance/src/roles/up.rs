@@ -119,6 +119,7 @@ async fn serve_until_signalled(
         inherited: proxy::Inherited::default(),
         acme: certificates.hooks,
         http3: args.http3,
+        caddyfile: None,
     })?;
     let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);
     let proxy_thread = proxy::spawn(server, proxy_stop_rx)?;

@@ -241,7 +241,7 @@ fn handler(v: &Value, next_proxy: &mut usize) -> Compile<Handler> {
         }
         "vars" => {
             known(obj, name, &["handler", "root"])?;
-            Handler::Root(text(&field(obj, "root"), "root")?)
+            Handler::Root(text(field(obj, "root"), "root")?)
         }
         "rewrite" => {
             known(

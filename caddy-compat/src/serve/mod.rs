@@ -164,6 +164,44 @@ impl Config {
         collect_proxies(&config.https, &mut config.proxies);
         collect_proxies(&config.http, &mut config.proxies);
         config.certificates = certificates(&json["apps"]["tls"], &https_hosts)?;
+        // Which names each loaded certificate file serves (by its tag).
+        for server in http_app["servers"]
+            .as_object()
+            .into_iter()
+            .flat_map(|s| s.values())
+        {
+            for policy in server["tls_connection_policies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let tag = policy["certificate_selection"]["any_tag"][0].as_str();
+                let index = tag
+                    .and_then(|t| t.strip_prefix("cert"))
+                    .and_then(|n| n.parse::<usize>().ok());
+                if let Some(file) = index.and_then(|i| config.certificates.files.get_mut(i)) {
+                    for name in policy["match"]["sni"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                    {
+                        file.2.push(name.to_owned());
+                    }
+                }
+            }
+        }
+        let with_files: Vec<String> = config
+            .certificates
+            .files
+            .iter()
+            .flat_map(|f| f.2.clone())
+            .collect();
+        config.certificates.acme.retain(|h| !with_files.contains(h));
+        config
+            .certificates
+            .internal
+            .retain(|h| !with_files.contains(h));
         Ok(config)
     }
 }

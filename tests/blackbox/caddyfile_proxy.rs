@@ -1,0 +1,251 @@
+//! `appliance proxy --caddyfile`: the example Caddyfile for the appliance
+//! routes /api and the rest to their upstreams with its headers and
+//! compression and redirects HTTP; an upstream failing its health check
+//! gets the 503 page until it recovers; basic_auth asks for credentials;
+//! SIGHUP swaps the routes while a request is in flight, and a broken file
+//! changes nothing.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::edge_harness::{Proxy, Upstream};
+use crate::harness::{BIN, TestResult, eventually};
+
+fn example() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/appliance.Caddyfile")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_example_caddyfile_serves_the_appliance() -> TestResult {
+    let (api, web) = (
+        Upstream::labelled("api").await?,
+        Upstream::labelled("web").await?,
+    );
+    let mut proxy = Proxy::new()?;
+    let mut cmd = Command::new(BIN);
+    cmd.args(proxy.args(api.addr))
+        .arg("--caddyfile")
+        .arg(example())
+        .env("ERP_HTTP_PORT", proxy.http.to_string())
+        .env("ERP_HTTPS_PORT", proxy.https.to_string())
+        .env("ERP_API_UPSTREAM", api.addr.to_string())
+        .env("ERP_WEB_UPSTREAM", web.addr.to_string());
+    proxy.spawn(cmd)?;
+    let client = proxy.client()?;
+
+    let health = client.get(proxy.url("/api/health")).send().await?;
+    assert_eq!(health.status(), StatusCode::OK);
+    for header in [
+        "strict-transport-security",
+        "content-security-policy",
+        "x-frame-options",
+    ] {
+        assert!(health.headers().contains_key(header), "{header}");
+    }
+    assert_eq!(health.text().await?, "api got 0 bytes");
+    assert_eq!(
+        client.get(proxy.url("/api")).send().await?.text().await?,
+        "api got 0 bytes"
+    );
+    assert_eq!(
+        client.get(proxy.url("/sales")).send().await?.text().await?,
+        "web got 0 bytes"
+    );
+    let big = client
+        .get(proxy.url("/big"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await?;
+    assert_eq!(big.headers()["content-encoding"], "gzip");
+
+    let plain = client
+        .get(format!("http://localhost:{}/sales?x=1", proxy.http))
+        .send()
+        .await?;
+    assert_eq!(plain.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        plain.headers()["location"],
+        format!("https://localhost:{}/sales?x=1", proxy.https).as_str()
+    );
+
+    // The API fails its health check: the 503 page without trying it.
+    api.set_healthy(false);
+    let down = eventually(Duration::from_secs(15), || async {
+        let r = client.get(proxy.url("/api/companies")).send().await.ok()?;
+        (r.status() == StatusCode::SERVICE_UNAVAILABLE).then_some(r)
+    })
+    .await
+    .ok_or("the failing health check never took the API out")?;
+    assert!(down.text().await?.contains("Servicio no disponible"));
+    assert_eq!(
+        client.get(proxy.url("/sales")).send().await?.status(),
+        StatusCode::OK,
+        "the web UI is not affected"
+    );
+    api.set_healthy(true);
+    let back = eventually(Duration::from_secs(15), || async {
+        let r = client.get(proxy.url("/api/companies")).send().await.ok()?;
+        (r.status() == StatusCode::OK).then_some(())
+    })
+    .await;
+    assert!(back.is_some(), "the API came back");
+    assert!(proxy.terminate()?.success());
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+fn hangup(proxy: &Proxy) -> TestResult {
+    let pid = proxy.pid().ok_or("not running")?;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGHUP,
+    )?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_reloads_the_routes_without_dropping_a_request() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let mut proxy = Proxy::new()?;
+    let file = proxy.dir.path().join("Caddyfile");
+    let (http, https, to) = (proxy.http, proxy.https, upstream.addr);
+    let site = |version: &str| {
+        format!(
+            "{{\n\thttp_port {http}\n\thttps_port {https}\n}}\nlocalhost {{\n\trespond /version \"{version}\"\n\treverse_proxy {to}\n}}\n"
+        )
+    };
+    write(&file, &site("one"))?;
+    let mut cmd = Command::new(BIN);
+    cmd.args(proxy.args(upstream.addr))
+        .arg("--caddyfile")
+        .arg(&file);
+    proxy.spawn(cmd)?;
+    let client = proxy.client()?;
+    assert_eq!(
+        client
+            .get(proxy.url("/version"))
+            .send()
+            .await?
+            .text()
+            .await?,
+        "one"
+    );
+
+    let slow = tokio::spawn(client.get(proxy.url("/slow")).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    write(&file, &site("two"))?;
+    hangup(&proxy)?;
+    let reloaded = eventually(Duration::from_secs(10), || async {
+        let v = client
+            .get(proxy.url("/version"))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        (v == "two").then_some(())
+    })
+    .await;
+    assert!(
+        reloaded.is_some(),
+        "new routes after SIGHUP:\n{}",
+        proxy.log_text()
+    );
+    let slow = slow.await??;
+    assert_eq!(
+        slow.status(),
+        StatusCode::OK,
+        "the request in flight finished"
+    );
+    assert_eq!(slow.text().await?, "upstream got 0 bytes");
+    assert!(
+        proxy
+            .notes
+            .all()
+            .iter()
+            .any(|l| l.starts_with("STATUS=reloaded"))
+    );
+
+    // A broken file: named in the log and STATUS=, the old routes stay.
+    write(
+        &file,
+        "localhost {\n\trespond /version \"three\"\n\tphp_fastcgi 127.0.0.1:9000\n}\n",
+    )?;
+    hangup(&proxy)?;
+    let failed = eventually(Duration::from_secs(10), || async {
+        proxy
+            .notes
+            .all()
+            .into_iter()
+            .find(|l| l.starts_with("STATUS=reloading") && l.contains("failed"))
+    })
+    .await
+    .ok_or("no status for the broken file")?;
+    assert!(
+        failed.contains("php_fastcgi") && failed.contains(":3"),
+        "{failed}"
+    );
+    assert_eq!(
+        client
+            .get(proxy.url("/version"))
+            .send()
+            .await?
+            .text()
+            .await?,
+        "two"
+    );
+    assert!(proxy.terminate()?.success());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn basic_auth_asks_for_a_password() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let mut proxy = Proxy::new()?;
+    let file = proxy.dir.path().join("Caddyfile");
+    let hash = bcrypt::hash("clave-segura", 4)?;
+    write(
+        &file,
+        &format!(
+            "{{\n\thttp_port {}\n\thttps_port {}\n}}\nlocalhost {{\n\tbasic_auth /admin/* {{\n\t\tana {hash}\n\t}}\n\treverse_proxy {}\n}}\n",
+            proxy.http, proxy.https, upstream.addr
+        ),
+    )?;
+    let mut cmd = Command::new(BIN);
+    cmd.args(proxy.args(upstream.addr))
+        .arg("--caddyfile")
+        .arg(&file);
+    proxy.spawn(cmd)?;
+    let client = proxy.client()?;
+    let anonymous = client.get(proxy.url("/admin/x")).send().await?;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        anonymous.headers()["www-authenticate"]
+            .to_str()?
+            .starts_with("Basic realm=")
+    );
+    let wrong = client
+        .get(proxy.url("/admin/x"))
+        .basic_auth("ana", Some("otra"))
+        .send()
+        .await?;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = client
+        .get(proxy.url("/admin/x"))
+        .basic_auth("ana", Some("clave-segura"))
+        .send()
+        .await?;
+    assert_eq!(right.status(), StatusCode::OK);
+    assert_eq!(
+        client.get(proxy.url("/public")).send().await?.status(),
+        StatusCode::OK
+    );
+    Ok(())
+}
