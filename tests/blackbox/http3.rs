@@ -15,15 +15,15 @@ use crate::harness::TestResult;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-struct Answer {
-    status: u16,
-    headers: http::HeaderMap,
-    body: String,
+pub struct Answer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: String,
 }
 
 /// One request over a fresh HTTP/3 connection to 127.0.0.1:`port` for
 /// localhost, trusting `root`.
-async fn h3_request(
+pub async fn h3_request(
     port: u16,
     root: &[u8],
     method: &str,

@@ -1,7 +1,7 @@
 //! Socket activation: the test binds the listening sockets itself (as
-//! systemd would for a `.socket` unit), hands them to the proxy as fds 3 and
-//! 4 with `LISTEN_FDS`, `LISTEN_PID` and `LISTEN_FDNAMES`, and talks to
-//! them. The proxy's own `--http`/`--https` name an address no interface
+//! systemd would for a `.socket` unit: TCP for HTTPS and HTTP, UDP for
+//! HTTP/3), hands them to the proxy as fds 3 to 5 with `LISTEN_FDS`,
+//! `LISTEN_PID` and `LISTEN_FDNAMES`, and talks to each. The proxy's own `--http`/`--https` name an address no interface
 //! has, so binding instead would fail.
 
 use std::net::TcpListener;
@@ -19,9 +19,11 @@ async fn the_proxy_serves_on_sockets_it_is_handed() -> TestResult {
     let upstream = Upstream::start().await?;
     let http = TcpListener::bind("127.0.0.1:0")?;
     let https = TcpListener::bind("127.0.0.1:0")?;
+    // HTTP/3 on the same port number over UDP, as a .socket unit would.
+    let quic = std::net::UdpSocket::bind(https.local_addr()?)?;
     // Inheritable across exec (Rust opens everything close-on-exec).
-    for socket in [&http, &https] {
-        fcntl(socket.as_raw_fd(), F_SETFD(FdFlag::empty()))?;
+    for fd in [http.as_raw_fd(), https.as_raw_fd(), quic.as_raw_fd()] {
+        fcntl(fd, F_SETFD(FdFlag::empty()))?;
     }
 
     let mut proxy = Proxy::new()?;
@@ -36,17 +38,18 @@ async fn the_proxy_serves_on_sockets_it_is_handed() -> TestResult {
     // order to the default, so only reading them gets the roles right.
     let mut cmd = Command::new("bash");
     cmd.arg("-c")
-        .arg(r#"LISTEN_PID=$$ exec "$APPLIANCE" "$@" 3<&"$HTTPS_FD" 4<&"$HTTP_FD""#)
+        .arg(r#"LISTEN_PID=$$ exec "$APPLIANCE" "$@" 3<&"$HTTPS_FD" 4<&"$HTTP_FD" 5<&"$H3_FD""#)
         .arg("sh")
         .args(args)
         .env("APPLIANCE", crate::harness::BIN)
         .env("HTTPS_FD", https.as_raw_fd().to_string())
         .env("HTTP_FD", http.as_raw_fd().to_string())
-        .env("LISTEN_FDS", "2")
-        .env("LISTEN_FDNAMES", "https:http");
+        .env("H3_FD", quic.as_raw_fd().to_string())
+        .env("LISTEN_FDS", "3")
+        .env("LISTEN_FDNAMES", "https:http:h3");
     proxy.spawn(cmd)?;
     // The test's copies are no longer needed; the proxy holds its own.
-    drop((http, https));
+    drop((http, https, quic));
 
     assert!(
         proxy
@@ -62,6 +65,13 @@ async fn the_proxy_serves_on_sockets_it_is_handed() -> TestResult {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.headers().contains_key("strict-transport-security"));
     assert_eq!(page.text().await?, "upstream got 0 bytes");
+
+    let quic =
+        crate::http3::h3_request(proxy.https, &proxy.local_root()?, "GET", "/quic", b"").await?;
+    assert_eq!(
+        (quic.status, quic.body.as_str()),
+        (200, "upstream got 0 bytes")
+    );
 
     let redirect = client
         .get(format!("http://localhost:{}/x?y=1", proxy.http))

@@ -676,7 +676,7 @@ pub async fn form_login(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_stylesheet_is_kept_a_year_under_its_version_only() -> TestResult {
+async fn the_stylesheet_and_the_bundle_are_kept_a_year_under_their_version_only() -> TestResult {
     let app = App::start()?;
     let client = app.client()?;
     let page = client.get(app.url("/login")).send().await?.text().await?;
@@ -706,5 +706,25 @@ async fn the_stylesheet_is_kept_a_year_under_its_version_only() -> TestResult {
     let (plain, _) = cache(app.url("/assets/app.css")).await?;
     let (old, _) = cache(app.url("/assets/app.css?v=000000000000")).await?;
     assert_eq!((plain.as_str(), old.as_str()), ("no-cache", "no-cache"));
+
+    // The islands' bundle likewise, through the URLs the boot script names.
+    let (boot_cache, boot) = cache(app.url("/assets/boot.js")).await?;
+    assert_eq!(
+        boot_cache, "no-cache",
+        "the boot script is checked every time"
+    );
+    let wasm = boot
+        .split('"')
+        .find(|s| s.starts_with("/pkg/web_ui.wasm?v="))
+        .ok_or("the boot script names the versioned bundle")?
+        .to_owned();
+    assert!(
+        boot.contains(&format!("/pkg/web_ui.js?v={}", &wasm[wasm.len() - 12..])),
+        "{boot}"
+    );
+    let (versioned, _) = cache(app.url(&wasm)).await?;
+    assert_eq!(versioned, "public, max-age=31536000, immutable");
+    let (unversioned, _) = cache(app.url("/pkg/web_ui.wasm")).await?;
+    assert_eq!(unversioned, "no-cache");
     Ok(())
 }

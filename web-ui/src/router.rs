@@ -21,7 +21,7 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         Some(dir) => log::info!("islands bundle served from {}", dir.display()),
         None => log::info!("no islands bundle: pages are served without it"),
     }
-    document::set_islands_enabled(pkg.is_some());
+    document::set_islands(pkg.as_deref());
     let router = Router::new()
         .route("/", get(pages::home::show))
         .route("/login", get(pages::login::show).post(pages::login::submit))
@@ -148,7 +148,11 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/assets/app.css", get(document::stylesheet))
         .route("/assets/boot.js", get(document::boot_script));
     let router = match pkg {
-        Some(dir) => router.nest_service("/pkg", ServeDir::new(dir)),
+        Some(dir) => router.merge(
+            Router::new()
+                .nest_service("/pkg", ServeDir::new(dir))
+                .layer(axum::middleware::from_fn(document::bundle_cache)),
+        ),
         None => router,
     };
     router.fallback(pages::not_found).with_state(erp)

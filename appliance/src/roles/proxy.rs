@@ -84,10 +84,8 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
                 ""
             }
         ));
-        match (&routes, &args.caddyfile) {
-            (Some(routes), Some(path)) => reload_on_hangup(routes, path).await?,
-            _ => shutdown::signalled().await,
-        }
+        let reload = routes.as_ref().zip(args.caddyfile.as_deref());
+        serve_until_stopped(reload).await?;
         systemd::stopping();
         let _ = tx.send(true);
         anyhow::Ok(())
@@ -99,8 +97,11 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
 
 /// Serve until SIGTERM or SIGINT; on SIGHUP read the Caddyfile again and
 /// serve its routes from the next request on. A file with errors changes
-/// nothing: the error goes to the log and STATUS=.
-async fn reload_on_hangup(routes: &Arc<Routes>, path: &std::path::Path) -> anyhow::Result<()> {
+/// nothing: the error goes to the log and STATUS=. Without a Caddyfile
+/// there is nothing to reload (SIGHUP must not stop the proxy either).
+async fn serve_until_stopped(
+    reload: Option<(&Arc<Routes>, &std::path::Path)>,
+) -> anyhow::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut hangup = signal(SignalKind::hangup())?;
     let stop = shutdown::signalled();
@@ -108,27 +109,40 @@ async fn reload_on_hangup(routes: &Arc<Routes>, path: &std::path::Path) -> anyho
     loop {
         tokio::select! {
             _ = &mut stop => return Ok(()),
-            _ = hangup.recv() => match Loaded::read(path) {
-                Ok(loaded) => {
-                    let before = routes.current();
-                    let (old, new) = (&before.config, &loaded.config);
-                    let restart = old.http_port != new.http_port
-                        || old.https_port != new.https_port
-                        || old.certificates != new.certificates;
-                    routes.replace(loaded);
-                    systemd::status(&format!("reloaded {}", path.display()));
-                    if restart {
-                        log::warn!("{}: ports or certificates changed; they apply at the next restart", path.display());
-                    }
-                }
-                Err(e) => {
-                    log::error!("reloading {}: {e:#}", path.display());
-                    systemd::status(&format!(
-                        "reloading {} failed ({e:#}); still serving the previous configuration",
-                        path.display()
-                    ));
-                }
-            },
+            _ = hangup.recv() => {
+                let Some((routes, path)) = reload else {
+                    log::info!("SIGHUP: nothing to reload without --caddyfile");
+                    continue;
+                };
+                reload_from(routes, path);
+            }
+        }
+    }
+}
+
+fn reload_from(routes: &Routes, path: &std::path::Path) {
+    match Loaded::read(path) {
+        Ok(loaded) => {
+            let before = routes.current();
+            let (old, new) = (&before.config, &loaded.config);
+            let restart = old.http_port != new.http_port
+                || old.https_port != new.https_port
+                || old.certificates != new.certificates;
+            routes.replace(loaded);
+            systemd::status(&format!("reloaded {}", path.display()));
+            if restart {
+                log::warn!(
+                    "{}: ports or certificates changed; they apply at the next restart",
+                    path.display()
+                );
+            }
+        }
+        Err(e) => {
+            log::error!("reloading {}: {e:#}", path.display());
+            systemd::status(&format!(
+                "reloading {} failed ({e:#}); still serving the previous configuration",
+                path.display()
+            ));
         }
     }
 }
