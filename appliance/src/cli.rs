@@ -88,6 +88,13 @@ pub struct UpArgs {
     #[arg(long)]
     pub demo: bool,
     #[command(flatten)]
+    pub edge: EdgeArgs,
+}
+
+/// How the edge serves, the same for `up` and `proxy`.
+#[derive(Args, Debug, Clone)]
+pub struct EdgeArgs {
+    #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
     pub acme: AcmeArgs,
@@ -174,12 +181,7 @@ pub struct ProxyArgs {
     #[arg(long, env = "ERP_CADDYFILE")]
     pub caddyfile: Option<PathBuf>,
     #[command(flatten)]
-    pub limits: LimitArgs,
-    #[command(flatten)]
-    pub acme: AcmeArgs,
-    /// Serve HTTP/3 (QUIC) on the HTTPS port's UDP side, advertised with Alt-Svc.
-    #[arg(long, env = "ERP_HTTP3", default_value_t = true, action = clap::ArgAction::Set)]
-    pub http3: bool,
+    pub edge: EdgeArgs,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -96,6 +96,30 @@ async fn the_example_caddyfile_serves_the_appliance() -> TestResult {
     Ok(())
 }
 
+/// The proxy serving `sites` (a Caddyfile without its global block: the
+/// test's ports are put in front); the file stays in the proxy's directory.
+fn serve_sites(
+    sites: &str,
+    upstream: &Upstream,
+) -> Result<(Proxy, std::path::PathBuf), Box<dyn std::error::Error + Send + Sync>> {
+    let mut proxy = Proxy::new()?;
+    let file = proxy.dir.path().join("Caddyfile");
+    write(&file, &with_ports(&proxy, sites))?;
+    let mut cmd = Command::new(BIN);
+    cmd.args(proxy.args(upstream.addr))
+        .arg("--caddyfile")
+        .arg(&file);
+    proxy.spawn(cmd)?;
+    Ok((proxy, file))
+}
+
+fn with_ports(proxy: &Proxy, sites: &str) -> String {
+    format!(
+        "{{\n\thttp_port {}\n\thttps_port {}\n}}\n{sites}",
+        proxy.http, proxy.https
+    )
+}
+
 fn write(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
@@ -112,20 +136,11 @@ fn hangup(proxy: &Proxy) -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_reloads_the_routes_without_dropping_a_request() -> TestResult {
     let upstream = Upstream::start().await?;
-    let mut proxy = Proxy::new()?;
-    let file = proxy.dir.path().join("Caddyfile");
-    let (http, https, to) = (proxy.http, proxy.https, upstream.addr);
+    let to = upstream.addr;
     let site = |version: &str| {
-        format!(
-            "{{\n\thttp_port {http}\n\thttps_port {https}\n}}\nlocalhost {{\n\trespond /version \"{version}\"\n\treverse_proxy {to}\n}}\n"
-        )
+        format!("localhost {{\n\trespond /version \"{version}\"\n\treverse_proxy {to}\n}}\n")
     };
-    write(&file, &site("one"))?;
-    let mut cmd = Command::new(BIN);
-    cmd.args(proxy.args(upstream.addr))
-        .arg("--caddyfile")
-        .arg(&file);
-    proxy.spawn(cmd)?;
+    let (mut proxy, file) = serve_sites(&site("one"), &upstream)?;
     let client = proxy.client()?;
     assert_eq!(
         client
@@ -139,7 +154,7 @@ async fn sighup_reloads_the_routes_without_dropping_a_request() -> TestResult {
 
     let slow = tokio::spawn(client.get(proxy.url("/slow")).send());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    write(&file, &site("two"))?;
+    write(&file, &with_ports(&proxy, &site("two")))?;
     hangup(&proxy)?;
     let reloaded = eventually(Duration::from_secs(10), || async {
         let v = client
@@ -208,21 +223,12 @@ async fn sighup_reloads_the_routes_without_dropping_a_request() -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn basic_auth_asks_for_a_password() -> TestResult {
     let upstream = Upstream::start().await?;
-    let mut proxy = Proxy::new()?;
-    let file = proxy.dir.path().join("Caddyfile");
     let hash = bcrypt::hash("clave-segura", 4)?;
-    write(
-        &file,
-        &format!(
-            "{{\n\thttp_port {}\n\thttps_port {}\n}}\nlocalhost {{\n\tbasic_auth /admin/* {{\n\t\tana {hash}\n\t}}\n\treverse_proxy {}\n}}\n",
-            proxy.http, proxy.https, upstream.addr
-        ),
-    )?;
-    let mut cmd = Command::new(BIN);
-    cmd.args(proxy.args(upstream.addr))
-        .arg("--caddyfile")
-        .arg(&file);
-    proxy.spawn(cmd)?;
+    let sites = format!(
+        "localhost {{\n\tbasic_auth /admin/* {{\n\t\tana {hash}\n\t}}\n\treverse_proxy {}\n}}\n",
+        upstream.addr
+    );
+    let (proxy, _) = serve_sites(&sites, &upstream)?;
     let client = proxy.client()?;
     let anonymous = client.get(proxy.url("/admin/x")).send().await?;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);

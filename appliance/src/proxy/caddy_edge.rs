@@ -23,9 +23,8 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 use rustls_acme::ResolvesServerCertAcme;
 
-use super::access;
-use super::edge::without_brotli;
 use super::headers::forwarded;
+use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits};
 use super::redirect::{answer_acme, redirect, request_host};
 use super::refusals::Refusal;
@@ -246,13 +245,6 @@ fn facts(session: &Session, https: bool) -> serve::Request {
     }
 }
 
-fn client_ip(session: &Session) -> Option<IpAddr> {
-    session
-        .client_addr()
-        .and_then(|a| a.as_inet())
-        .map(|a| a.ip())
-}
-
 /// Apply header operations to a response or request header.
 trait Fields {
     fn get_field(&self, name: &str) -> Option<String>;
@@ -449,21 +441,7 @@ impl ProxyHttp for CaddyEdge {
     }
 
     async fn early_request_filter(&self, session: &mut Session, _ctx: &mut Ctx) -> Result<()> {
-        session.set_read_timeout(Some(self.limits.client_timeout()));
-        session.set_write_timeout(Some(self.limits.client_timeout()));
-        let header = session.req_header().headers.get("accept-encoding");
-        if let Some(kept) = header
-            .and_then(|v| v.to_str().ok())
-            .and_then(without_brotli)
-        {
-            let req = session.req_header_mut();
-            if kept.is_empty() {
-                req.remove_header("accept-encoding");
-            } else {
-                req.insert_header("accept-encoding", kept)?;
-            }
-        }
-        Ok(())
+        hooks::before_request(session, &self.limits)
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
@@ -572,27 +550,15 @@ impl ProxyHttp for CaddyEdge {
         _end_of_stream: bool,
         ctx: &mut Ctx,
     ) -> Result<()> {
-        ctx.received += body.as_ref().map_or(0, |b| b.len() as u64);
-        if ctx.max_body.is_some_and(|m| ctx.received > m) {
-            return Error::e_explain(
-                ErrorType::HTTPStatus(Refusal::TooLarge.status()),
-                "the request body passed the size limit",
-            );
-        }
-        Ok(())
+        let max = ctx.max_body.unwrap_or(self.limits.max_body());
+        hooks::count_body(&mut ctx.received, body, max)
     }
 
     async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
         let addr = ctx
             .upstream
             .ok_or_else(|| Error::explain(ErrorType::InternalError, "no upstream chosen"))?;
-        let mut peer = HttpPeer::new(addr, false, String::new());
-        peer.options.connection_timeout = Some(Duration::from_secs(2));
-        peer.options.total_connection_timeout = Some(Duration::from_secs(3));
-        peer.options.read_timeout = Some(self.limits.upstream_timeout());
-        peer.options.write_timeout = Some(self.limits.upstream_timeout());
-        peer.options.idle_timeout = Some(Duration::from_secs(60));
-        Ok(Box::new(peer))
+        Ok(hooks::peer(addr, &self.limits))
     }
 
     async fn upstream_request_filter(
@@ -637,48 +603,10 @@ impl ProxyHttp for CaddyEdge {
     }
 
     async fn fail_to_proxy(&self, session: &mut Session, e: &Error, _ctx: &mut Ctx) -> FailToProxy {
-        let upstream_down = matches!(e.esource(), ErrorSource::Upstream)
-            || matches!(
-                e.etype(),
-                ErrorType::ConnectRefused | ErrorType::ConnectTimedout | ErrorType::ConnectError
-            );
-        let code = match e.etype() {
-            _ if upstream_down => 503,
-            ErrorType::HTTPStatus(code) => *code,
-            _ if matches!(e.esource(), ErrorSource::Downstream) => 400,
-            _ => 500,
-        };
-        if session.response_written().is_none() {
-            let written = match code {
-                503 => Refusal::Unavailable.write(session, false).await,
-                413 => Refusal::TooLarge.write(session, false).await,
-                _ => session.respond_error(code).await,
-            };
-            if let Err(write_err) = written {
-                log::debug!("could not send the {code} answer: {write_err}");
-            }
-        }
-        FailToProxy {
-            error_code: code,
-            can_reuse_downstream: false,
-        }
+        hooks::fail(session, e, false).await
     }
 
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut Ctx) {
-        let req = session.req_header();
-        access::Entry {
-            client: client_ip(session),
-            method: req.method.as_str(),
-            path: req.uri.path(),
-            protocol: &format!("{:?}", req.version),
-            status: session
-                .response_written()
-                .map(|r| r.status.as_u16())
-                .unwrap_or(0),
-            bytes: session.body_bytes_sent(),
-            started: ctx.started,
-            error: e.map(|e| e.to_string()),
-        }
-        .write();
+        hooks::log_access(session, e, ctx.started);
     }
 }

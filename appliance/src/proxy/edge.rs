@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_trait::async_trait;
 use pingora::http::{RequestHeader, ResponseHeader};
@@ -12,10 +12,9 @@ use pingora::modules::http::compression::ResponseCompressionBuilder;
 use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
-use super::access;
 use super::headers::{alt_svc, apply_security, forwarded};
+use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits};
-use super::refusals::Refusal;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Upstreams {
@@ -71,26 +70,6 @@ pub struct Ctx {
 /// decoders (Node's fetch, the brotli tools) reject.
 const COMPRESSION_LEVEL: u32 = 5;
 
-/// The Accept-Encoding value without `br`, when it had one.
-pub(super) fn without_brotli(value: &str) -> Option<String> {
-    let codings: Vec<&str> = value.split(',').map(str::trim).collect();
-    let is_br = |c: &&str| {
-        c.split(';')
-            .next()
-            .is_some_and(|name| name.trim().eq_ignore_ascii_case("br"))
-    };
-    if !codings.iter().any(is_br) {
-        return None;
-    }
-    Some(
-        codings
-            .into_iter()
-            .filter(|c| !is_br(c) && !c.is_empty())
-            .collect::<Vec<_>>()
-            .join(", "),
-    )
-}
-
 fn content_length(req: &RequestHeader) -> Option<u64> {
     req.headers
         .get(http::header::CONTENT_LENGTH)
@@ -118,26 +97,9 @@ impl ProxyHttp for Edge {
         modules.add_module(ResponseCompressionBuilder::enable(COMPRESSION_LEVEL));
     }
 
-    /// Runs before the compression module reads Accept-Encoding: brotli is
-    /// taken out of it, so "br, gzip" gets gzip (see COMPRESSION_LEVEL).
+    /// Runs before the compression module reads Accept-Encoding.
     async fn early_request_filter(&self, session: &mut Session, _ctx: &mut Ctx) -> Result<()> {
-        // A client that stalls mid-request or stops reading the answer
-        // gives its connection back after this long (the write side on h2 too).
-        session.set_read_timeout(Some(self.limits.client_timeout()));
-        session.set_write_timeout(Some(self.limits.client_timeout()));
-        let header = session.req_header().headers.get("accept-encoding");
-        if let Some(kept) = header
-            .and_then(|v| v.to_str().ok())
-            .and_then(without_brotli)
-        {
-            let req = session.req_header_mut();
-            if kept.is_empty() {
-                req.remove_header("accept-encoding");
-            } else {
-                req.insert_header("accept-encoding", kept)?;
-            }
-        }
-        Ok(())
+        hooks::before_request(session, &self.limits)
     }
 
     /// The client's limits, before anything goes upstream.
@@ -166,25 +128,12 @@ impl ProxyHttp for Edge {
         _end_of_stream: bool,
         ctx: &mut Ctx,
     ) -> Result<()> {
-        ctx.received += body.as_ref().map_or(0, |b| b.len() as u64);
-        if let Err(refusal) = self.limits.check_received(ctx.received) {
-            return Error::e_explain(
-                ErrorType::HTTPStatus(refusal.status()),
-                "the request body passed the size limit",
-            );
-        }
-        Ok(())
+        hooks::count_body(&mut ctx.received, body, self.limits.max_body())
     }
 
     async fn upstream_peer(&self, session: &mut Session, _ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
         let (addr, _) = self.upstreams.route(session.req_header().uri.path());
-        let mut peer = HttpPeer::new(addr, false, String::new());
-        peer.options.connection_timeout = Some(Duration::from_secs(2));
-        peer.options.total_connection_timeout = Some(Duration::from_secs(3));
-        peer.options.read_timeout = Some(self.limits.upstream_timeout());
-        peer.options.write_timeout = Some(self.limits.upstream_timeout());
-        peer.options.idle_timeout = Some(Duration::from_secs(60));
-        Ok(Box::new(peer))
+        Ok(hooks::peer(addr, &self.limits))
     }
 
     async fn upstream_request_filter(
@@ -218,69 +167,12 @@ impl ProxyHttp for Edge {
     }
 
     async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {
-        let upstream_down = matches!(e.esource(), ErrorSource::Upstream)
-            || matches!(
-                e.etype(),
-                ErrorType::ConnectRefused | ErrorType::ConnectTimedout | ErrorType::ConnectError
-            );
-        if upstream_down && session.response_written().is_none() {
-            log::warn!(
-                "upstream unavailable for {}: {e}",
-                session.req_header().uri.path()
-            );
-            if let Err(write_err) = Refusal::Unavailable.write(session, ctx.api).await {
-                log::debug!("could not send the 503 page: {write_err}");
-            }
-            return FailToProxy {
-                error_code: 503,
-                can_reuse_downstream: false,
-            };
-        }
-        let code = match e.etype() {
-            ErrorType::HTTPStatus(code) => *code,
-            _ if matches!(e.esource(), ErrorSource::Downstream) => 400,
-            _ => 500,
-        };
-        if session.response_written().is_none() {
-            let written = if code == Refusal::TooLarge.status() {
-                Refusal::TooLarge.write(session, ctx.api).await
-            } else {
-                session.respond_error(code).await
-            };
-            if let Err(write_err) = written {
-                log::debug!("could not send the {code} answer: {write_err}");
-            }
-        }
-        FailToProxy {
-            error_code: code,
-            can_reuse_downstream: false,
-        }
+        hooks::fail(session, e, ctx.api).await
     }
 
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut Ctx) {
-        let req = session.req_header();
-        access::Entry {
-            client: client_ip(session),
-            method: req.method.as_str(),
-            path: req.uri.path(),
-            protocol: &format!("{:?}", req.version),
-            status: session
-                .response_written()
-                .map(|r| r.status.as_u16())
-                .unwrap_or(0),
-            bytes: session.body_bytes_sent(),
-            started: ctx.started,
-            error: e.map(|e| e.to_string()),
-        }
-        .write();
+        hooks::log_access(session, e, ctx.started);
     }
-}
-
-fn client_ip(session: &Session) -> Option<std::net::IpAddr> {
-    session
-        .client_addr()
-        .and_then(|a| a.as_inet())
-        .map(|a| a.ip())
 }
 
 #[cfg(test)]
@@ -295,7 +187,7 @@ mod tests {
 
     #[test]
     fn brotli_is_taken_out_of_accept_encoding() {
-        use super::without_brotli;
+        use super::super::hooks::without_brotli;
         assert_eq!(without_brotli("gzip, deflate"), None);
         assert_eq!(
             without_brotli("gzip, deflate, br, zstd").as_deref(),

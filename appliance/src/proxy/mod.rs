@@ -9,6 +9,7 @@ mod caddy_edge;
 mod edge;
 mod h3;
 mod headers;
+mod hooks;
 mod limits;
 mod redirect;
 mod refusals;

@@ -20,7 +20,7 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
     };
     let (mut http, mut https) = (args.http, args.https);
     let certificates = match &caddyfile {
-        None => Certificates::new(&args.acme, &ca, &args.tls_dir)?,
+        None => Certificates::new(&args.edge.acme, &ca, &args.tls_dir)?,
         Some(loaded) => {
             let c = &loaded.config;
             http = SocketAddr::new(http.ip(), c.http_port);
@@ -28,17 +28,17 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
             let wanted = &c.certificates;
             let acme = AcmeArgs {
                 domains: wanted.acme.clone(),
-                acme_email: wanted.email.clone().or(args.acme.acme_email.clone()),
+                acme_email: wanted.email.clone().or(args.edge.acme.acme_email.clone()),
                 acme_directory: wanted
                     .ca
                     .clone()
-                    .unwrap_or(args.acme.acme_directory.clone()),
+                    .unwrap_or(args.edge.acme.acme_directory.clone()),
                 acme_ca_root: wanted
                     .ca_root
                     .clone()
                     .map(Into::into)
-                    .or(args.acme.acme_ca_root.clone()),
-                acme_challenge: args.acme.acme_challenge,
+                    .or(args.edge.acme.acme_ca_root.clone()),
+                acme_challenge: args.edge.acme.acme_challenge,
             };
             let files = wanted
                 .files
@@ -57,10 +57,10 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
             web: args.web_upstream,
         },
         resolver: certificates.resolver,
-        limits: args.limits,
+        limits: args.edge.limits,
         inherited,
         acme: certificates.hooks,
-        http3: args.http3,
+        http3: args.edge.http3,
         caddyfile: routes.clone(),
     })?;
     let rt = tokio::runtime::Builder::new_current_thread()

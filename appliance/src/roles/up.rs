@@ -81,7 +81,7 @@ async fn serve_until_signalled(
 
     let tls_dir = data_dir.join("tls");
     let ca = LocalCa::load_or_create(&tls_dir)?;
-    let certificates = Certificates::new(&args.acme, &ca, &tls_dir)?;
+    let certificates = Certificates::new(&args.edge.acme, &ca, &tls_dir)?;
     if let Some(driver) = certificates.driver {
         tokio::spawn(driver);
     }
@@ -115,10 +115,10 @@ async fn serve_until_signalled(
             web: web_addr,
         },
         resolver: certificates.resolver,
-        limits: args.limits,
+        limits: args.edge.limits,
         inherited: proxy::Inherited::default(),
         acme: certificates.hooks,
-        http3: args.http3,
+        http3: args.edge.http3,
         caddyfile: None,
     })?;
     let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);

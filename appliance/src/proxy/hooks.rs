@@ -1,0 +1,142 @@
+//! What both TCP edges (the built-in one and the Caddyfile one) do the same
+//! way at the same points of a request: timeouts and Accept-Encoding before
+//! anything, the body count, the upstream's timeouts, the answer when
+//! proxying fails, and the access-log line.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use pingora::prelude::*;
+use pingora::proxy::FailToProxy;
+
+use super::access;
+use super::limits::Limits;
+use super::refusals::Refusal;
+
+pub fn client_ip(session: &Session) -> Option<IpAddr> {
+    session
+        .client_addr()
+        .and_then(|a| a.as_inet())
+        .map(|a| a.ip())
+}
+
+/// The Accept-Encoding value without `br`, when it had one: pingora 0.9
+/// never ends its brotli streams (cloudflare/pingora#1013), which strict
+/// decoders reject, so clients get gzip or zstd instead.
+pub fn without_brotli(value: &str) -> Option<String> {
+    let codings: Vec<&str> = value.split(',').map(str::trim).collect();
+    let is_br = |c: &&str| {
+        c.split(';')
+            .next()
+            .is_some_and(|name| name.trim().eq_ignore_ascii_case("br"))
+    };
+    if !codings.iter().any(is_br) {
+        return None;
+    }
+    Some(
+        codings
+            .into_iter()
+            .filter(|c| !is_br(c) && !c.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// Before the compression module reads the request: the client's timeouts
+/// (a client that stalls mid-request or stops reading gives its connection
+/// back), and brotli out of Accept-Encoding.
+pub fn before_request(session: &mut Session, limits: &Limits) -> Result<()> {
+    session.set_read_timeout(Some(limits.client_timeout()));
+    session.set_write_timeout(Some(limits.client_timeout()));
+    let header = session.req_header().headers.get("accept-encoding");
+    if let Some(kept) = header
+        .and_then(|v| v.to_str().ok())
+        .and_then(without_brotli)
+    {
+        let req = session.req_header_mut();
+        if kept.is_empty() {
+            req.remove_header("accept-encoding");
+        } else {
+            req.insert_header("accept-encoding", kept)?;
+        }
+    }
+    Ok(())
+}
+
+/// Count a piece of a streamed body; an error (413) once past `max`.
+pub fn count_body(received: &mut u64, body: &Option<bytes::Bytes>, max: u64) -> Result<()> {
+    *received += body.as_ref().map_or(0, |b| b.len() as u64);
+    if *received > max {
+        return Error::e_explain(
+            ErrorType::HTTPStatus(Refusal::TooLarge.status()),
+            "the request body passed the size limit",
+        );
+    }
+    Ok(())
+}
+
+/// An upstream over plain HTTP with the edge's timeouts.
+pub fn peer(addr: SocketAddr, limits: &Limits) -> Box<HttpPeer> {
+    let mut peer = HttpPeer::new(addr, false, String::new());
+    peer.options.connection_timeout = Some(Duration::from_secs(2));
+    peer.options.total_connection_timeout = Some(Duration::from_secs(3));
+    peer.options.read_timeout = Some(limits.upstream_timeout());
+    peer.options.write_timeout = Some(limits.upstream_timeout());
+    peer.options.idle_timeout = Some(Duration::from_secs(60));
+    Box::new(peer)
+}
+
+/// The answer when proxying failed: the Spanish 503 page (problem+json for
+/// the API) when the upstream is down, 413 for a body cut off, else
+/// pingora's plain answer for the status.
+pub async fn fail(session: &mut Session, e: &Error, api: bool) -> FailToProxy {
+    let upstream_down = matches!(e.esource(), ErrorSource::Upstream)
+        || matches!(
+            e.etype(),
+            ErrorType::ConnectRefused | ErrorType::ConnectTimedout | ErrorType::ConnectError
+        );
+    let code = match e.etype() {
+        _ if upstream_down => 503,
+        ErrorType::HTTPStatus(code) => *code,
+        _ if matches!(e.esource(), ErrorSource::Downstream) => 400,
+        _ => 500,
+    };
+    if upstream_down {
+        log::warn!(
+            "upstream unavailable for {}: {e}",
+            session.req_header().uri.path()
+        );
+    }
+    if session.response_written().is_none() {
+        let written = match code {
+            503 => Refusal::Unavailable.write(session, api).await,
+            413 => Refusal::TooLarge.write(session, api).await,
+            _ => session.respond_error(code).await,
+        };
+        if let Err(write_err) = written {
+            log::debug!("could not send the {code} answer: {write_err}");
+        }
+    }
+    FailToProxy {
+        error_code: code,
+        can_reuse_downstream: false,
+    }
+}
+
+pub fn log_access(session: &Session, e: Option<&Error>, started: Instant) {
+    let req = session.req_header();
+    access::Entry {
+        client: client_ip(session),
+        method: req.method.as_str(),
+        path: req.uri.path(),
+        protocol: &format!("{:?}", req.version),
+        status: session
+            .response_written()
+            .map(|r| r.status.as_u16())
+            .unwrap_or(0),
+        bytes: session.body_bytes_sent(),
+        started,
+        error: e.map(|e| e.to_string()),
+    }
+    .write();
+}
