@@ -226,6 +226,11 @@ impl TlsConnection {
         Ok(TlsConnection(stream, name.to_owned()))
     }
 
+    /// The TLS stream itself, for requests written by hand.
+    pub fn stream(&mut self) -> &mut rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+        &mut self.0
+    }
+
     /// The certificate the proxy presented.
     pub fn leaf(&self) -> Vec<u8> {
         self.0

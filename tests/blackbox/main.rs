@@ -3,6 +3,7 @@
 //! talks to it the way a browser, an API client or systemd would.
 
 mod edge_harness;
+mod edge_lifecycle;
 mod harness;
 mod pebble;
 

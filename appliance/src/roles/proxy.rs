@@ -33,11 +33,11 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
                     .ca
                     .clone()
                     .unwrap_or(args.edge.acme.acme_directory.clone()),
-                acme_ca_root: wanted
-                    .ca_root
-                    .clone()
-                    .map(Into::into)
-                    .or(args.edge.acme.acme_ca_root.clone()),
+                acme_ca_root: wanted.ca_root.clone().map(Into::into).or(args
+                    .edge
+                    .acme
+                    .acme_ca_root
+                    .clone()),
                 acme_challenge: args.edge.acme.acme_challenge,
             };
             let files = wanted
