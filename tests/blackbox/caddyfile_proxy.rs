@@ -46,14 +46,8 @@ async fn the_example_caddyfile_serves_the_appliance() -> TestResult {
         assert!(health.headers().contains_key(header), "{header}");
     }
     assert_eq!(health.text().await?, "api got 0 bytes");
-    assert_eq!(
-        client.get(proxy.url("/api")).send().await?.text().await?,
-        "api got 0 bytes"
-    );
-    assert_eq!(
-        client.get(proxy.url("/sales")).send().await?.text().await?,
-        "web got 0 bytes"
-    );
+    assert_eq!(text(&client, proxy.url("/api")).await?, "api got 0 bytes");
+    assert_eq!(text(&client, proxy.url("/sales")).await?, "web got 0 bytes");
     let big = client
         .get(proxy.url("/big"))
         .header("accept-encoding", "gzip")
@@ -113,6 +107,10 @@ fn serve_sites(
     Ok((proxy, file))
 }
 
+async fn text(client: &reqwest::Client, url: String) -> reqwest::Result<String> {
+    client.get(url).send().await?.text().await
+}
+
 fn with_ports(proxy: &Proxy, sites: &str) -> String {
     format!(
         "{{\n\thttp_port {}\n\thttps_port {}\n}}\n{sites}",
@@ -142,29 +140,14 @@ async fn sighup_reloads_the_routes_without_dropping_a_request() -> TestResult {
     };
     let (mut proxy, file) = serve_sites(&site("one"), &upstream)?;
     let client = proxy.client()?;
-    assert_eq!(
-        client
-            .get(proxy.url("/version"))
-            .send()
-            .await?
-            .text()
-            .await?,
-        "one"
-    );
+    assert_eq!(text(&client, proxy.url("/version")).await?, "one");
 
     let slow = tokio::spawn(client.get(proxy.url("/slow")).send());
     tokio::time::sleep(Duration::from_millis(300)).await;
     write(&file, &with_ports(&proxy, &site("two")))?;
     hangup(&proxy)?;
     let reloaded = eventually(Duration::from_secs(10), || async {
-        let v = client
-            .get(proxy.url("/version"))
-            .send()
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
+        let v = text(&client, proxy.url("/version")).await.ok()?;
         (v == "two").then_some(())
     })
     .await;
@@ -207,15 +190,7 @@ async fn sighup_reloads_the_routes_without_dropping_a_request() -> TestResult {
         failed.contains("php_fastcgi") && failed.contains(":3"),
         "{failed}"
     );
-    assert_eq!(
-        client
-            .get(proxy.url("/version"))
-            .send()
-            .await?
-            .text()
-            .await?,
-        "two"
-    );
+    assert_eq!(text(&client, proxy.url("/version")).await?, "two");
     assert!(proxy.terminate()?.success());
     Ok(())
 }
@@ -253,5 +228,28 @@ async fn basic_auth_asks_for_a_password() -> TestResult {
         client.get(proxy.url("/public")).send().await?.status(),
         StatusCode::OK
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http3_serves_the_same_caddyfile_routes() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let sites = format!(
+        "localhost {{\n\theader X-Site caddyfile\n\trespond /hello \"hola\"\n\thandle_path /up/* {{\n\t\treverse_proxy {}\n\t}}\n}}\n",
+        upstream.addr
+    );
+    let (proxy, _) = serve_sites(&sites, &upstream)?;
+    let root = proxy.local_root()?;
+    let hello = crate::http3::h3_request(proxy.https, &root, "GET", "/hello", b"").await?;
+    assert_eq!((hello.status, hello.body.as_str()), (200, "hola"));
+    assert_eq!(hello.headers["x-site"], "caddyfile");
+    let proxied =
+        crate::http3::h3_request(proxy.https, &root, "POST", "/up/form", b"12345").await?;
+    assert_eq!(proxied.body, "upstream got 5 bytes");
+    assert_eq!(proxied.headers["x-site"], "caddyfile");
+    // Over h2 the answers advertise HTTP/3.
+    let h2 = proxy.client()?.get(proxy.url("/hello")).send().await?;
+    assert!(h2.headers().contains_key("alt-svc"));
+    assert!(proxy.log_text().contains("POST /up/form HTTP/3.0 200"));
     Ok(())
 }

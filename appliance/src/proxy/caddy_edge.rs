@@ -123,6 +123,44 @@ impl Routes {
         }
     }
 
+    /// The upstream for proxy `id`, by its policy among the healthy ones.
+    pub fn choose(
+        &self,
+        loaded: &Loaded,
+        id: usize,
+        client: Option<IpAddr>,
+        path: &str,
+    ) -> Option<SocketAddr> {
+        let proxy = &loaded.config.proxies[id];
+        let addrs = &loaded.upstreams[id];
+        let healthy: Vec<SocketAddr> = addrs
+            .iter()
+            .copied()
+            .filter(|a| self.healthy(*a, proxy.health_uri.as_deref()))
+            .collect();
+        if healthy.is_empty() {
+            return None;
+        }
+        let hash = |s: &str| {
+            s.bytes()
+                .fold(5381usize, |h, b| h.wrapping_mul(33) ^ b as usize)
+        };
+        let pick = match proxy.policy {
+            Policy::First => 0,
+            Policy::RoundRobin => loaded.turns[id].fetch_add(1, Ordering::Relaxed),
+            Policy::Random => rand::random::<usize>(),
+            Policy::IpHash => hash(&client.map(|c| c.to_string()).unwrap_or_default()),
+            Policy::UriHash => hash(path),
+            Policy::LeastConn => {
+                return healthy
+                    .iter()
+                    .min_by_key(|a| self.busy(**a).load(Ordering::Relaxed))
+                    .copied();
+            }
+        };
+        Some(healthy[pick % healthy.len()])
+    }
+
     /// Check every upstream with a health URI once.
     pub async fn check_health(
         &self,
@@ -183,6 +221,74 @@ impl pingora::services::background::BackgroundService for HealthChecks {
     }
 }
 
+/// The answer for a plan that does not go upstream (respond, redirect,
+/// credentials asked for, a file, or Caddy's empty 200), with the plan's
+/// header changes applied; `None` when it proxies.
+pub async fn direct_answer(plan: &Plan) -> Option<http::Response<Bytes>> {
+    let (status, headers, body): (u16, Vec<(String, Vec<String>)>, Bytes) = match &plan.end {
+        End::Proxy(_) => return None,
+        End::Respond(r) => (r.status, r.headers.clone(), Bytes::from(r.body.clone())),
+        End::Unauthorized(realm) => {
+            let challenge = format!("Basic realm=\"{}\"", realm.replace('"', ""));
+            (
+                401,
+                vec![("WWW-Authenticate".into(), vec![challenge])],
+                Bytes::new(),
+            )
+        }
+        End::Files => read_file(plan).await,
+        End::Nothing => (200, Vec::new(), Bytes::new()),
+    };
+    let mut headers_out = http::HeaderMap::new();
+    for (name, values) in &headers {
+        headers_out.set_field(name, values).ok()?;
+    }
+    if !body.is_empty() && !headers_out.contains_key(http::header::CONTENT_TYPE) {
+        headers_out.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+    }
+    headers_out.insert(http::header::CONTENT_LENGTH, body.len().into());
+    apply_ops(&mut headers_out, &plan.response_headers, &plan.request).ok()?;
+    let mut resp = http::Response::new(body);
+    *resp.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+    *resp.headers_mut() = headers_out;
+    Some(resp)
+}
+
+/// `file_server`: the file under the root, `index.html` for a directory.
+async fn read_file(plan: &Plan) -> (u16, Vec<(String, Vec<String>)>, Bytes) {
+    let root = PathBuf::from(plan.root.clone().unwrap_or_else(|| ".".into()));
+    let relative = Path::new(plan.request.path.trim_start_matches('/'));
+    // Only plain names: no `..`, no absolute parts.
+    let safe = relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)));
+    let mut path = root.join(relative);
+    if safe && tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
+        path = path.join("index.html");
+    }
+    let file = if safe {
+        tokio::fs::read(&path).await.ok()
+    } else {
+        None
+    };
+    match file {
+        Some(bytes) => {
+            let kind = mime_guess::from_path(&path)
+                .first_or_octet_stream()
+                .to_string();
+            (
+                200,
+                vec![("Content-Type".into(), vec![kind])],
+                Bytes::from(bytes),
+            )
+        }
+        None => (404, Vec::new(), Bytes::from_static(b"404 Not Found")),
+    }
+}
+
 pub struct CaddyEdge {
     pub routes: Arc<Routes>,
     /// This listener is the HTTPS one (else plain HTTP).
@@ -190,6 +296,8 @@ pub struct CaddyEdge {
     pub https_port: u16,
     pub limits: Arc<Limits>,
     pub acme: Option<Arc<ResolvesServerCertAcme>>,
+    /// `Alt-Svc` for every answer when HTTP/3 listens too.
+    pub alt_svc: Option<String>,
 }
 
 pub struct Ctx {
@@ -212,7 +320,7 @@ impl Drop for BusyGuard {
 }
 
 /// Basic-auth passwords: bcrypt, or argon2id in its PHC form.
-fn verify(auth: &BasicAuth, user: &str, password: &str) -> bool {
+pub fn verify(auth: &BasicAuth, user: &str, password: &str) -> bool {
     auth.accounts.iter().any(|(u, hash)| {
         u == user
             && if auth.argon2 {
@@ -246,7 +354,7 @@ fn facts(session: &Session, https: bool) -> serve::Request {
 }
 
 /// Apply header operations to a response or request header.
-trait Fields {
+pub trait Fields {
     fn get_field(&self, name: &str) -> Option<String>;
     fn set_field(&mut self, name: &str, values: &[String]) -> Result<()>;
     fn add_field(&mut self, name: &str, value: &str) -> Result<()>;
@@ -281,7 +389,44 @@ macro_rules! fields_for {
 fields_for!(ResponseHeader);
 fields_for!(RequestHeader);
 
-fn apply_ops(target: &mut impl Fields, ops: &[HeaderOps], facts: &serve::Request) -> Result<()> {
+impl Fields for http::HeaderMap {
+    fn get_field(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+    fn set_field(&mut self, name: &str, values: &[String]) -> Result<()> {
+        self.remove_field(name);
+        for v in values {
+            self.add_field(name, v)?;
+        }
+        Ok(())
+    }
+    fn add_field(&mut self, name: &str, value: &str) -> Result<()> {
+        let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) else {
+            return Error::e_explain(
+                ErrorType::InternalError,
+                "a header the plan made is not valid",
+            );
+        };
+        self.append(name, value);
+        Ok(())
+    }
+    fn remove_field(&mut self, name: &str) {
+        if let Ok(name) = http::HeaderName::from_bytes(name.as_bytes()) {
+            self.remove(name);
+        }
+    }
+}
+
+pub fn apply_ops(
+    target: &mut impl Fields,
+    ops: &[HeaderOps],
+    facts: &serve::Request,
+) -> Result<()> {
     for op in ops {
         if let Some(name) = &op.only_if_missing
             && target.get_field(name).is_some()
@@ -311,60 +456,16 @@ fn apply_ops(target: &mut impl Fields, ops: &[HeaderOps], facts: &serve::Request
 }
 
 impl CaddyEdge {
-    fn choose(
-        &self,
-        loaded: &Loaded,
-        id: usize,
-        client: Option<IpAddr>,
-        path: &str,
-    ) -> Option<SocketAddr> {
-        let proxy = &loaded.config.proxies[id];
-        let addrs = &loaded.upstreams[id];
-        let healthy: Vec<SocketAddr> = addrs
-            .iter()
-            .copied()
-            .filter(|a| self.routes.healthy(*a, proxy.health_uri.as_deref()))
-            .collect();
-        if healthy.is_empty() {
-            return None;
+    /// Write an answer the plan made (not from an upstream).
+    async fn write(&self, session: &mut Session, answer: http::Response<Bytes>) -> Result<()> {
+        let (parts, body) = answer.into_parts();
+        let mut resp = ResponseHeader::build(parts.status, Some(parts.headers.len() + 1))?;
+        for (name, value) in &parts.headers {
+            resp.append_header(name.clone(), value.clone())?;
         }
-        let hash = |s: &str| {
-            s.bytes()
-                .fold(5381usize, |h, b| h.wrapping_mul(33) ^ b as usize)
-        };
-        let pick = match proxy.policy {
-            Policy::First => 0,
-            Policy::RoundRobin => loaded.turns[id].fetch_add(1, Ordering::Relaxed),
-            Policy::Random => rand::random::<usize>(),
-            Policy::IpHash => hash(&client.map(|c| c.to_string()).unwrap_or_default()),
-            Policy::UriHash => hash(path),
-            Policy::LeastConn => {
-                return healthy
-                    .iter()
-                    .min_by_key(|a| self.routes.busy(**a).load(Ordering::Relaxed))
-                    .copied();
-            }
-        };
-        Some(healthy[pick % healthy.len()])
-    }
-
-    async fn respond(
-        &self,
-        session: &mut Session,
-        status: u16,
-        headers: &[(String, Vec<String>)],
-        body: Bytes,
-        plan: &Plan,
-    ) -> Result<()> {
-        let mut resp = ResponseHeader::build(status, Some(headers.len() + 2))?;
-        for (name, values) in headers {
-            resp.set_field(name, values)?;
+        if let Some(alt_svc) = &self.alt_svc {
+            resp.insert_header("Alt-Svc", alt_svc)?;
         }
-        if !body.is_empty() && resp.headers.get("content-type").is_none() {
-            resp.insert_header("Content-Type", "text/plain; charset=utf-8")?;
-        }
-        resp.insert_header("Content-Length", body.len().to_string())?;
-        apply_ops(&mut resp, &plan.response_headers, &plan.request)?;
         session
             .write_response_header(Box::new(resp), body.is_empty())
             .await?;
@@ -372,50 +473,6 @@ impl CaddyEdge {
             session.write_response_body(Some(body), true).await?;
         }
         Ok(())
-    }
-
-    /// `file_server`: the file under the root, `index.html` for a directory.
-    async fn serve_file(&self, session: &mut Session, plan: &Plan) -> Result<()> {
-        let root = PathBuf::from(plan.root.clone().unwrap_or_else(|| ".".into()));
-        let relative = Path::new(plan.request.path.trim_start_matches('/'));
-        // Only plain names: no `..`, no absolute parts.
-        let safe = relative
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
-        let mut path = root.join(relative);
-        if safe && tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
-            path = path.join("index.html");
-        }
-        let file = if safe {
-            tokio::fs::read(&path).await.ok()
-        } else {
-            None
-        };
-        match file {
-            Some(bytes) => {
-                let kind = mime_guess::from_path(&path)
-                    .first_or_octet_stream()
-                    .to_string();
-                self.respond(
-                    session,
-                    200,
-                    &[("Content-Type".into(), vec![kind])],
-                    Bytes::from(bytes),
-                    plan,
-                )
-                .await
-            }
-            None => {
-                self.respond(
-                    session,
-                    404,
-                    &[],
-                    Bytes::from_static(b"404 Not Found"),
-                    plan,
-                )
-                .await
-            }
-        }
     }
 }
 
@@ -492,38 +549,21 @@ impl ProxyHttp for CaddyEdge {
                 c.request_filter(&req);
             }
         }
-        let done = match &plan.end {
-            End::Respond(r) => {
-                let body = Bytes::from(r.body.clone());
-                if r.close {
-                    session.set_keepalive(None);
-                }
-                self.respond(session, r.status, &r.headers, body, &plan)
-                    .await?;
+        if let End::Respond(r) = &plan.end
+            && r.close
+        {
+            session.set_keepalive(None);
+        }
+        let done = match (&plan.end, direct_answer(&plan).await) {
+            (_, Some(answer)) => {
+                self.write(session, answer).await?;
                 true
             }
-            End::Unauthorized(realm) => {
-                let challenge = format!("Basic realm=\"{}\"", realm.replace('"', ""));
-                self.respond(
-                    session,
-                    401,
-                    &[("WWW-Authenticate".into(), vec![challenge])],
-                    Bytes::new(),
-                    &plan,
-                )
-                .await?;
-                true
-            }
-            End::Files => {
-                self.serve_file(session, &plan).await?;
-                true
-            }
-            End::Nothing => {
-                self.respond(session, 200, &[], Bytes::new(), &plan).await?;
-                true
-            }
-            End::Proxy(id) => {
-                match self.choose(&loaded, *id, client_ip(session), &plan.request.path) {
+            (End::Proxy(id), None) => {
+                match self
+                    .routes
+                    .choose(&loaded, *id, client_ip(session), &plan.request.path)
+                {
                     Some(addr) => {
                         let busy = self.routes.busy(addr);
                         busy.fetch_add(1, Ordering::Relaxed);
@@ -537,6 +577,10 @@ impl ProxyHttp for CaddyEdge {
                         true
                     }
                 }
+            }
+            (_, None) => {
+                Refusal::Unavailable.write(session, false).await?;
+                true
             }
         };
         ctx.plan = Some(plan);
@@ -598,6 +642,9 @@ impl ProxyHttp for CaddyEdge {
             && let Some(plan) = &ctx.plan
         {
             apply_ops(resp, &plan.response_headers, &plan.request)?;
+            if let Some(alt_svc) = &self.alt_svc {
+                resp.insert_header("Alt-Svc", alt_svc)?;
+            }
         }
         Ok(())
     }

@@ -77,7 +77,7 @@ fn content_length(req: &RequestHeader) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-fn is_api(path: &str) -> bool {
+pub(super) fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use async_trait::async_trait;
 use bytes::{Buf, Bytes, BytesMut};
+use caddy_compat::serve::{self, End, Plan};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -22,6 +23,7 @@ use pingora::services::background::BackgroundService;
 use rustls::server::ResolvesServerCert;
 
 use super::access;
+use super::caddy_edge::{Routes, apply_ops, direct_answer, verify};
 use super::edge::Upstreams;
 use super::headers::{SECURITY, alt_svc, forwarded};
 use super::limits::Limits;
@@ -36,9 +38,16 @@ pub struct Http3 {
     shared: Arc<Shared>,
 }
 
+/// How requests find their upstream: the built-in API/web split, or a
+/// Caddyfile's routes (the same plans as over TCP).
+pub enum Routing {
+    Builtin(Upstreams),
+    Caddy(Arc<Routes>),
+}
+
 /// What every request handler reads.
 struct Shared {
-    upstreams: Upstreams,
+    routing: Routing,
     https_port: u16,
     limits: Arc<Limits>,
     client: Upstream,
@@ -61,7 +70,7 @@ impl Http3 {
     pub fn new(
         socket: UdpSocket,
         resolver: Arc<dyn ResolvesServerCert>,
-        upstreams: Upstreams,
+        routing: Routing,
         https_port: u16,
         limits: Arc<Limits>,
     ) -> anyhow::Result<Http3> {
@@ -81,7 +90,7 @@ impl Http3 {
             socket: std::sync::Mutex::new(Some(socket)),
             tls: Arc::new(tls),
             shared: Arc::new(Shared {
-                upstreams,
+                routing,
                 https_port,
                 limits,
                 client: client.build(connector),
@@ -196,29 +205,104 @@ async fn request(req: Request<()>, mut stream: RequestStream, client: IpAddr, sh
     .write();
 }
 
+/// Where a request goes, decided from its head.
+enum Decision {
+    Upstream {
+        addr: SocketAddr,
+        api: bool,
+        plan: Option<Plan>,
+    },
+    Answer(Response<Bytes>),
+    Refuse(Refusal),
+}
+
+async fn decide(req: &Request<()>, client: IpAddr, shared: &Shared) -> Decision {
+    let routes = match &shared.routing {
+        Routing::Builtin(upstreams) => {
+            let (addr, api) = upstreams.route(req.uri().path());
+            return Decision::Upstream {
+                addr,
+                api,
+                plan: None,
+            };
+        }
+        Routing::Caddy(routes) => routes,
+    };
+    let loaded = routes.current();
+    let facts = serve::Request {
+        method: req.method().as_str().to_owned(),
+        host: req.uri().host().unwrap_or_default().to_ascii_lowercase(),
+        path: req.uri().path().to_owned(),
+        query: req.uri().query().unwrap_or_default().to_owned(),
+        headers: req
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+        client: Some(client),
+        https: true,
+    };
+    let plan = serve::plan(&loaded.config.https, facts, &verify);
+    if let Some(answer) = direct_answer(&plan).await {
+        return Decision::Answer(answer);
+    }
+    let chosen = match plan.end {
+        End::Proxy(id) => routes.choose(&loaded, id, Some(client), &plan.request.path),
+        _ => None,
+    };
+    match chosen {
+        Some(addr) => Decision::Upstream {
+            addr,
+            api: false,
+            plan: Some(plan),
+        },
+        None => Decision::Refuse(Refusal::Unavailable),
+    }
+}
+
 async fn answer(
     req: &Request<()>,
     stream: &mut RequestStream,
     client: IpAddr,
     shared: &Shared,
 ) -> Outcome {
-    let (upstream, api) = shared.upstreams.route(req.uri().path());
     let limits = &shared.limits;
-    let admitted = limits.admit(Some(client)).and_then(|admitted| {
-        let length = req
-            .headers()
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        limits.check_length(length).map(|()| admitted)
-    });
-    let _admitted = match admitted {
+    let builtin = matches!(shared.routing, Routing::Builtin(_));
+    let api_path = builtin && super::edge::is_api(req.uri().path());
+    let _admitted = match limits.admit(Some(client)) {
         Ok(a) => a,
-        Err(refusal) => return refuse(stream, refusal, api).await,
+        Err(refusal) => return refuse(stream, refusal, api_path, builtin).await,
     };
-    let body = match read_body(stream, limits).await {
+    let (upstream, api, plan) = match decide(req, client, shared).await {
+        Decision::Upstream { addr, api, plan } => (addr, api, plan),
+        Decision::Answer(answer) => {
+            let (parts, body) = answer.into_parts();
+            return send_whole(
+                stream,
+                Response::from_parts(parts, ()),
+                body,
+                shared.https_port,
+                false,
+            )
+            .await;
+        }
+        Decision::Refuse(refusal) => return refuse(stream, refusal, api_path, builtin).await,
+    };
+    let max_body = plan
+        .as_ref()
+        .and_then(|p| p.max_body)
+        .map_or(limits.max_body(), |m| m.min(limits.max_body()));
+    let length = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|n| n > max_body) {
+        return refuse(stream, Refusal::TooLarge, api, builtin).await;
+    }
+    let body = match read_body(stream, limits.client_timeout(), max_body).await {
         Ok(body) => body,
-        Err(Ok(refusal)) => return refuse(stream, refusal, api).await,
+        Err(Ok(refusal)) => return refuse(stream, refusal, api, builtin).await,
         Err(Err(e)) => {
             return Outcome {
                 status: 0,
@@ -227,10 +311,17 @@ async fn answer(
             };
         }
     };
-    let forwarded = match upstream_request(req, body, upstream, client, shared.https_port) {
+    let forwarded = match upstream_request(
+        req,
+        body,
+        upstream,
+        client,
+        shared.https_port,
+        plan.as_ref(),
+    ) {
         Ok(r) => r,
         Err(e) => {
-            let _ = respond(stream, bad_request(), None).await;
+            let _ = respond(stream, bad_request(), None, builtin).await;
             return Outcome {
                 status: 400,
                 bytes: 0,
@@ -244,12 +335,12 @@ async fn answer(
         Ok(Ok(resp)) => resp,
         Ok(Err(e)) => {
             log::warn!("upstream unavailable for {}: {e}", req.uri().path());
-            let mut outcome = refuse(stream, Refusal::Unavailable, api).await;
+            let mut outcome = refuse(stream, Refusal::Unavailable, api, builtin).await;
             outcome.error = Some(e.to_string());
             return outcome;
         }
         Err(_) => {
-            let mut outcome = refuse(stream, Refusal::Unavailable, api).await;
+            let mut outcome = refuse(stream, Refusal::Unavailable, api, builtin).await;
             outcome.error = Some("the upstream did not answer in time".into());
             return outcome;
         }
@@ -261,15 +352,17 @@ async fn answer(
         .body(())
         .unwrap_or_default();
     *head.headers_mut() = without_hop_by_hop(&parts.headers);
-    match respond(stream, head, Some(alt_svc(shared.https_port))).await {
-        Ok(()) => {}
-        Err(e) => {
-            return Outcome {
-                status,
-                bytes: 0,
-                error: Some(e),
-            };
-        }
+    if let Some(plan) = &plan
+        && let Err(e) = apply_ops(head.headers_mut(), &plan.response_headers, &plan.request)
+    {
+        log::debug!("a response header change failed: {e}");
+    }
+    if let Err(e) = respond(stream, head, Some(alt_svc(shared.https_port)), builtin).await {
+        return Outcome {
+            status,
+            bytes: 0,
+            error: Some(e),
+        };
     }
     let (bytes, error) = relay(body, stream, limits.upstream_timeout()).await;
     Outcome {
@@ -282,20 +375,21 @@ async fn answer(
 /// The request body, refused once it passes the limit.
 async fn read_body(
     stream: &mut RequestStream,
-    limits: &Limits,
+    timeout: Duration,
+    max: u64,
 ) -> Result<Bytes, Result<Refusal, String>> {
     let mut body = BytesMut::new();
     loop {
-        let chunk = tokio::time::timeout(limits.client_timeout(), stream.recv_data())
+        let chunk = tokio::time::timeout(timeout, stream.recv_data())
             .await
             .map_err(|_| Err("the client stopped sending".to_owned()))?
             .map_err(|e| Err(e.to_string()))?;
         let Some(mut chunk) = chunk else {
             return Ok(body.freeze());
         };
-        limits
-            .check_received((body.len() + chunk.remaining()) as u64)
-            .map_err(Ok)?;
+        if (body.len() + chunk.remaining()) as u64 > max {
+            return Err(Ok(Refusal::TooLarge));
+        }
         while chunk.has_remaining() {
             let piece = chunk.chunk();
             body.extend_from_slice(piece);
@@ -311,8 +405,20 @@ fn upstream_request(
     upstream: SocketAddr,
     client: IpAddr,
     https_port: u16,
+    plan: Option<&Plan>,
 ) -> anyhow::Result<Request<Full<Bytes>>> {
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    // The path and query after the plan's rewrites.
+    let rewritten = plan.map(|p| {
+        if p.request.query.is_empty() {
+            p.request.path.clone()
+        } else {
+            format!("{}?{}", p.request.path, p.request.query)
+        }
+    });
+    let path = match &rewritten {
+        Some(p) => p.as_str(),
+        None => req.uri().path_and_query().map_or("/", |p| p.as_str()),
+    };
     let mut out = Request::builder()
         .method(req.method())
         .uri(format!("http://{upstream}{path}"))
@@ -327,6 +433,10 @@ fn upstream_request(
     }
     for (name, value) in forwarded(Some(client), Some(https_port)) {
         headers.insert(name, HeaderValue::try_from(value)?);
+    }
+    if let Some(plan) = plan {
+        apply_ops(headers, &plan.request_headers, &plan.request)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(out)
 }
@@ -345,14 +455,16 @@ fn bad_request() -> Response<()> {
     resp
 }
 
-/// Send the response head with the security headers (and Alt-Svc).
+/// Send the response head with Alt-Svc and, for the built-in routes, the
+/// security headers (a Caddyfile sets its own).
 async fn respond(
     stream: &mut RequestStream,
     mut head: Response<()>,
     alt_svc: Option<String>,
+    security: bool,
 ) -> Result<(), String> {
     let headers = head.headers_mut();
-    for (name, value) in SECURITY {
+    for (name, value) in SECURITY.iter().filter(|_| security) {
         if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
             headers.insert(name, HeaderValue::from_static(value));
         }
@@ -363,18 +475,39 @@ async fn respond(
     stream.send_response(head).await.map_err(|e| e.to_string())
 }
 
-async fn refuse(stream: &mut RequestStream, refusal: Refusal, api: bool) -> Outcome {
+async fn refuse(
+    stream: &mut RequestStream,
+    refusal: Refusal,
+    api: bool,
+    security: bool,
+) -> Outcome {
     let (parts, body) = refusal.response(api).into_parts();
+    let mut outcome = send_whole(stream, Response::from_parts(parts, ()), body, 0, security).await;
+    outcome.status = refusal.status();
+    outcome
+}
+
+/// Send a whole answer the edge made itself (`alt_svc_port` 0: none).
+async fn send_whole(
+    stream: &mut RequestStream,
+    head: Response<()>,
+    body: Bytes,
+    alt_svc_port: u16,
+    security: bool,
+) -> Outcome {
+    let status = head.status().as_u16();
     let bytes = body.len();
-    let head = Response::from_parts(parts, ());
+    let alt = (alt_svc_port != 0).then(|| alt_svc(alt_svc_port));
     let sent = async {
-        respond(stream, head, None).await?;
-        stream.send_data(body).await.map_err(|e| e.to_string())?;
+        respond(stream, head, alt, security).await?;
+        if !body.is_empty() {
+            stream.send_data(body).await.map_err(|e| e.to_string())?;
+        }
         stream.finish().await.map_err(|e| e.to_string())
     }
     .await;
     Outcome {
-        status: refusal.status(),
+        status,
         bytes,
         error: sent.err(),
     }

@@ -66,11 +66,6 @@ impl Limits {
         self.args.max_body_bytes
     }
 
-    /// Refuse once the bytes received so far pass the limit.
-    pub fn check_received(&self, received: u64) -> Result<(), Refusal> {
-        self.check_length(Some(received))
-    }
-
     /// How long the client may take to send the next part of its request.
     pub fn client_timeout(&self) -> Duration {
         Duration::from_secs(self.args.client_timeout_seconds)
@@ -126,6 +121,5 @@ mod tests {
         assert!(limits.check_length(None).is_ok());
         assert!(limits.check_length(Some(10)).is_ok());
         assert_eq!(limits.check_length(Some(11)), Err(Refusal::TooLarge));
-        assert_eq!(limits.check_received(11), Err(Refusal::TooLarge));
     }
 }

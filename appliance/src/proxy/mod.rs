@@ -81,10 +81,7 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
     let (https_addr, https_sockets) = listener(config.https, config.inherited.https)?;
     let (http_addr, http_sockets) = listener(config.http, config.inherited.http)?;
     let limits = Arc::new(limits::Limits::new(config.limits));
-    let http3 = config.http3 && config.caddyfile.is_none();
-    if config.http3 && !http3 {
-        log::warn!("HTTP/3 is not served with a Caddyfile yet; HTTPS has h2 and HTTP/1.1");
-    }
+    let http3 = config.http3;
     if http3 {
         let socket = match config.inherited.h3 {
             Some(socket) => socket,
@@ -94,7 +91,10 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
         let h3 = h3::Http3::new(
             socket,
             config.resolver.clone(),
-            config.upstreams,
+            match &config.caddyfile {
+                Some(routes) => h3::Routing::Caddy(routes.clone()),
+                None => h3::Routing::Builtin(config.upstreams),
+            },
             https_addr.port(),
             limits.clone(),
         )?;
@@ -137,6 +137,7 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
                 https_port: https_addr.port(),
                 limits: limits.clone(),
                 acme: config.acme.http01.clone(),
+                alt_svc: http3.then(|| headers::alt_svc(https_addr.port())),
             };
             add_listener(&mut server, "https", edge(true), https_listener);
             add_listener(&mut server, "http", edge(false), http_listener);
