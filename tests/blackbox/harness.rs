@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,11 +25,23 @@ pub fn site_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../web-ui/site"))
 }
 
+/// A port that is free now and stays free until the test's process binds
+/// it. Ports are taken in turn from below the kernel's ephemeral range
+/// (32768 and up on Linux): the kernel never hands those out for `bind(0)` or
+/// for outgoing connections, which it does while `up` is still starting its
+/// database, long before its proxy binds. Free for TCP and UDP (HTTP/3).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    // Start where another run of this binary is unlikely to be.
+    let base = 20_000 + (std::process::id() % 6_000) as u16;
+    loop {
+        let port = base + NEXT.fetch_add(1, Ordering::Relaxed) % 6_000;
+        let tcp = TcpListener::bind(("127.0.0.1", port));
+        let udp = std::net::UdpSocket::bind(("127.0.0.1", port));
+        if tcp.is_ok() && udp.is_ok() {
+            return port;
+        }
+    }
 }
 
 /// The sd_notify messages a child sent, collected by a background thread.
