@@ -43,24 +43,38 @@ pub async fn h3_request(
     endpoint.set_default_client_config(quinn::ClientConfig::new(Arc::new(
         quinn::crypto::rustls::QuicClientConfig::try_from(tls)?,
     )));
+    // Each step says its name, so a failure tells where the exchange broke.
+    let step = |name: &'static str| move |e: &dyn std::fmt::Display| format!("HTTP/3 {name}: {e}");
     let conn = endpoint
         .connect(([127, 0, 0, 1], port).into(), "localhost")?
-        .await?;
-    let (mut driver, mut send) = h3::client::new(h3_quinn::Connection::new(conn)).await?;
+        .await
+        .map_err(|e| step("connect")(&e))?;
+    let (mut driver, mut send) = h3::client::new(h3_quinn::Connection::new(conn))
+        .await
+        .map_err(|e| step("setup")(&e))?;
     let drive = tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });
     let req = http::Request::builder()
         .method(method)
         .uri(format!("https://localhost:{port}{path}"))
         .header("content-length", body.len())
         .body(())?;
-    let mut stream = send.send_request(req).await?;
+    let mut stream = send
+        .send_request(req)
+        .await
+        .map_err(|e| step("request")(&e))?;
     if !body.is_empty() {
-        stream.send_data(Bytes::copy_from_slice(body)).await?;
+        stream
+            .send_data(Bytes::copy_from_slice(body))
+            .await
+            .map_err(|e| step("body")(&e))?;
     }
-    stream.finish().await?;
-    let resp = stream.recv_response().await?;
+    stream.finish().await.map_err(|e| step("finish")(&e))?;
+    let resp = stream
+        .recv_response()
+        .await
+        .map_err(|e| step("response")(&e))?;
     let mut text = Vec::new();
-    while let Some(mut chunk) = stream.recv_data().await? {
+    while let Some(mut chunk) = stream.recv_data().await.map_err(|e| step("data")(&e))? {
         while chunk.has_remaining() {
             let piece = chunk.chunk().to_vec();
             chunk.advance(piece.len());
@@ -157,5 +171,28 @@ async fn chromium_forced_onto_quic_loads_a_page() -> TestResult {
     assert!(source.contains("upstream got 0 bytes"), "{error:?}");
     let log = proxy.log_text();
     assert!(log.contains("GET /quic-page HTTP/3.0 200"), "{log}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_its_udp_port_the_proxy_serves_https_and_says_why() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let mut proxy = Proxy::new()?;
+    // Someone else holds the HTTPS port's UDP side.
+    let _taken = std::net::UdpSocket::bind(("127.0.0.1", proxy.https))?;
+    let mut cmd = std::process::Command::new(crate::harness::BIN);
+    cmd.args(proxy.args(upstream.addr));
+    proxy.spawn(cmd)?;
+    let page = proxy.client()?.get(proxy.url("/hello")).send().await?;
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    assert!(
+        !page.headers().contains_key("alt-svc"),
+        "HTTP/3 is not advertised"
+    );
+    assert!(
+        proxy.log_text().contains("HTTP/3 is off"),
+        "{}",
+        proxy.log_text()
+    );
     Ok(())
 }

@@ -140,6 +140,7 @@ impl BackgroundService for Http3 {
             }
         }
         // Tell clients to go elsewhere (h2) and give open requests a moment.
+        log::info!("HTTP/3 listener stopping");
         endpoint.close(0u32.into(), b"shutting down");
         let _ = tokio::time::timeout(Duration::from_secs(2), endpoint.wait_idle()).await;
     }

@@ -17,8 +17,6 @@ mod refusals;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::Context;
-
 use pingora::listeners::tls::TlsSettings;
 use pingora::server::configuration::ServerConf;
 use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch};
@@ -81,13 +79,21 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
     let (https_addr, https_sockets) = listener(config.https, config.inherited.https)?;
     let (http_addr, http_sockets) = listener(config.http, config.inherited.http)?;
     let limits = Arc::new(limits::Limits::new(config.limits));
-    let http3 = config.http3;
-    if http3 {
-        let socket = match config.inherited.h3 {
-            Some(socket) => socket,
-            None => std::net::UdpSocket::bind(https_addr)
-                .with_context(|| format!("binding UDP {https_addr} for HTTP/3"))?,
-        };
+    // HTTP/3 is a comfort: when its UDP port cannot be had, HTTPS over TCP
+    // still serves (without advertising HTTP/3), and the log says why.
+    let socket = match (config.http3, config.inherited.h3) {
+        (false, _) => None,
+        (true, Some(socket)) => Some(socket),
+        (true, None) => match std::net::UdpSocket::bind(https_addr) {
+            Ok(socket) => Some(socket),
+            Err(e) => {
+                log::warn!("HTTP/3 is off: binding UDP {https_addr} failed: {e}");
+                None
+            }
+        },
+    };
+    let http3 = socket.is_some();
+    if let Some(socket) = socket {
         let h3 = h3::Http3::new(
             socket,
             config.resolver.clone(),
