@@ -62,13 +62,12 @@ pub async fn h3_request(
         .send_request(req)
         .await
         .map_err(|e| step("request")(&e))?;
+    // A server may answer before reading the whole body (a 413) and stop
+    // the upload; the answer is still to be read (RFC 9114, 4.1).
     if !body.is_empty() {
-        stream
-            .send_data(Bytes::copy_from_slice(body))
-            .await
-            .map_err(|e| step("body")(&e))?;
+        let _ = stream.send_data(Bytes::copy_from_slice(body)).await;
     }
-    stream.finish().await.map_err(|e| step("finish")(&e))?;
+    let _ = stream.finish().await;
     let resp = stream
         .recv_response()
         .await

@@ -507,6 +507,10 @@ async fn send_whole(
         stream.finish().await.map_err(|e| e.to_string())
     }
     .await;
+    // The answer did not need the rest of the request: ask the client to
+    // stop sending it with H3_NO_ERROR (RFC 9114, 4.1), not the error code
+    // 0 quinn would send when the stream is dropped unread.
+    stream.stop_sending(h3::error::Code::H3_NO_ERROR);
     Outcome {
         status,
         bytes,
