@@ -11,7 +11,12 @@ p99 with wrk (HTTP/1.1) and h2load (HTTP/2, 10 streams per connection),
 and the proxy's peak resident memory while wrk holds 1,000 keep-alive
 connections. The upstream hit directly is the ceiling.
 
-    python3 bench/edge.py target/release/appliance [SECONDS=15]
+    python3 bench/edge.py target/release/appliance [SECONDS=15] [ROUNDS=3]
+
+The targets are measured in turn, ROUNDS times over, and each figure is the
+median of its rounds: on a shared 2-core VM one pass moves by a quarter
+between runs, and measuring one target after the other would hand the drift
+to whichever came last.
 
 Installs caddy, wrk and nghttp2-client (h2load) when missing.
 """
@@ -22,6 +27,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -115,6 +121,17 @@ def peak_rss_under(pid, url, seconds):
     return peak[0] / 1024.0, rate, errors
 
 
+def median_of(passes):
+    """Per figure, the median over the rounds (notes: the first non-empty)."""
+    merged = {}
+    for key in passes[0]:
+        columns = list(zip(*(p[key] for p in passes)))
+        figures = [statistics.median(c) for c in columns[:-1]]
+        note = next((n for n in columns[-1] if n), "")
+        merged[key] = (*figures, note)
+    return merged
+
+
 def start_appliance(binary, tmp, port, upstream):
     notify = os.path.join(tmp, "notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -135,6 +152,7 @@ def start_appliance(binary, tmp, port, upstream):
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/appliance")
     seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     ensure_tools()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
@@ -183,19 +201,21 @@ https://localhost:{caddy_https} {{
             for _, url, _ in targets[:2]:
                 wrk(url, 3, CONNECTIONS)
 
-            results = {}
+            passes = {name: [] for name, _, _ in targets}
             before = cpu_times()
-            for name, url, pid in targets:
-                r = {"h1": wrk(url, seconds, CONNECTIONS)}
-                if url.startswith("https"):
-                    r["h2"] = h2load(url, seconds, tmp)
-                if pid:
-                    r["rss"] = peak_rss_under(pid, url, 10)
-                results[name] = r
+            for _ in range(rounds):
+                for name, url, pid in targets:
+                    r = {"h1": wrk(url, seconds, CONNECTIONS)}
+                    if url.startswith("https"):
+                        r["h2"] = h2load(url, seconds, tmp)
+                    if pid:
+                        r["rss"] = peak_rss_under(pid, url, 10)
+                    passes[name].append(r)
             steal = steal_share(before, cpu_times())
+            results = {name: median_of(rs) for name, rs in passes.items()}
 
-            print(f"edge bench: {THREADS} load threads, {CONNECTIONS} connections, {seconds} s per run; "
-                  f"upstream answers 23 bytes")
+            print(f"edge bench: {THREADS} load threads, {CONNECTIONS} connections, {seconds} s per run, "
+                  f"median of {rounds} rounds; upstream answers 23 bytes")
             print(f"{'':16} {'h1 req/s':>10} {'h1 p99 ms':>10} {'h2 req/s':>10} {'h2 p99 ms':>10} "
                   f"{'RSS@1000 MiB':>13}  notes")
             for name, r in results.items():
