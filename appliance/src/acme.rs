@@ -10,7 +10,6 @@
 //! with rustls-acme's backoff. Progress and failures go to `STATUS=` and the
 //! log.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,19 +26,6 @@ use rustls_acme::{AcmeConfig, AcmeState, EventOk, ResolvesServerCertAcme, UseCha
 use crate::cli::{AcmeArgs, Challenge};
 use crate::systemd;
 use crate::tls::{LOCAL_NAMES, LocalCa};
-
-/// Whether a CA can issue a publicly trusted certificate for `name`.
-pub fn is_public_name(name: &str) -> bool {
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    let private_suffix = [".localhost", ".local", ".internal", ".home.arpa", ".lan"]
-        .iter()
-        .any(|s| name.ends_with(s));
-    name.parse::<IpAddr>().is_err()
-        && name != "localhost"
-        && !private_suffix
-        // A single label ("erp") resolves only on the local network.
-        && name.contains('.')
-}
 
 /// What the edge needs from automatic HTTPS.
 pub struct Certificates {
@@ -120,10 +106,14 @@ impl Certificates {
         let public: Vec<String> = args
             .domains
             .iter()
-            .filter(|d| is_public_name(d))
+            .filter(|d| caddy_compat::names::is_public(d))
             .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
             .collect();
-        for private in args.domains.iter().filter(|d| !is_public_name(d)) {
+        for private in args
+            .domains
+            .iter()
+            .filter(|d| !caddy_compat::names::is_public(d))
+        {
             log::info!("{private} cannot have a public certificate; the local CA covers it");
         }
         if public.is_empty() {
@@ -255,10 +245,11 @@ impl std::fmt::Debug for EdgeResolver {
 impl ResolvesServerCert for EdgeResolver {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         if let Some(name) = hello.server_name()
-            && let Some(file) = self
-                .files
-                .iter()
-                .find(|f| f.names.iter().any(|n| name_matches(n, name)))
+            && let Some(file) = self.files.iter().find(|f| {
+                f.names
+                    .iter()
+                    .any(|n| caddy_compat::names::matches(n, name))
+            })
         {
             return Some(file.key.clone());
         }
@@ -273,16 +264,6 @@ impl ResolvesServerCert for EdgeResolver {
             }
         }
         Some(self.local.clone())
-    }
-}
-
-/// `*.example.hn` covers one label.
-fn name_matches(pattern: &str, name: &str) -> bool {
-    match pattern.strip_prefix("*.") {
-        Some(rest) => name
-            .split_once('.')
-            .is_some_and(|(label, tail)| !label.is_empty() && tail.eq_ignore_ascii_case(rest)),
-        None => pattern.eq_ignore_ascii_case(name),
     }
 }
 
@@ -351,30 +332,5 @@ impl PreTlsProcess for TlsAlpnChallenges {
         }
         // The connection has served its purpose; pingora drops it.
         Error::e_explain(ErrorType::HandshakeError, "ACME TLS-ALPN-01 check answered")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_public_name;
-
-    #[test]
-    fn only_public_dns_names_go_to_the_ca() {
-        for public in ["erp.example.hn", "motos.example.com.", "A.B.C"] {
-            assert!(is_public_name(public), "{public}");
-        }
-        for private in [
-            "localhost",
-            "erp.localhost",
-            "127.0.0.1",
-            "::1",
-            "10.1.2.3",
-            "erp.local",
-            "erp.internal",
-            "router.home.arpa",
-            "erp",
-        ] {
-            assert!(!is_public_name(private), "{private}");
-        }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod adapt;
 pub mod lexer;
+pub mod names;
 pub mod parser;
 pub mod serve;
 pub mod tree;

@@ -128,7 +128,7 @@ pub fn app(sites: &[Site], g: &Globals) -> (Option<Value>, Vec<(usize, Value)>) 
         let catch_all = sites.iter().any(|s| s.tls.is_none() && s.hosts.is_empty());
         let mut subjects: Vec<&String> = Vec::new();
         for s in sites.iter().filter(|s| s.tls.is_none()) {
-            for h in s.hosts.iter().filter(|h| public(h)) {
+            for h in s.hosts.iter().filter(|h| crate::names::is_public(h)) {
                 if !subjects.contains(&h) {
                     subjects.push(h);
                 }
@@ -149,19 +149,6 @@ pub fn app(sites: &[Site], g: &Globals) -> (Option<Value>, Vec<(usize, Value)>) 
     }
     let app = (!app.is_empty()).then_some(Value::Object(app));
     (app, selections)
-}
-
-/// Whether a CA could issue a public certificate for the name (Caddy's own
-/// rule, roughly: not localhost, not an IP, not an internal suffix).
-fn public(host: &str) -> bool {
-    let h = host.to_ascii_lowercase();
-    h != "localhost"
-        && !h.ends_with(".localhost")
-        && !h.ends_with(".local")
-        && !h.ends_with(".internal")
-        && !h.ends_with(".home.arpa")
-        && h.parse::<std::net::IpAddr>().is_err()
-        && !h.starts_with('[')
 }
 
 #[cfg(test)]

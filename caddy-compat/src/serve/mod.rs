@@ -70,18 +70,6 @@ fn port(v: &Value, default: u16) -> u16 {
         .unwrap_or(default)
 }
 
-/// Whether a CA can issue a public certificate for the name.
-fn public(host: &str) -> bool {
-    let h = host.to_ascii_lowercase();
-    h != "localhost"
-        && ![".localhost", ".local", ".internal", ".home.arpa"]
-            .iter()
-            .any(|s| h.ends_with(s))
-        && h.parse::<IpAddr>().is_err()
-        && !h.starts_with('[')
-        && h.contains('.')
-}
-
 fn collect_proxies(routes: &[Route], out: &mut Vec<Proxy>) {
     for r in routes {
         for h in &r.handlers {
@@ -257,7 +245,7 @@ fn certificates(tls: &Value, https_hosts: &[String]) -> Compile<Certificates> {
         if claimed.contains(host) {
             continue;
         }
-        if public(host) && !host.contains('*') {
+        if crate::names::is_public(host) && !host.contains('*') {
             c.acme.push(host.clone());
         } else {
             c.internal.push(host.clone());
