@@ -30,10 +30,10 @@ impl FromRequestParts<Erp> for Caller {
         let unauthenticated =
             || Problem::from(erp::Error::unauthenticated("not_logged_in", "log in first"));
         let user = user.ok_or_else(unauthenticated)?;
-        if !erp::auth::login::still_active(erp, &user).await? {
+        let Some(user) = erp::auth::login::still_active(erp, user).await? else {
             let _ = session.flush().await;
             return Err(unauthenticated());
-        }
+        };
         Ok(Caller { user, session })
     }
 }

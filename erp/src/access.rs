@@ -37,6 +37,17 @@ impl Access {
         let mut tx = db
             .tenant(&Tenant::in_company(user.user_id, company_id))
             .await?;
+        if let Some(role) = user.checked_role {
+            // This request's session check read the role a moment ago (an
+            // active member, nothing required of them): no second asking.
+            let access = Access {
+                user_id: user.user_id,
+                company_id,
+                role,
+            };
+            access.require(resource, action)?;
+            return Ok((access, tx));
+        }
         // The role, and whether the company requires two-step verification
         // the user has not set up (then nothing of the company is open).
         let row: Option<(String, bool)> = sqlx::query_as(

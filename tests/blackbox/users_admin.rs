@@ -129,7 +129,21 @@ async fn a_company_admin_manages_the_people_of_the_company() -> TestResult {
         (StatusCode::CONFLICT, Some("own_membership"))
     );
 
-    // A role change, then a stale one.
+    // A role change, then a stale one. Her session open since before the
+    // change gets the new role's rights on its next request.
+    let (open_session, _) = app.api_login(("nueva@demo.hn", "clave-larga-2026")).await?;
+    let categories = app.url("/api/v1/product-categories");
+    let (status, _) = send(
+        open_session
+            .post(&categories)
+            .json(&json!({"name": "Cascos"})),
+    )
+    .await?;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "sales does not change the catalog"
+    );
     let (status, changed) = send(
         gerente
             .put(app.url(&format!("/api/v1/users/{id}")))
@@ -140,6 +154,13 @@ async fn a_company_admin_manages_the_people_of_the_company() -> TestResult {
         (status, &changed["role"]),
         (StatusCode::OK, &json!("warehouse"))
     );
+    let (status, _) = send(
+        open_session
+            .post(&categories)
+            .json(&json!({"name": "Cascos"})),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::CREATED, "warehouse does");
     let (status, _) = send(
         gerente
             .put(app.url(&format!("/api/v1/users/{id}")))

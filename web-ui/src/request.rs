@@ -88,15 +88,15 @@ impl FromRequestParts<Erp> for Visitor {
         let mut user: Option<SessionUser> =
             session.get(SessionUser::KEY).await.map_err(unavailable)?;
         let mut must_enrol = false;
-        if let Some(u) = &user {
-            let check = erp::auth::login::check_session(erp, u)
+        if let Some(u) = user.take() {
+            let check = erp::auth::login::check_session(erp, &u)
                 .await
                 .map_err(unavailable)?;
             if check.active {
                 must_enrol = check.must_enrol;
+                user = Some(u.checked(&check));
             } else {
                 session.flush().await.map_err(unavailable)?;
-                user = None;
             }
         }
         let lang = user

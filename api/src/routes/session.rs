@@ -142,10 +142,7 @@ async fn switch_company(
     json::Json(body): json::Json<SwitchCompany>,
 ) -> ApiResult<Json<MeResponse>> {
     erp::companies::role_in(&erp.db, caller.user.user_id, body.company_id).await?;
-    let user = SessionUser {
-        company_id: Some(body.company_id),
-        ..caller.user
-    };
+    let user = caller.user.in_company(body.company_id);
     caller
         .session
         .insert(SessionUser::KEY, &user)

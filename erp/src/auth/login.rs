@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use super::{SessionUser, password, rate_limit};
 use crate::companies;
+use crate::roles::Role;
 use crate::{Erp, Error, Result};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,17 +122,19 @@ async fn check_code(
 
 async fn session_for(erp: &Erp, user_id: Uuid) -> Result<SessionUser> {
     let me = companies::me(&erp.db, user_id).await?;
-    Ok(SessionUser {
+    Ok(SessionUser::new(
         user_id,
-        company_id: me.companies.first().map(|c| c.company_id),
-        locale: me.locale,
-    })
+        me.companies.first().map(|c| c.company_id),
+        me.locale,
+    ))
 }
 
 /// Re-check that a session's user still exists and is active (sessions
-/// outlive deactivation otherwise).
-pub async fn still_active(erp: &Erp, user: &SessionUser) -> Result<bool> {
-    Ok(check_session(erp, user).await?.active)
+/// outlive deactivation otherwise): the user, with the role the check found
+/// in the active company, or None.
+pub async fn still_active(erp: &Erp, user: SessionUser) -> Result<Option<SessionUser>> {
+    let check = check_session(erp, &user).await?;
+    Ok(check.active.then(|| user.checked(&check)))
 }
 
 /// What a live session may do right now.
@@ -142,19 +145,28 @@ pub struct SessionCheck {
     /// The active company requires two-step verification the user has not
     /// set up: only the page that sets it up is open.
     pub must_enrol: bool,
+    /// The role in the active company, when the user is an active member.
+    pub role: Option<Role>,
 }
 
 pub async fn check_session(erp: &Erp, user: &SessionUser) -> Result<SessionCheck> {
-    // One round trip, outside any transaction (see migration 14).
-    let row: Option<(Option<bool>, Option<bool>)> =
-        sqlx::query_as("SELECT active, must_enrol FROM session_state($1, $2)")
+    // One round trip, outside any transaction (see migrations 14 and 16).
+    let row: Option<(Option<bool>, Option<bool>, Option<String>)> =
+        sqlx::query_as("SELECT active, must_enrol, member_role FROM session_state($1, $2)")
             .bind(user.user_id)
             .bind(user.company_id)
             .fetch_optional(erp.db.pool())
             .await?;
-    let (active, must_enrol) = match row {
-        Some((Some(active), must_enrol)) => (active, must_enrol.unwrap_or(false)),
-        _ => (false, false),
+    let Some((Some(active), must_enrol, role)) = row else {
+        return Ok(SessionCheck {
+            active: false,
+            must_enrol: false,
+            role: None,
+        });
     };
-    Ok(SessionCheck { active, must_enrol })
+    Ok(SessionCheck {
+        active,
+        must_enrol: must_enrol.unwrap_or(false),
+        role: role.map(|r| r.parse()).transpose()?,
+    })
 }

@@ -23,11 +23,7 @@ struct Counts {
 
 /// Run a queued import to its end, recording the outcome on its row.
 pub async fn run(erp: &Erp, job: &ImportRequested) -> Result<()> {
-    let user = SessionUser {
-        user_id: job.user_id,
-        company_id: Some(job.company_id),
-        locale: String::new(),
-    };
+    let user = SessionUser::new(job.user_id, Some(job.company_id), String::new());
     let result = write_rows(erp, &user, job).await;
     if let Err(e) = &result {
         // The user may have lost the right to import meanwhile; the row is

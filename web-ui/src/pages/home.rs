@@ -67,10 +67,7 @@ pub async fn switch_company(
         Err(e) if e.kind == ErrorKind::NotFound => return super::not_found(v).await,
         Err(e) => return unavailable(e),
     }
-    let updated = SessionUser {
-        company_id: Some(form.company_id),
-        ..user
-    };
+    let updated = user.in_company(form.company_id);
     if let Err(e) = v.session.insert(SessionUser::KEY, &updated).await {
         return unavailable(e);
     }

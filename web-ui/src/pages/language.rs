@@ -62,10 +62,7 @@ pub async fn change(
         if let Err(e) = erp::companies::set_locale(&erp.db, user.user_id, lang.tag()).await {
             return unavailable(e);
         }
-        let updated = SessionUser {
-            locale: lang.tag().to_owned(),
-            ..user.clone()
-        };
+        let updated = user.clone().with_locale(lang.tag().to_owned());
         if let Err(e) = v.session.insert(SessionUser::KEY, &updated).await {
             return unavailable(e);
         }
