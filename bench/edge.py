@@ -141,7 +141,8 @@ def start_appliance(binary, tmp, port, upstream):
         [binary, "proxy", "--https", f"127.0.0.1:{port}", "--http", f"127.0.0.1:{free_port()}",
          "--api-upstream", f"127.0.0.1:{upstream}", "--web-upstream", f"127.0.0.1:{upstream}",
          "--tls-dir", os.path.join(tmp, "tls"),
-         "--max-requests-per-second", "0", "--max-concurrent-requests", "0"],
+         "--max-requests-per-second", "0", "--max-concurrent-requests", "0",
+         "--max-connections-per-client", "0"],
         env=dict(os.environ, NOTIFY_SOCKET=notify, RUST_LOG="warn"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while "READY=1" not in sock.recv(4096).decode().split("\n"):

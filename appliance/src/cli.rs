@@ -148,6 +148,10 @@ pub struct LimitArgs {
     /// Requests one client address may have in flight at once (429 beyond); 0 turns the limit off.
     #[arg(long, env = "ERP_MAX_CONCURRENT_REQUESTS", default_value_t = 256)]
     pub max_concurrent_requests: u32,
+    /// Connections (HTTPS and HTTP/3) one client address may hold open at once; those beyond
+    /// are closed before the TLS handshake. 0 turns the limit off.
+    #[arg(long, env = "ERP_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+    pub max_connections_per_client: u32,
     /// Largest request body in bytes (413 beyond); room for a 20 MiB import file.
     #[arg(long, env = "ERP_MAX_BODY_BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_body_bytes: u64,

@@ -13,7 +13,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 
 use crate::harness::{BIN, Notifications, free_port};
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// An upstream that answers every request with "<label> got N bytes" and
 /// counts the request body bytes it received; paths under `/slow` answer

@@ -1,15 +1,17 @@
 //! The edge's limits through the proxy role: a client over its request rate
 //! or its requests in flight gets 429, a body over the limit gets 413 (with
-//! or without an announced length) and never reaches the upstream, and the
-//! limits reset as time passes.
+//! or without an announced length) and never reaches the upstream, a client
+//! holding too many connections has the next one closed, and the limits
+//! reset as time passes.
 
 use std::time::Duration;
 
 use futures::future::join_all;
 use reqwest::StatusCode;
 
-use crate::edge_harness::{Proxy, Upstream};
+use crate::edge_harness::{Proxy, TlsConnection, Upstream};
 use crate::harness::TestResult;
+use crate::http3::h3_request;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_over_its_rate_gets_429_and_then_is_served_again() -> TestResult {
@@ -83,6 +85,74 @@ async fn a_client_with_too_many_requests_in_flight_gets_429() -> TestResult {
     for answer in later {
         assert_eq!(answer?.status(), StatusCode::OK);
     }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_holding_too_many_connections_has_the_next_one_closed() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(upstream.addr, &["--max-connections-per-client", "2"])?;
+    let root = proxy.local_root()?;
+    let port = proxy.https;
+    let open = {
+        let root = root.clone();
+        move || TlsConnection::open(port, "localhost", &root)
+    };
+    let (mut first, mut second) = tokio::task::spawn_blocking({
+        let open = open.clone();
+        move || Ok::<_, crate::edge_harness::Error>((open()?, open()?))
+    })
+    .await??;
+    let third = tokio::task::spawn_blocking({
+        let open = open.clone();
+        move || open().err().map(|e| e.to_string())
+    })
+    .await?;
+    assert!(
+        third.is_some(),
+        "a third TLS connection is closed before its handshake"
+    );
+    // HTTP/3 connections count in the same total.
+    assert!(
+        h3_request(port, &root, "GET", "/page", b"").await.is_err(),
+        "nor is a QUIC connection let in"
+    );
+    // The two open connections are served as ever.
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        first.get("/page")?;
+        second.get("/page")?;
+        Ok::<_, crate::edge_harness::Error>((first, second))
+    })
+    .await??;
+    // Closing one gives its place back (once the proxy reads the close).
+    drop(first);
+    let mut again = None;
+    for _ in 0..50 {
+        let open = open.clone();
+        if let Ok(conn) = tokio::task::spawn_blocking(open).await? {
+            again = Some(conn);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut again = again.ok_or("no connection after one was closed")?;
+    let body = tokio::task::spawn_blocking(move || again.get("/page")).await??;
+    assert!(!body.is_empty());
+    drop(second);
+    let mut answer = None;
+    for _ in 0..50 {
+        if let Ok(a) = h3_request(port, &root, "GET", "/page", b"").await {
+            answer = Some(a);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        answer
+            .ok_or("no QUIC connection after one was closed")?
+            .status,
+        200
+    );
     Ok(())
 }
 

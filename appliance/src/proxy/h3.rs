@@ -147,6 +147,16 @@ impl BackgroundService for Http3 {
 }
 
 async fn connection(incoming: quinn::Incoming, shared: Arc<Shared>) {
+    // The same count as TCP connections (`connections::Door`), held until
+    // this connection ends.
+    let Ok(_held) = shared.limits.connect(incoming.remote_address().ip()) else {
+        log::debug!(
+            "refusing a QUIC connection from {}: it holds too many",
+            incoming.remote_address().ip()
+        );
+        incoming.refuse();
+        return;
+    };
     let conn = match incoming.await {
         Ok(c) => c,
         Err(e) => {

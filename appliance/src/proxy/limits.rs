@@ -1,6 +1,6 @@
-//! Per-client protections at the edge: a request rate and a number of
-//! requests in flight per client address (pingora-limits), and the largest
-//! request body. A client over a limit gets 429 at once; a body over the
+//! Per-client protections at the edge: open connections, a request rate and
+//! a number of requests in flight per client address (pingora-limits), and
+//! the largest request body. A client over a limit gets 429 at once; a body over the
 //! limit gets 413 before the upstream sees a byte of it when the length is
 //! announced, or as soon as the streamed body passes the limit.
 
@@ -17,10 +17,18 @@ pub struct Limits {
     args: LimitArgs,
     rate: Rate,
     inflight: Inflight,
+    connections: Inflight,
 }
 
 /// Held for as long as the request is in flight.
 pub struct Admitted(#[allow(dead_code)] Option<Guard>);
+
+/// Held for as long as the connection is open.
+pub struct Connected(#[allow(dead_code)] Option<Guard>);
+
+/// A client already holds as many connections as it may.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooManyConnections;
 
 impl Limits {
     pub fn new(args: LimitArgs) -> Limits {
@@ -28,7 +36,21 @@ impl Limits {
             args,
             rate: Rate::new(Duration::from_secs(1)),
             inflight: Inflight::new(),
+            connections: Inflight::new(),
         }
+    }
+
+    /// Count a new connection against its client; `Err` when it is one too many.
+    pub fn connect(&self, client: IpAddr) -> Result<Connected, TooManyConnections> {
+        let most = self.args.max_connections_per_client;
+        if most == 0 {
+            return Ok(Connected(None));
+        }
+        let (guard, now) = self.connections.incr(client, 1);
+        if now > most as isize {
+            return Err(TooManyConnections);
+        }
+        Ok(Connected(Some(guard)))
     }
 
     /// Count the request against its client; `Err` when it is one too many.
@@ -85,6 +107,7 @@ mod tests {
         LimitArgs {
             max_requests_per_second: per_second,
             max_concurrent_requests: concurrent,
+            max_connections_per_client: 2,
             max_body_bytes: 10,
             client_timeout_seconds: 30,
             upstream_timeout_seconds: 60,
@@ -113,6 +136,19 @@ mod tests {
         assert_eq!(limits.admit(a).err(), Some(Refusal::TooManyRequests));
         drop(first);
         assert!(limits.admit(a).is_ok(), "one ended, so one more fits");
+    }
+
+    #[test]
+    fn connections_are_counted_per_client_until_they_close() {
+        let limits = Limits::new(args(0, 0));
+        let (a, b) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
+        let first = limits.connect(a);
+        let second = limits.connect(a);
+        assert!(first.is_ok() && second.is_ok());
+        assert_eq!(limits.connect(a).err(), Some(TooManyConnections));
+        assert!(limits.connect(b).is_ok(), "another client is not affected");
+        drop(second);
+        assert!(limits.connect(a).is_ok(), "one closed, so one more fits");
     }
 
     #[test]

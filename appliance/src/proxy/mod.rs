@@ -6,6 +6,7 @@
 mod access;
 mod activation;
 mod caddy_edge;
+mod connections;
 mod edge;
 mod h3;
 mod headers;
@@ -115,7 +116,13 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
     let https_listener = Listener {
         addr: https_addr,
         sockets: https_sockets,
-        tls: Some((tls, config.acme.tls_alpn01)),
+        tls: Some((
+            tls,
+            Arc::new(connections::Door {
+                limits: limits.clone(),
+                challenges: config.acme.tls_alpn01,
+            }),
+        )),
     };
     let http_listener = Listener {
         addr: http_addr,
@@ -159,11 +166,11 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
 }
 
 /// Where a proxy service listens: its address, an inherited socket, and for
-/// HTTPS its TLS settings and ACME's TLS-ALPN-01 hook.
+/// HTTPS its TLS settings and what runs before each handshake.
 struct Listener {
     addr: SocketAddr,
     sockets: Vec<activation::Handover>,
-    tls: Option<(TlsSettings, Option<Arc<crate::acme::TlsAlpnChallenges>>)>,
+    tls: Option<(TlsSettings, Arc<connections::Door>)>,
 }
 
 /// Bytes read from a client connection at a time. Pingora's default is
@@ -182,14 +189,14 @@ where
         pingora::listeners::ListenerConfig::tcp(listener.addr.to_string()).l4_buffer(
             pingora::protocols::l4::stream::L4BufferSettings::new(READ_BUFFER, 1460),
         );
-    let mut challenges = None;
-    if let Some((tls, hook)) = listener.tls {
+    let mut door = None;
+    if let Some((tls, before_handshake)) = listener.tls {
         endpoint = endpoint.tls(tls);
-        challenges = hook;
+        door = Some(before_handshake);
     }
     service.add_listener(endpoint);
-    if let Some(challenges) = challenges {
-        service.endpoints().set_pre_tls_callback(challenges);
+    if let Some(door) = door {
+        service.endpoints().set_pre_tls_callback(door);
     }
     server.add_service(activation::Activated {
         inner: service,
