@@ -15,7 +15,7 @@ use crate::edge_harness::{Proxy, Upstream};
 use crate::harness::{BIN, TestResult, eventually};
 
 fn example() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/appliance.Caddyfile")
+    crate::harness::manifest_dir().join("../examples/appliance.Caddyfile")
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -22,7 +22,16 @@ pub const MANAGER: (&str, &str) = ("gerente@demo.hn", "demo-usuario-2026");
 pub fn site_dir() -> PathBuf {
     std::env::var_os("ERP_SITE_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../web-ui/site"))
+        .unwrap_or_else(|| manifest_dir().join("../web-ui/site"))
+}
+
+/// The appliance crate's folder in the checkout running the tests. Cargo
+/// says so at run time; the compile-time value can name another checkout
+/// when a target directory is shared and cargo finds the binary fresh.
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf())
 }
 
 /// A port that is free now and stays free until the test's process binds
