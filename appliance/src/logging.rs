@@ -1,6 +1,8 @@
 //! Logs go to the journal (native protocol, the role as SYSLOG_IDENTIFIER)
 //! when stderr is connected to it, and to stderr otherwise. One filter serves
 //! both: `RUST_LOG` (env_logger syntax) over quiet defaults for chatty crates.
+//! Structured fields (the access log's METHOD, STATUS, ...) are journal
+//! fields; on stderr the message alone says the same once.
 
 use env_filter::Filter;
 use log::{LevelFilter, Log, Metadata, Record};
