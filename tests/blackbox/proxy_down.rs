@@ -1,5 +1,6 @@
 //! The proxy role alone, with its upstreams down: a clear Spanish 503 page
-//! (problem+json under /api) at once, not a hang.
+//! (problem+json under /api) at once, not a hang, and one WARN line per
+//! request in the log rather than an ERROR.
 
 use std::time::{Duration, Instant};
 
@@ -31,5 +32,15 @@ async fn upstream_down_gives_the_spanish_503_page() -> TestResult {
 
     let status = proxy.terminate()?;
     assert!(status.success(), "proxy exit status {status:?}");
+    let log = proxy.log_text();
+    assert_eq!(
+        log.matches("upstream unavailable for").count(),
+        2,
+        "one warning per request: {log}"
+    );
+    assert!(
+        !log.contains("ERROR"),
+        "an upstream down is not an error of the proxy: {log}"
+    );
     Ok(())
 }

@@ -173,6 +173,13 @@ impl ProxyHttp for Edge {
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut Ctx) {
         hooks::log_access(session, e, ctx.started);
     }
+
+    /// An upstream that is down has its WARN line from `fail_to_proxy`;
+    /// pingora's ERROR for each such request would bury real failures in
+    /// `journalctl -p err` while an upstream restarts.
+    fn suppress_error_log(&self, _session: &Session, _ctx: &Ctx, e: &Error) -> bool {
+        hooks::upstream_down(e)
+    }
 }
 
 #[cfg(test)]

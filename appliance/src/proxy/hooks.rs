@@ -86,15 +86,21 @@ pub fn peer(addr: SocketAddr, limits: &Limits) -> Box<HttpPeer> {
     Box::new(peer)
 }
 
+/// The upstream could not be reached or failed mid-answer: the client gets
+/// the 503 page and the log one WARN line saying so (see [`fail`]).
+pub fn upstream_down(e: &Error) -> bool {
+    matches!(e.esource(), ErrorSource::Upstream)
+        || matches!(
+            e.etype(),
+            ErrorType::ConnectRefused | ErrorType::ConnectTimedout | ErrorType::ConnectError
+        )
+}
+
 /// The answer when proxying failed: the Spanish 503 page (problem+json for
 /// the API) when the upstream is down, 413 for a body cut off, else
 /// pingora's plain answer for the status.
 pub async fn fail(session: &mut Session, e: &Error, api: bool) -> FailToProxy {
-    let upstream_down = matches!(e.esource(), ErrorSource::Upstream)
-        || matches!(
-            e.etype(),
-            ErrorType::ConnectRefused | ErrorType::ConnectTimedout | ErrorType::ConnectError
-        );
+    let upstream_down = upstream_down(e);
     let code = match e.etype() {
         _ if upstream_down => 503,
         ErrorType::HTTPStatus(code) => *code,
