@@ -22,6 +22,32 @@ pub struct Access {
     pub role: Role,
 }
 
+/// The user's role in the company the transaction is scoped to, refused
+/// while the company requires two-step verification the user has not set
+/// up (then nothing of the company is open).
+async fn role_in_company(tx: &mut Tx, user_id: Uuid, company_id: Uuid) -> Result<Role> {
+    let row: Option<(String, bool)> = sqlx::query_as(
+        "SELECT m.role, c.require_totp AND u.totp_enabled_at IS NULL
+           FROM memberships m
+           JOIN companies c ON c.id = m.company_id
+           JOIN users u ON u.id = m.user_id
+          WHERE m.user_id = $1 AND m.company_id = $2 AND m.active",
+    )
+    .bind(user_id)
+    .bind(company_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (role, needs_totp) = row.ok_or_else(|| Error::not_found("company_not_found"))?;
+    if needs_totp {
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            TOTP_REQUIRED,
+            "this company requires two-step verification: set it up first",
+        ));
+    }
+    Ok(role.parse()?)
+}
+
 impl Access {
     /// Check `resource`/`action` for the session's active company and open a
     /// transaction scoped to that company.
@@ -37,39 +63,12 @@ impl Access {
         let mut tx = db
             .tenant(&Tenant::in_company(user.user_id, company_id))
             .await?;
-        if let Some(role) = user.checked_role {
-            // This request's session check read the role a moment ago (an
-            // active member, nothing required of them): no second asking.
-            let access = Access {
-                user_id: user.user_id,
-                company_id,
-                role,
-            };
-            access.require(resource, action)?;
-            return Ok((access, tx));
-        }
-        // The role, and whether the company requires two-step verification
-        // the user has not set up (then nothing of the company is open).
-        let row: Option<(String, bool)> = sqlx::query_as(
-            "SELECT m.role, c.require_totp AND u.totp_enabled_at IS NULL
-               FROM memberships m
-               JOIN companies c ON c.id = m.company_id
-               JOIN users u ON u.id = m.user_id
-              WHERE m.user_id = $1 AND m.company_id = $2 AND m.active",
-        )
-        .bind(user.user_id)
-        .bind(company_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (role, needs_totp) = row.ok_or_else(|| Error::not_found("company_not_found"))?;
-        if needs_totp {
-            return Err(Error::new(
-                ErrorKind::Forbidden,
-                TOTP_REQUIRED,
-                "this company requires two-step verification: set it up first",
-            ));
-        }
-        let role: Role = role.parse()?;
+        // This request's session check read the role a moment ago (an
+        // active member, nothing required of them): no second asking.
+        let role = match user.checked_role {
+            Some(role) => role,
+            None => role_in_company(&mut tx, user.user_id, company_id).await?,
+        };
         let access = Access {
             user_id: user.user_id,
             company_id,
