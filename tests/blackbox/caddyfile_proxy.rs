@@ -5,6 +5,7 @@
 //! SIGHUP swaps the routes while a request is in flight, and a broken file
 //! changes nothing.
 
+use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -235,7 +236,7 @@ async fn basic_auth_asks_for_a_password() -> TestResult {
 async fn http3_serves_the_same_caddyfile_routes() -> TestResult {
     let upstream = Upstream::start().await?;
     let sites = format!(
-        "localhost {{\n\theader X-Site caddyfile\n\trespond /hello \"hola\"\n\thandle_path /up/* {{\n\t\treverse_proxy {}\n\t}}\n}}\n",
+        "localhost {{\n\theader X-Site caddyfile\n\trespond /hello \"hola\"\n\thandle_path /up/* {{\n\t\treverse_proxy {0}\n\t}}\n\thandle_path /zipped/* {{\n\t\tencode zstd gzip\n\t\treverse_proxy {0}\n\t}}\n}}\n",
         upstream.addr
     );
     let (proxy, _) = serve_sites(&sites, &upstream)?;
@@ -247,6 +248,18 @@ async fn http3_serves_the_same_caddyfile_routes() -> TestResult {
         crate::http3::h3_request(proxy.https, &root, "POST", "/up/form", b"12345").await?;
     assert_eq!(proxied.body, "upstream got 5 bytes");
     assert_eq!(proxied.headers["x-site"], "caddyfile");
+    // Compressed where the Caddyfile says `encode`, and only there.
+    let gzip = [("accept-encoding", "gzip")];
+    let zipped =
+        crate::http3::h3_request_with(proxy.https, &root, "GET", "/zipped/big", &gzip, b"").await?;
+    assert_eq!(zipped.headers["content-encoding"], "gzip");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&zipped.bytes[..]).read_to_string(&mut text)?;
+    assert_eq!(text, "a line of text\n".repeat(300));
+    let as_is =
+        crate::http3::h3_request_with(proxy.https, &root, "GET", "/up/big", &gzip, b"").await?;
+    assert_eq!(as_is.headers.get("content-encoding"), None);
+    assert_eq!(as_is.body, text);
     // Over h2 the answers advertise HTTP/3.
     let h2 = proxy.client()?.get(proxy.url("/hello")).send().await?;
     assert!(h2.headers().contains_key("alt-svc"));

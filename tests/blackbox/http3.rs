@@ -3,6 +3,7 @@
 //! same limits, the access log says HTTP/3.0, and h2 answers advertise it
 //! with Alt-Svc. Chromium, forced onto QUIC for the origin, loads a page.
 
+use std::io::Read;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -18,7 +19,10 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 pub struct Answer {
     pub status: u16,
     pub headers: http::HeaderMap,
+    /// The body as text (invalid UTF-8 replaced).
     pub body: String,
+    /// The body as it came.
+    pub bytes: Vec<u8>,
 }
 
 /// One request over a fresh HTTP/3 connection to 127.0.0.1:`port` for
@@ -28,6 +32,18 @@ pub async fn h3_request(
     root: &[u8],
     method: &str,
     path: &str,
+    body: &[u8],
+) -> Result<Answer, Error> {
+    h3_request_with(port, root, method, path, &[], body).await
+}
+
+/// [`h3_request`] with extra request headers.
+pub async fn h3_request_with(
+    port: u16,
+    root: &[u8],
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<Answer, Error> {
     let mut roots = rustls::RootCertStore::empty();
@@ -53,11 +69,14 @@ pub async fn h3_request(
         .await
         .map_err(|e| step("setup")(&e))?;
     let drive = tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });
-    let req = http::Request::builder()
+    let mut req = http::Request::builder()
         .method(method)
         .uri(format!("https://localhost:{port}{path}"))
-        .header("content-length", body.len())
-        .body(())?;
+        .header("content-length", body.len());
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let req = req.body(())?;
     let mut stream = send
         .send_request(req)
         .await
@@ -86,7 +105,8 @@ pub async fn h3_request(
     Ok(Answer {
         status: resp.status().as_u16(),
         headers: resp.headers().clone(),
-        body: String::from_utf8(text)?,
+        body: String::from_utf8_lossy(&text).into_owned(),
+        bytes: text,
     })
 }
 
@@ -121,6 +141,52 @@ async fn a_quic_client_gets_the_same_answers_headers_and_limits() -> TestResult 
         600,
         "the refused body never reached the upstream"
     );
+
+    // Compressed as over TCP: as the client asks, never brotli, text only.
+    let plain = h3_request(proxy.https, &root, "GET", "/big", b"").await?;
+    assert_eq!(plain.headers.get("content-encoding"), None);
+    assert_eq!(plain.body, "a line of text\n".repeat(300));
+    for (asked, expected) in [("gzip", "gzip"), ("br, zstd", "zstd"), ("br", "")] {
+        let page = h3_request_with(
+            proxy.https,
+            &root,
+            "GET",
+            "/big",
+            &[("accept-encoding", asked)],
+            b"",
+        )
+        .await?;
+        let got = page
+            .headers
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap_or("?"));
+        assert_eq!(got.unwrap_or(""), expected, "Accept-Encoding: {asked}");
+        let decoded = match expected {
+            "gzip" => {
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&page.bytes[..]).read_to_end(&mut out)?;
+                out
+            }
+            "zstd" => zstd::decode_all(&page.bytes[..])?,
+            _ => page.bytes.clone(),
+        };
+        assert!(decoded == plain.bytes, "{asked} decodes to the same bytes");
+        if !expected.is_empty() {
+            assert!(
+                page.bytes.len() * 10 < plain.bytes.len(),
+                "{asked}: {} bytes",
+                page.bytes.len()
+            );
+            assert!(
+                page.headers["vary"]
+                    .as_bytes()
+                    .eq_ignore_ascii_case(b"accept-encoding")
+            );
+            assert!(!page.headers.contains_key("content-length"));
+            // A connection-specific header makes the response malformed in HTTP/3.
+            assert!(!page.headers.contains_key("transfer-encoding"));
+        }
+    }
 
     let log = proxy.log_text();
     assert!(log.contains("GET /hello HTTP/3.0 200"), "{log}");

@@ -23,6 +23,7 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 use rustls_acme::ResolvesServerCertAcme;
 
+use super::compression;
 use super::headers::forwarded;
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits};
@@ -545,7 +546,7 @@ impl ProxyHttp for CaddyEdge {
                 .downstream_modules_ctx
                 .get_mut::<ResponseCompression>()
             {
-                c.adjust_level(5);
+                c.adjust_level(compression::LEVEL);
                 c.request_filter(&req);
             }
         }

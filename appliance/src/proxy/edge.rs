@@ -12,6 +12,7 @@ use pingora::modules::http::compression::ResponseCompressionBuilder;
 use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
+use super::compression;
 use super::headers::{alt_svc, apply_security, forwarded};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits};
@@ -62,14 +63,6 @@ pub struct Ctx {
     received: u64,
 }
 
-/// gzip and zstd at level 5, chosen by the client's Accept-Encoding, for
-/// text, JSON, SVG and the like (pingora skips images, archives and bodies
-/// under 20 bytes): most of the size win for pages sent to branches on slow
-/// links, at a fraction of the top levels' CPU. Not brotli: pingora 0.9
-/// never ends its brotli streams (cloudflare/pingora#1013), which strict
-/// decoders (Node's fetch, the brotli tools) reject.
-const COMPRESSION_LEVEL: u32 = 5;
-
 fn content_length(req: &RequestHeader) -> Option<u64> {
     req.headers
         .get(http::header::CONTENT_LENGTH)
@@ -94,7 +87,7 @@ impl ProxyHttp for Edge {
     }
 
     fn init_downstream_modules(&self, modules: &mut HttpModules) {
-        modules.add_module(ResponseCompressionBuilder::enable(COMPRESSION_LEVEL));
+        modules.add_module(ResponseCompressionBuilder::enable(compression::LEVEL));
     }
 
     /// Runs before the compression module reads Accept-Encoding.

@@ -2,8 +2,7 @@
 //! the TCP edge's certificates (the same resolver), routing, security
 //! headers, limits and access log. Pingora speaks no HTTP/3, so each request
 //! is forwarded to its upstream here over HTTP/1.1 (hyper, pooled).
-//! Compression is left to the TCP edge: QUIC clients are browsers that
-//! also have h2, and the upstream answers stay as they are.
+//! Responses are compressed as over TCP (`compression::Encoder`).
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::Arc;
@@ -24,6 +23,7 @@ use rustls::server::ResolvesServerCert;
 
 use super::access;
 use super::caddy_edge::{Routes, apply_ops, direct_answer, verify};
+use super::compression::{self, Encoder};
 use super::edge::Upstreams;
 use super::headers::{SECURITY, alt_svc, forwarded};
 use super::limits::Limits;
@@ -322,6 +322,9 @@ async fn answer(
             };
         }
     };
+    let encode = plan.as_ref().is_none_or(|p| p.encode);
+    let mut encoder =
+        Encoder::for_request(req.headers(), if encode { compression::LEVEL } else { 0 });
     let forwarded = match upstream_request(
         req,
         body,
@@ -358,6 +361,7 @@ async fn answer(
     };
     let status = resp.status().as_u16();
     let (parts, body) = resp.into_parts();
+    let empty = hyper::body::Body::is_end_stream(&body);
     let mut head = Response::builder()
         .status(parts.status)
         .body(())
@@ -368,6 +372,7 @@ async fn answer(
     {
         log::debug!("a response header change failed: {e}");
     }
+    encoder.head(&mut head, empty);
     if let Err(e) = respond(stream, head, Some(alt_svc(shared.https_port)), builtin).await {
         return Outcome {
             status,
@@ -375,7 +380,7 @@ async fn answer(
             error: Some(e),
         };
     }
-    let (bytes, error) = relay(body, stream, limits.upstream_timeout()).await;
+    let (bytes, error) = relay(body, &mut encoder, stream, limits.upstream_timeout()).await;
     Outcome {
         status,
         bytes,
@@ -528,9 +533,11 @@ async fn send_whole(
     }
 }
 
-/// Stream the upstream's body to the client; bytes sent and what went wrong.
+/// Stream the upstream's body to the client, through the encoder; bytes
+/// sent and what went wrong.
 async fn relay(
     mut body: hyper::body::Incoming,
+    encoder: &mut Encoder,
     stream: &mut RequestStream,
     timeout: Duration,
 ) -> (usize, Option<String>) {
@@ -543,10 +550,23 @@ async fn relay(
             Err(_) => return (sent, Some("the upstream stopped sending".into())),
         };
         if let Ok(data) = frame.into_data() {
+            let data = encoder.body(data, false);
             sent += data.len();
-            if let Err(e) = stream.send_data(data).await {
+            if !data.is_empty()
+                && let Err(e) = stream.send_data(data).await
+            {
                 return (sent, Some(e.to_string()));
             }
+        }
+    }
+    if encoder.active() {
+        // What the compressor still holds, and the end of its stream.
+        let rest = encoder.body(Bytes::new(), true);
+        sent += rest.len();
+        if !rest.is_empty()
+            && let Err(e) = stream.send_data(rest).await
+        {
+            return (sent, Some(e.to_string()));
         }
     }
     match stream.finish().await {

@@ -6,6 +6,7 @@
 mod access;
 mod activation;
 mod caddy_edge;
+mod compression;
 mod connections;
 mod edge;
 mod h3;
