@@ -22,7 +22,8 @@ use pingora::services::background::BackgroundService;
 use rustls::server::ResolvesServerCert;
 
 use super::access;
-use super::caddy_edge::{Routes, apply_ops, direct_answer, verify};
+use super::caddy_answers::{apply_ops, direct_answer, verify};
+use super::caddy_routes::Routes;
 use super::compression::{self, Encoder};
 use super::edge::Upstreams;
 use super::headers::{SECURITY, alt_svc, forwarded};

@@ -5,7 +5,9 @@
 
 mod access;
 mod activation;
+mod caddy_answers;
 mod caddy_edge;
+mod caddy_routes;
 mod compression;
 mod connections;
 mod edge;
@@ -25,7 +27,7 @@ use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch};
 use rustls::server::ResolvesServerCert;
 
 pub use activation::Inherited;
-pub use caddy_edge::{Loaded, Routes};
+pub use caddy_routes::{Loaded, Routes};
 pub use edge::Upstreams;
 
 pub struct ProxyConfig {
@@ -150,7 +152,7 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
         Some(routes) => {
             server.add_service(pingora::services::background::background_service(
                 "health checks",
-                caddy_edge::HealthChecks(routes.clone()),
+                caddy_routes::HealthChecks(routes.clone()),
             ));
             let edge = |https: bool| caddy_edge::CaddyEdge {
                 routes: routes.clone(),
