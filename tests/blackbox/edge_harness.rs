@@ -17,8 +17,9 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// An upstream that answers every request with "<label> got N bytes" and
 /// counts the request body bytes it received; paths under `/slow` answer
-/// after a second, `/big` is 4 KiB of text, and paths ending in `/health`
-/// answer 503 while it is set unhealthy.
+/// after a second, `/big` is 4 KiB of text, `/first-piece` answers as soon
+/// as the first piece of the request body arrives ("first piece N bytes"),
+/// and paths ending in `/health` answer 503 while it is set unhealthy.
 pub struct Upstream {
     pub addr: SocketAddr,
     received: Arc<AtomicU64>,
@@ -35,10 +36,20 @@ impl Upstream {
         let healthy = Arc::new(AtomicBool::new(true));
         let (counter, health) = (received.clone(), healthy.clone());
         let app = axum::Router::new()
-            .fallback(move |uri: axum::http::Uri, body: axum::body::Bytes| {
+            .fallback(move |req: axum::extract::Request| {
                 let (counter, health) = (counter.clone(), health.clone());
                 async move {
-                    let path = uri.path();
+                    let path = req.uri().path().to_owned();
+                    if path == "/first-piece" {
+                        use futures::StreamExt;
+                        let mut pieces = req.into_body().into_data_stream();
+                        let first = pieces.next().await.and_then(Result::ok);
+                        let n = first.map_or(0, |p| p.len());
+                        return (axum::http::StatusCode::OK, format!("first piece {n} bytes"));
+                    }
+                    let body = axum::body::to_bytes(req.into_body(), usize::MAX)
+                        .await
+                        .unwrap_or_default();
                     if path.ends_with("/health") && !health.load(Ordering::SeqCst) {
                         return (
                             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -5,6 +5,7 @@
 
 use std::io::Read;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
 use bytes::{Buf, Bytes};
@@ -46,29 +47,8 @@ pub async fn h3_request_with(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<Answer, Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(rustls::pki_types::CertificateDer::from(root.to_vec()))?;
-    let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_protocol_versions(&[&rustls::version::TLS13])?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    tls.alpn_protocols = vec![b"h3".to_vec()];
-    let mut endpoint = quinn::Endpoint::client("127.0.0.1:0".parse()?)?;
-    endpoint.set_default_client_config(quinn::ClientConfig::new(Arc::new(
-        quinn::crypto::rustls::QuicClientConfig::try_from(tls)?,
-    )));
-    // Each step says its name, so a failure tells where the exchange broke.
-    let step = |name: &'static str| move |e: &dyn std::fmt::Display| format!("HTTP/3 {name}: {e}");
-    let conn = endpoint
-        .connect(([127, 0, 0, 1], port).into(), "localhost")?
-        .await
-        .map_err(|e| step("connect")(&e))?;
-    let (mut driver, mut send) = h3::client::new(h3_quinn::Connection::new(conn))
-        .await
-        .map_err(|e| step("setup")(&e))?;
-    let drive = tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });
+    let client = H3Client::connect(port, root).await?;
+    let mut send = client.send.clone();
     let mut req = http::Request::builder()
         .method(method)
         .uri(format!("https://localhost:{port}{path}"))
@@ -91,23 +71,79 @@ pub async fn h3_request_with(
         .recv_response()
         .await
         .map_err(|e| step("response")(&e))?;
-    let mut text = Vec::new();
-    while let Some(mut chunk) = stream.recv_data().await.map_err(|e| step("data")(&e))? {
-        while chunk.has_remaining() {
-            let piece = chunk.chunk().to_vec();
-            chunk.advance(piece.len());
-            text.extend(piece);
-        }
-    }
+    let text = read_body(&mut stream).await.map_err(|e| step("data")(&e))?;
     drop(send);
-    drive.abort();
-    endpoint.close(0u32.into(), b"done");
+    client.close();
     Ok(Answer {
         status: resp.status().as_u16(),
         headers: resp.headers().clone(),
         body: String::from_utf8_lossy(&text).into_owned(),
         bytes: text,
     })
+}
+
+/// Each step says its name, so a failure tells where the exchange broke.
+fn step(name: &'static str) -> impl Fn(&dyn std::fmt::Display) -> String {
+    move |e| format!("HTTP/3 {name}: {e}")
+}
+
+type ClientStream = h3::client::RequestStream<h3_quinn::BidiStream<Bytes>, Bytes>;
+
+/// The rest of a response's body.
+async fn read_body(stream: &mut ClientStream) -> Result<Vec<u8>, h3::error::StreamError> {
+    let mut text = Vec::new();
+    while let Some(mut chunk) = stream.recv_data().await? {
+        while chunk.has_remaining() {
+            let piece = chunk.chunk().to_vec();
+            chunk.advance(piece.len());
+            text.extend(piece);
+        }
+    }
+    Ok(text)
+}
+
+/// An HTTP/3 connection to 127.0.0.1:`port` for localhost, trusting `root`.
+struct H3Client {
+    endpoint: quinn::Endpoint,
+    send: h3::client::SendRequest<h3_quinn::OpenStreams, Bytes>,
+    drive: tokio::task::JoinHandle<h3::error::ConnectionError>,
+}
+
+impl H3Client {
+    async fn connect(port: u16, root: &[u8]) -> Result<H3Client, Error> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(rustls::pki_types::CertificateDer::from(root.to_vec()))?;
+        let mut tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        tls.alpn_protocols = vec![b"h3".to_vec()];
+        let mut endpoint = quinn::Endpoint::client("127.0.0.1:0".parse()?)?;
+        endpoint.set_default_client_config(quinn::ClientConfig::new(Arc::new(
+            quinn::crypto::rustls::QuicClientConfig::try_from(tls)?,
+        )));
+        let conn = endpoint
+            .connect(([127, 0, 0, 1], port).into(), "localhost")?
+            .await
+            .map_err(|e| step("connect")(&e))?;
+        let (mut driver, send) = h3::client::new(h3_quinn::Connection::new(conn))
+            .await
+            .map_err(|e| step("setup")(&e))?;
+        let drive =
+            tokio::spawn(async move { std::future::poll_fn(|cx| driver.poll_close(cx)).await });
+        Ok(H3Client {
+            endpoint,
+            send,
+            drive,
+        })
+    }
+
+    fn close(self) {
+        self.drive.abort();
+        self.endpoint.close(0u32.into(), b"done");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -199,6 +235,63 @@ async fn a_quic_client_gets_the_same_answers_headers_and_limits() -> TestResult 
         h2.headers()["alt-svc"],
         format!("h3=\":{}\"; ma=86400", proxy.https).as_str()
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_bodies_stream_through_within_the_limit() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(upstream.addr, &["--max-body-bytes", "1000"])?;
+    let client = H3Client::connect(proxy.https, &proxy.local_root()?).await?;
+    let mut send = client.send.clone();
+    let post = |path: &str| {
+        http::Request::post(format!("https://localhost:{}{path}", proxy.https)).body(())
+    };
+
+    // The upstream answers at the body's first piece while the client has
+    // not finished sending: the proxy passed the piece on without waiting
+    // for the rest.
+    let mut open = send.send_request(post("/first-piece")?).await?;
+    open.send_data(Bytes::from_static(b"12345")).await?;
+    let head = tokio::time::timeout(Duration::from_secs(10), open.recv_response())
+        .await
+        .map_err(|_| "no answer while the body was open: the proxy held the first piece")??;
+    assert_eq!(head.status(), 200);
+    let text = read_body(&mut open).await?;
+    assert_eq!(String::from_utf8_lossy(&text), "first piece 5 bytes");
+    let _ = open.finish().await;
+
+    // Without a Content-Length the limit is counted as the body streams:
+    // past 1,000 bytes it is cut and the answer is 413.
+    let mut long = send.send_request(post("/form")?).await?;
+    for _ in 0..5 {
+        if long.send_data(Bytes::from(vec![b'a'; 400])).await.is_err() {
+            break;
+        }
+    }
+    let _ = long.finish().await;
+    let head = long.recv_response().await?;
+    assert_eq!(head.status(), 413);
+    assert_eq!(head.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        upstream.received(),
+        0,
+        "a cut body is never delivered whole"
+    );
+
+    // Within the limit, a body of unknown length arrives whole.
+    let mut short = send.send_request(post("/form")?).await?;
+    for _ in 0..2 {
+        short.send_data(Bytes::from(vec![b'a'; 400])).await?;
+    }
+    short.finish().await?;
+    assert_eq!(short.recv_response().await?.status(), 200);
+    let text = read_body(&mut short).await?;
+    assert_eq!(String::from_utf8_lossy(&text), "upstream got 800 bytes");
+    drop(send);
+    client.close();
+    let log = proxy.log_text();
+    assert!(log.contains("POST /form HTTP/3.0 413"), "{log}");
     Ok(())
 }
 

@@ -1,19 +1,23 @@
 //! HTTP/3: a QUIC listener (quinn + h3) on the HTTPS port's UDP side, with
 //! the TCP edge's certificates (the same resolver), routing, security
 //! headers, limits and access log. Pingora speaks no HTTP/3, so each request
-//! is forwarded to its upstream here over HTTP/1.1 (hyper, pooled).
+//! is forwarded to its upstream here over HTTP/1.1 (hyper, pooled), its body
+//! streamed through as it arrives, counted against the same size limit.
 //! Responses are compressed as over TCP (`compression::Encoder`).
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use async_trait::async_trait;
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use caddy_compat::serve::{self, End, Plan};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -30,8 +34,14 @@ use super::headers::{SECURITY, alt_svc, forwarded};
 use super::limits::Limits;
 use super::refusals::Refusal;
 
-type Upstream = Client<HttpConnector, Full<Bytes>>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type UpstreamBody = UnsyncBoxBody<Bytes, BoxError>;
+type Upstream = Client<HttpConnector, UpstreamBody>;
 type RequestStream = h3::server::RequestStream<h3_quinn::BidiStream<Bytes>, Bytes>;
+/// The response side of a request's stream.
+type Sender = h3::server::RequestStream<h3_quinn::SendStream<Bytes>, Bytes>;
+/// The request body side of a request's stream.
+type Receiver = h3::server::RequestStream<h3_quinn::RecvStream, Bytes>;
 
 pub struct Http3 {
     socket: std::sync::Mutex<Option<UdpSocket>>,
@@ -201,9 +211,19 @@ struct Outcome {
     error: Option<String>,
 }
 
-async fn request(req: Request<()>, mut stream: RequestStream, client: IpAddr, shared: &Shared) {
+async fn request(req: Request<()>, stream: RequestStream, client: IpAddr, shared: &Shared) {
     let started = Instant::now();
-    let outcome = answer(&req, &mut stream, client, shared).await;
+    let (mut send, recv) = stream.split();
+    let mut unread = Some(recv);
+    let outcome = answer(&req, &mut send, &mut unread, client, shared).await;
+    if let Some(mut recv) = unread {
+        // The answer did not need the request body (none was expected, or
+        // the edge answered from the head): ask the client to stop sending
+        // with H3_NO_ERROR (RFC 9114, 4.1), not the error code 0 quinn
+        // sends for a stream dropped unread. No read was started on it, so
+        // the stream is at hand.
+        recv.stop_sending(h3::error::Code::H3_NO_ERROR);
+    }
     access::Entry {
         client: Some(client),
         method: req.method().as_str(),
@@ -272,33 +292,36 @@ async fn decide(req: &Request<()>, client: IpAddr, shared: &Shared) -> Decision 
     }
 }
 
-async fn answer(
-    req: &Request<()>,
-    stream: &mut RequestStream,
-    client: IpAddr,
-    shared: &Shared,
-) -> Outcome {
+/// A request cleared to go upstream.
+struct Cleared {
+    /// The client's place in the in-flight count, given back when the request ends.
+    _admitted: super::limits::Admitted,
+    upstream: SocketAddr,
+    api: bool,
+    plan: Option<Plan>,
+    max_body: u64,
+    /// The request's Content-Length.
+    length: Option<u64>,
+}
+
+/// What ends a request before its body is read.
+enum Early {
+    Refuse(Refusal, bool),
+    Answer(Response<Bytes>),
+}
+
+/// The limits and the route, from the request's head.
+async fn clear(req: &Request<()>, client: IpAddr, shared: &Shared) -> Result<Cleared, Early> {
     let limits = &shared.limits;
     let builtin = matches!(shared.routing, Routing::Builtin(_));
     let api_path = builtin && super::edge::is_api(req.uri().path());
-    let _admitted = match limits.admit(Some(client)) {
-        Ok(a) => a,
-        Err(refusal) => return refuse(stream, refusal, api_path, builtin).await,
-    };
+    let admitted = limits
+        .admit(Some(client))
+        .map_err(|refusal| Early::Refuse(refusal, api_path))?;
     let (upstream, api, plan) = match decide(req, client, shared).await {
         Decision::Upstream { addr, api, plan } => (addr, api, plan),
-        Decision::Answer(answer) => {
-            let (parts, body) = answer.into_parts();
-            return send_whole(
-                stream,
-                Response::from_parts(parts, ()),
-                body,
-                shared.https_port,
-                false,
-            )
-            .await;
-        }
-        Decision::Refuse(refusal) => return refuse(stream, refusal, api_path, builtin).await,
+        Decision::Answer(answer) => return Err(Early::Answer(answer)),
+        Decision::Refuse(refusal) => return Err(Early::Refuse(refusal, api_path)),
     };
     let max_body = plan
         .as_ref()
@@ -310,52 +333,96 @@ async fn answer(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if length.is_some_and(|n| n > max_body) {
-        return refuse(stream, Refusal::TooLarge, api, builtin).await;
+        return Err(Early::Refuse(Refusal::TooLarge, api));
     }
-    let body = match read_body(stream, limits.client_timeout(), max_body).await {
-        Ok(body) => body,
-        Err(Ok(refusal)) => return refuse(stream, refusal, api, builtin).await,
-        Err(Err(e)) => {
-            return Outcome {
-                status: 0,
-                bytes: 0,
-                error: Some(format!("reading the request: {e}")),
-            };
+    Ok(Cleared {
+        _admitted: admitted,
+        upstream,
+        api,
+        plan,
+        max_body,
+        length,
+    })
+}
+
+async fn answer(
+    req: &Request<()>,
+    send: &mut Sender,
+    unread: &mut Option<Receiver>,
+    client: IpAddr,
+    shared: &Shared,
+) -> Outcome {
+    let limits = &shared.limits;
+    let builtin = matches!(shared.routing, Routing::Builtin(_));
+    let cleared = match clear(req, client, shared).await {
+        Ok(c) => c,
+        Err(Early::Refuse(refusal, api)) => return refuse(send, refusal, api, builtin).await,
+        Err(Early::Answer(answer)) => {
+            let (parts, body) = answer.into_parts();
+            let head = Response::from_parts(parts, ());
+            return send_whole(send, head, body, shared.https_port, false).await;
         }
     };
-    let encode = plan.as_ref().is_none_or(|p| p.encode);
+    let (api, plan) = (cleared.api, cleared.plan.as_ref());
+    let encode = plan.is_none_or(|p| p.encode);
     let mut encoder =
         Encoder::for_request(req.headers(), if encode { compression::LEVEL } else { 0 });
-    let forwarded = match upstream_request(
-        req,
-        body,
-        upstream,
-        client,
-        shared.https_port,
-        plan.as_ref(),
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = respond(stream, bad_request(), None, builtin).await;
-            return Outcome {
-                status: 400,
-                bytes: 0,
-                error: Some(e.to_string()),
-            };
-        }
+    let upload = Arc::new(Upload::default());
+    // Hyper sends no body for a zero length, or a GET or HEAD without one;
+    // the rest stream through as they arrive.
+    let bodiless = match cleared.length {
+        Some(n) => n == 0,
+        None => matches!(*req.method(), http::Method::GET | http::Method::HEAD),
     };
+    let body = match unread.take_if(|_| !bodiless) {
+        Some(recv) => streamed(
+            recv,
+            limits.client_timeout(),
+            cleared.max_body,
+            upload.clone(),
+        ),
+        None => http_body_util::Empty::new()
+            .map_err(BoxError::from)
+            .boxed_unsync(),
+    };
+    let forwarded =
+        match upstream_request(req, body, cleared.upstream, client, shared.https_port, plan) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = respond(send, bad_request(), None, builtin).await;
+                return Outcome {
+                    status: 400,
+                    bytes: 0,
+                    error: Some(e.to_string()),
+                };
+            }
+        };
     let sent =
         tokio::time::timeout(limits.upstream_timeout(), shared.client.request(forwarded)).await;
     let resp = match sent {
         Ok(Ok(resp)) => resp,
+        // The request failed because its body did: the client's doing.
+        Ok(Err(_)) if upload.too_large.load(Ordering::Relaxed) => {
+            return refuse(send, Refusal::TooLarge, api, builtin).await;
+        }
+        Ok(Err(_)) if upload.failure.get().is_some() => {
+            return Outcome {
+                status: 0,
+                bytes: 0,
+                error: upload
+                    .failure
+                    .get()
+                    .map(|e| format!("reading the request: {e}")),
+            };
+        }
         Ok(Err(e)) => {
             log::warn!("upstream unavailable for {}: {e}", req.uri().path());
-            let mut outcome = refuse(stream, Refusal::Unavailable, api, builtin).await;
+            let mut outcome = refuse(send, Refusal::Unavailable, api, builtin).await;
             outcome.error = Some(e.to_string());
             return outcome;
         }
         Err(_) => {
-            let mut outcome = refuse(stream, Refusal::Unavailable, api, builtin).await;
+            let mut outcome = refuse(send, Refusal::Unavailable, api, builtin).await;
             outcome.error = Some("the upstream did not answer in time".into());
             return outcome;
         }
@@ -368,20 +435,20 @@ async fn answer(
         .body(())
         .unwrap_or_default();
     *head.headers_mut() = without_hop_by_hop(&parts.headers);
-    if let Some(plan) = &plan
+    if let Some(plan) = plan
         && let Err(e) = apply_ops(head.headers_mut(), &plan.response_headers, &plan.request)
     {
         log::debug!("a response header change failed: {e}");
     }
     encoder.head(&mut head, empty);
-    if let Err(e) = respond(stream, head, Some(alt_svc(shared.https_port)), builtin).await {
+    if let Err(e) = respond(send, head, Some(alt_svc(shared.https_port)), builtin).await {
         return Outcome {
             status,
             bytes: 0,
             error: Some(e),
         };
     }
-    let (bytes, error) = relay(body, &mut encoder, stream, limits.upstream_timeout()).await;
+    let (bytes, error) = relay(body, &mut encoder, send, limits.upstream_timeout()).await;
     Outcome {
         status,
         bytes,
@@ -389,41 +456,54 @@ async fn answer(
     }
 }
 
-/// The request body, refused once it passes the limit.
-async fn read_body(
-    stream: &mut RequestStream,
-    timeout: Duration,
-    max: u64,
-) -> Result<Bytes, Result<Refusal, String>> {
-    let mut body = BytesMut::new();
-    loop {
-        let chunk = tokio::time::timeout(timeout, stream.recv_data())
-            .await
-            .map_err(|_| Err("the client stopped sending".to_owned()))?
-            .map_err(|e| Err(e.to_string()))?;
-        let Some(mut chunk) = chunk else {
-            return Ok(body.freeze());
-        };
-        if (body.len() + chunk.remaining()) as u64 > max {
-            return Err(Ok(Refusal::TooLarge));
+/// How the streamed request body went, for the answer when the upstream
+/// request fails: the body passed the size limit, or the client failed.
+#[derive(Default)]
+struct Upload {
+    too_large: AtomicBool,
+    failure: OnceLock<String>,
+}
+
+/// The request body as it arrives, for the upstream request: each piece
+/// within the client timeout, and an error once it passes `max` (the
+/// client is then asked to stop sending).
+fn streamed(recv: Receiver, timeout: Duration, max: u64, upload: Arc<Upload>) -> UpstreamBody {
+    let pieces = futures::stream::try_unfold((recv, 0u64), move |(mut recv, received)| {
+        let upload = upload.clone();
+        async move {
+            let fail = |e: String| {
+                let _ = upload.failure.set(e.clone());
+                BoxError::from(e)
+            };
+            let piece = tokio::time::timeout(timeout, recv.recv_data())
+                .await
+                .map_err(|_| fail("the client stopped sending".into()))?
+                .map_err(|e| fail(e.to_string()))?;
+            let Some(mut piece) = piece else {
+                return Ok(None);
+            };
+            let data = piece.copy_to_bytes(piece.remaining());
+            let received = received + data.len() as u64;
+            if received > max {
+                upload.too_large.store(true, Ordering::Relaxed);
+                // No read is pending: the stream is at hand to stop.
+                recv.stop_sending(h3::error::Code::H3_NO_ERROR);
+                return Err(BoxError::from("the request body passed the size limit"));
+            }
+            Ok(Some((Frame::data(data), (recv, received))))
         }
-        while chunk.has_remaining() {
-            let piece = chunk.chunk();
-            body.extend_from_slice(piece);
-            let n = piece.len();
-            chunk.advance(n);
-        }
-    }
+    });
+    StreamBody::new(pieces).boxed_unsync()
 }
 
 fn upstream_request(
     req: &Request<()>,
-    body: Bytes,
+    body: UpstreamBody,
     upstream: SocketAddr,
     client: IpAddr,
     https_port: u16,
     plan: Option<&Plan>,
-) -> anyhow::Result<Request<Full<Bytes>>> {
+) -> anyhow::Result<Request<UpstreamBody>> {
     // The path and query after the plan's rewrites.
     let rewritten = plan.map(|p| {
         if p.request.query.is_empty() {
@@ -439,7 +519,7 @@ fn upstream_request(
     let mut out = Request::builder()
         .method(req.method())
         .uri(format!("http://{upstream}{path}"))
-        .body(Full::new(body))?;
+        .body(body)?;
     let headers = out.headers_mut();
     *headers = without_hop_by_hop(req.headers());
     if let Some(authority) = req.uri().authority() {
@@ -475,7 +555,7 @@ fn bad_request() -> Response<()> {
 /// Send the response head with Alt-Svc and, for the built-in routes, the
 /// security headers (a Caddyfile sets its own).
 async fn respond(
-    stream: &mut RequestStream,
+    stream: &mut Sender,
     mut head: Response<()>,
     alt_svc: Option<String>,
     security: bool,
@@ -492,12 +572,7 @@ async fn respond(
     stream.send_response(head).await.map_err(|e| e.to_string())
 }
 
-async fn refuse(
-    stream: &mut RequestStream,
-    refusal: Refusal,
-    api: bool,
-    security: bool,
-) -> Outcome {
+async fn refuse(stream: &mut Sender, refusal: Refusal, api: bool, security: bool) -> Outcome {
     let (parts, body) = refusal.response(api).into_parts();
     let mut outcome = send_whole(stream, Response::from_parts(parts, ()), body, 0, security).await;
     outcome.status = refusal.status();
@@ -506,7 +581,7 @@ async fn refuse(
 
 /// Send a whole answer the edge made itself (`alt_svc_port` 0: none).
 async fn send_whole(
-    stream: &mut RequestStream,
+    stream: &mut Sender,
     head: Response<()>,
     body: Bytes,
     alt_svc_port: u16,
@@ -523,10 +598,6 @@ async fn send_whole(
         stream.finish().await.map_err(|e| e.to_string())
     }
     .await;
-    // The answer did not need the rest of the request: ask the client to
-    // stop sending it with H3_NO_ERROR (RFC 9114, 4.1), not the error code
-    // 0 quinn would send when the stream is dropped unread.
-    stream.stop_sending(h3::error::Code::H3_NO_ERROR);
     Outcome {
         status,
         bytes,
@@ -539,7 +610,7 @@ async fn send_whole(
 async fn relay(
     mut body: hyper::body::Incoming,
     encoder: &mut Encoder,
-    stream: &mut RequestStream,
+    stream: &mut Sender,
     timeout: Duration,
 ) -> (usize, Option<String>) {
     let mut sent = 0;
