@@ -29,7 +29,11 @@ impl PreTlsProcess for Door {
             .and_then(|d| d.peer_addr().and_then(|a| a.as_inet()).map(|a| a.ip()));
         if let Some(client) = client {
             match self.limits.connect(client) {
-                Ok(held) => stream.tracer = Some(Tracer(Box::new(Held(Some(held))))),
+                Ok(held) if held.counted() => {
+                    stream.tracer = Some(Tracer(Box::new(Held(Some(held)))));
+                }
+                // The limit is off: nothing to hold.
+                Ok(_) => {}
                 Err(_) => {
                     log::debug!("closing a connection from {client}: it holds too many");
                     return pingora::Error::e_explain(

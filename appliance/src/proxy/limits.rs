@@ -24,7 +24,14 @@ pub struct Limits {
 pub struct Admitted(#[allow(dead_code)] Option<Guard>);
 
 /// Held for as long as the connection is open.
-pub struct Connected(#[allow(dead_code)] Option<Guard>);
+pub struct Connected(Option<Guard>);
+
+impl Connected {
+    /// Whether there is a count to give back (the limit is on).
+    pub fn counted(&self) -> bool {
+        self.0.is_some()
+    }
+}
 
 /// A client already holds as many connections as it may.
 #[derive(Debug, PartialEq, Eq)]
