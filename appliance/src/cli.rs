@@ -161,6 +161,11 @@ pub struct LimitArgs {
     /// Seconds an upstream may take between two parts of its answer.
     #[arg(long, env = "ERP_UPSTREAM_TIMEOUT_SECONDS", default_value_t = 60)]
     pub upstream_timeout_seconds: u64,
+    /// Requests the edge has in flight to one upstream at once; more wait at the edge, up to
+    /// the upstream timeout (then 503). A burst then queues here instead of opening a
+    /// connection per request to a role whose database pool is far smaller. 0: no limit.
+    #[arg(long, env = "ERP_MAX_UPSTREAM_REQUESTS", default_value_t = 256)]
+    pub max_upstream_requests: u32,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -19,11 +19,37 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// counts the request body bytes it received; paths under `/slow` answer
 /// after a second, `/big` is 4 KiB of text, `/first-piece` answers as soon
 /// as the first piece of the request body arrives ("first piece N bytes"),
-/// and paths ending in `/health` answer 503 while it is set unhealthy.
+/// and paths ending in `/health` answer 503 while it is set unhealthy. It
+/// keeps the most requests it had in flight at once.
 pub struct Upstream {
     pub addr: SocketAddr,
     received: Arc<AtomicU64>,
     healthy: Arc<AtomicBool>,
+    in_flight: Arc<InFlight>,
+}
+
+/// Requests being answered, and the most at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicU64,
+    most: AtomicU64,
+}
+
+/// One request counted in [`InFlight`] until dropped.
+struct Counted(Arc<InFlight>);
+
+impl Counted {
+    fn new(in_flight: &Arc<InFlight>) -> Counted {
+        let now = in_flight.now.fetch_add(1, Ordering::SeqCst) + 1;
+        in_flight.most.fetch_max(now, Ordering::SeqCst);
+        Counted(in_flight.clone())
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Upstream {
@@ -35,10 +61,14 @@ impl Upstream {
         let received = Arc::new(AtomicU64::new(0));
         let healthy = Arc::new(AtomicBool::new(true));
         let (counter, health) = (received.clone(), healthy.clone());
+        let in_flight = Arc::new(InFlight::default());
+        let flight = in_flight.clone();
         let app = axum::Router::new()
             .fallback(move |req: axum::extract::Request| {
                 let (counter, health) = (counter.clone(), health.clone());
+                let counted = Counted::new(&flight);
                 async move {
+                    let _counted = counted;
                     let path = req.uri().path().to_owned();
                     if path == "/first-piece" {
                         use futures::StreamExt;
@@ -77,7 +107,13 @@ impl Upstream {
             addr,
             received,
             healthy,
+            in_flight,
         })
+    }
+
+    /// The most requests it had in flight at once so far.
+    pub fn most_in_flight(&self) -> u64 {
+        self.in_flight.most.load(Ordering::SeqCst)
     }
 
     /// Request body bytes that reached the upstream so far.

@@ -2,7 +2,8 @@
 //! or its requests in flight gets 429, a body over the limit gets 413 (with
 //! or without an announced length) and never reaches the upstream, a client
 //! holding too many connections has the next one closed, and the limits
-//! reset as time passes.
+//! reset as time passes. Requests beyond the most one upstream may have in
+//! flight wait their turn at the edge.
 
 use std::time::Duration;
 
@@ -12,6 +13,46 @@ use reqwest::StatusCode;
 use crate::edge_harness::{Proxy, TlsConnection, Upstream};
 use crate::harness::TestResult;
 use crate::http3::h3_request;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_beyond_the_upstream_limit_wait_their_turn() -> TestResult {
+    // Six slow requests at once, over HTTP/2 and HTTP/3: with a limit of two
+    // the upstream never has more than two, and every request is answered.
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(upstream.addr, &["--max-upstream-requests", "2"])?;
+    let client = proxy.client()?;
+    let root = proxy.local_root()?;
+    let over_h2 = join_all((0..4).map(|i| client.get(proxy.url(&format!("/slow/{i}"))).send()));
+    let over_h3 = join_all((0..2).map(|i| {
+        h3_request(
+            proxy.https,
+            &root,
+            "GET",
+            if i == 0 { "/slow/a" } else { "/slow/b" },
+            b"",
+        )
+    }));
+    let (h2, h3) = tokio::join!(over_h2, over_h3);
+    for answer in h2 {
+        assert_eq!(answer?.status(), StatusCode::OK);
+    }
+    for answer in h3 {
+        assert_eq!(answer?.status, 200);
+    }
+    assert_eq!(upstream.most_in_flight(), 2);
+
+    // Without the limit the same burst reaches the upstream at once.
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(upstream.addr, &["--max-upstream-requests", "0"])?;
+    let client = proxy.client()?;
+    let answers =
+        join_all((0..6).map(|i| client.get(proxy.url(&format!("/slow/{i}"))).send())).await;
+    for answer in answers {
+        assert_eq!(answer?.status(), StatusCode::OK);
+    }
+    assert_eq!(upstream.most_in_flight(), 6);
+    Ok(())
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_over_its_rate_gets_429_and_then_is_served_again() -> TestResult {

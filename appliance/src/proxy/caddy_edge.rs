@@ -25,7 +25,7 @@ use super::caddy_routes::Routes;
 use super::compression;
 use super::headers::forwarded;
 use super::hooks::{self, client_ip};
-use super::limits::{Admitted, Limits};
+use super::limits::{Admitted, Limits, UpstreamTurn};
 use super::redirect::{answer_acme, redirect, request_host};
 use super::refusals::Refusal;
 
@@ -48,6 +48,8 @@ pub struct Ctx {
     plan: Option<Plan>,
     upstream: Option<SocketAddr>,
     _busy: Option<BusyGuard>,
+    /// The request's turn at its upstream, given back when the request ends.
+    turn: Option<UpstreamTurn>,
 }
 
 /// Counts a request against its upstream while it is in flight.
@@ -110,6 +112,7 @@ impl ProxyHttp for CaddyEdge {
             plan: None,
             upstream: None,
             _busy: None,
+            turn: None,
         }
     }
 
@@ -223,6 +226,7 @@ impl ProxyHttp for CaddyEdge {
         let addr = ctx
             .upstream
             .ok_or_else(|| Error::explain(ErrorType::InternalError, "no upstream chosen"))?;
+        hooks::take_turn(&self.limits, addr, &mut ctx.turn).await?;
         Ok(hooks::peer(addr, &self.limits))
     }
 

@@ -15,7 +15,7 @@ use pingora::proxy::FailToProxy;
 use super::compression;
 use super::headers::{alt_svc, apply_security, forwarded};
 use super::hooks::{self, client_ip};
-use super::limits::{Admitted, Limits};
+use super::limits::{Admitted, Limits, UpstreamTurn};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Upstreams {
@@ -61,6 +61,8 @@ pub struct Ctx {
     _admitted: Option<Admitted>,
     /// Request body bytes received so far.
     received: u64,
+    /// The request's turn at its upstream, given back when the request ends.
+    turn: Option<UpstreamTurn>,
 }
 
 fn content_length(req: &RequestHeader) -> Option<u64> {
@@ -83,6 +85,7 @@ impl ProxyHttp for Edge {
             started: Instant::now(),
             _admitted: None,
             received: 0,
+            turn: None,
         }
     }
 
@@ -124,8 +127,9 @@ impl ProxyHttp for Edge {
         hooks::count_body(&mut ctx.received, body, self.limits.max_body())
     }
 
-    async fn upstream_peer(&self, session: &mut Session, _ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
+    async fn upstream_peer(&self, session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
         let (addr, _) = self.upstreams.route(session.req_header().uri.path());
+        hooks::take_turn(&self.limits, addr, &mut ctx.turn).await?;
         Ok(hooks::peer(addr, &self.limits))
     }
 

@@ -364,6 +364,16 @@ async fn answer(
         }
     };
     let (api, plan) = (cleared.api, cleared.plan.as_ref());
+    // Held until the answer is relayed: the upstream connection is busy until then.
+    let Ok(_turn) = limits.upstream_turn(cleared.upstream).await else {
+        log::warn!(
+            "upstream busy for {}: no turn within the upstream timeout",
+            req.uri().path()
+        );
+        let mut outcome = refuse(send, Refusal::Unavailable, api, builtin).await;
+        outcome.error = Some("the upstream had its most requests in flight".into());
+        return outcome;
+    };
     let encode = plan.is_none_or(|p| p.encode);
     let mut encoder =
         Encoder::for_request(req.headers(), if encode { compression::LEVEL } else { 0 });

@@ -10,7 +10,7 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::access;
-use super::limits::Limits;
+use super::limits::{Limits, UpstreamTurn};
 use super::refusals::Refusal;
 
 pub fn client_ip(session: &Session) -> Option<IpAddr> {
@@ -84,6 +84,27 @@ pub fn peer(addr: SocketAddr, limits: &Limits) -> Box<HttpPeer> {
     peer.options.write_timeout = Some(limits.upstream_timeout());
     peer.options.idle_timeout = Some(Duration::from_secs(60));
     Box::new(peer)
+}
+
+/// A turn at `addr` for this request (see `Limits::upstream_turn`), in place
+/// of one at the upstream a retry moved away from. Waiting past the upstream
+/// timeout fails the request as if the upstream were down (the 503 page).
+pub async fn take_turn(
+    limits: &Limits,
+    addr: SocketAddr,
+    turn: &mut Option<UpstreamTurn>,
+) -> Result<()> {
+    *turn = None;
+    match limits.upstream_turn(addr).await {
+        Ok(t) => {
+            *turn = Some(t);
+            Ok(())
+        }
+        Err(_) => Error::e_explain(
+            ErrorType::ConnectTimedout,
+            "the upstream had its most requests in flight for the whole upstream timeout",
+        ),
+    }
 }
 
 /// The upstream could not be reached or failed mid-answer: the client gets

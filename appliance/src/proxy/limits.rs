@@ -2,13 +2,18 @@
 //! a number of requests in flight per client address (pingora-limits), and
 //! the largest request body. A client over a limit gets 429 at once; a body over the
 //! limit gets 413 before the upstream sees a byte of it when the length is
-//! announced, or as soon as the streamed body passes the limit.
+//! announced, or as soon as the streamed body passes the limit. And one for
+//! the upstreams' sake: how many requests go to one upstream at once, the
+//! rest waiting their turn at the edge.
 
-use std::net::IpAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use pingora_limits::inflight::{Guard, Inflight};
 use pingora_limits::rate::Rate;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::refusals::Refusal;
 use crate::cli::LimitArgs;
@@ -18,7 +23,16 @@ pub struct Limits {
     rate: Rate,
     inflight: Inflight,
     connections: Inflight,
+    /// By upstream: the turns for requests in flight to it.
+    turns: Mutex<HashMap<SocketAddr, Arc<Semaphore>>>,
 }
+
+/// A request's turn at its upstream, given back when dropped.
+pub struct UpstreamTurn(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
+
+/// The upstream had its most requests in flight for the whole upstream timeout.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UpstreamBusy;
 
 /// Held for as long as the request is in flight.
 pub struct Admitted(#[allow(dead_code)] Option<Guard>);
@@ -44,6 +58,27 @@ impl Limits {
             rate: Rate::new(Duration::from_secs(1)),
             inflight: Inflight::new(),
             connections: Inflight::new(),
+            turns: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Wait for a turn at `upstream` while it has `max_upstream_requests`
+    /// in flight, up to the upstream timeout; first come, first served.
+    pub async fn upstream_turn(&self, upstream: SocketAddr) -> Result<UpstreamTurn, UpstreamBusy> {
+        let most = self.args.max_upstream_requests;
+        if most == 0 {
+            return Ok(UpstreamTurn(None));
+        }
+        let turns = self
+            .turns
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(upstream)
+            .or_insert_with(|| Arc::new(Semaphore::new(most as usize)))
+            .clone();
+        match tokio::time::timeout(self.upstream_timeout(), turns.acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(UpstreamTurn(Some(permit))),
+            _ => Err(UpstreamBusy),
         }
     }
 
@@ -117,8 +152,29 @@ mod tests {
             max_connections_per_client: 2,
             max_body_bytes: 10,
             client_timeout_seconds: 30,
-            upstream_timeout_seconds: 60,
+            upstream_timeout_seconds: 1,
+            max_upstream_requests: 2,
         }
+    }
+
+    #[tokio::test]
+    async fn requests_to_an_upstream_wait_their_turn() {
+        let limits = Limits::new(args(0, 0));
+        let (up, other): (SocketAddr, SocketAddr) =
+            (([10, 0, 0, 9], 80).into(), ([10, 0, 0, 9], 81).into());
+        let first = limits.upstream_turn(up).await;
+        let second = limits.upstream_turn(up).await;
+        assert!(first.is_ok() && second.is_ok());
+        assert!(
+            limits.upstream_turn(other).await.is_ok(),
+            "another upstream has its own turns"
+        );
+        // A third waits; past the upstream timeout (1 s here) it gives up.
+        assert_eq!(limits.upstream_turn(up).await.err(), Some(UpstreamBusy));
+        // One that waits gets the turn given back.
+        let waiting = limits.upstream_turn(up);
+        drop(first);
+        assert!(waiting.await.is_ok());
     }
 
     #[test]
