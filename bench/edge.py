@@ -6,7 +6,8 @@ for the proxies and over HTTPS for the ceiling) and, in front of it, each
 proxy terminating TLS 1.3 with an ECDSA P-256 certificate from its own
 local CA: Debian's Caddy 2.6 (`tls internal`, `reverse_proxy`) and
 `appliance proxy` (its per-client limits switched off, as Caddy has none
-by default; it still adds its security headers). For each: requests/s and
+by default and all load comes from one address; it still adds its security
+headers and keeps its default of 256 requests in flight to the upstream). For each: requests/s and
 p99 with wrk (HTTP/1.1) and h2load (HTTP/2, 10 streams per connection),
 and the proxy's peak resident memory while wrk holds 1,000 keep-alive
 connections. The upstream hit directly is the ceiling.
