@@ -236,7 +236,7 @@ async fn basic_auth_asks_for_a_password() -> TestResult {
 async fn http3_serves_the_same_caddyfile_routes() -> TestResult {
     let upstream = Upstream::start().await?;
     let sites = format!(
-        "localhost {{\n\theader X-Site caddyfile\n\trespond /hello \"hola\"\n\thandle_path /up/* {{\n\t\treverse_proxy {0}\n\t}}\n\thandle_path /zipped/* {{\n\t\tencode zstd gzip\n\t\treverse_proxy {0}\n\t}}\n}}\n",
+        "localhost {{\n\theader X-Site caddyfile\n\trespond /hello \"hola\"\n\thandle_path /up/* {{\n\t\treverse_proxy {0}\n\t}}\n\thandle_path /zipped/* {{\n\t\tencode zstd gzip\n\t\treverse_proxy {0}\n\t}}\n\thandle_path /gz/* {{\n\t\tencode gzip\n\t\treverse_proxy {0}\n\t}}\n}}\n",
         upstream.addr
     );
     let (proxy, _) = serve_sites(&sites, &upstream)?;
@@ -260,6 +260,28 @@ async fn http3_serves_the_same_caddyfile_routes() -> TestResult {
         crate::http3::h3_request_with(proxy.https, &root, "GET", "/up/big", &gzip, b"").await?;
     assert_eq!(as_is.headers.get("content-encoding"), None);
     assert_eq!(as_is.body, text);
+    // Only the encodings the route names, over HTTP/3 and HTTP/2 alike.
+    let both = [("accept-encoding", "zstd, gzip")];
+    let h3 =
+        crate::http3::h3_request_with(proxy.https, &root, "GET", "/gz/big", &both, b"").await?;
+    assert_eq!(h3.headers["content-encoding"], "gzip");
+    let zipped =
+        crate::http3::h3_request_with(proxy.https, &root, "GET", "/zipped/big", &both, b"").await?;
+    assert_eq!(zipped.headers["content-encoding"], "zstd");
+    let h2 = proxy
+        .client()?
+        .get(proxy.url("/gz/big"))
+        .header("accept-encoding", "zstd, gzip")
+        .send()
+        .await?;
+    assert_eq!(h2.headers()["content-encoding"], "gzip");
+    let h2 = proxy
+        .client()?
+        .get(proxy.url("/zipped/big"))
+        .header("accept-encoding", "zstd, gzip")
+        .send()
+        .await?;
+    assert_eq!(h2.headers()["content-encoding"], "zstd");
     // Over h2 the answers advertise HTTP/3.
     let h2 = proxy.client()?.get(proxy.url("/hello")).send().await?;
     assert!(h2.headers().contains_key("alt-svc"));

@@ -162,9 +162,18 @@ impl ProxyHttp for CaddyEdge {
             Refusal::TooLarge.write(session, false).await?;
             return Ok(true);
         }
-        if plan.encode {
-            // The module read no Accept-Encoding while it was off: give it now.
-            let req = session.req_header().clone();
+        if !plan.encode.is_empty() {
+            // The module read no Accept-Encoding while it was off: give it
+            // now, with only the codings the route's `encode` names.
+            let mut req = session.req_header().clone();
+            if let Some(value) = req
+                .headers
+                .get(http::header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+            {
+                let usable = compression::usable(value, compression::Allowed::Only(&plan.encode));
+                req.insert_header(http::header::ACCEPT_ENCODING, usable)?;
+            }
             if let Some(c) = session
                 .downstream_modules_ctx
                 .get_mut::<ResponseCompression>()

@@ -1,6 +1,6 @@
 //! Response compression, the same for every protocol: gzip or zstd at one
 //! level, chosen by the client's Accept-Encoding (brotli left out, see
-//! `hooks::without_brotli`), for the content types pingora deems
+//! [`without_brotli`]), for the content types pingora deems
 //! compressible. Over TCP pingora's compression module does the work; the
 //! HTTP/3 handler, which is ours, drives the same pingora context through
 //! [`Encoder`], so both decide alike.
@@ -10,8 +10,6 @@ use http::{HeaderMap, Response};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::protocols::http::compression::ResponseCompressionCtx;
 
-use super::hooks::without_brotli;
-
 /// gzip and zstd at level 5, for text, JSON, SVG and the like (pingora
 /// skips images, archives and bodies under 20 bytes): most of the size win
 /// for pages sent to branches on slow links, at a fraction of the top
@@ -20,18 +18,76 @@ use super::hooks::without_brotli;
 /// brotli tools) reject.
 pub const LEVEL: u32 = 5;
 
+/// The encodings a response may get: every one the edge offers (its own
+/// routes), or those of a Caddyfile route's `encode` (none without one).
+/// Never brotli.
+#[derive(Clone, Copy)]
+pub enum Allowed<'a> {
+    All,
+    Only(&'a [String]),
+}
+
+impl Allowed<'_> {
+    fn permits(self, coding: &str) -> bool {
+        coding != "br"
+            && match self {
+                Allowed::All => true,
+                Allowed::Only(names) => names.iter().any(|n| n == coding),
+            }
+    }
+}
+
+/// The codings of an Accept-Encoding value that `keep` accepts by name
+/// (any case; parameters such as `;q=` stay with their coding); `None`
+/// when it keeps them all. Pingora compresses with the first coding the
+/// client lists, so what may not be used is taken out before it reads them.
+fn keep_codings(value: &str, keep: impl Fn(&str) -> bool) -> Option<String> {
+    let codings: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let kept = |c: &&str| {
+        let name = c.split(';').next().unwrap_or_default().trim();
+        keep(&name.to_ascii_lowercase())
+    };
+    if codings.iter().all(kept) {
+        return None;
+    }
+    Some(
+        codings
+            .into_iter()
+            .filter(kept)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// The Accept-Encoding value without `br`, when it had one: pingora 0.9
+/// never ends its brotli streams (cloudflare/pingora#1013), which strict
+/// decoders reject, so clients get gzip or zstd instead.
+pub fn without_brotli(value: &str) -> Option<String> {
+    keep_codings(value, |name| name != "br")
+}
+
+/// The Accept-Encoding value as the compression context is to read it: the
+/// client's codings that are allowed.
+pub fn usable(value: &str, allowed: Allowed<'_>) -> String {
+    keep_codings(value, |name| allowed.permits(name)).unwrap_or_else(|| value.to_owned())
+}
+
 /// One response's compression outside pingora's module (HTTP/3).
 pub struct Encoder(Option<ResponseCompressionCtx>);
 
 impl Encoder {
-    /// For a request with these headers; `level` 0 leaves responses as they are.
-    pub fn for_request(headers: &HeaderMap, level: u32) -> Encoder {
+    /// For a request with these headers.
+    pub fn for_request(headers: &HeaderMap, allowed: Allowed<'_>) -> Encoder {
         let accepted = headers
             .get(http::header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok())
-            .map(|v| without_brotli(v).unwrap_or_else(|| v.to_owned()))
+            .map(|v| usable(v, allowed))
             .filter(|v| !v.is_empty());
-        let (Some(accepted), true) = (accepted, level != 0) else {
+        let Some(accepted) = accepted else {
             return Encoder(None);
         };
         // The context reads only Accept-Encoding from the request.
@@ -44,7 +100,7 @@ impl Encoder {
         {
             return Encoder(None);
         }
-        let mut ctx = ResponseCompressionCtx::new(level, false, false);
+        let mut ctx = ResponseCompressionCtx::new(LEVEL, false, false);
         ctx.request_filter(&req);
         Encoder(Some(ctx))
     }
@@ -90,5 +146,36 @@ impl Encoder {
     /// Whether the body is being rewritten (then its end must be fed too).
     pub fn active(&self) -> bool {
         self.0.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brotli_is_taken_out_of_accept_encoding() {
+        assert_eq!(without_brotli("gzip, deflate"), None);
+        assert_eq!(
+            without_brotli("gzip, deflate, br, zstd").as_deref(),
+            Some("gzip, deflate, zstd")
+        );
+        assert_eq!(
+            without_brotli("br;q=1.0, gzip;q=0.8").as_deref(),
+            Some("gzip;q=0.8")
+        );
+        assert_eq!(without_brotli("BR").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn a_route_uses_only_the_encodings_it_names() {
+        let gzip = ["gzip".to_owned()];
+        assert_eq!(
+            usable("zstd, gzip;q=0.9, br", Allowed::Only(&gzip)),
+            "gzip;q=0.9"
+        );
+        assert_eq!(usable("zstd, br", Allowed::Only(&gzip)), "");
+        assert_eq!(usable("zstd, gzip, br", Allowed::All), "zstd, gzip");
+        assert_eq!(usable("zstd, gzip", Allowed::Only(&[])), "");
     }
 }

@@ -188,19 +188,4 @@ mod tests {
         assert!(!super::is_api("/apiary"));
         assert!(!super::is_api("/login"));
     }
-
-    #[test]
-    fn brotli_is_taken_out_of_accept_encoding() {
-        use super::super::hooks::without_brotli;
-        assert_eq!(without_brotli("gzip, deflate"), None);
-        assert_eq!(
-            without_brotli("gzip, deflate, br, zstd").as_deref(),
-            Some("gzip, deflate, zstd")
-        );
-        assert_eq!(
-            without_brotli("br;q=1.0, gzip;q=0.8").as_deref(),
-            Some("gzip;q=0.8")
-        );
-        assert_eq!(without_brotli("BR").as_deref(), Some(""));
-    }
 }

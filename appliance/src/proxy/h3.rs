@@ -28,7 +28,7 @@ use rustls::server::ResolvesServerCert;
 use super::access;
 use super::caddy_answers::{apply_ops, direct_answer, verify};
 use super::caddy_routes::Routes;
-use super::compression::{self, Encoder};
+use super::compression::{Allowed, Encoder};
 use super::edge::Upstreams;
 use super::headers::{SECURITY, alt_svc, forwarded};
 use super::limits::Limits;
@@ -374,9 +374,8 @@ async fn answer(
         outcome.error = Some("the upstream had its most requests in flight".into());
         return outcome;
     };
-    let encode = plan.is_none_or(|p| p.encode);
-    let mut encoder =
-        Encoder::for_request(req.headers(), if encode { compression::LEVEL } else { 0 });
+    let allowed = plan.map_or(Allowed::All, |p| Allowed::Only(&p.encode));
+    let mut encoder = Encoder::for_request(req.headers(), allowed);
     let upload = Arc::new(Upload::default());
     // Hyper sends no body for a zero length, or a GET or HEAD without one;
     // the rest stream through as they arrive.

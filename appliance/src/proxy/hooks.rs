@@ -10,6 +10,7 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::access;
+use super::compression::without_brotli;
 use super::limits::{Limits, UpstreamTurn};
 use super::refusals::Refusal;
 
@@ -18,28 +19,6 @@ pub fn client_ip(session: &Session) -> Option<IpAddr> {
         .client_addr()
         .and_then(|a| a.as_inet())
         .map(|a| a.ip())
-}
-
-/// The Accept-Encoding value without `br`, when it had one: pingora 0.9
-/// never ends its brotli streams (cloudflare/pingora#1013), which strict
-/// decoders reject, so clients get gzip or zstd instead.
-pub fn without_brotli(value: &str) -> Option<String> {
-    let codings: Vec<&str> = value.split(',').map(str::trim).collect();
-    let is_br = |c: &&str| {
-        c.split(';')
-            .next()
-            .is_some_and(|name| name.trim().eq_ignore_ascii_case("br"))
-    };
-    if !codings.iter().any(is_br) {
-        return None;
-    }
-    Some(
-        codings
-            .into_iter()
-            .filter(|c| !is_br(c) && !c.is_empty())
-            .collect::<Vec<_>>()
-            .join(", "),
-    )
 }
 
 /// Before the compression module reads the request: the client's timeouts

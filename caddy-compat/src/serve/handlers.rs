@@ -37,7 +37,8 @@ pub enum Handler {
     RequestBody {
         max_size: u64,
     },
-    Encode,
+    /// The encodings a response may get, in the route's order of preference.
+    Encode(Vec<String>),
     BasicAuth(BasicAuth),
     Respond(Respond),
     FileServer,
@@ -305,7 +306,24 @@ fn handler(v: &Value, next_proxy: &mut usize) -> Compile<Handler> {
         }
         "encode" => {
             known(obj, name, &["handler", "encodings", "prefer"])?;
-            Handler::Encode
+            let mut names: Vec<String> = obj
+                .get("prefer")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect();
+            for name in obj
+                .get("encodings")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|e| e.keys())
+            {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+            Handler::Encode(names)
         }
         "authentication" => {
             known(obj, name, &["handler", "providers"])?;

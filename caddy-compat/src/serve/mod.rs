@@ -346,7 +346,8 @@ pub struct Plan {
     pub request_headers: Vec<HeaderOps>,
     /// Changes to the response headers, in order.
     pub response_headers: Vec<HeaderOps>,
-    pub encode: bool,
+    /// The encodings the response may get (`encode`); none: as it is.
+    pub encode: Vec<String>,
     pub max_body: Option<u64>,
     pub root: Option<String>,
     pub end: End,
@@ -361,7 +362,7 @@ pub fn plan(routes: &[Route], request: Request, verify: Verify<'_>) -> Plan {
         request,
         request_headers: Vec::new(),
         response_headers: Vec::new(),
-        encode: false,
+        encode: Vec::new(),
         max_body: None,
         root: None,
         end: End::Nothing,
@@ -413,7 +414,7 @@ fn apply(h: &Handler, plan: &mut Plan, verify: Verify<'_>) -> bool {
         Handler::RequestBody { max_size } => {
             plan.max_body = Some(plan.max_body.map_or(*max_size, |m| m.min(*max_size)));
         }
-        Handler::Encode => plan.encode = true,
+        Handler::Encode(names) => plan.encode = names.clone(),
         Handler::BasicAuth(auth) => {
             if !authorized(auth, &plan.request, verify) {
                 plan.end = End::Unauthorized(auth.realm.clone());

@@ -30,13 +30,24 @@ fn upstream(c: &Config, plan: &Plan) -> Option<String> {
 }
 
 #[test]
+fn encode_names_the_encodings_a_route_allows() {
+    let c = compile(
+        "example.hn {\n\thandle /gz/* {\n\t\tencode gzip\n\t\trespond ok\n\t}\n\trespond plain\n}\n",
+    );
+    let gz = plan(&c.https, get("example.hn", "/gz/a"), &never);
+    assert_eq!(gz.encode, ["gzip"]);
+    let plain = plan(&c.https, get("example.hn", "/b"), &never);
+    assert!(plain.encode.is_empty(), "no encode: as it is");
+}
+
+#[test]
 fn the_appliance_example_routes_api_and_the_rest() {
     let c = compile(
         "erp.example.hn {\n\tencode\n\theader X-Frame-Options DENY\n\thandle /api/* {\n\t\treverse_proxy 127.0.0.1:3001\n\t}\n\thandle {\n\t\treverse_proxy 127.0.0.1:3002\n\t}\n}\n",
     );
     let api = plan(&c.https, get("erp.example.hn", "/api/health"), &never);
     assert_eq!(upstream(&c, &api).as_deref(), Some("127.0.0.1:3001"));
-    assert!(api.encode);
+    assert_eq!(api.encode, ["zstd", "gzip"], "encode alone: Caddy's two");
     assert_eq!(api.response_headers[0].set[0].0, "X-Frame-Options");
     let web = plan(&c.https, get("erp.example.hn", "/sales"), &never);
     assert_eq!(upstream(&c, &web).as_deref(), Some("127.0.0.1:3002"));
