@@ -165,21 +165,14 @@ impl ProxyHttp for CaddyEdge {
         if !plan.encode.is_empty() {
             // The module read no Accept-Encoding while it was off: give it
             // now, with only the codings the route's `encode` names.
-            let mut req = session.req_header().clone();
-            if let Some(value) = req
-                .headers
-                .get(http::header::ACCEPT_ENCODING)
-                .and_then(|v| v.to_str().ok())
-            {
-                let usable = compression::usable(value, compression::Allowed::Only(&plan.encode));
-                req.insert_header(http::header::ACCEPT_ENCODING, usable)?;
-            }
+            let accepted =
+                compression::accept_encoding(&session.req_header().headers).map(str::to_owned);
+            let allowed = compression::Allowed::Only(&plan.encode);
             if let Some(c) = session
                 .downstream_modules_ctx
                 .get_mut::<ResponseCompression>()
             {
-                c.adjust_level(compression::LEVEL);
-                c.request_filter(&req);
+                compression::read_request(c, accepted.as_deref(), allowed);
             }
         }
         if let End::Respond(r) = &plan.end

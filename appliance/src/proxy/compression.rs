@@ -76,33 +76,44 @@ pub fn usable(value: &str, allowed: Allowed<'_>) -> String {
     keep_codings(value, |name| allowed.permits(name)).unwrap_or_else(|| value.to_owned())
 }
 
+/// The request's Accept-Encoding, if it is text.
+pub fn accept_encoding(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Turn `ctx` on at [`LEVEL`] and give it the request's Accept-Encoding,
+/// reduced to the allowed codings; false when none of them is left.
+pub fn read_request(
+    ctx: &mut ResponseCompressionCtx,
+    accept_encoding: Option<&str>,
+    allowed: Allowed<'_>,
+) -> bool {
+    let accepted = accept_encoding
+        .map(|v| usable(v, allowed))
+        .filter(|v| !v.is_empty());
+    // The context reads only Accept-Encoding from the request.
+    let req = accepted.and_then(|accepted| {
+        let mut req = RequestHeader::build("GET", b"/", Some(1)).ok()?;
+        req.insert_header(http::header::ACCEPT_ENCODING, accepted)
+            .ok()?;
+        Some(req)
+    });
+    let Some(req) = req else { return false };
+    ctx.adjust_level(LEVEL);
+    ctx.request_filter(&req);
+    true
+}
+
 /// One response's compression outside pingora's module (HTTP/3).
 pub struct Encoder(Option<ResponseCompressionCtx>);
 
 impl Encoder {
     /// For a request with these headers.
     pub fn for_request(headers: &HeaderMap, allowed: Allowed<'_>) -> Encoder {
-        let accepted = headers
-            .get(http::header::ACCEPT_ENCODING)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| usable(v, allowed))
-            .filter(|v| !v.is_empty());
-        let Some(accepted) = accepted else {
-            return Encoder(None);
-        };
-        // The context reads only Accept-Encoding from the request.
-        let Ok(mut req) = RequestHeader::build("GET", b"/", Some(1)) else {
-            return Encoder(None);
-        };
-        if req
-            .insert_header(http::header::ACCEPT_ENCODING, accepted)
-            .is_err()
-        {
-            return Encoder(None);
-        }
-        let mut ctx = ResponseCompressionCtx::new(LEVEL, false, false);
-        ctx.request_filter(&req);
-        Encoder(Some(ctx))
+        let mut ctx = ResponseCompressionCtx::new(0, false, false);
+        Encoder(read_request(&mut ctx, accept_encoding(headers), allowed).then_some(ctx))
     }
 
     /// Decide from the response head and adjust it (Content-Encoding, Vary,
@@ -125,11 +136,11 @@ impl Encoder {
             self.0 = None;
             return;
         }
-        let mut headers = resp.headers.clone();
+        let mut parts = http::response::Parts::from(resp);
         // Pingora frames the new body for HTTP/1 (chunked); HTTP/3 frames
         // its own, and forbids the header (RFC 9114, 4.2).
-        headers.remove(http::header::TRANSFER_ENCODING);
-        *head.headers_mut() = headers;
+        parts.headers.remove(http::header::TRANSFER_ENCODING);
+        *head.headers_mut() = parts.headers;
     }
 
     /// The bytes to send for this piece of the body; `end` once the body is

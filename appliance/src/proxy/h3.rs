@@ -6,7 +6,6 @@
 //! Responses are compressed as over TCP (`compression::Encoder`).
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -62,6 +61,14 @@ struct Shared {
     https_port: u16,
     limits: Arc<Limits>,
     client: Upstream,
+}
+
+impl Shared {
+    /// The built-in routes (else a Caddyfile's): they add the security
+    /// headers and answer the API's refusals as problem+json.
+    fn builtin(&self) -> bool {
+        matches!(self.routing, Routing::Builtin(_))
+    }
 }
 
 /// Headers that describe one hop, not the message: never forwarded.
@@ -211,6 +218,14 @@ struct Outcome {
     error: Option<String>,
 }
 
+impl Outcome {
+    /// This outcome, with what went wrong for the access log.
+    fn because(mut self, error: impl Into<String>) -> Outcome {
+        self.error = Some(error.into());
+        self
+    }
+}
+
 async fn request(req: Request<()>, stream: RequestStream, client: IpAddr, shared: &Shared) {
     let started = Instant::now();
     let (mut send, recv) = stream.split();
@@ -313,8 +328,7 @@ enum Early {
 /// The limits and the route, from the request's head.
 async fn clear(req: &Request<()>, client: IpAddr, shared: &Shared) -> Result<Cleared, Early> {
     let limits = &shared.limits;
-    let builtin = matches!(shared.routing, Routing::Builtin(_));
-    let api_path = builtin && super::edge::is_api(req.uri().path());
+    let api_path = shared.builtin() && super::edge::is_api(req.uri().path());
     let admitted = limits
         .admit(Some(client))
         .map_err(|refusal| Early::Refuse(refusal, api_path))?;
@@ -353,7 +367,7 @@ async fn answer(
     shared: &Shared,
 ) -> Outcome {
     let limits = &shared.limits;
-    let builtin = matches!(shared.routing, Routing::Builtin(_));
+    let builtin = shared.builtin();
     let cleared = match clear(req, client, shared).await {
         Ok(c) => c,
         Err(Early::Refuse(refusal, api)) => return refuse(send, refusal, api, builtin).await,
@@ -370,13 +384,13 @@ async fn answer(
             "upstream busy for {}: no turn within the upstream timeout",
             req.uri().path()
         );
-        let mut outcome = refuse(send, Refusal::Unavailable, api, builtin).await;
-        outcome.error = Some("the upstream had its most requests in flight".into());
-        return outcome;
+        return refuse(send, Refusal::Unavailable, api, builtin)
+            .await
+            .because("the upstream had its most requests in flight");
     };
     let allowed = plan.map_or(Allowed::All, |p| Allowed::Only(&p.encode));
     let mut encoder = Encoder::for_request(req.headers(), allowed);
-    let upload = Arc::new(Upload::default());
+    let cut: Arc<OnceLock<Cut>> = Arc::default();
     // Hyper sends no body for a zero length, or a GET or HEAD without one;
     // the rest stream through as they arrive.
     let bodiless = match cleared.length {
@@ -384,12 +398,7 @@ async fn answer(
         None => matches!(*req.method(), http::Method::GET | http::Method::HEAD),
     };
     let body = match unread.take_if(|_| !bodiless) {
-        Some(recv) => streamed(
-            recv,
-            limits.client_timeout(),
-            cleared.max_body,
-            upload.clone(),
-        ),
+        Some(recv) => streamed(recv, limits.client_timeout(), cleared.max_body, cut.clone()),
         None => http_body_util::Empty::new()
             .map_err(BoxError::from)
             .boxed_unsync(),
@@ -411,29 +420,27 @@ async fn answer(
     let resp = match sent {
         Ok(Ok(resp)) => resp,
         // The request failed because its body did: the client's doing.
-        Ok(Err(_)) if upload.too_large.load(Ordering::Relaxed) => {
+        Ok(Err(_)) if cut.get() == Some(&Cut::TooLarge) => {
             return refuse(send, Refusal::TooLarge, api, builtin).await;
         }
-        Ok(Err(_)) if upload.failure.get().is_some() => {
+        Ok(Err(_)) if cut.get().is_some() => {
+            let reason = cut.get().map(|cut| format!("reading the request: {cut}"));
             return Outcome {
                 status: 0,
                 bytes: 0,
-                error: upload
-                    .failure
-                    .get()
-                    .map(|e| format!("reading the request: {e}")),
+                error: reason,
             };
         }
         Ok(Err(e)) => {
             log::warn!("upstream unavailable for {}: {e}", req.uri().path());
-            let mut outcome = refuse(send, Refusal::Unavailable, api, builtin).await;
-            outcome.error = Some(e.to_string());
-            return outcome;
+            return refuse(send, Refusal::Unavailable, api, builtin)
+                .await
+                .because(e.to_string());
         }
         Err(_) => {
-            let mut outcome = refuse(send, Refusal::Unavailable, api, builtin).await;
-            outcome.error = Some("the upstream did not answer in time".into());
-            return outcome;
+            return refuse(send, Refusal::Unavailable, api, builtin)
+                .await
+                .because("the upstream did not answer in time");
         }
     };
     let status = resp.status().as_u16();
@@ -465,39 +472,48 @@ async fn answer(
     }
 }
 
-/// How the streamed request body went, for the answer when the upstream
-/// request fails: the body passed the size limit, or the client failed.
-#[derive(Default)]
-struct Upload {
-    too_large: AtomicBool,
-    failure: OnceLock<String>,
+/// Why a streamed request body ended early, for the answer when the
+/// upstream request then fails.
+#[derive(Debug, PartialEq, Eq)]
+enum Cut {
+    TooLarge,
+    ClientFailed(String),
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cut::TooLarge => f.write_str("the request body passed the size limit"),
+            Cut::ClientFailed(why) => f.write_str(why),
+        }
+    }
 }
 
 /// The request body as it arrives, for the upstream request: each piece
 /// within the client timeout, and an error once it passes `max` (the
-/// client is then asked to stop sending).
-fn streamed(recv: Receiver, timeout: Duration, max: u64, upload: Arc<Upload>) -> UpstreamBody {
+/// client is then asked to stop sending). `cut` says why it ended early.
+fn streamed(recv: Receiver, timeout: Duration, max: u64, cut: Arc<OnceLock<Cut>>) -> UpstreamBody {
     let pieces = futures::stream::try_unfold((recv, 0u64), move |(mut recv, received)| {
-        let upload = upload.clone();
+        let cut = cut.clone();
         async move {
-            let fail = |e: String| {
-                let _ = upload.failure.set(e.clone());
-                BoxError::from(e)
+            let end = |why: Cut| {
+                let error = BoxError::from(why.to_string());
+                let _ = cut.set(why);
+                error
             };
             let piece = tokio::time::timeout(timeout, recv.recv_data())
                 .await
-                .map_err(|_| fail("the client stopped sending".into()))?
-                .map_err(|e| fail(e.to_string()))?;
+                .map_err(|_| end(Cut::ClientFailed("the client stopped sending".into())))?
+                .map_err(|e| end(Cut::ClientFailed(e.to_string())))?;
             let Some(mut piece) = piece else {
                 return Ok(None);
             };
             let data = piece.copy_to_bytes(piece.remaining());
             let received = received + data.len() as u64;
             if received > max {
-                upload.too_large.store(true, Ordering::Relaxed);
                 // No read is pending: the stream is at hand to stop.
                 recv.stop_sending(h3::error::Code::H3_NO_ERROR);
-                return Err(BoxError::from("the request body passed the size limit"));
+                return Err(end(Cut::TooLarge));
             }
             Ok(Some((Frame::data(data), (recv, received))))
         }

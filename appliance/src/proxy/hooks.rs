@@ -10,7 +10,7 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::access;
-use super::compression::without_brotli;
+use super::compression::{accept_encoding, without_brotli};
 use super::limits::{Limits, UpstreamTurn};
 use super::refusals::Refusal;
 
@@ -27,11 +27,7 @@ pub fn client_ip(session: &Session) -> Option<IpAddr> {
 pub fn before_request(session: &mut Session, limits: &Limits) -> Result<()> {
     session.set_read_timeout(Some(limits.client_timeout()));
     session.set_write_timeout(Some(limits.client_timeout()));
-    let header = session.req_header().headers.get("accept-encoding");
-    if let Some(kept) = header
-        .and_then(|v| v.to_str().ok())
-        .and_then(without_brotli)
-    {
+    if let Some(kept) = accept_encoding(&session.req_header().headers).and_then(without_brotli) {
         let req = session.req_header_mut();
         if kept.is_empty() {
             req.remove_header("accept-encoding");

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use pingora_limits::inflight::{Guard, Inflight};
@@ -24,7 +24,7 @@ pub struct Limits {
     inflight: Inflight,
     connections: Inflight,
     /// By upstream: the turns for requests in flight to it.
-    turns: Mutex<HashMap<SocketAddr, Arc<Semaphore>>>,
+    turns: RwLock<HashMap<SocketAddr, Arc<Semaphore>>>,
 }
 
 /// A request's turn at its upstream, given back when dropped.
@@ -58,7 +58,7 @@ impl Limits {
             rate: Rate::new(Duration::from_secs(1)),
             inflight: Inflight::new(),
             connections: Inflight::new(),
-            turns: Mutex::new(HashMap::new()),
+            turns: RwLock::new(HashMap::new()),
         }
     }
 
@@ -69,13 +69,21 @@ impl Limits {
         if most == 0 {
             return Ok(UpstreamTurn(None));
         }
-        let turns = self
+        // Every request reads the map; only an upstream's first writes it.
+        let known = self
             .turns
-            .lock()
+            .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .entry(upstream)
-            .or_insert_with(|| Arc::new(Semaphore::new(most as usize)))
-            .clone();
+            .get(&upstream)
+            .cloned();
+        let turns = known.unwrap_or_else(|| {
+            self.turns
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(upstream)
+                .or_insert_with(|| Arc::new(Semaphore::new(most as usize)))
+                .clone()
+        });
         match tokio::time::timeout(self.upstream_timeout(), turns.acquire_owned()).await {
             Ok(Ok(permit)) => Ok(UpstreamTurn(Some(permit))),
             _ => Err(UpstreamBusy),
