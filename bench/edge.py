@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 
-from sales import cpu_times, steal_share
+from common import LIMITS_OFF, BenchError, cpu_times, main_guard, positive, steal_share, wait_ready
 
 CONNECTIONS = 64
 THREADS = 2
@@ -64,7 +64,7 @@ def wait_port(port, timeout=30):
             return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit(f"nothing listens on {port} after {timeout} s")
+    raise BenchError(f"nothing listens on {port} after {timeout} s")
 
 
 def caddy(tmp, name, caddyfile):
@@ -78,13 +78,26 @@ def caddy(tmp, name, caddyfile):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def figure(pattern, out, what):
+    """The first match of `pattern` in a load generator's output, or a clear failure."""
+    found = re.search(pattern, out)
+    if not found:
+        raise BenchError(f"{what}: no figure in its output:\n{out}")
+    return found
+
+
 def wrk(url, seconds, connections):
     out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    # Error answers are not the work being measured: a 429 or a 503 page is
+    # cheap, and their rate would pass for the proxy's.
+    refused = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if refused:
+        raise BenchError(f"wrk {url}: {refused.group(1)} error answers")
+    rate = positive(float(figure(r"Requests/sec:\s+([\d.]+)", out, f"wrk {url}").group(1)), f"wrk {url} requests/s")
+    p99 = figure(r"99%\s+([\d.]+)(us|ms|s)", out, f"wrk {url}")
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
     return rate, float(p99.group(1)) * scale, errors.group(0) if errors else ""
 
 
@@ -92,25 +105,34 @@ def h2load(url, seconds, tmp):
     log = os.path.join(tmp, "h2load.log")
     out = subprocess.run(["h2load", f"-t{THREADS}", f"-c{CONNECTIONS}", "-m10", "-D", str(seconds),
                           "--log-file", log, url], capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"finished in [\d.]+\w*, ([\d.]+) req/s", out).group(1))
-    failed = int(re.search(r"(\d+) failed", out).group(1))
+    what = f"h2load {url}"
+    codes = figure(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out, what)
+    if int(codes.group(3)) + int(codes.group(4)):
+        raise BenchError(f"{what}: {codes.group(0)}")
+    rate = positive(float(figure(r"finished in [\d.]+\w*, ([\d.]+) req/s", out, what).group(1)), f"{what} requests/s")
+    failed = int(figure(r"(\d+) failed", out, what).group(1))
     # Each line: start (µs since the epoch), status, response time (µs).
     with open(log) as f:
         times = sorted(int(line.split()[2]) for line in f if line.strip())
-    p99 = times[int(len(times) * 0.99)] / 1000.0 if times else float("nan")
+    if not times:
+        raise BenchError(f"{what}: its log holds no requests")
+    p99 = times[int(len(times) * 0.99)] / 1000.0
     return rate, p99, f"{failed} failed" if failed else ""
 
 
 def peak_rss_under(pid, url, seconds):
     """wrk with 1,000 keep-alive connections; the highest VmRSS (MiB) meanwhile."""
-    peak, done = [0], threading.Event()
+    peak, done, failure = [0], threading.Event(), []
 
     def sample():
-        while not done.is_set():
-            with open(f"/proc/{pid}/status") as f:
-                kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
-            peak[0] = max(peak[0], kb)
-            time.sleep(0.1)
+        try:
+            while not done.is_set():
+                with open(f"/proc/{pid}/status") as f:
+                    kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+                peak[0] = max(peak[0], kb)
+                time.sleep(0.1)
+        except (OSError, StopIteration) as e:  # the process is gone
+            failure.append(f"reading the memory of process {pid}: {e!r}")
 
     t = threading.Thread(target=sample)
     t.start()
@@ -119,7 +141,9 @@ def peak_rss_under(pid, url, seconds):
     finally:
         done.set()
         t.join()
-    return peak[0] / 1024.0, rate, errors
+    if failure:
+        raise BenchError(failure[0])
+    return positive(peak[0] / 1024.0, f"peak memory of process {pid} (MiB)"), rate, errors
 
 
 def median_of(passes):
@@ -137,17 +161,13 @@ def start_appliance(binary, tmp, port, upstream):
     notify = os.path.join(tmp, "notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(notify)
-    sock.settimeout(60)
     proc = subprocess.Popen(
         [binary, "proxy", "--https", f"127.0.0.1:{port}", "--http", f"127.0.0.1:{free_port()}",
          "--api-upstream", f"127.0.0.1:{upstream}", "--web-upstream", f"127.0.0.1:{upstream}",
-         "--tls-dir", os.path.join(tmp, "tls"),
-         "--max-requests-per-second", "0", "--max-concurrent-requests", "0",
-         "--max-connections-per-client", "0"],
+         "--tls-dir", os.path.join(tmp, "tls"), *LIMITS_OFF],
         env=dict(os.environ, NOTIFY_SOCKET=notify, RUST_LOG="warn"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while "READY=1" not in sock.recv(4096).decode().split("\n"):
-        pass
+    wait_ready(proc, sock, "appliance proxy", 60)
     return proc
 
 
@@ -243,4 +263,4 @@ https://localhost:{caddy_https} {{
 
 
 if __name__ == "__main__":
-    main()
+    main_guard(main)

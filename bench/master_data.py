@@ -17,13 +17,14 @@ import http.client
 import json
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
+
+from common import BenchError, main_guard, percentiles, start
 
 LOAD = """
 INSERT INTO parties (id, company_id, name, rtn, is_customer, is_supplier, city)
@@ -45,28 +46,6 @@ SELECT gen_random_uuid(), p.company_id, p.id, 'LBP' || upper(lpad(to_hex(row_num
   FROM products p WHERE p.is_vehicle;
 ANALYZE;
 """
-
-
-def start(binary, data_dir, port):
-    tmp = tempfile.mkdtemp()
-    path = os.path.join(tmp, "notify.sock")
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(path)
-    sock.settimeout(180)
-    proc = subprocess.Popen(
-        [binary, "up", "--demo", "--data-dir", data_dir, "--https-port", str(port), "--http-port", str(port + 1)],
-        env=dict(os.environ, NOTIFY_SOCKET=path, RUST_LOG="warn"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    while "READY=1" not in sock.recv(4096).decode().split("\n"):
-        pass
-    return proc
-
-
-def percentiles(samples):
-    s = sorted(samples)
-    pick = lambda q: s[min(len(s) - 1, int(q * len(s)))]
-    return pick(0.5), pick(0.99), s[-1]
 
 
 def main():
@@ -93,7 +72,9 @@ def main():
             conn.request("POST", "/api/v1/session", json.dumps({"email": "gerente@demo.hn", "password": "demo-usuario-2026"}),
                          {"Content-Type": "application/json"})
             res = conn.getresponse()
-            res.read()
+            body = res.read()
+            if res.status != 200:
+                raise BenchError(f"logging in: {res.status} {body[:200]!r}")
             cookie = res.getheader("Set-Cookie").split(";")[0]
             cases = [
                 ("parties, first page (50)", "/api/v1/parties"),
@@ -118,7 +99,7 @@ def main():
                     body = res.read()
                     times.append((time.perf_counter() - t) * 1000)
                     if res.status != 200:
-                        raise SystemExit(f"{path}: {res.status} {body[:200]!r}")
+                        raise BenchError(f"{path}: {res.status} {body[:200]!r}")
                 p50, p99, worst = percentiles(times)
                 print(f"{label:34} {p50:8.2f} {p99:8.2f} {worst:8.2f}")
         finally:
@@ -127,4 +108,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main_guard(main)

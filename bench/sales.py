@@ -25,11 +25,11 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from master_data import percentiles, start  # noqa: E402
+from common import (BenchError, cpu_times, main_guard, percentiles, positive,  # noqa: E402
+                    run_threads, start, steal_share)
 
 LEDGER = """
 SET session_replication_role = replica;
@@ -76,7 +76,7 @@ class Api:
         res = self.conn.getresponse()
         data = res.read()
         if res.status >= 300:
-            raise SystemExit(f"{method} {path}: {res.status} {data[:300]!r}")
+            raise BenchError(f"{method} {path}: {res.status} {data[:300]!r}")
         if res.getheader("Set-Cookie"):
             self.cookie = res.getheader("Set-Cookie").split(";")[0]
         return json.loads(data) if data else None
@@ -85,17 +85,6 @@ class Api:
         me = self.call("POST", "/api/v1/session", {"email": "ventas@demo.hn", "password": "demo-usuario-2026"})
         cid = next(c["company_id"] for c in me["companies"] if c["company_name"] == company)
         self.call("PUT", "/api/v1/me/company", {"company_id": cid})
-
-
-def cpu_times():
-    """The machine's CPU counters (jiffies) from /proc/stat: user … steal."""
-    with open("/proc/stat") as f:
-        return [int(x) for x in f.readline().split()[1:9]]
-
-
-def steal_share(before, after):
-    delta = [b - a for a, b in zip(before, after)]
-    return delta[7] / max(1, sum(delta))
 
 
 def ids(api, path):
@@ -165,27 +154,21 @@ def main():
             # same run varies by a third with it, so say how much it took.
             print(f"CPU stolen by the hypervisor during these sequences: {steal:.0%}")
 
-            done, stop = [], time.monotonic() + seconds
-            lock = threading.Lock()
+            stop = time.monotonic() + seconds
 
-            def worker():
+            def worker(_):
                 w = Api(port, ca)
                 w.login("Motos Catrachas")
                 count = 0
                 while time.monotonic() < stop:
                     sequence(w, customer, products)
                     count += 1
-                with lock:
-                    done.append(count)
+                return count
 
-            threads = [threading.Thread(target=worker) for _ in range(workers)]
             t0 = time.monotonic()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            total = sum(run_threads(worker, workers))
             elapsed = time.monotonic() - t0
-            total = sum(done)
+            positive(total, f"posted invoices by {workers} clients in {elapsed:.1f} s")
             print(f"sustained: {workers} clients for {elapsed:.1f} s: {total} posted invoices, "
                   f"{total / elapsed:.1f} sequences/s ({4 * total / elapsed:.0f} requests/s)")
             gaps = subprocess.run(psql + ["-At", "-c",
@@ -207,7 +190,8 @@ def main():
                     t = time.perf_counter()
                     tb = acc.call("GET", "/api/v1/reports/trial-balance?period=2026-12")
                     tb_times.append((time.perf_counter() - t) * 1000)
-                assert tb["total_debit"] == tb["total_credit"], tb
+                if tb["total_debit"] != tb["total_credit"]:
+                    raise BenchError(f"the trial balance does not balance: {tb}")
                 p50, p99, worst = percentiles(tb_times)
                 print(f"trial balance over {int(lines):,} lines: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms "
                       f"(debits = credits = {tb['total_debit']})")
@@ -220,4 +204,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main_guard(main)

@@ -19,21 +19,21 @@ import sys
 import tempfile
 import time
 
+from common import main_guard, wait_ready
+
 
 def start_once(binary: str, data_dir: str, label: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "notify.sock")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.bind(path)
-        sock.settimeout(120)
         env = dict(os.environ, NOTIFY_SOCKET=path)
         t0 = time.monotonic()
         proc = subprocess.Popen(
             [binary, "up", "--demo", "--data-dir", data_dir, "--https-port", "9743", "--http-port", "9380"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        while "READY=1" not in sock.recv(4096).decode().split("\n"):
-            pass
+        wait_ready(proc, sock, f"{binary} up ({label})", 180)
         ready = time.monotonic() - t0
         time.sleep(10)
         with open(f"/proc/{proc.pid}/status") as status:
@@ -57,4 +57,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main_guard(main)

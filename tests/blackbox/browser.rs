@@ -1,26 +1,35 @@
 //! A real browser: headless Chromium through chromedriver logs in as the demo
 //! admin and sees the shell. The screenshot is saved under target/.
+//!
+//! This file is also the browser tests' harness: starting Chromium, moving
+//! from page to page ([`follow`], [`next_page`]), reading text and saving
+//! screenshots.
 
+use std::future::Future;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::error::CmdError;
+use fantoccini::{Client, ClientBuilder, Locator};
 
 use crate::harness::{ADMIN, App, KillOnDrop, TestResult, eventually, free_port, site_dir};
 
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long a click or a form may take to bring its page.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// A headless Chromium session driven through chromedriver; the driver and
 /// the browser profile live as long as the returned guards.
-pub async fn chromium() -> Result<
-    (KillOnDrop, tempfile::TempDir, fantoccini::Client),
-    Box<dyn std::error::Error + Send + Sync>,
-> {
+pub async fn chromium() -> Result<(KillOnDrop, tempfile::TempDir, Client), Error> {
     chromium_with(&[]).await
 }
 
 /// The same with more command-line switches for Chromium.
 pub async fn chromium_with(
     extra: &[String],
-) -> Result<(KillOnDrop, tempfile::TempDir, fantoccini::Client), Error> {
+) -> Result<(KillOnDrop, tempfile::TempDir, Client), Error> {
+    crate::versions::announce();
     let port = free_port();
     let _driver = KillOnDrop(
         Command::new("chromedriver")
@@ -73,10 +82,68 @@ pub async fn chromium_with(
     Ok((_driver, profile, browser))
 }
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+/// Runs `step` (a click on a link or on a form's button, Enter in a field, a
+/// choice that submits its form) and returns once the browser shows the page
+/// that answered it, fully loaded. The one way a browser test leaves a page.
+///
+/// A WebDriver click returns once the click is dispatched; whether the driver
+/// also waits for the navigation it started has changed between ChromeDriver
+/// versions (156 does not). Reading right after the click could then find
+/// the old page, or an element of it that goes stale a moment later. So the
+/// old page's `<html>` element is kept: the new page has arrived when that
+/// element is stale and the document that replaced it has finished loading.
+pub async fn next_page(
+    browser: &Client,
+    step: impl Future<Output = Result<(), CmdError>>,
+) -> Result<(), Error> {
+    let old = browser.find(Locator::Css("html")).await?;
+    let from = browser.current_url().await?;
+    step.await?;
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    let mut left = false;
+    while Instant::now() < deadline {
+        if !left {
+            match old.tag_name().await {
+                Err(e) if e.is_stale_element_reference() => left = true,
+                Err(e) => return Err(e.into()),
+                Ok(_) => {}
+            }
+        }
+        if left {
+            let state = browser
+                .execute("return document.readyState", vec![])
+                .await?;
+            if state == "complete" {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let now = browser.current_url().await?;
+    Err(if left {
+        format!("the page after {from} did not finish loading within {PAGE_TIMEOUT:?} (at {now})")
+    } else {
+        format!("no new page replaced {from} within {PAGE_TIMEOUT:?} of the step meant to leave it")
+    }
+    .into())
+}
+
+/// Clicks the link or button `locator` finds and waits for the page it leads to.
+pub async fn follow(browser: &Client, locator: Locator<'_>) -> Result<(), Error> {
+    let target = browser.find(locator).await?;
+    next_page(browser, target.click()).await
+}
+
+/// Replaces what the field with `id` holds by `text`.
+pub async fn fill(browser: &Client, id: &str, text: &str) -> Result<(), Error> {
+    let input = browser.find(Locator::Id(id)).await?;
+    input.clear().await?;
+    input.send_keys(text).await?;
+    Ok(())
+}
 
 /// Save a screenshot under the test target directory (and say where).
-pub async fn shot(browser: &fantoccini::Client, name: &str) -> Result<(), Error> {
+pub async fn shot(browser: &Client, name: &str) -> Result<(), Error> {
     let png = browser.screenshot().await?;
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::write(&path, &png)?;
@@ -86,49 +153,27 @@ pub async fn shot(browser: &fantoccini::Client, name: &str) -> Result<(), Error>
 
 /// Visible text of the first element matching `css`, without Fluent's bidi
 /// isolation marks around placeables.
-pub async fn text_of(browser: &fantoccini::Client, css: &str) -> Result<String, Error> {
+pub async fn text_of(browser: &Client, css: &str) -> Result<String, Error> {
     let text = browser.find(Locator::Css(css)).await?.text().await?;
     Ok(text.replace(['\u{2068}', '\u{2069}'], ""))
 }
 
 /// Log in through the login form as `who` and wait for the home page.
-pub async fn log_in(
-    app: &App,
-    browser: &fantoccini::Client,
-    who: (&str, &str),
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+pub async fn log_in(app: &App, browser: &Client, who: (&str, &str)) -> Result<(), Error> {
     submit_login(app, browser, who).await?;
     browser
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Id("welcome"))
-        .await?;
+        .find(Locator::Id("welcome"))
+        .await
+        .map_err(|e| format!("no home page after logging in as {}: {e}", who.0))?;
     Ok(())
 }
 
 /// Fill and send the login form (what comes next is the caller's to check).
-pub async fn submit_login(
-    app: &App,
-    browser: &fantoccini::Client,
-    who: (&str, &str),
-) -> Result<(), Error> {
+pub async fn submit_login(app: &App, browser: &Client, who: (&str, &str)) -> Result<(), Error> {
     browser.goto(&app.url("/login")).await?;
-    browser
-        .find(Locator::Id("email"))
-        .await?
-        .send_keys(who.0)
-        .await?;
-    browser
-        .find(Locator::Id("password"))
-        .await?
-        .send_keys(who.1)
-        .await?;
-    browser
-        .find(Locator::Css("#login-form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    Ok(())
+    fill(browser, "email", who.0).await?;
+    fill(browser, "password", who.1).await?;
+    follow(browser, Locator::Css("#login-form button[type=submit]")).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -138,34 +183,17 @@ async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
     let result = async {
         browser.goto(&app.url("/login")).await?;
         assert_eq!(browser.title().await?, "Iniciar sesión · ERP del Grupo");
-        browser
-            .find(Locator::Id("email"))
-            .await?
-            .send_keys(ADMIN.0)
-            .await?;
-        browser
-            .find(Locator::Id("password"))
-            .await?
-            .send_keys(ADMIN.1)
-            .await?;
-        browser
-            .find(Locator::Css("#login-form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        let welcome = browser
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Id("welcome"))
-            .await?;
+        log_in(&app, &browser, ADMIN).await?;
         assert!(
-            welcome
-                .text()
+            text_of(&browser, "#welcome")
                 .await?
                 .contains("Bienvenido, Administración del Grupo")
         );
-        let user = browser.find(Locator::Id("user-name")).await?.text().await?;
-        assert!(user.contains("Administración del Grupo"));
+        assert!(
+            text_of(&browser, "#user-name")
+                .await?
+                .contains("Administración del Grupo")
+        );
 
         // The company switcher is an island: once the bundle has hydrated it,
         // choosing a company is enough (its button is gone).
@@ -186,36 +214,21 @@ async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
             !button.is_displayed().await?,
             "the fallback button hides once the island is live"
         );
-        let intro = browser.find(Locator::Css("main p")).await?.text().await?;
+        let intro = text_of(&browser, "main p").await?;
         let other = if intro.contains("Autos del Valle") {
             "Motos Catrachas"
         } else {
             "Autos del Valle"
         };
         let select = browser.find(Locator::Id("company_id")).await?;
-        select.select_by_label(other).await?;
-        let switched = eventually(Duration::from_secs(15), || async {
-            let text = browser
-                .find(Locator::Css("main p"))
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()?;
-            text.contains(&format!("Está trabajando en {other}"))
-                .then_some(())
-        })
-        .await;
+        next_page(&browser, select.select_by_label(other)).await?;
+        let intro = text_of(&browser, "main p").await?;
         assert!(
-            switched.is_some(),
-            "choosing {other} did not switch the company"
+            intro.contains(&format!("Está trabajando en {other}")),
+            "choosing {other} did not switch the company: {intro}"
         );
-        let shot = browser.screenshot().await?;
-        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("shell.png");
-        std::fs::write(&path, &shot)?;
-        println!("screenshot: {}", path.display());
-        assert!(shot.starts_with(b"\x89PNG"));
-        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+        shot(&browser, "shell.png").await?;
+        Ok::<(), Error>(())
     }
     .await;
     let _ = browser.close().await;

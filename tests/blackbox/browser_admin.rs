@@ -2,11 +2,9 @@
 //! (first without a password, which the form explains), takes their access
 //! away, and finds both changes on the audit trail page.
 
-use std::time::Duration;
-
 use fantoccini::Locator;
 
-use crate::browser::{chromium, log_in, shot, submit_login, text_of};
+use crate::browser::{chromium, fill, follow, log_in, shot, submit_login, text_of};
 use crate::harness::{App, MANAGER, TestResult};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -17,79 +15,37 @@ async fn chromium_adds_a_person_and_reads_the_audit_trail() -> TestResult {
     let (_driver, _profile, browser) = chromium().await?;
     let result = async {
         log_in(&app, &browser, MANAGER).await?;
-        browser
-            .find(Locator::LinkText("Usuarios"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .find(Locator::Id("f-email"))
-            .await?
-            .send_keys("lucia@demo.hn")
-            .await?;
-        browser
-            .find(Locator::Id("f-display_name"))
-            .await?
-            .send_keys("Lucía Pineda")
-            .await?;
-        browser.find(Locator::Id("add-user")).await?.click().await?;
-        let error = browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("f-password-error"))
-            .await?;
+        follow(&browser, Locator::LinkText("Usuarios")).await?;
+        fill(&browser, "f-email", "lucia@demo.hn").await?;
+        fill(&browser, "f-display_name", "Lucía Pineda").await?;
+        follow(&browser, Locator::Id("add-user")).await?;
         assert_eq!(
-            error.text().await?,
+            text_of(&browser, "#f-password-error").await?,
             "La contraseña necesita al menos 10 caracteres."
         );
-        browser
-            .find(Locator::Id("f-password"))
-            .await?
-            .send_keys("clave-de-lucia-1")
-            .await?;
-        browser.find(Locator::Id("add-user")).await?.click().await?;
-        browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath(
-                "//table[@id='users']//td[text()='lucia@demo.hn']",
-            ))
-            .await?;
+        fill(&browser, "f-password", "clave-de-lucia-1").await?;
+        follow(&browser, Locator::Id("add-user")).await?;
         let row = "//table[@id='users']//tr[td[text()='lucia@demo.hn']]";
-        browser
-            .find(Locator::XPath(&format!(
-                "{row}//button[text()='Quitar acceso']"
-            )))
-            .await?
-            .click()
-            .await?;
-        // Wait for the new page's cell: the old page's row matches too until
-        // the form's answer replaces it (finding it then went stale).
+        follow(
+            &browser,
+            Locator::XPath(&format!("{row}//button[text()='Quitar acceso']")),
+        )
+        .await?;
         let state = browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath(&format!(
-                "{row}/td[4][starts-with(normalize-space(.), 'Sin acceso')]"
-            )))
+            .find(Locator::XPath(&format!("{row}/td[4]")))
+            .await?
+            .text()
             .await?;
-        assert!(state.text().await?.starts_with("Sin acceso"));
+        assert!(state.starts_with("Sin acceso"), "{state}");
         shot(&browser, "users.png").await?;
 
-        browser
-            .find(Locator::LinkText("Bitácora"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::LinkText("Bitácora")).await?;
         browser
             .find(Locator::Css("select[name=entity] option[value=membership]"))
             .await?
             .click()
             .await?;
-        browser
-            .find(Locator::Css("form.filters button"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::Css("form.filters button")).await?;
         let first = text_of(&browser, "#audit tbody tr").await?;
         assert!(
             first.contains("Quitó el acceso") && first.contains("Karla Mejía"),
@@ -141,11 +97,7 @@ async fn chromium_sets_up_two_step_verification_and_signs_in_with_it() -> TestRe
     let result = async {
         // The login form leads straight to the security page.
         submit_login(&app, &browser, ventas).await?;
-        browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("totp-qr"))
-            .await?;
+        browser.find(Locator::Id("totp-qr")).await?;
         assert!(
             text_of(&browser, "p.alert")
                 .await?
@@ -174,53 +126,21 @@ async fn chromium_sets_up_two_step_verification_and_signs_in_with_it() -> TestRe
 
         let secret = text_of(&browser, "#totp-secret").await?;
         let code = erp::auth::totp::current_code(&secret)?;
-        browser
-            .find(Locator::Id("f-code"))
-            .await?
-            .send_keys(&code)
-            .await?;
-        browser
-            .find(Locator::Id("totp-enable"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("totp-on"))
-            .await?;
+        fill(&browser, "f-code", &code).await?;
+        follow(&browser, Locator::Id("totp-enable")).await?;
+        browser.find(Locator::Id("totp-on")).await?;
         browser.goto(&app.url("/parties")).await?;
         assert!(browser.current_url().await?.path().ends_with("/parties"));
 
         // Next sign-in: password, then the code.
-        browser
-            .find(Locator::Css("form[action='/logout'] button"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::Css("form[action='/logout'] button")).await?;
         submit_login(&app, &browser, ventas).await?;
-        browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("code-form"))
-            .await?;
+        browser.find(Locator::Id("code-form")).await?;
         shot(&browser, "totp-login.png").await?;
         let code = erp::auth::totp::current_code(&secret)?;
-        browser
-            .find(Locator::Id("code"))
-            .await?
-            .send_keys(&code)
-            .await?;
-        browser
-            .find(Locator::Css("#code-form button"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("welcome"))
-            .await?;
+        fill(&browser, "code", &code).await?;
+        follow(&browser, Locator::Css("#code-form button")).await?;
+        browser.find(Locator::Id("welcome")).await?;
         Ok::<(), Error>(())
     }
     .await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
-use crate::browser::{chromium, log_in, shot, text_of};
+use crate::browser::{chromium, follow, log_in, shot, text_of};
 use crate::harness::{App, MANAGER, TestResult};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -30,22 +30,13 @@ async fn chromium_imports_customers_from_a_csv_file() -> TestResult {
             .attr("href")
             .await?;
         assert_eq!(export.as_deref(), Some("/parties/export"));
-        browser
-            .find(Locator::Id("import-csv"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::Id("import-csv")).await?;
         browser
             .find(Locator::Id("file"))
             .await?
             .send_keys(&file.display().to_string())
             .await?;
-        browser.find(Locator::Id("upload")).await?.click().await?;
-        browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("import-summary"))
-            .await?;
+        follow(&browser, Locator::Id("upload")).await?;
         assert_eq!(
             text_of(&browser, "#import-summary").await?,
             "3 filas: 2 válidas, 1 con errores."
@@ -56,11 +47,7 @@ async fn chromium_imports_customers_from_a_csv_file() -> TestResult {
         );
         shot(&browser, "import-preview.png").await?;
 
-        browser
-            .find(Locator::Id("start-import"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::Id("start-import")).await?;
         // The page reloads itself while the worker runs.
         browser
             .wait()

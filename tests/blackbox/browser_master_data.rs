@@ -3,21 +3,12 @@
 //! each field), registers its VIN and finds both with the search box.
 //! Screenshots are saved under the test target directory.
 
-use std::time::Duration;
+use fantoccini::Locator;
 
-use fantoccini::{Client, Locator};
-
-use crate::browser::{chromium, log_in, shot, text_of};
+use crate::browser::{chromium, fill, follow, log_in, next_page, shot, text_of};
 use crate::harness::{App, MANAGER, TestResult};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
-
-async fn fill(browser: &Client, id: &str, text: &str) -> Result<(), Error> {
-    let input = browser.find(Locator::Id(id)).await?;
-    input.clear().await?;
-    input.send_keys(text).await?;
-    Ok(())
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResult {
@@ -25,35 +16,22 @@ async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResul
     let (_driver, _profile, browser) = chromium().await?;
     let result = async {
         log_in(&app, &browser, MANAGER).await?;
-        browser
-            .find(Locator::LinkText("Clientes y proveedores"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::LinkText("Clientes y proveedores")).await?;
         // The demo's customers are listed.
         assert!(
             text_of(&browser, "table")
                 .await?
                 .contains("Transportes Olanchanos S.A.")
         );
-        browser
-            .find(Locator::Id("new-party"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::Id("new-party")).await?;
 
         // A first try with a short RTN and a credit limit in words.
         fill(&browser, "f-name", "José Ávila Núñez").await?;
         fill(&browser, "f-rtn", "0801-1985-0123").await?;
         fill(&browser, "f-credit_limit", "mucho").await?;
-        browser.find(Locator::Id("save")).await?.click().await?;
-        let rtn_error = browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("f-rtn-error"))
-            .await?;
+        follow(&browser, Locator::Id("save")).await?;
         assert_eq!(
-            rtn_error.text().await?,
+            text_of(&browser, "#f-rtn-error").await?,
             "El RTN debe tener exactamente 14 dígitos."
         );
         assert_eq!(
@@ -75,17 +53,11 @@ async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResul
         fill(&browser, "f-rtn", "0801-1985-012345").await?;
         fill(&browser, "f-credit_limit", "150,000.50").await?;
         fill(&browser, "f-city", "Tegucigalpa").await?;
-        browser.find(Locator::Id("save")).await?.click().await?;
+        follow(&browser, Locator::Id("save")).await?;
         browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath("//h1[text()='José Ávila Núñez']"))
+            .find(Locator::XPath("//h1[text()='José Ávila Núñez']"))
             .await?;
-        browser
-            .find(Locator::LinkText("Clientes y proveedores"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::LinkText("Clientes y proveedores")).await?;
         let row = browser
             .find(Locator::XPath(
                 "//*[@id='parties']//tbody/tr[contains(., 'José Ávila Núñez')]",
@@ -99,16 +71,8 @@ async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResul
         );
 
         // A vehicle: the first VIN typed is one character short.
-        browser
-            .find(Locator::LinkText("Productos"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .find(Locator::Id("new-product"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::LinkText("Productos")).await?;
+        follow(&browser, Locator::Id("new-product")).await?;
         fill(&browser, "f-sku", "xr150l-2026").await?;
         fill(&browser, "f-name", "Honda XR150L 2026").await?;
         fill(&browser, "f-sale_price", "65,900").await?;
@@ -117,12 +81,8 @@ async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResul
             .await?
             .click()
             .await?;
-        browser.find(Locator::Id("save")).await?.click().await?;
-        browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("serials"))
-            .await?;
+        follow(&browser, Locator::Id("save")).await?;
+        browser.find(Locator::Id("serials")).await?;
         assert_eq!(
             browser
                 .find(Locator::Id("f-sku"))
@@ -133,32 +93,17 @@ async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResul
             Some("XR150L-2026")
         );
         fill(&browser, "f-serial", "MLHKD1210P500123").await?;
-        browser
-            .find(Locator::Id("add-serial"))
-            .await?
-            .click()
-            .await?;
-        let vin_error = browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css("#serials .field-error"))
-            .await?;
+        follow(&browser, Locator::Id("add-serial")).await?;
         assert_eq!(
-            vin_error.text().await?,
+            text_of(&browser, "#serials .field-error").await?,
             "Un VIN tiene 17 letras y dígitos, sin I, O ni Q."
         );
         fill(&browser, "f-serial", "MLHKD1210P5001234").await?;
-        browser
-            .find(Locator::Id("add-serial"))
-            .await?
-            .click()
-            .await?;
-        let listed = browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css("#serials li code"))
-            .await?;
-        assert_eq!(listed.text().await?, "MLHKD1210P5001234");
+        follow(&browser, Locator::Id("add-serial")).await?;
+        assert_eq!(
+            text_of(&browser, "#serials li code").await?,
+            "MLHKD1210P5001234"
+        );
         shot(&browser, "vehicle-with-vin.png").await?;
 
         // The search box in the top bar finds them without accents or case.
@@ -168,17 +113,9 @@ async fn chromium_creates_a_customer_and_a_vehicle_and_finds_them() -> TestResul
             ("XR150", "Honda XR150L 2026"),
         ] {
             fill(&browser, "search-box", typed).await?;
-            browser
-                .find(Locator::Id("search-box"))
-                .await?
-                .send_keys("\u{E007}")
-                .await?;
-            let results = browser
-                .wait()
-                .at_most(Duration::from_secs(10))
-                .for_element(Locator::Id("search-results"))
-                .await?;
-            let text = results.text().await?;
+            let search_box = browser.find(Locator::Id("search-box")).await?;
+            next_page(&browser, search_box.send_keys("\u{E007}")).await?;
+            let text = text_of(&browser, "#search-results").await?;
             assert!(text.contains(expected), "searching {typed:?}: {text}");
         }
         shot(&browser, "search-results.png").await?;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use fantoccini::Locator;
 use reqwest::StatusCode;
 
-use crate::browser::{chromium, log_in, shot, text_of};
+use crate::browser::{chromium, follow, log_in, shot, text_of};
 use crate::harness::{App, TestResult, csrf_of};
 use crate::web::form_login;
 
@@ -39,16 +39,8 @@ async fn chromium_writes_posts_and_prints_an_invoice() -> TestResult {
     let (_driver, _profile, browser) = chromium().await?;
     let result = async {
         log_in(&app, &browser, SALES).await?;
-        browser
-            .find(Locator::LinkText("Ventas"))
-            .await?
-            .click()
-            .await?;
-        browser
-            .find(Locator::Id("new-invoice"))
-            .await?
-            .click()
-            .await?;
+        follow(&browser, Locator::LinkText("Ventas")).await?;
+        follow(&browser, Locator::Id("new-invoice")).await?;
         browser
             .wait()
             .at_most(Duration::from_secs(20))
@@ -73,19 +65,9 @@ async fn chromium_writes_posts_and_prints_an_invoice() -> TestResult {
         assert_eq!(text_of(&browser, "#total-total").await?, "L 4,255.00");
         shot(&browser, "sales-invoice-form.png").await?;
 
-        browser.find(Locator::Id("save")).await?.click().await?;
-        browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("do-post"))
-            .await?;
+        follow(&browser, Locator::Id("save")).await?;
         assert_eq!(text_of(&browser, "#document-status").await?, "Borrador");
-        browser.find(Locator::Id("do-post")).await?.click().await?;
-        browser
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Id("print-pdf"))
-            .await?;
+        follow(&browser, Locator::Id("do-post")).await?;
         assert_eq!(text_of(&browser, "#document-status").await?, "Emitida");
         assert_eq!(
             text_of(&browser, "#document-title").await?,

@@ -170,6 +170,7 @@ impl Proxy {
 
     /// Start `cmd` (the proxy, or a wrapper that execs it) and wait for READY=1.
     pub fn spawn(&mut self, mut cmd: Command) -> Result<(), Error> {
+        crate::versions::announce();
         let log = std::fs::File::create(self.dir.path().join("proxy.log"))?;
         let child = cmd
             .env("NOTIFY_SOCKET", self.dir.path().join("notify.sock"))

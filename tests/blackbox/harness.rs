@@ -126,6 +126,7 @@ impl App {
         dir: Arc<tempfile::TempDir>,
         servers: Option<(String, String)>,
     ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+        crate::versions::announce();
         let (https_port, http_port) = (free_port(), free_port());
         let notify = dir.path().join(format!("notify-{https_port}.sock"));
         let notes = Notifications::listen(&notify)?;

@@ -6,6 +6,7 @@ mod edge_harness;
 mod edge_lifecycle;
 mod harness;
 mod pebble;
+mod versions;
 
 mod acme;
 mod browser;

@@ -28,6 +28,7 @@ impl Pebble {
     /// Configure pebble to validate on the given proxy ports and issue
     /// certificates valid for `validity`; start its DNS, not pebble itself.
     pub fn prepare(http_port: u16, https_port: u16, validity: Duration) -> Result<Pebble, Error> {
+        crate::versions::announce();
         let dir = tempfile::tempdir()?;
         // pebble's own HTTPS: a CA and a leaf for localhost.
         let ca_key = KeyPair::generate()?;
