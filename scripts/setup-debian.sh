@@ -9,6 +9,7 @@ packages=(
   chromium chromium-driver                      # browser tests
   poppler-utils                                 # tests read printed PDFs back as text (pdftotext)
   pebble                                        # ACME tests: a local ACME CA and its fake DNS (pebble-challtestsrv)
+  podman                                        # the units' ExecStart (systemd-analyze verify checks it exists)
   ca-certificates curl
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)   # binaryen's wasm-opt for the islands bundle
@@ -27,6 +28,26 @@ fi
 # The appliance starts its own PostgreSQL and Redis; the distribution's
 # services are not needed (and Debian starts redis-server on install).
 systemctl disable --now redis-server >/dev/null 2>&1 || true
+
+# Podman 5's quadlet generator validates the rendered units (Debian 12's
+# podman 4.3 has none): taken from Debian 13's package, unpacked under the
+# cache, never installed.
+quadlet_dir="${XDG_CACHE_HOME:-$HOME/.cache}/erp-tools/podman5"
+if [ ! -x "$quadlet_dir/usr/libexec/podman/quadlet" ]; then
+  echo "setup: fetching podman 5's quadlet generator from Debian 13 (trixie)"
+  work=$(mktemp -d)
+  mirror=$(awk '/^URIs:/ {print $2; exit} /^deb / {print $2; exit}' \
+    /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list 2>/dev/null | head -n 1)
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror:-http://deb.debian.org/debian} trixie main" >"$work/list"
+  mkdir -p "$work/lists/partial"
+  apt_trixie=(-qq -oAPT::Sandbox::User=root -oDir::Etc::SourceList="$work/list" -oDir::Etc::SourceParts=/dev/null -oDir::State::Lists="$work/lists")
+  apt-get "${apt_trixie[@]}" update
+  (cd "$work" && apt-get "${apt_trixie[@]}" download podman)
+  rm -rf "$quadlet_dir" && mkdir -p "$quadlet_dir"
+  dpkg-deb -x "$work"/podman_*.deb "$quadlet_dir"
+  rm -rf "$work"
+fi
+export ERP_QUADLET_GENERATOR="$quadlet_dir/usr/libexec/podman/quadlet"
 
 if ! command -v cargo >/dev/null 2>&1; then
   for env in "$HOME/.cargo/env" /usr/local/cargo/env; do

@@ -35,11 +35,35 @@ pub enum Command {
     /// Operator commands.
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// Container health probe: exits 0 when the given health URL answers 200.
+    /// Container health probe: exits 0 when the role answers (API, web) or can
+    /// reach PostgreSQL and Redis (worker, scheduler); otherwise says why and exits 1.
     Healthcheck(HealthcheckArgs),
     /// Caddyfile tools for users coming from Caddy.
     #[command(subcommand)]
     Caddy(CaddyCommand),
+    /// The appliance as rootless Podman quadlets (systemd --user units).
+    #[command(subcommand)]
+    Quadlets(QuadletsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QuadletsCommand {
+    /// Write the unit files for the settings into a folder (to read or to copy).
+    Render {
+        /// The install's settings file (TOML; see quadlets/appliance.example.toml).
+        #[arg(long, default_value = "appliance.toml")]
+        settings: PathBuf,
+        /// The folder to write into (created when missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the unit files where podman's generator and systemd --user read
+    /// them (~/.config/containers/systemd, ~/.config/systemd/user) and reload.
+    Install {
+        /// The install's settings file (TOML; see quadlets/appliance.example.toml).
+        #[arg(long, default_value = "appliance.toml")]
+        settings: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,6 +90,7 @@ impl Command {
             Command::Admin(_) => "admin",
             Command::Healthcheck(_) => "healthcheck",
             Command::Caddy(_) => "caddy",
+            Command::Quadlets(_) => "quadlets",
         }
     }
 }
@@ -234,8 +259,16 @@ pub enum AdminCommand {
 }
 
 #[derive(Args, Debug, Clone)]
+#[group(multiple = false)]
 pub struct HealthcheckArgs {
-    /// host:port of an API role; probes GET /api/health.
-    #[arg(long, default_value = "127.0.0.1:3001")]
-    pub api: SocketAddr,
+    /// host:port of an API role; probes GET /api/health (the default: 127.0.0.1:3001).
+    #[arg(long)]
+    pub api: Option<SocketAddr>,
+    /// host:port of a web role; probes GET /login.
+    #[arg(long)]
+    pub web: Option<SocketAddr>,
+    /// Connect to PostgreSQL and Redis as configured in the environment (a
+    /// worker's or the scheduler's health: what they need to take work).
+    #[arg(long)]
+    pub services: bool,
 }

@@ -16,7 +16,7 @@ impl Endpoints {
     /// For the separate roles: everything must be configured.
     pub fn from_env() -> anyhow::Result<Endpoints> {
         Ok(Endpoints {
-            database_url: std::env::var("ERP_DATABASE_URL")
+            database_url: database_url()?
                 .context("ERP_DATABASE_URL is not set (e.g. postgres://erp@db/erp)")?,
             redis_url: std::env::var("ERP_REDIS_URL")
                 .context("ERP_REDIS_URL is not set (e.g. redis://redis:6379)")?,
@@ -24,6 +24,58 @@ impl Endpoints {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/var/lib/erp/files")),
         })
+    }
+}
+
+/// `ERP_DATABASE_URL`, with the password read from the file that
+/// `ERP_DATABASE_PASSWORD_FILE` names when it is set (a podman secret
+/// mounted as a file: the password is never in the unit, the environment or
+/// the command line). `None` when no URL is set.
+pub fn database_url() -> anyhow::Result<Option<String>> {
+    let Ok(raw) = std::env::var("ERP_DATABASE_URL") else {
+        return Ok(None);
+    };
+    let Some(file) = std::env::var_os("ERP_DATABASE_PASSWORD_FILE").filter(|v| !v.is_empty())
+    else {
+        return Ok(Some(raw));
+    };
+    let password = std::fs::read_to_string(&file).with_context(|| {
+        format!(
+            "reading the database password from {} (ERP_DATABASE_PASSWORD_FILE)",
+            PathBuf::from(&file).display()
+        )
+    })?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(
+        !password.is_empty(),
+        "the database password file {} is empty",
+        PathBuf::from(&file).display()
+    );
+    with_password(&raw, password).map(Some)
+}
+
+/// `url` with `password` in it (percent-encoded as a URL needs).
+fn with_password(url: &str, password: &str) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(url).context("ERP_DATABASE_URL is not a URL")?;
+    url.set_password(Some(password))
+        .map_err(|()| anyhow::anyhow!("ERP_DATABASE_URL cannot carry a password (no host)"))?;
+    Ok(url.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_from_a_file_goes_into_the_url_encoded() -> anyhow::Result<()> {
+        assert_eq!(
+            with_password("postgres://erp@erp-postgres:5432/erp", "s3cr:t/@ü")?,
+            "postgres://erp:s3cr%3At%2F%40%C3%BC@erp-postgres:5432/erp"
+        );
+        let parsed = url::Url::parse(&with_password("postgres://erp@db/erp", "a b")?)?;
+        assert_eq!(parsed.password(), Some("a%20b"));
+        assert!(with_password("not a url", "x").is_err());
+        Ok(())
     }
 }
 

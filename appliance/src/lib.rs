@@ -7,6 +7,7 @@ pub mod config;
 pub mod embedded;
 pub mod logging;
 pub mod proxy;
+pub mod quadlets;
 pub mod roles;
 pub mod services;
 pub mod sessions;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{App, BIN, KillOnDrop, TestResult, eventually, free_port};
+use crate::harness::{App, BIN, KillOnDrop, Notifications, TestResult, eventually, free_port};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_names_the_dependency_that_is_down() -> TestResult {
@@ -83,5 +83,73 @@ async fn health_names_the_dependency_that_is_down() -> TestResult {
         !probe.status.success(),
         "the probe fails while Redis is down"
     );
+    Ok(())
+}
+
+/// The probes the worker, the scheduler and the web role's containers run,
+/// and the watchdog pings a role sends to systemd once it is ready.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_role_has_a_probe_and_pings_the_watchdog() -> TestResult {
+    let app = App::start()?;
+    let dir = tempfile::tempdir()?;
+    let notify = dir.path().join("notify.sock");
+    let notes = Notifications::listen(&notify)?;
+    let port = free_port();
+    let _web = KillOnDrop(
+        Command::new(BIN)
+            .args(["web", "--listen", &format!("127.0.0.1:{port}")])
+            .env("ERP_DATABASE_URL", app.database_url())
+            .env("ERP_REDIS_URL", app.redis_url())
+            .env("NOTIFY_SOCKET", &notify)
+            .env("WATCHDOG_USEC", "400000")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    assert!(
+        notes.wait_for("READY=1", Duration::from_secs(30)),
+        "{:?}",
+        notes.all()
+    );
+    let pings = eventually(Duration::from_secs(5), || async {
+        let n = notes.all().iter().filter(|l| *l == "WATCHDOG=1").count();
+        (n >= 3).then_some(n)
+    })
+    .await;
+    assert!(
+        pings.is_some(),
+        "WATCHDOG=1 every 200 ms: {:?}",
+        notes.all()
+    );
+
+    let probe = |args: &[&str], database: &str| {
+        Command::new(BIN)
+            .arg("healthcheck")
+            .args(args)
+            .env("ERP_DATABASE_URL", database)
+            .env("ERP_REDIS_URL", app.redis_url())
+            .output()
+    };
+    let database = app.database_url();
+    let web = format!("127.0.0.1:{port}");
+    assert!(probe(&["--web", &web], &database)?.status.success());
+    assert!(probe(&["--services"], &database)?.status.success());
+
+    // Each fails, and says what it found.
+    let closed = format!("127.0.0.1:{}", free_port());
+    let out = probe(&["--web", &closed], &database)?;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("connecting to {closed}")));
+    let nowhere = database.replace("localhost/erp?", "localhost/not_there?");
+    assert_ne!(nowhere, database, "the URL names its database: {database}");
+    let out = probe(&["--services"], &nowhere)?;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unhealthy: PostgreSQL does not answer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = probe(&["--web", &web, "--services"], &database)?;
+    assert!(!out.status.success(), "one probe at a time");
     Ok(())
 }

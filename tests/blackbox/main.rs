@@ -28,6 +28,7 @@ mod lifecycle;
 mod master_data;
 mod permissions;
 mod proxy_down;
+mod quadlets;
 mod receivables;
 mod sales;
 mod schedules;

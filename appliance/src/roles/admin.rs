@@ -5,7 +5,7 @@ use std::io::Read;
 use crate::cli::AdminCommand;
 
 pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
-    let database_url = std::env::var("ERP_DATABASE_URL").map_err(|_| {
+    let database_url = crate::config::database_url()?.ok_or_else(|| {
         anyhow::anyhow!("ERP_DATABASE_URL is not set; point it at the appliance's database")
     })?;
     let owner = erp::Db::connect_owner(&database_url).await?;

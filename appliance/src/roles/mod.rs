@@ -5,6 +5,7 @@ pub mod admin;
 pub mod caddy;
 pub mod healthcheck;
 pub mod proxy;
+pub mod quadlets;
 pub mod serve;
 pub mod up;
 pub mod work;
@@ -30,6 +31,7 @@ pub async fn run_async(command: Command) -> anyhow::Result<()> {
         Command::Admin(cmd) => admin::run(cmd).await,
         Command::Healthcheck(args) => healthcheck::run(args).await,
         Command::Caddy(cmd) => caddy::run(cmd),
+        Command::Quadlets(cmd) => quadlets::run(cmd),
         // `lib::run` starts the proxy on pingora's own runtimes, never here.
         Command::Proxy(_) => anyhow::bail!("the proxy role does not run on the shared runtime"),
     }

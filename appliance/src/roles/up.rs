@@ -41,9 +41,9 @@ async fn serve_until_signalled(
     data_dir: &std::path::Path,
     children: &mut Vec<Supervised>,
 ) -> anyhow::Result<()> {
-    let database_url = match std::env::var("ERP_DATABASE_URL") {
-        Ok(url) => url,
-        Err(_) => {
+    let database_url = match crate::config::database_url()? {
+        Some(url) => url,
+        None => {
             systemd::status("starting the private PostgreSQL");
             let pg = postgres::start(data_dir).await?;
             children.push(pg.process);

@@ -1,0 +1,269 @@
+//! The appliance as rootless Podman quadlets: the unit templates in the
+//! repository's `quadlets/` folder, rendered with minijinja from one settings
+//! file (`appliance quadlets render`), and installed where podman's quadlet
+//! generator and `systemd --user` read them (`appliance quadlets install`).
+//! The templates are compiled into the binary, so the image renders its own
+//! units.
+
+pub mod settings;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use minijinja::{Environment, UndefinedBehavior, context};
+
+pub use settings::Settings;
+
+/// Who reads a rendered file: podman's quadlet generator (containers,
+/// volumes, the network), or systemd itself (the socket and the target).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Quadlet,
+    Systemd,
+}
+
+/// One rendered unit file.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub name: String,
+    pub kind: Kind,
+    pub text: String,
+}
+
+/// Seconds a role may go without telling systemd it is alive.
+pub const WATCHDOG_SEC: u32 = 60;
+/// Seconds a unit may take to become ready: a first start initializes
+/// PostgreSQL and migrates, a later one only connects.
+pub const TIMEOUT_START_SEC: u32 = 300;
+
+macro_rules! template {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../../../quadlets/", $name)))
+    };
+}
+
+/// Every template, by its name in `quadlets/`.
+const TEMPLATES: &[(&str, &str)] = &[
+    template!("_role.container"),
+    template!("_named.volume"),
+    template!("erp.network"),
+    template!("erp-postgres.container"),
+    template!("erp-redis.container"),
+    template!("erp-migrate.container"),
+    template!("erp-api.container"),
+    template!("erp-web.container"),
+    template!("erp-scheduler.container"),
+    template!("erp-worker@.container"),
+    template!("erp-proxy.container"),
+    template!("erp-proxy.socket"),
+    template!("erp.target"),
+];
+
+/// The named volumes: the database, the queue, uploaded and exported files,
+/// and the edge's certificates.
+const VOLUMES: &[&str] = &["postgres", "redis", "files", "tls"];
+
+/// The units of one install, rendered from `settings` (read from `source`,
+/// which the files' header names).
+pub fn render(settings: &Settings, source: &str) -> anyhow::Result<Vec<Unit>> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()?,
+    );
+    for (name, text) in TEMPLATES {
+        env.add_template(name, text)
+            .with_context(|| format!("the unit template {name}"))?;
+    }
+    let prefix = settings.network_prefix().map_err(anyhow::Error::msg)?;
+    let ctx = context! {
+        header => format!(
+            "Rendered by appliance {} from {source}. Change the settings and render again instead of editing this file.",
+            env!("CARGO_PKG_VERSION")
+        ),
+        domain => &settings.domain,
+        acme_email => &settings.acme_email,
+        http_port => settings.http_port,
+        https_port => settings.https_port,
+        images => context! {
+            appliance => &settings.images.appliance,
+            postgres => &settings.images.postgres,
+            redis => &settings.images.redis,
+        },
+        worker_ids => (1..=settings.workers).collect::<Vec<_>>(),
+        watchdog_sec => WATCHDOG_SEC,
+        timeout_start_sec => TIMEOUT_START_SEC,
+        subnet => &settings.subnet,
+        dynamic_range => format!("{prefix}.128/25"),
+        ip => context! {
+            postgres => format!("{prefix}.10"),
+            redis => format!("{prefix}.11"),
+            api => format!("{prefix}.20"),
+            web => format!("{prefix}.21"),
+            proxy => format!("{prefix}.30"),
+        },
+    };
+    let mut units = Vec::new();
+    for (name, _) in TEMPLATES.iter().filter(|(n, _)| !n.starts_with('_')) {
+        let kind = if name.ends_with(".socket") || name.ends_with(".target") {
+            Kind::Systemd
+        } else {
+            Kind::Quadlet
+        };
+        let text = env
+            .get_template(name)?
+            .render(&ctx)
+            .with_context(|| format!("rendering {name}"))?;
+        units.push(Unit {
+            name: (*name).to_owned(),
+            kind,
+            text,
+        });
+    }
+    let volume = env.get_template("_named.volume")?;
+    for name in VOLUMES {
+        units.push(Unit {
+            name: format!("erp-{name}.volume"),
+            kind: Kind::Quadlet,
+            text: volume
+                .render(context! { volume => *name, ..ctx.clone() })
+                .with_context(|| format!("rendering the {name} volume"))?,
+        });
+    }
+    Ok(units)
+}
+
+/// Where `systemd --user` and podman's generator read the account's units:
+/// `(quadlets, systemd units)` under `$XDG_CONFIG_HOME` (else `~/.config`).
+pub fn user_dirs() -> anyhow::Result<(PathBuf, PathBuf)> {
+    let config = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(
+            std::env::var_os("HOME").context("neither XDG_CONFIG_HOME nor HOME is set")?,
+        )
+        .join(".config"),
+    };
+    Ok((
+        config.join("containers/systemd"),
+        config.join("systemd/user"),
+    ))
+}
+
+/// Write `units` into `quadlets` and `systemd` (created when missing).
+pub fn write(units: &[Unit], quadlets: &Path, systemd: &Path) -> anyhow::Result<()> {
+    for dir in [quadlets, systemd] {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    for unit in units {
+        let dir = match unit.kind {
+            Kind::Quadlet => quadlets,
+            Kind::Systemd => systemd,
+        };
+        let path = dir.join(&unit.name);
+        std::fs::write(&path, &unit.text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(workers: u8) -> Settings {
+        let text = format!(
+            r#"domain = "erp.motos.hn"
+acme_email = "ti@motos.hn"
+workers = {workers}
+subnet = "10.77.5.0/24"
+[images]
+appliance = "registry.motos.hn/erp/appliance:1.4"
+postgres = "docker.io/library/postgres:15"
+redis = "docker.io/library/redis:7"
+"#
+        );
+        Settings::parse(&text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn unit<'a>(units: &'a [Unit], name: &str) -> &'a str {
+        units
+            .iter()
+            .find(|u| u.name == name)
+            .map(|u| u.text.as_str())
+            .unwrap_or_else(|| panic!("no {name}"))
+    }
+
+    #[test]
+    fn every_unit_is_rendered_from_the_settings() -> anyhow::Result<()> {
+        let units = render(&settings(3), "appliance.toml")?;
+        let mut names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "erp-api.container",
+                "erp-files.volume",
+                "erp-migrate.container",
+                "erp-postgres.container",
+                "erp-postgres.volume",
+                "erp-proxy.container",
+                "erp-proxy.socket",
+                "erp-redis.container",
+                "erp-redis.volume",
+                "erp-scheduler.container",
+                "erp-tls.volume",
+                "erp-web.container",
+                "erp-worker@.container",
+                "erp.network",
+                "erp.target",
+            ]
+        );
+        let target = unit(&units, "erp.target");
+        assert!(
+            target.contains("Wants=erp-worker@1.service erp-worker@2.service erp-worker@3.service"),
+            "{target}"
+        );
+        let proxy = unit(&units, "erp-proxy.container");
+        assert!(
+            proxy.contains(
+                "Exec=proxy --api-upstream 10.77.5.20:3001 --web-upstream 10.77.5.21:3002"
+            ),
+            "{proxy}"
+        );
+        assert!(proxy.contains("--domain erp.motos.hn --acme-email ti@motos.hn"));
+        let api = unit(&units, "erp-api.container");
+        for line in [
+            "Image=registry.motos.hn/erp/appliance:1.4",
+            "IP=10.77.5.20",
+            "Notify=true",
+            "HealthOnFailure=kill",
+            "ReadOnly=true",
+            "NoNewPrivileges=true",
+            "DropCapability=all",
+            "LogDriver=journald",
+            "Environment=WATCHDOG_USEC=60000000",
+            "WatchdogSec=60",
+            "Restart=on-failure",
+            "TimeoutStartSec=300",
+        ] {
+            assert!(api.lines().any(|l| l == line), "{line} in:\n{api}");
+        }
+        assert!(api.starts_with("# Rendered by appliance "), "{api}");
+        assert!(
+            !units.iter().any(|u| u.text.contains("password=")),
+            "no secret is ever written into a unit"
+        );
+        assert_eq!(
+            unit(&units, "erp-redis.volume"),
+            format!(
+                "# {}\n[Unit]\nDescription=ERP appliance: the redis volume\n\n[Volume]\nVolumeName=erp-redis\n",
+                api.lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("# ")
+            )
+        );
+        Ok(())
+    }
+}
