@@ -29,6 +29,15 @@ fi
 # services are not needed (and Debian starts redis-server on install).
 systemctl disable --now redis-server >/dev/null 2>&1 || true
 
+# The Debian mirror this machine's apt uses (the image build and the
+# validator below fetch from it too).
+debian_mirror() {
+  local mirror
+  mirror=$(awk '/^URIs:/ {print $2; exit} /^deb / {print $2; exit}' \
+    /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list 2>/dev/null | head -n 1)
+  echo "${mirror:-http://deb.debian.org/debian}"
+}
+
 # Podman 5's quadlet generator validates the rendered units (Debian 12's
 # podman 4.3 has none): taken from Debian 13's package, unpacked under the
 # cache, never installed.
@@ -36,9 +45,7 @@ quadlet_dir="${XDG_CACHE_HOME:-$HOME/.cache}/erp-tools/podman5"
 if [ ! -x "$quadlet_dir/usr/libexec/podman/quadlet" ]; then
   echo "setup: fetching podman 5's quadlet generator from Debian 13 (trixie)"
   work=$(mktemp -d)
-  mirror=$(awk '/^URIs:/ {print $2; exit} /^deb / {print $2; exit}' \
-    /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list 2>/dev/null | head -n 1)
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror:-http://deb.debian.org/debian} trixie main" >"$work/list"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) trixie main" >"$work/list"
   mkdir -p "$work/lists/partial"
   apt_trixie=(-qq -oAPT::Sandbox::User=root -oDir::Etc::SourceList="$work/list" -oDir::Etc::SourceParts=/dev/null -oDir::State::Lists="$work/lists")
   apt-get "${apt_trixie[@]}" update
