@@ -227,6 +227,9 @@ pub struct ServeArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AdminCommand {
+    /// Create the install's podman secrets (random values; existing ones are
+    /// kept). Run once as the appliance's account, before `quadlets install`.
+    Init,
     /// Create a company.
     CreateCompany {
         #[arg(long)]

@@ -182,3 +182,66 @@ fn a_settings_file_with_a_mistake_is_refused_by_the_setting_name() -> TestResult
     assert!(text(&out.stderr).contains("reading the settings file /nonexistent/appliance.toml"));
     Ok(())
 }
+
+/// `admin init` makes the install's secrets in podman (a private store
+/// here), each once, with a random value it never prints.
+#[test]
+fn admin_init_makes_each_secret_once_and_never_prints_it() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let conf = dir.path().join("storage.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/graph\"\nrunroot = \"{0}/run\"\n",
+            dir.path().display()
+        ),
+    )?;
+    let init = || {
+        Command::new(BIN)
+            .args(["admin", "init"])
+            .env("CONTAINERS_STORAGE_CONF", &conf)
+            .env_remove("ERP_DATABASE_URL")
+            .output()
+    };
+    // What podman's file driver keeps: secret id → base64 of the value.
+    let stored = || -> Result<Vec<String>, Error> {
+        let path = dir.path().join("graph/secrets/filedriver/secretsdata.json");
+        let data: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(path)?)?;
+        use base64::Engine;
+        data.values()
+            .map(|v| {
+                let bytes =
+                    base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or(""))?;
+                Ok(String::from_utf8(bytes)?)
+            })
+            .collect()
+    };
+
+    let first = init()?;
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(
+        text(&first.stdout),
+        "secret erp-db-owner-password: created with a random value\n"
+    );
+    let values = stored()?;
+    assert_eq!(values.len(), 1);
+    assert_eq!(values[0].len(), 43, "256 random bits in URL-safe base64");
+    assert!(!text(&first.stdout).contains(&values[0]) && !text(&first.stderr).contains(&values[0]));
+
+    let again = init()?;
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(
+        text(&again.stdout),
+        "secret erp-db-owner-password: exists, kept\n"
+    );
+    assert_eq!(stored()?, values, "the value the data was made with stays");
+
+    let missing = Command::new(BIN)
+        .args(["admin", "init"])
+        .env("ERP_PODMAN", "/nonexistent/podman")
+        .output()?;
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("install podman 5.2 or newer"));
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! The templates are compiled into the binary, so the image renders its own
 //! units.
 
+pub mod secrets;
 pub mod settings;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,9 @@ pub struct Unit {
     pub text: String,
 }
 
+/// The image's user (`USER` in the Containerfile), owner of the secrets'
+/// files in the role containers.
+pub const APP_UID: u32 = 10001;
 /// Seconds a role may go without telling systemd it is alive.
 pub const WATCHDOG_SEC: u32 = 60;
 /// Seconds a unit may take to become ready: a first start initializes
@@ -97,6 +101,8 @@ pub fn render(settings: &Settings, source: &str) -> anyhow::Result<Vec<Unit>> {
         timeout_start_sec => TIMEOUT_START_SEC,
         subnet => &settings.subnet,
         dynamic_range => format!("{prefix}.128/25"),
+        app_uid => APP_UID,
+        secrets => context! { db_owner => secrets::DB_OWNER_PASSWORD },
         ip => context! {
             postgres => format!("{prefix}.10"),
             redis => format!("{prefix}.11"),

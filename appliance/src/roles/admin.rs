@@ -5,6 +5,10 @@ use std::io::Read;
 use crate::cli::AdminCommand;
 
 pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
+    // The one operator command that needs no database: it makes its password.
+    if let AdminCommand::Init = cmd {
+        return init();
+    }
     let database_url = crate::config::database_url()?.ok_or_else(|| {
         anyhow::anyhow!("ERP_DATABASE_URL is not set; point it at the appliance's database")
     })?;
@@ -57,6 +61,7 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("user {email} is {role} in {company:?} (id {})", created.id);
         }
+        AdminCommand::Init => {} // done above, before connecting
         AdminCommand::ResetTotp { email } => {
             erp::admin::reset_totp(&owner, &email)
                 .await
@@ -65,5 +70,21 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
         }
     }
     owner.close().await;
+    Ok(())
+}
+
+/// `admin init`: the podman secrets, through `ERP_PODMAN` (default `podman`).
+fn init() -> anyhow::Result<()> {
+    let podman = std::env::var("ERP_PODMAN").unwrap_or_else(|_| "podman".to_owned());
+    for (name, outcome) in crate::quadlets::secrets::init(&podman)? {
+        match outcome {
+            crate::quadlets::secrets::Outcome::Created => {
+                println!("secret {name}: created with a random value")
+            }
+            crate::quadlets::secrets::Outcome::Kept => {
+                println!("secret {name}: exists, kept")
+            }
+        }
+    }
     Ok(())
 }
