@@ -35,23 +35,24 @@ pub fn database_url() -> anyhow::Result<Option<String>> {
     let Ok(raw) = std::env::var("ERP_DATABASE_URL") else {
         return Ok(None);
     };
-    let Some(file) = std::env::var_os("ERP_DATABASE_PASSWORD_FILE").filter(|v| !v.is_empty())
-    else {
-        return Ok(Some(raw));
+    match secret_file("ERP_DATABASE_PASSWORD_FILE")? {
+        Some(password) => with_password(&raw, &password).map(Some),
+        None => Ok(Some(raw)),
+    }
+}
+
+/// The content of the file the variable `name` points at (a podman secret
+/// mounted as a file), without a final line break; `None` when unset.
+pub fn secret_file(name: &str) -> anyhow::Result<Option<String>> {
+    let Some(file) = std::env::var_os(name).filter(|v| !v.is_empty()) else {
+        return Ok(None);
     };
-    let password = std::fs::read_to_string(&file).with_context(|| {
-        format!(
-            "reading the database password from {} (ERP_DATABASE_PASSWORD_FILE)",
-            PathBuf::from(&file).display()
-        )
-    })?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    anyhow::ensure!(
-        !password.is_empty(),
-        "the database password file {} is empty",
-        PathBuf::from(&file).display()
-    );
-    with_password(&raw, password).map(Some)
+    let file = PathBuf::from(file);
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("reading {} ({name})", file.display()))?;
+    let secret = text.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(!secret.is_empty(), "{} ({name}) is empty", file.display());
+    Ok(Some(secret.to_owned()))
 }
 
 /// `url` with `password` in it (percent-encoded as a URL needs).

@@ -41,7 +41,9 @@ pub async fn connect(endpoints: &Endpoints) -> anyhow::Result<Connected> {
     Ok(Connected { erp, queue })
 }
 
-/// Apply migrations with the owner connection.
+/// Apply migrations with the owner connection. With
+/// `ERP_SERVER_PASSWORD_FILE` (an install of separate containers), also let
+/// the serving roles' login (`erp_server`) log in with the password in it.
 pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     let owner = Db::connect_owner(database_url)
         .await
@@ -49,6 +51,11 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     erp::db::migrate(&owner)
         .await
         .context("applying migrations")?;
+    if let Some(password) = crate::config::secret_file("ERP_SERVER_PASSWORD_FILE")? {
+        erp::db::set_server_password(&owner, &password)
+            .await
+            .context("setting the password of the serving roles' login")?;
+    }
     owner.close().await;
     Ok(())
 }

@@ -111,6 +111,30 @@ pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The login of the serving roles in an install of separate containers
+/// (migration `server_login`): a member of `erp_app` and nothing else.
+pub const SERVER_LOGIN: &str = "erp_server";
+
+/// Let the serving roles' login log in with `password` (run by `migrate`
+/// with the owner pool). The password travels as a bound value into a
+/// transaction-local setting, so no statement text that a log could keep
+/// (sqlx's slow-statement warning, PostgreSQL's `log_statement`) holds it.
+pub async fn set_server_password(owner: &PgPool, password: &str) -> anyhow::Result<()> {
+    let mut tx = owner.begin().await?;
+    sqlx::query("SELECT set_config('erp.server_password', $1, true)")
+        .bind(password)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "DO $$ BEGIN EXECUTE format('ALTER ROLE erp_server LOGIN PASSWORD %L', \
+         current_setting('erp.server_password')); END $$",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// True when every embedded migration is applied (what `READY=1` waits for in
 /// roles that do not migrate themselves).
 pub async fn migrations_current(pool: &PgPool) -> anyhow::Result<bool> {

@@ -32,6 +32,7 @@ mod quadlets;
 mod receivables;
 mod sales;
 mod schedules;
+mod server_login;
 mod session;
 mod socket_activation;
 mod totp;

@@ -102,7 +102,11 @@ pub fn render(settings: &Settings, source: &str) -> anyhow::Result<Vec<Unit>> {
         subnet => &settings.subnet,
         dynamic_range => format!("{prefix}.128/25"),
         app_uid => APP_UID,
-        secrets => context! { db_owner => secrets::DB_OWNER_PASSWORD },
+        secrets => context! {
+            db_owner => secrets::DB_OWNER_PASSWORD,
+            db_server => secrets::DB_SERVER_PASSWORD,
+        },
+        server_login => erp::db::SERVER_LOGIN,
         ip => context! {
             postgres => format!("{prefix}.10"),
             redis => format!("{prefix}.11"),

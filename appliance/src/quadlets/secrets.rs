@@ -8,11 +8,14 @@ use std::process::{Command, Stdio};
 use anyhow::Context;
 use base64::Engine;
 
-/// The database owner's password (PostgreSQL's superuser in its container).
+/// The database owner's password (PostgreSQL's superuser in its container),
+/// which only `migrate` and the admin's commands use.
 pub const DB_OWNER_PASSWORD: &str = "erp-db-owner-password";
+/// The password of the serving roles' login (`erp::db::SERVER_LOGIN`).
+pub const DB_SERVER_PASSWORD: &str = "erp-db-server-password";
 
 /// Every secret an install needs.
-pub const ALL: &[&str] = &[DB_OWNER_PASSWORD];
+pub const ALL: &[&str] = &[DB_OWNER_PASSWORD, DB_SERVER_PASSWORD];
 
 /// What `init` did with one secret.
 #[derive(Debug, PartialEq, Eq)]
