@@ -210,6 +210,11 @@ pub struct ProxyArgs {
     /// Directory with the local CA (created on first run).
     #[arg(long, env = "ERP_TLS_DIR", default_value = "/var/lib/erp/tls")]
     pub tls_dir: PathBuf,
+    /// A plain-HTTP listener for health probes (GET /health), in the proxy's own
+    /// network namespace; under socket activation in a container, readiness is
+    /// checked there, since the handed-over sockets are the host's.
+    #[arg(long, env = "ERP_HEALTH_LISTEN")]
+    pub health_listen: Option<SocketAddr>,
     /// Serve the sites of this Caddyfile instead of the API/web split. Its http_port and
     /// https_port choose the ports (on the --http/--https addresses); SIGHUP reloads it.
     #[arg(long, env = "ERP_CADDYFILE")]
@@ -270,6 +275,9 @@ pub struct HealthcheckArgs {
     /// host:port of a web role; probes GET /login.
     #[arg(long)]
     pub web: Option<SocketAddr>,
+    /// host:port of a proxy's health listener (its --health-listen); probes GET /health.
+    #[arg(long)]
+    pub proxy: Option<SocketAddr>,
     /// Connect to PostgreSQL and Redis as configured in the environment (a
     /// worker's or the scheduler's health: what they need to take work).
     #[arg(long)]

@@ -13,6 +13,7 @@ mod connections;
 mod edge;
 mod h3;
 mod headers;
+mod health;
 mod hooks;
 mod limits;
 mod redirect;
@@ -29,6 +30,7 @@ use rustls::server::ResolvesServerCert;
 pub use activation::Inherited;
 pub use caddy_routes::{Loaded, Routes};
 pub use edge::Upstreams;
+pub use health::PATH as HEALTH_PATH;
 
 pub struct ProxyConfig {
     pub http: SocketAddr,
@@ -44,6 +46,8 @@ pub struct ProxyConfig {
     pub http3: bool,
     /// Routes from a Caddyfile instead of the built-in API/web split.
     pub caddyfile: Option<Arc<Routes>>,
+    /// Where the health listener answers (see `health.rs`), if anywhere.
+    pub health: Option<SocketAddr>,
 }
 
 /// Where the listeners are: the configured addresses, or the inherited
@@ -166,6 +170,14 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
             add_listener(&mut server, "http", edge(false), http_listener);
         }
     }
+    if let Some(addr) = config.health {
+        let listener = Listener {
+            addr,
+            sockets: Vec::new(),
+            tls: None,
+        };
+        add_listener(&mut server, "health", health::Health, listener);
+    }
     Ok((
         server,
         Bound {
@@ -267,6 +279,14 @@ where
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
         }
     }
+}
+
+/// Wait until the health listener answers `GET /health` with 200.
+pub async fn wait_health(addr: SocketAddr) -> anyhow::Result<()> {
+    retry("its health listener", addr, || {
+        crate::roles::healthcheck::get_200(addr, health::PATH)
+    })
+    .await
 }
 
 /// Wait until the plain-HTTP listener answers a request.

@@ -19,14 +19,12 @@ pub async fn run(args: HealthcheckArgs) -> anyhow::Result<()> {
         if args.services {
             return services().await;
         }
-        match args.web {
-            Some(web) => get_200(web, "/login").await,
-            None => {
-                get_200(
-                    args.api.unwrap_or(([127, 0, 0, 1], 3001).into()),
-                    "/api/health",
-                )
-                .await
+        match (args.web, args.proxy) {
+            (Some(web), _) => get_200(web, "/login").await,
+            (_, Some(proxy)) => get_200(proxy, crate::proxy::HEALTH_PATH).await,
+            _ => {
+                let api = args.api.unwrap_or(([127, 0, 0, 1], 3001).into());
+                get_200(api, "/api/health").await
             }
         }
     };
@@ -36,7 +34,7 @@ pub async fn run(args: HealthcheckArgs) -> anyhow::Result<()> {
 }
 
 /// `GET path` answers 200.
-async fn get_200(addr: SocketAddr, path: &str) -> anyhow::Result<()> {
+pub async fn get_200(addr: SocketAddr, path: &str) -> anyhow::Result<()> {
     let mut stream = tokio::net::TcpStream::connect(addr)
         .await
         .with_context(|| format!("connecting to {addr}"))?;

@@ -62,6 +62,7 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
         acme: certificates.hooks,
         http3: args.edge.http3,
         caddyfile: routes.clone(),
+        health: args.health_listen,
     })?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -72,8 +73,18 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
         if let Some(driver) = certificates.driver {
             tokio::spawn(driver);
         }
-        proxy::wait_http(bound.http).await?;
-        proxy::wait_https(bound.https, ca.root_der.clone()).await?;
+        match args.health_listen {
+            // The handed-over sockets may live in another network namespace
+            // (a container's host): ask the health listener, which is ours.
+            Some(health) if activated => proxy::wait_health(health).await?,
+            health => {
+                proxy::wait_http(bound.http).await?;
+                proxy::wait_https(bound.https, ca.root_der.clone()).await?;
+                if let Some(health) = health {
+                    proxy::wait_health(health).await?;
+                }
+            }
+        }
         systemd::ready(&format!(
             "proxy serving https on {} and http on {}{}",
             bound.https,

@@ -120,6 +120,7 @@ async fn serve_until_signalled(
         acme: certificates.hooks,
         http3: args.edge.http3,
         caddyfile: None,
+        health: None,
     })?;
     let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);
     let proxy_thread = proxy::spawn(server, proxy_stop_rx)?;
