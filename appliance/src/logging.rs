@@ -72,8 +72,17 @@ fn install(inner: impl Log + 'static) {
     let _ = log::set_boxed_logger(Box::new(Filtered { filter, inner }));
 }
 
+/// Log to the journal when stderr is the journal (systemd started the role),
+/// or when told so with `ERP_LOG_JOURNAL=1`: in a container whose unit
+/// mounts the journal's socket. There podman hands stderr to conmon, which
+/// logs each line as one message at priority 3 (error), fields lost.
+fn journal_wanted() -> bool {
+    systemd_journal_logger::connected_to_journal()
+        || std::env::var_os("ERP_LOG_JOURNAL").is_some_and(|v| v == "1")
+}
+
 pub fn init(role: &str) {
-    if systemd_journal_logger::connected_to_journal()
+    if journal_wanted()
         && let Ok(journal) = systemd_journal_logger::JournalLog::new()
     {
         install(journal.with_syslog_identifier(format!("appliance-{role}")));
