@@ -331,6 +331,45 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// One role of the appliance started alone (`api` or `web` on a free port),
+/// as its container starts it: `command` carries the role's environment; the
+/// role is returned once it has sent READY=1, with what it told systemd.
+pub struct Role {
+    pub port: u16,
+    pub notes: Notifications,
+    _process: KillOnDrop,
+    _dir: tempfile::TempDir,
+}
+
+impl Role {
+    pub fn start(
+        role: &str,
+        mut command: Command,
+    ) -> Result<Role, Box<dyn std::error::Error + Send + Sync>> {
+        let dir = tempfile::tempdir()?;
+        let notify = dir.path().join("notify.sock");
+        let notes = Notifications::listen(&notify)?;
+        let port = free_port();
+        let process = KillOnDrop(
+            command
+                .args([role, "--listen", &format!("127.0.0.1:{port}")])
+                .env("NOTIFY_SOCKET", &notify)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?,
+        );
+        if !notes.wait_for("READY=1", Duration::from_secs(30)) {
+            return Err(format!("the {role} role did not get ready: {:?}", notes.all()).into());
+        }
+        Ok(Role {
+            port,
+            notes,
+            _process: process,
+            _dir: dir,
+        })
+    }
+}
+
 /// Wait for a condition, polling every 200 ms.
 pub async fn eventually<F, Fut, T>(timeout: Duration, mut probe: F) -> Option<T>
 where

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::harness::{App, BIN, KillOnDrop, Notifications, TestResult, eventually, free_port};
+use crate::harness::{App, BIN, KillOnDrop, Role, TestResult, eventually, free_port};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_names_the_dependency_that_is_down() -> TestResult {
@@ -91,26 +91,13 @@ async fn health_names_the_dependency_that_is_down() -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_role_has_a_probe_and_pings_the_watchdog() -> TestResult {
     let app = App::start()?;
-    let dir = tempfile::tempdir()?;
-    let notify = dir.path().join("notify.sock");
-    let notes = Notifications::listen(&notify)?;
-    let port = free_port();
-    let _web = KillOnDrop(
-        Command::new(BIN)
-            .args(["web", "--listen", &format!("127.0.0.1:{port}")])
-            .env("ERP_DATABASE_URL", app.database_url())
-            .env("ERP_REDIS_URL", app.redis_url())
-            .env("NOTIFY_SOCKET", &notify)
-            .env("WATCHDOG_USEC", "400000")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?,
-    );
-    assert!(
-        notes.wait_for("READY=1", Duration::from_secs(30)),
-        "{:?}",
-        notes.all()
-    );
+    let mut command = Command::new(BIN);
+    command
+        .env("ERP_DATABASE_URL", app.database_url())
+        .env("ERP_REDIS_URL", app.redis_url())
+        .env("WATCHDOG_USEC", "400000");
+    let web_role = Role::start("web", command)?;
+    let (port, notes) = (web_role.port, &web_role.notes);
     let pings = eventually(Duration::from_secs(5), || async {
         let n = notes.all().iter().filter(|l| *l == "WATCHDOG=1").count();
         (n >= 3).then_some(n)

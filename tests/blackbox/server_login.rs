@@ -3,10 +3,9 @@
 //! file; it owns nothing, reads nothing on its own, and reaches the data only
 //! as `erp_app`, under row-level security.
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-use crate::harness::{ADMIN, App, BIN, KillOnDrop, Notifications, TestResult, free_port};
+use crate::harness::{ADMIN, App, BIN, Role, TestResult};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_serving_roles_log_in_without_the_owners_rights() -> TestResult {
@@ -51,27 +50,14 @@ async fn the_serving_roles_log_in_without_the_owners_rights() -> TestResult {
         .database_url()
         .replace("postgres://erp@", "postgres://erp_server@");
     assert_ne!(server_url, app.database_url());
-    let notify = dir.path().join("notify.sock");
-    let notes = Notifications::listen(&notify)?;
-    let port = free_port();
-    let _api = KillOnDrop(
-        Command::new(BIN)
-            .args(["api", "--listen", &format!("127.0.0.1:{port}")])
-            .env("ERP_DATABASE_URL", &server_url)
-            .env("ERP_DATABASE_PASSWORD_FILE", &password)
-            .env("ERP_REDIS_URL", app.redis_url())
-            .env("NOTIFY_SOCKET", &notify)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?,
-    );
-    assert!(
-        notes.wait_for("READY=1", Duration::from_secs(30)),
-        "{:?}",
-        notes.all()
-    );
+    let mut command = Command::new(BIN);
+    command
+        .env("ERP_DATABASE_URL", &server_url)
+        .env("ERP_DATABASE_PASSWORD_FILE", &password)
+        .env("ERP_REDIS_URL", app.redis_url());
+    let api = Role::start("api", command)?;
     let signed_in = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/v1/session"))
+        .post(format!("http://127.0.0.1:{}/api/v1/session", api.port))
         .json(&serde_json::json!({ "email": ADMIN.0, "password": ADMIN.1 }))
         .send()
         .await?;
