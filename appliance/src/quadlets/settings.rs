@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// What an admin writes once per install.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// The public name of the appliance (its certificate is for this name).
@@ -32,7 +32,7 @@ pub struct Settings {
 /// Fully qualified image names with their tags: `podman auto-update` pulls
 /// by name, and PostgreSQL's and Redis's major versions stay where the tag
 /// pins them.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Images {
     pub appliance: String,
