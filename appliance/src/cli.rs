@@ -32,6 +32,10 @@ pub enum Command {
     Scheduler,
     /// Applies the embedded database migrations.
     Migrate,
+    /// Holds an install's release: the unit podman auto-update restarts
+    /// (every role is part of it), ready once every role is; the admin's
+    /// commands run in its container.
+    Release,
     /// Operator commands.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -87,6 +91,7 @@ impl Command {
             Command::Worker => "worker",
             Command::Scheduler => "scheduler",
             Command::Migrate => "migrate",
+            Command::Release => "release",
             Command::Admin(_) => "admin",
             Command::Healthcheck(_) => "healthcheck",
             Command::Caddy(_) => "caddy",
@@ -235,6 +240,16 @@ pub enum AdminCommand {
     /// Create the install's podman secrets (random values; existing ones are
     /// kept). Run once as the appliance's account, before `quadlets install`.
     Init,
+    /// Back up the database now into the erp-backups volume (what the daily
+    /// timer and every start and update do) and print the file.
+    Backup,
+    /// Replace the database with a backup (a file `admin backup` or the
+    /// timer made). The file is checked first; the current data is backed up
+    /// before it is replaced; the appliance is stopped meanwhile.
+    Restore {
+        /// The backup file (erp-<time>.dump).
+        file: PathBuf,
+    },
     /// Create a company.
     CreateCompany {
         #[arg(long)]

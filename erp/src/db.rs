@@ -105,9 +105,14 @@ fn options(url: &str) -> Result<PgConnectOptions> {
         .map_err(|e| crate::Error::internal(anyhow::anyhow!("invalid database URL: {e}")))
 }
 
-/// Apply the embedded migrations with the owner pool.
+/// Apply the embedded migrations with the owner pool. Migrations a later
+/// release applied are left alone instead of refused: after an update is
+/// rolled back, the previous release runs on the schema the newer one
+/// migrated (migrations only add in one release; docs/operations.md).
 pub async fn migrate(owner: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR.run(owner).await?;
+    let mut migrator = sqlx::migrate::Migrator::with_migrations(MIGRATOR.iter().cloned().collect());
+    migrator.set_ignore_missing(true);
+    migrator.run(owner).await?;
     Ok(())
 }
 

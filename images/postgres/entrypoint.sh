@@ -7,10 +7,10 @@ if [ "${1:-}" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   user=${POSTGRES_USER:-postgres}
   initdb --pgdata="$PGDATA" --username="$user" --pwfile="$POSTGRES_PASSWORD_FILE" \
     --auth-local=trust --auth-host=scram-sha-256 --encoding=UTF8 >/dev/null
-  printf "listen_addresses = '*'\nunix_socket_directories = '/tmp'\n" >>"$PGDATA/postgresql.conf"
+  printf "listen_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
   printf "host all all all scram-sha-256\n" >>"$PGDATA/pg_hba.conf"
   pg_ctl --pgdata="$PGDATA" --options="-c listen_addresses=''" --wait start >/dev/null
-  createdb --host=/tmp --username="$user" "${POSTGRES_DB:-$user}"
+  createdb --host=/var/run/postgresql --username="$user" "${POSTGRES_DB:-$user}"
   pg_ctl --pgdata="$PGDATA" --mode=fast --wait stop >/dev/null
 fi
 exec "$@"

@@ -30,6 +30,7 @@ mod permissions;
 mod proxy_down;
 mod quadlets;
 mod receivables;
+mod rollback_schema;
 mod sales;
 mod schedules;
 mod server_login;

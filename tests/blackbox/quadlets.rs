@@ -65,7 +65,7 @@ fn the_rendered_units_pass_the_quadlet_generator_and_systemd_verify() -> TestRes
     let example = manifest_dir().join("../quadlets/appliance.example.toml");
     let out = render(&example, &units)?;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).starts_with("15 unit files written to"));
+    assert!(text(&out.stdout).starts_with("19 unit files written to"));
 
     let (ok, complaints) = generator_complaints(&units)?;
     assert!(ok && complaints.is_empty(), "{complaints:#?}");
@@ -79,7 +79,7 @@ fn the_rendered_units_pass_the_quadlet_generator_and_systemd_verify() -> TestRes
         .env("QUADLET_UNIT_DIRS", &units)
         .output()?;
     assert!(out.status.success(), "{}", text(&out.stderr));
-    for plain in ["erp-proxy.socket", "erp.target"] {
+    for plain in ["erp-proxy.socket", "erp-backup.timer", "erp.target"] {
         std::fs::copy(units.join(plain), generated.join(plain))?;
     }
     let mut names: Vec<String> = std::fs::read_dir(&generated)?
@@ -95,6 +95,8 @@ fn the_rendered_units_pass_the_quadlet_generator_and_systemd_verify() -> TestRes
         "erp-scheduler.service",
         "erp-migrate.service",
         "erp-proxy.service",
+        "erp-release.service",
+        "erp-backup.service",
         "erp-postgres.service",
         "erp-redis.service",
         "erp-network.service",
@@ -250,5 +252,47 @@ fn admin_init_makes_each_secret_once_and_never_prints_it() -> TestResult {
         .output()?;
     assert!(!missing.status.success());
     assert!(text(&missing.stderr).contains("install podman 5.2 or newer"));
+    Ok(())
+}
+
+/// `admin restore` of something that is not a backup says so and stops
+/// before it touches the install: with podman and systemctl pointed nowhere,
+/// any step past the check would fail with another sentence.
+#[test]
+fn admin_restore_of_a_file_that_is_not_a_backup_changes_nothing() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let restore = |file: &Path| {
+        Command::new(BIN)
+            .args(["admin", "restore"])
+            .arg(file)
+            .env("ERP_PODMAN", "/nonexistent/podman")
+            .env("ERP_SYSTEMCTL", "/nonexistent/systemctl")
+            .output()
+    };
+    for (name, content) in [
+        ("notas.txt", &b"Ventas de noviembre\n"[..]),
+        ("vacio.dump", &b""[..]),
+        ("cortado.dump", &b"PGD"[..]),
+        (
+            "plano.sql",
+            &b"--\n-- PostgreSQL database dump\n--\nCREATE TABLE t (x int);\n"[..],
+        ),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, content)?;
+        let out = restore(&file)?;
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{name} was accepted");
+        assert!(
+            err.contains(&format!(
+                "{} is not a backup of the appliance",
+                file.display()
+            )) && err.contains("nothing was changed"),
+            "{name}: {err}"
+        );
+    }
+    let out = restore(Path::new("/nonexistent/erp-20261206T030000Z.dump"))?;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("reading /nonexistent/erp-20261206T030000Z.dump"));
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! The templates are compiled into the binary, so the image renders its own
 //! units.
 
+pub mod backups;
 pub mod secrets;
 pub mod settings;
 
@@ -36,9 +37,18 @@ pub struct Unit {
 pub const APP_UID: u32 = 10001;
 /// Seconds a role may go without telling systemd it is alive.
 pub const WATCHDOG_SEC: u32 = 60;
-/// Seconds a unit may take to become ready: a first start initializes
-/// PostgreSQL and migrates, a later one only connects.
+/// Seconds PostgreSQL, a backup or the migrations may take to finish
+/// starting: a first start initializes the database.
 pub const TIMEOUT_START_SEC: u32 = 300;
+/// Seconds a role may take from its start to READY=1 (it only connects).
+pub const ROLE_TIMEOUT_START_SEC: u32 = 90;
+/// Seconds between a role's exit and its restart: slow enough that a role
+/// failing at once never reaches systemd's start limit (5 in 10 s), which
+/// would refuse the start that rolls an update back.
+pub const RESTART_SEC: u32 = 3;
+/// Seconds a whole update (erp-release's restart: backup, migrations, every
+/// role) may take before podman counts it as failed and rolls it back.
+pub const UPDATE_TIMEOUT_SEC: u32 = 900;
 
 macro_rules! template {
     ($name:literal) => {
@@ -60,18 +70,42 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("erp-worker@.container"),
     template!("erp-proxy.container"),
     template!("erp-proxy.socket"),
+    template!("erp-release.container"),
+    template!("erp-backup.container"),
+    template!("erp-backup.timer"),
     template!("erp.target"),
 ];
 
 /// The named volumes: the database, the queue, uploaded and exported files,
-/// and the edge's certificates.
-const VOLUMES: &[&str] = &["postgres", "redis", "files", "tls"];
+/// the edge's certificates and the database backups.
+const VOLUMES: &[&str] = &["postgres", "redis", "files", "tls", "backups"];
+
+/// One word of a unit's command line, quoted so that neither podman's
+/// generator nor systemd changes it: systemd expands `%` specifiers and `$`
+/// variables in `ExecStart=`, so they are doubled.
+fn exec_word(value: String) -> String {
+    let mut word = String::with_capacity(value.len() + 2);
+    word.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => word.push_str("\\\""),
+            '\\' => word.push_str("\\\\"),
+            '\n' => word.push_str("\\n"),
+            '$' => word.push_str("$$"),
+            '%' => word.push_str("%%"),
+            c => word.push(c),
+        }
+    }
+    word.push('"');
+    word
+}
 
 /// The units of one install, rendered from `settings` (read from `source`,
 /// which the files' header names).
 pub fn render(settings: &Settings, source: &str) -> anyhow::Result<Vec<Unit>> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_filter("exec_word", exec_word);
     env.set_syntax(
         minijinja::syntax::SyntaxConfig::builder()
             .keep_trailing_newline(true)
@@ -97,8 +131,13 @@ pub fn render(settings: &Settings, source: &str) -> anyhow::Result<Vec<Unit>> {
             redis => &settings.images.redis,
         },
         worker_ids => (1..=settings.workers).collect::<Vec<_>>(),
+        roles => release_roles(settings.workers),
         watchdog_sec => WATCHDOG_SEC,
         timeout_start_sec => TIMEOUT_START_SEC,
+        role_timeout_start_sec => ROLE_TIMEOUT_START_SEC,
+        restart_sec => RESTART_SEC,
+        update_timeout_sec => UPDATE_TIMEOUT_SEC,
+        backups_keep => settings.backups_keep,
         subnet => &settings.subnet,
         dynamic_range => format!("{prefix}.128/25"),
         app_uid => APP_UID,
@@ -117,7 +156,10 @@ pub fn render(settings: &Settings, source: &str) -> anyhow::Result<Vec<Unit>> {
     };
     let mut units = Vec::new();
     for (name, _) in TEMPLATES.iter().filter(|(n, _)| !n.starts_with('_')) {
-        let kind = if name.ends_with(".socket") || name.ends_with(".target") {
+        let kind = if [".socket", ".timer", ".target"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+        {
             Kind::Systemd
         } else {
             Kind::Quadlet
@@ -143,6 +185,18 @@ pub fn render(settings: &Settings, source: &str) -> anyhow::Result<Vec<Unit>> {
         });
     }
     Ok(units)
+}
+
+/// The units erp-release waits for and checks before it becomes active: the
+/// migrations and every role of the image.
+fn release_roles(workers: u8) -> Vec<String> {
+    let mut roles: Vec<String> = ["erp-migrate", "erp-api", "erp-web", "erp-scheduler"]
+        .iter()
+        .map(|r| format!("{r}.service"))
+        .collect();
+    roles.extend((1..=workers).map(|n| format!("erp-worker@{n}.service")));
+    roles.push("erp-proxy.service".to_owned());
+    roles
 }
 
 /// Where `systemd --user` and podman's generator read the account's units:
@@ -213,6 +267,9 @@ redis = "docker.io/library/redis:7"
             names,
             [
                 "erp-api.container",
+                "erp-backup.container",
+                "erp-backup.timer",
+                "erp-backups.volume",
                 "erp-files.volume",
                 "erp-migrate.container",
                 "erp-postgres.container",
@@ -221,6 +278,7 @@ redis = "docker.io/library/redis:7"
                 "erp-proxy.socket",
                 "erp-redis.container",
                 "erp-redis.volume",
+                "erp-release.container",
                 "erp-scheduler.container",
                 "erp-tls.volume",
                 "erp-web.container",
@@ -255,10 +313,52 @@ redis = "docker.io/library/redis:7"
             "Environment=WATCHDOG_USEC=60000000",
             "WatchdogSec=60",
             "Restart=on-failure",
-            "TimeoutStartSec=300",
+            "RestartSec=3",
+            "TimeoutStartSec=90",
+            "PartOf=erp.target erp-release.service",
         ] {
             assert!(api.lines().any(|l| l == line), "{line} in:\n{api}");
         }
+        // Only the release carries the auto-update label; its restart
+        // restarts the roles, and it checks each of them before it is up.
+        let labelled: Vec<&str> = units
+            .iter()
+            .filter(|u| u.text.contains("AutoUpdate=registry"))
+            .map(|u| u.name.as_str())
+            .collect();
+        assert_eq!(
+            labelled,
+            [
+                "erp-postgres.container",
+                "erp-redis.container",
+                "erp-release.container"
+            ]
+        );
+        let release = unit(&units, "erp-release.container");
+        for role in [
+            "erp-migrate",
+            "erp-api",
+            "erp-web",
+            "erp-scheduler",
+            "erp-worker@3",
+            "erp-proxy",
+        ] {
+            let check =
+                format!("ExecStartPre=/usr/bin/systemctl --user is-active --quiet {role}.service");
+            assert!(
+                release.lines().any(|l| l == check),
+                "{check} in:\n{release}"
+            );
+        }
+        assert!(!release.contains("PartOf=erp.target erp-release.service"));
+        // The backup's shell script survives systemd's expansion of % and $.
+        let backup = unit(&units, "erp-backup.container");
+        assert!(backup.contains("+%%Y%%m%%dT%%H%%M%%SZ"), "{backup}");
+        assert!(
+            backup.contains("$$(cat /run/secrets/erp-db-owner-password)"),
+            "{backup}"
+        );
+        assert!(backup.contains("tail -n +15 "), "{backup}");
         assert!(api.starts_with("# Rendered by appliance "), "{api}");
         assert!(
             !units.iter().any(|u| u.text.contains("password=")),

@@ -26,6 +26,10 @@ pub struct Settings {
     /// addresses for the servers below .128, the worker instances above.
     #[serde(default = "default_subnet")]
     pub subnet: String,
+    /// Database backups kept in the backups volume (the newest ones); one is
+    /// taken at every start and update of the appliance and once a day.
+    #[serde(default = "default_backups_keep")]
+    pub backups_keep: u16,
     pub images: Images,
 }
 
@@ -48,6 +52,9 @@ fn default_http_port() -> u16 {
 }
 fn default_https_port() -> u16 {
     443
+}
+fn default_backups_keep() -> u16 {
+    14
 }
 fn default_subnet() -> String {
     "10.89.42.0/24".to_owned()
@@ -78,7 +85,7 @@ impl Settings {
             if let Some(field) = message.strip_prefix("missing field ") {
                 format!("the setting {} is missing", setting(field))
             } else if message.starts_with("unknown field") {
-                format!("{message} (the settings are domain, acme_email, workers, http_port, https_port and [images] appliance, postgres, redis)")
+                format!("{message} (the settings are domain, acme_email, workers, http_port, https_port, subnet, backups_keep and [images] appliance, postgres, redis)")
             } else {
                 format!("the setting {path}: {message}")
             }
@@ -106,6 +113,11 @@ impl Settings {
         }
         self.network_prefix()
             .map_err(|e| format!("the setting subnet: {e}"))?;
+        if self.backups_keep == 0 {
+            return Err(
+                "the setting backups_keep: 0 would delete every backup; keep at least 1".to_owned(),
+            );
+        }
         if self.http_port == self.https_port {
             return Err(format!(
                 "the settings http_port and https_port are both {}",

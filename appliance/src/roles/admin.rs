@@ -5,9 +5,25 @@ use std::io::Read;
 use crate::cli::AdminCommand;
 
 pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
-    // The one operator command that needs no database: it makes its password.
-    if let AdminCommand::Init = cmd {
-        return init();
+    // The commands on an install of quadlets, run on its host: they drive
+    // podman and systemctl rather than connect.
+    match cmd {
+        AdminCommand::Init => return init(),
+        AdminCommand::Backup => {
+            let file = crate::quadlets::backups::Host::from_env().backup()?;
+            println!("backup taken: {}", file.display());
+            return Ok(());
+        }
+        AdminCommand::Restore { file } => {
+            let safety = crate::quadlets::backups::Host::from_env().restore(&file)?;
+            println!(
+                "restored {}; every role is up again. The data it replaced is backed up in {}",
+                file.display(),
+                safety.display()
+            );
+            return Ok(());
+        }
+        _ => {}
     }
     let database_url = crate::config::database_url()?.ok_or_else(|| {
         anyhow::anyhow!("ERP_DATABASE_URL is not set; point it at the appliance's database")
@@ -61,7 +77,8 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("user {email} is {role} in {company:?} (id {})", created.id);
         }
-        AdminCommand::Init => {} // done above, before connecting
+        // Done above, without connecting.
+        AdminCommand::Init | AdminCommand::Backup | AdminCommand::Restore { .. } => {}
         AdminCommand::ResetTotp { email } => {
             erp::admin::reset_totp(&owner, &email)
                 .await

@@ -6,6 +6,7 @@ pub mod caddy;
 pub mod healthcheck;
 pub mod proxy;
 pub mod quadlets;
+pub mod release;
 pub mod serve;
 pub mod up;
 pub mod work;
@@ -28,6 +29,7 @@ pub async fn run_async(command: Command) -> anyhow::Result<()> {
             crate::systemd::ready("migrations applied");
             Ok(())
         }
+        Command::Release => release::run().await,
         Command::Admin(cmd) => admin::run(cmd).await,
         Command::Healthcheck(args) => healthcheck::run(args).await,
         Command::Caddy(cmd) => caddy::run(cmd),
