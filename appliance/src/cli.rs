@@ -250,6 +250,17 @@ pub enum AdminCommand {
         /// The backup file (erp-<time>.dump).
         file: PathBuf,
     },
+    /// Print the job queue's backlog: jobs waiting for a worker, due later
+    /// (retries among them) and given up on.
+    Queue,
+    /// One screen on an install of quadlets: every unit's state, version and
+    /// health, the certificate's expiry, the last backup and the job queue.
+    /// Exits 1 when something needs the admin.
+    Status {
+        /// The install's settings file (its domain and HTTPS port).
+        #[arg(long, default_value = "appliance.toml")]
+        settings: PathBuf,
+    },
     /// Create a company.
     CreateCompany {
         #[arg(long)]

@@ -45,4 +45,24 @@ impl Kv {
             .await?;
         Ok(set.is_some())
     }
+
+    /// Entries in the list at `key` (0 when there is none).
+    pub async fn list_len(&self, key: &str) -> crate::Result<u64> {
+        Ok(self.pool.llen(key).await?)
+    }
+
+    /// Members of the set at `key` (0 when there is none).
+    pub async fn set_len(&self, key: &str) -> crate::Result<u64> {
+        Ok(self.pool.scard(key).await?)
+    }
+
+    /// Members of the sorted set at `key` whose score is `min` or more.
+    pub async fn sorted_set_count_from(&self, key: &str, min: f64) -> crate::Result<u64> {
+        Ok(self.pool.zcount(key, min, f64::INFINITY).await?)
+    }
+
+    /// Members of the sorted set at `key` (0 when there is none).
+    pub async fn sorted_set_len(&self, key: &str) -> crate::Result<u64> {
+        Ok(self.pool.zcard(key).await?)
+    }
 }

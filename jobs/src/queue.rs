@@ -9,6 +9,16 @@ use erp::jobs::{ExportRequested, ImportRequested, JobSink};
 
 use crate::periodic::PeriodicRun;
 
+/// The queue's backlog, summed over the job types.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Depth {
+    /// Worker processes registered (and not yet timed out) to take work.
+    pub workers: u64,
+    pub waiting: u64,
+    pub scheduled: u64,
+    pub dead: u64,
+}
+
 #[derive(Clone)]
 pub struct Queue {
     pub(crate) exports: RedisStorage<ExportRequested, ConnectionManager>,
@@ -25,6 +35,34 @@ impl Queue {
             imports: RedisStorage::new(conn.clone()),
             periodic: RedisStorage::new(conn),
         })
+    }
+
+    /// How much work waits, over every job type: taken by no worker yet,
+    /// due later (retries among them), and given up on.
+    pub async fn depth(&self, kv: &erp::kv::Kv) -> anyhow::Result<Depth> {
+        // Every worker process takes every job type; a worker counts while
+        // its last heartbeat (seconds since the epoch) is within the time
+        // after which apalis takes it for dead.
+        let exports = self.exports.get_config();
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .saturating_sub(exports.orphaned_duration());
+        let mut depth = Depth {
+            workers: kv
+                .sorted_set_count_from(&exports.workers_set(), since.as_secs() as f64)
+                .await?,
+            ..Depth::default()
+        };
+        for config in [
+            self.exports.get_config(),
+            self.imports.get_config(),
+            self.periodic.get_config(),
+        ] {
+            depth.waiting += kv.list_len(&config.active_jobs_list()).await?;
+            depth.scheduled += kv.sorted_set_len(&config.scheduled_jobs_set()).await?;
+            depth.dead += kv.set_len(&config.dead_jobs_set()).await?;
+        }
+        Ok(depth)
     }
 
     pub async fn push_periodic(&self, run: PeriodicRun) -> anyhow::Result<()> {

@@ -66,17 +66,22 @@ pub async fn run(
             Ok::<(), std::io::Error>(())
         }
     };
-    let exports = WorkerBuilder::new("erp-exports")
+    // apalis-redis refuses to register a worker under a name that sent a
+    // heartbeat recently: with fixed names a second worker process
+    // (erp-worker@2) or one restarted at once would poll nothing, ever.
+    let instance = uuid::Uuid::new_v4().simple().to_string();
+    let name = |kind: &str| format!("erp-{kind}-{}", &instance[..12]);
+    let exports = WorkerBuilder::new(name("exports"))
         .backend(queue.exports.clone().poll_with_interval(POLL))
         .data(erp.clone())
         .build(run_export)
         .run_until(stop(&stop_tx));
-    let imports = WorkerBuilder::new("erp-imports")
+    let imports = WorkerBuilder::new(name("imports"))
         .backend(queue.imports.clone().poll_with_interval(POLL))
         .data(erp.clone())
         .build(run_import)
         .run_until(stop(&stop_tx));
-    let periodic = WorkerBuilder::new("erp-periodic")
+    let periodic = WorkerBuilder::new(name("periodic"))
         .backend(queue.periodic.clone().poll_with_interval(POLL))
         .data(erp)
         .build(run_periodic)

@@ -331,7 +331,8 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// One role of the appliance started alone (`api` or `web` on a free port),
+/// One role of the appliance started alone (`api` or `web` on a free port;
+/// `worker`, `scheduler`),
 /// as its container starts it: `command` carries the role's environment; the
 /// role is returned once it has sent READY=1, with what it told systemd.
 pub struct Role {
@@ -350,9 +351,13 @@ impl Role {
         let notify = dir.path().join("notify.sock");
         let notes = Notifications::listen(&notify)?;
         let port = free_port();
+        command.arg(role);
+        // The serving roles listen; the worker and the scheduler do not.
+        if matches!(role, "api" | "web") {
+            command.args(["--listen", &format!("127.0.0.1:{port}")]);
+        }
         let process = KillOnDrop(
             command
-                .args([role, "--listen", &format!("127.0.0.1:{port}")])
                 .env("NOTIFY_SOCKET", &notify)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -39,3 +39,4 @@ mod socket_activation;
 mod totp;
 mod users_admin;
 mod web;
+mod worker_instances;

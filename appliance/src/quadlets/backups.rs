@@ -43,6 +43,22 @@ impl Host {
         }
     }
 
+    /// Run podman with `args` and keep what it printed.
+    pub fn podman_output(&self, args: &[&str]) -> anyhow::Result<Output> {
+        self.podman(args)
+            .output()
+            .with_context(|| format!("running {}", self.podman))
+    }
+
+    /// Run `systemctl --user` with `args` and keep what it printed.
+    pub fn systemctl_output(&self, args: &[&str]) -> anyhow::Result<Output> {
+        Command::new(&self.systemctl)
+            .arg("--user")
+            .args(args)
+            .output()
+            .with_context(|| format!("running {} --user", self.systemctl))
+    }
+
     fn podman(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.podman);
         cmd.args(args);
@@ -50,11 +66,7 @@ impl Host {
     }
 
     fn systemctl(&self, args: &[&str]) -> anyhow::Result<()> {
-        let out = Command::new(&self.systemctl)
-            .arg("--user")
-            .args(args)
-            .output()
-            .with_context(|| format!("running {} --user", self.systemctl))?;
+        let out = self.systemctl_output(args)?;
         if !out.status.success() {
             bail!("systemctl --user {} failed: {}", args.join(" "), said(&out));
         }

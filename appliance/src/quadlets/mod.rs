@@ -8,6 +8,7 @@
 pub mod backups;
 pub mod secrets;
 pub mod settings;
+pub mod status;
 
 use std::path::{Path, PathBuf};
 

@@ -23,6 +23,30 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             );
             return Ok(());
         }
+        AdminCommand::Status { settings } => {
+            let settings = crate::quadlets::Settings::load(&settings)?;
+            let report = crate::quadlets::status::report(
+                &crate::quadlets::backups::Host::from_env(),
+                &settings,
+            )
+            .await?;
+            print!("{}", report.text);
+            if !report.healthy {
+                anyhow::bail!("something above needs attention");
+            }
+            return Ok(());
+        }
+        AdminCommand::Queue => {
+            let endpoints = crate::config::Endpoints::from_env()?;
+            let kv = erp::kv::Kv::connect(&endpoints.redis_url).await?;
+            let queue = jobs::Queue::connect(&endpoints.redis_url).await?;
+            let depth = queue.depth(&kv).await?;
+            println!(
+                "{} workers, {} waiting, {} scheduled, {} dead",
+                depth.workers, depth.waiting, depth.scheduled, depth.dead
+            );
+            return Ok(());
+        }
         _ => {}
     }
     let database_url = crate::config::database_url()?.ok_or_else(|| {
@@ -78,7 +102,11 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             println!("user {email} is {role} in {company:?} (id {})", created.id);
         }
         // Done above, without connecting.
-        AdminCommand::Init | AdminCommand::Backup | AdminCommand::Restore { .. } => {}
+        AdminCommand::Init
+        | AdminCommand::Backup
+        | AdminCommand::Restore { .. }
+        | AdminCommand::Status { .. }
+        | AdminCommand::Queue => {}
         AdminCommand::ResetTotp { email } => {
             erp::admin::reset_totp(&owner, &email)
                 .await
