@@ -12,7 +12,7 @@ use crate::periodic::PeriodicRun;
 /// The queue's backlog, summed over the job types.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Depth {
-    /// Worker processes registered (and not yet timed out) to take work.
+    /// Worker processes alive: a heartbeat within the last two intervals.
     pub workers: u64,
     pub waiting: u64,
     pub scheduled: u64,
@@ -40,13 +40,13 @@ impl Queue {
     /// How much work waits, over every job type: taken by no worker yet,
     /// due later (retries among them), and given up on.
     pub async fn depth(&self, kv: &erp::kv::Kv) -> anyhow::Result<Depth> {
-        // Every worker process takes every job type; a worker counts while
-        // its last heartbeat (seconds since the epoch) is within the time
-        // after which apalis takes it for dead.
+        // Every worker process takes every job type. A worker counts when it
+        // sent a heartbeat (seconds since the epoch) within two of their
+        // intervals: apalis keeps a stopped one's name for ten.
         let exports = self.exports.get_config();
         let since = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)?
-            .saturating_sub(exports.orphaned_duration());
+            .saturating_sub(exports.heartbeat_interval * 2);
         let mut depth = Depth {
             workers: kv
                 .sorted_set_count_from(&exports.workers_set(), since.as_secs() as f64)

@@ -291,7 +291,7 @@ async fn served_certificate(settings: &Settings) -> anyhow::Result<(String, Syst
                 san.value
                     .general_names
                     .iter()
-                    .map(|n| n.to_string())
+                    .map(general_name)
                     .collect::<Vec<_>>()
                     .join(", ")
             })
@@ -299,6 +299,24 @@ async fn served_certificate(settings: &Settings) -> anyhow::Result<(String, Syst
         Ok((names, not_after))
     })
     .await?
+}
+
+/// A subject alternative name as the admin writes it.
+fn general_name(name: &x509_parser::extensions::GeneralName<'_>) -> String {
+    use x509_parser::extensions::GeneralName;
+    match name {
+        GeneralName::DNSName(dns) => (*dns).to_owned(),
+        GeneralName::IPAddress(bytes) => {
+            match bytes.len() {
+                4 => std::net::IpAddr::from(<[u8; 4]>::try_from(*bytes).unwrap_or_default())
+                    .to_string(),
+                16 => std::net::IpAddr::from(<[u8; 16]>::try_from(*bytes).unwrap_or_default())
+                    .to_string(),
+                _ => format!("{bytes:?}"),
+            }
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Reads whatever certificate is served (status reports on it; it does not

@@ -42,7 +42,7 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             let queue = jobs::Queue::connect(&endpoints.redis_url).await?;
             let depth = queue.depth(&kv).await?;
             println!(
-                "{} workers, {} waiting, {} scheduled, {} dead",
+                "{} workers alive, {} waiting, {} scheduled, {} dead",
                 depth.workers, depth.waiting, depth.scheduled, depth.dead
             );
             return Ok(());

@@ -38,17 +38,24 @@ fn rendered(settings: &Path) -> anyhow::Result<Vec<quadlets::Unit>> {
 }
 
 /// `systemctl --user daemon-reload`, which runs podman's generator on the
-/// new files; when there is no user manager to ask, say what to run.
+/// new files, and `enable erp.target`, so that the appliance starts with the
+/// account's manager at boot (lingering); when there is no user manager to
+/// ask, say what to run.
 fn reload() {
-    let done = std::process::Command::new("systemctl")
-        .args(["--user", "daemon-reload"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if done {
+    let systemctl = |args: &[&str]| {
+        std::process::Command::new("systemctl")
+            .arg("--user")
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if systemctl(&["daemon-reload"]) && systemctl(&["enable", "erp.target"]) {
         println!(
-            "systemd --user reloaded; start the appliance with: systemctl --user start erp.target"
+            "systemd --user reloaded and erp.target enabled (it starts at boot); start the appliance now with: systemctl --user start erp.target"
         );
     } else {
-        println!("run `systemctl --user daemon-reload`, then `systemctl --user start erp.target`");
+        println!(
+            "run `systemctl --user daemon-reload`, `systemctl --user enable erp.target`, then `systemctl --user start erp.target`"
+        );
     }
 }
