@@ -2,8 +2,8 @@
 //! admin and sees the shell. The screenshot is saved under target/.
 //!
 //! This file is also the browser tests' harness: starting Chromium, moving
-//! from page to page ([`follow`], [`next_page`]), reading text and saving
-//! screenshots.
+//! from page to page ([`follow`], [`next_page`]), reading text (also on a page
+//! that reloads itself, [`text_after_reloads`]) and saving screenshots.
 
 use std::future::Future;
 use std::process::{Command, Stdio};
@@ -149,6 +149,35 @@ pub async fn shot(browser: &Client, name: &str) -> Result<(), Error> {
     std::fs::write(&path, &png)?;
     println!("screenshot: {}", path.display());
     Ok(())
+}
+
+/// The text of `css` on a page that reloads itself (`<meta http-equiv=
+/// refresh>`) until it shows it, waiting up to `timeout`. A reload can land
+/// between finding an element and reading it, and ChromeDriver then answers
+/// with an error about a node of the document that was replaced, not with
+/// "no such element": every error while the page is being replaced counts as
+/// "not yet", and the last one is named when time runs out.
+pub async fn text_after_reloads(
+    browser: &Client,
+    css: &str,
+    timeout: Duration,
+) -> Result<String, Error> {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::from("never found");
+    while Instant::now() < deadline {
+        let loaded = browser
+            .execute("return document.readyState", vec![])
+            .await
+            .is_ok_and(|state| state == "complete");
+        if loaded {
+            match text_of(browser, css).await {
+                Ok(text) => return Ok(text),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(format!("{css} did not appear within {timeout:?} of reloads: {last}").into())
 }
 
 /// Visible text of the first element matching `css`, without Fluent's bidi

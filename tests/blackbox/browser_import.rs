@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 
-use crate::browser::{chromium, follow, log_in, shot, text_of};
+use crate::browser::{chromium, follow, log_in, shot, text_after_reloads, text_of};
 use crate::harness::{App, MANAGER, TestResult};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -49,13 +49,8 @@ async fn chromium_imports_customers_from_a_csv_file() -> TestResult {
 
         follow(&browser, Locator::Id("start-import")).await?;
         // The page reloads itself while the worker runs.
-        browser
-            .wait()
-            .at_most(Duration::from_secs(30))
-            .for_element(Locator::Id("import-done"))
-            .await?;
         assert_eq!(
-            text_of(&browser, "#import-done").await?,
+            text_after_reloads(&browser, "#import-done", Duration::from_secs(30)).await?,
             "Importación terminada: 2 creados, 0 actualizados, 0 sin cambios."
         );
         shot(&browser, "import-done.png").await?;
