@@ -104,7 +104,7 @@ pub async fn next_page(
     while Instant::now() < deadline {
         if !left {
             match old.tag_name().await {
-                Err(e) if e.is_stale_element_reference() => left = true,
+                Err(e) if gone(&e) => left = true,
                 Err(e) => return Err(e.into()),
                 Ok(_) => {}
             }
@@ -126,6 +126,14 @@ pub async fn next_page(
         format!("no new page replaced {from} within {PAGE_TIMEOUT:?} of the step meant to leave it")
     }
     .into())
+}
+
+/// Whether `e` says that an element's page has been replaced. ChromeDriver
+/// usually answers "stale element reference"; caught while the new document
+/// is being committed, it answers an unknown error that the node "does not
+/// belong to the document" instead.
+fn gone(e: &CmdError) -> bool {
+    e.is_stale_element_reference() || e.to_string().contains("does not belong to the document")
 }
 
 /// Clicks the link or button `locator` finds and waits for the page it leads to.
