@@ -79,7 +79,8 @@ command -v systemd-nspawn >/dev/null || apt-get install -y -qq systemd-container
 python3 -c 'import ensurepip' 2>/dev/null || apt-get install -y -qq python3-venv >/dev/null
 
 # The release the install starts on, a good next release (the same binary,
-# another image), and a broken one whose binary cannot start.
+# another image), a broken one whose binary cannot start, and one where only
+# the proxy cannot.
 derived() {
   local name=$1 dir
   dir=$(mktemp -d) && cat >"$dir/Containerfile" &&
@@ -96,10 +97,16 @@ FROM localhost/erp-appliance:$tag
 LABEL org.opencontainers.image.version=e2e-broken
 ENTRYPOINT ["/usr/local/bin/appliance", "--an-option-this-release-does-not-have"]
 EOF
+    # Only its proxy fails: migrations and the other roles start.
+    derived localhost/erp-appliance:broken-proxy <<EOF &&
+FROM localhost/erp-appliance:$tag
+LABEL org.opencontainers.image.version=e2e-broken-proxy
+ENV ERP_HTTP3=maybe
+EOF
     podman build --quiet --isolation chroot -t localhost/erp-postgres:15 images/postgres &&
     podman build --quiet --isolation chroot -t localhost/erp-redis:7 images/redis
 }
-step "build the appliance image (and a next and a broken release of it), the PostgreSQL and Redis stand-ins" build_images
+step "build the appliance image (and a next release and two broken ones), the PostgreSQL and Redis stand-ins" build_images
 podman image inspect --format '{{.Size}}' "localhost/erp-appliance:$tag" |
   awk '{ printf "     image localhost/erp-appliance:'"$tag"': %.1f MiB\n", $1 / 1048576 }'
 
@@ -140,6 +147,7 @@ EOF
     mkdir -p "$root/var/lib/systemd/linger" && touch "$root/var/lib/systemd/linger/erp" &&
     cp "${CARGO_TARGET_DIR:-target}/release/appliance" "$root/usr/local/bin/appliance" &&
     for image in "localhost/erp-appliance:$tag" localhost/erp-appliance:next localhost/erp-appliance:broken \
+      localhost/erp-appliance:broken-proxy \
       localhost/erp-postgres:15 localhost/erp-redis:7; do
       podman save --quiet --format oci-archive -o "$root/home/erp/$(echo "$image" | tr '/:' '__').tar" "$image" || return 1
     done &&
@@ -303,7 +311,9 @@ all_on() {
 # auto_update EXPECTED: run podman auto-update; erp-release's line says EXPECTED.
 auto_update() {
   local out
-  out=$(as_erp podman auto-update --format '{{.Unit}} {{.Updated}}' 2>&1)
+  out=$(timeout 600 nsenter -t "$booted" -a runuser -u erp -- env XDG_RUNTIME_DIR=/run/user/1000 \
+    DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus HOME=/home/erp \
+    podman auto-update --format '{{.Unit}} {{.Updated}}' 2>&1)
   echo "$out"
   grep -qx "erp-release.service $1" <<<"$out"
 }
@@ -320,6 +330,7 @@ t0=$(now)
 step "podman auto-update takes the next release" auto_update true
 echo "     update: $(since "$t0") s"
 step "the site answered every request during the update" probe_stop
+grep 'probe:' "$log" | tail -n 1
 step "every role runs the next release; every unit is active" all_on next
 step "the data is still there" companies_are 1
 
@@ -329,8 +340,18 @@ t0=$(now)
 step "podman auto-update rolls the broken release back" auto_update "rolled back"
 echo "     update and rollback: $(since "$t0") s"
 step "the site answered every request during the update and the rollback" probe_stop
+grep 'probe:' "$log" | tail -n 1
 step "every role runs the next release again; every unit is active" all_on next
 step "the data is still there" companies_are 1
+
+step "publish a release whose proxy alone cannot start" publish broken-proxy
+probe_start
+t0=$(now)
+step "podman auto-update rolls it back" auto_update "rolled back"
+echo "     update and rollback: $(since "$t0") s"
+step "the site answered every request during the update and the rollback" probe_stop
+grep 'probe:' "$log" | tail -n 1
+step "every role runs the next release again; every unit is active" all_on next
 backups() {
   local dir
   dir=$(as_erp podman volume inspect --format '{{.Mountpoint}}' erp-backups) &&
