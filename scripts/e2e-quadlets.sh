@@ -323,35 +323,24 @@ dry_run() {
     echo "$out" && grep -qx "erp-release.service $published pending" <<<"$out"
 }
 
-step "publish the next release" publish next
-step "podman auto-update --dry-run lists the appliance's release as pending" dry_run
-probe_start
-t0=$(now)
-step "podman auto-update takes the next release" auto_update true
-echo "     update: $(since "$t0") s"
-step "the site answered every request during the update" probe_stop
-grep 'probe:' "$log" | tail -n 1
-step "every role runs the next release; every unit is active" all_on next
-step "the data is still there" companies_are 1
-
-step "publish a broken release (its binary cannot start)" publish broken
-probe_start
-t0=$(now)
-step "podman auto-update rolls the broken release back" auto_update "rolled back"
-echo "     update and rollback: $(since "$t0") s"
-step "the site answered every request during the update and the rollback" probe_stop
-grep 'probe:' "$log" | tail -n 1
-step "every role runs the next release again; every unit is active" all_on next
-step "the data is still there" companies_are 1
-
-step "publish a release whose proxy alone cannot start" publish broken-proxy
-probe_start
-t0=$(now)
-step "podman auto-update rolls it back" auto_update "rolled back"
-echo "     update and rollback: $(since "$t0") s"
-step "the site answered every request during the update and the rollback" probe_stop
-grep 'probe:' "$log" | tail -n 1
-step "every role runs the next release again; every unit is active" all_on next
+# rollout RELEASE EXPECTED WHAT: publish RELEASE, run podman auto-update with
+# the probe on; erp-release's line must say EXPECTED, the site must answer
+# every request meanwhile, and afterwards every role runs `next`.
+rollout() {
+  step "publish $3" publish "$1"
+  [ "$1" = next ] && step "podman auto-update --dry-run lists the appliance's release as pending" dry_run
+  probe_start
+  t0=$(now)
+  step "podman auto-update: $2" auto_update "$2"
+  echo "     podman auto-update: $(since "$t0") s"
+  step "the site answered every request meanwhile" probe_stop
+  grep 'probe:' "$log" | tail -n 1
+  step "every role runs the next release; every unit is active" all_on next
+  step "the data is still there" companies_are 1
+}
+rollout next true "the next release"
+rollout broken "rolled back" "a broken release (its binary cannot start)"
+rollout broken-proxy "rolled back" "a release whose proxy alone cannot start"
 backups() {
   local dir
   dir=$(as_erp podman volume inspect --format '{{.Mountpoint}}' erp-backups) &&

@@ -331,6 +331,21 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// An API role started alone with `command`'s environment, and the status of
+/// the demo admin's sign-in through it.
+pub async fn api_role_sign_in(
+    command: Command,
+) -> Result<(Role, reqwest::StatusCode), Box<dyn std::error::Error + Send + Sync>> {
+    let api = Role::start("api", command)?;
+    let signed_in = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/api/v1/session", api.port))
+        .json(&serde_json::json!({ "email": ADMIN.0, "password": ADMIN.1 }))
+        .send()
+        .await?;
+    let status = signed_in.status();
+    Ok((api, status))
+}
+
 /// One role of the appliance started alone (`api` or `web` on a free port;
 /// `worker`, `scheduler`),
 /// as its container starts it: `command` carries the role's environment; the

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::harness::{ADMIN, App, BIN, Role, TestResult};
+use crate::harness::{App, BIN, TestResult, api_role_sign_in};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_release_runs_on_the_schema_a_later_release_migrated() -> TestResult {
@@ -41,13 +41,8 @@ async fn a_release_runs_on_the_schema_a_later_release_migrated() -> TestResult {
     command
         .env("ERP_DATABASE_URL", app.database_url())
         .env("ERP_REDIS_URL", app.redis_url());
-    let api = Role::start("api", command)?;
-    let signed_in = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{}/api/v1/session", api.port))
-        .json(&serde_json::json!({ "email": ADMIN.0, "password": ADMIN.1 }))
-        .send()
-        .await?;
-    assert_eq!(signed_in.status(), reqwest::StatusCode::OK);
+    let (_api, signed_in) = api_role_sign_in(command).await?;
+    assert_eq!(signed_in, reqwest::StatusCode::OK);
 
     // The later release's data and its book entry are as it left them.
     let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM later_release_notes")

@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::harness::{ADMIN, App, BIN, Role, TestResult};
+use crate::harness::{App, BIN, TestResult, api_role_sign_in};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_serving_roles_log_in_without_the_owners_rights() -> TestResult {
@@ -55,13 +55,8 @@ async fn the_serving_roles_log_in_without_the_owners_rights() -> TestResult {
         .env("ERP_DATABASE_URL", &server_url)
         .env("ERP_DATABASE_PASSWORD_FILE", &password)
         .env("ERP_REDIS_URL", app.redis_url());
-    let api = Role::start("api", command)?;
-    let signed_in = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{}/api/v1/session", api.port))
-        .json(&serde_json::json!({ "email": ADMIN.0, "password": ADMIN.1 }))
-        .send()
-        .await?;
-    assert_eq!(signed_in.status(), reqwest::StatusCode::OK);
+    let (_api, signed_in) = api_role_sign_in(command).await?;
+    assert_eq!(signed_in, reqwest::StatusCode::OK);
 
     // On its own, erp_server can neither read the data nor change the schema.
     let server = sqlx::PgPool::connect(&server_url).await?;
