@@ -15,14 +15,7 @@ pub struct Connected {
 /// Connect as the application role. Migrations must already be applied
 /// (by `migrate` or `up`); this checks that before anything serves.
 pub async fn connect(endpoints: &Endpoints) -> anyhow::Result<Connected> {
-    let owner = Db::connect_owner(&endpoints.database_url)
-        .await
-        .context("connecting to PostgreSQL")?;
-    anyhow::ensure!(
-        erp::db::migrations_current(&owner).await?,
-        "the database schema is not current: run `appliance migrate` first"
-    );
-    owner.close().await;
+    ensure_schema_current(&endpoints.database_url).await?;
     let db = Db::connect_app(&endpoints.database_url)
         .await
         .context("connecting to PostgreSQL as erp_app")?;
@@ -39,6 +32,21 @@ pub async fn connect(endpoints: &Endpoints) -> anyhow::Result<Connected> {
         jobs: Arc::new(queue.clone()),
     };
     Ok(Connected { erp, queue })
+}
+
+/// Fail unless every migration this binary carries is applied (a later
+/// release's extra ones are fine: see `erp::db::migrate`).
+pub async fn ensure_schema_current(database_url: &str) -> anyhow::Result<()> {
+    let pool = Db::connect_owner(database_url)
+        .await
+        .context("connecting to PostgreSQL")?;
+    let current = erp::db::migrations_current(&pool).await;
+    pool.close().await;
+    anyhow::ensure!(
+        current?,
+        "the database schema is not current: erp-migrate (`appliance migrate`) has not applied this release's migrations"
+    );
+    Ok(())
 }
 
 /// Apply migrations with the owner connection. With

@@ -14,16 +14,9 @@ pub async fn run() -> anyhow::Result<()> {
     let database_url = config::database_url()?
         .context("ERP_DATABASE_URL is not set; point it at the appliance's database")?;
     systemd::status("checking the database schema");
-    let owner = erp::Db::connect_owner(&database_url)
-        .await
-        .context("connecting to PostgreSQL")?;
     // The roles started on this schema; a release that does not know it
     // (an image older than the migrations it needs) must not count as up.
-    anyhow::ensure!(
-        erp::db::migrations_current(&owner).await?,
-        "the database schema is not current: erp-migrate has not run this release's migrations"
-    );
-    owner.close().await;
+    crate::services::ensure_schema_current(&database_url).await?;
     systemd::ready(&format!(
         "release {} is up: every role started",
         env!("CARGO_PKG_VERSION")
