@@ -1,7 +1,5 @@
 //! Connecting the shared services into the domain's handles.
 
-use std::sync::Arc;
-
 use anyhow::Context;
 use erp::{Db, Erp};
 
@@ -29,7 +27,6 @@ pub async fn connect(endpoints: &Endpoints) -> anyhow::Result<Connected> {
         db,
         kv,
         files_dir: endpoints.files_dir.clone(),
-        jobs: Arc::new(queue.clone()),
     };
     Ok(Connected { erp, queue })
 }

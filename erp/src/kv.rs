@@ -1,5 +1,5 @@
-//! Redis through fred: one pool shared by sessions, rate limits and the
-//! scheduler's idempotency keys.
+//! Redis through fred: one pool shared by sessions and rate limits, and the
+//! connection settings the job queue shares.
 
 use fred::prelude::*;
 use std::time::Duration;
@@ -11,8 +11,25 @@ pub struct Kv {
 
 impl Kv {
     pub async fn connect(url: &str) -> crate::Result<Kv> {
+        Ok(Kv {
+            pool: Kv::pool(url, 4).await?,
+        })
+    }
+
+    /// A connected pool of `size` connections with the appliance's timeouts
+    /// and reconnect policy (the job queue has its own).
+    pub async fn pool(url: &str, size: usize) -> crate::Result<Pool> {
+        let pool = Kv::builder(url)?.build_pool(size)?;
+        pool.init().await?;
+        Ok(pool)
+    }
+
+    /// The builder behind [`Kv::pool`], for other kinds of client (the job
+    /// queue's pub/sub subscriber).
+    pub fn builder(url: &str) -> crate::Result<Builder> {
         let config = Config::from_url(url)?;
-        let pool = Builder::from_config(config)
+        let mut builder = Builder::from_config(config);
+        builder
             .with_connection_config(|c| {
                 c.connection_timeout = Duration::from_secs(3);
                 c.internal_command_timeout = Duration::from_secs(3);
@@ -20,49 +37,12 @@ impl Kv {
             .with_performance_config(|p| {
                 p.default_command_timeout = Duration::from_secs(3);
             })
-            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
-            .build_pool(4)?;
-        pool.init().await?;
-        Ok(Kv { pool })
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2));
+        Ok(builder)
     }
 
     pub async fn ping(&self) -> crate::Result<()> {
         let _: String = self.pool.ping(None).await?;
         Ok(())
-    }
-
-    /// Set `key` only if it does not exist yet; true when this call set it.
-    pub async fn set_once(&self, key: &str, ttl_secs: i64) -> crate::Result<bool> {
-        let set: Option<String> = self
-            .pool
-            .set(
-                key,
-                "1",
-                Some(Expiration::EX(ttl_secs)),
-                Some(SetOptions::NX),
-                false,
-            )
-            .await?;
-        Ok(set.is_some())
-    }
-
-    /// Entries in the list at `key` (0 when there is none).
-    pub async fn list_len(&self, key: &str) -> crate::Result<u64> {
-        Ok(self.pool.llen(key).await?)
-    }
-
-    /// Members of the set at `key` (0 when there is none).
-    pub async fn set_len(&self, key: &str) -> crate::Result<u64> {
-        Ok(self.pool.scard(key).await?)
-    }
-
-    /// Members of the sorted set at `key` whose score is `min` or more.
-    pub async fn sorted_set_count_from(&self, key: &str, min: f64) -> crate::Result<u64> {
-        Ok(self.pool.zcount(key, min, f64::INFINITY).await?)
-    }
-
-    /// Members of the sorted set at `key` (0 when there is none).
-    pub async fn sorted_set_len(&self, key: &str) -> crate::Result<u64> {
-        Ok(self.pool.zcard(key).await?)
     }
 }

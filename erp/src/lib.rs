@@ -38,15 +38,13 @@ pub use db::{Db, Tenant};
 pub use error::{Error, ErrorKind, FieldIssue, Result};
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-/// The handles every role shares: the database, Redis, where files live and
-/// where background work is sent.
+/// The handles every role shares: the database, Redis and where files live.
+/// (Background work is queued in the database: see [`jobs::enqueue`].)
 #[derive(Clone)]
 pub struct Erp {
     pub db: Db,
     pub kv: kv::Kv,
     /// Directory for generated files (exports). Shared by worker and web/api.
     pub files_dir: PathBuf,
-    pub jobs: Arc<dyn jobs::JobSink>,
 }

@@ -14,14 +14,16 @@ pub struct PeriodicRun {
     pub args: serde_json::Value,
 }
 
-impl PeriodicRun {
-    /// The idempotency key: the same task and tick time from any scheduler.
-    pub fn key(&self) -> String {
-        format!(
-            "erp:tick:{}:{}",
+impl erp::jobs::Job for PeriodicRun {
+    const KIND: &'static str = "periodic";
+
+    /// The same task and tick time from any scheduler is one job.
+    fn unique_key(&self) -> Option<String> {
+        Some(format!(
+            "tick:{}:{}",
             self.task_id,
             self.tick_at.timestamp_millis()
-        )
+        ))
     }
 }
 

@@ -1,97 +1,119 @@
-//! The seam between the appliance and apalis-redis. Everything that knows the
-//! Redis backend is in this file (the worker only sees apalis's generic
-//! `WorkerBuilder` over these storages), so the backend can be replaced
-//! (apalis-redis 1.0 has known defects; see DESIGN.md) without touching callers.
+//! The queue as the roles see it: connect, push a job, read the backlog,
+//! decide on dead jobs. The Redis details are in [`crate::store`].
 
-use apalis::prelude::TaskSink;
-use apalis_redis::{ConnectionManager, RedisStorage};
-use erp::jobs::{ExportRequested, ImportRequested, JobSink};
+use std::time::Duration;
 
-use crate::periodic::PeriodicRun;
+use erp::jobs::{Job, Options};
+use fred::prelude::*;
+
+use crate::kinds;
+use crate::store::{self, NewJob, Store, keys};
+
+/// A worker process counts as alive while its heartbeat is this recent.
+pub const WORKER_ALIVE: Duration = Duration::from_secs(30);
 
 /// The queue's backlog, summed over the job types.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Depth {
-    /// Worker processes alive: a heartbeat within the last two intervals.
+    /// Worker processes alive: a heartbeat within [`WORKER_ALIVE`].
     pub workers: u64,
     pub waiting: u64,
+    /// Held by a worker under lease (running, or fetched to run next).
+    pub running: u64,
     pub scheduled: u64,
     pub dead: u64,
 }
 
 #[derive(Clone)]
 pub struct Queue {
-    pub(crate) exports: RedisStorage<ExportRequested, ConnectionManager>,
-    pub(crate) imports: RedisStorage<ImportRequested, ConnectionManager>,
-    pub(crate) periodic: RedisStorage<PeriodicRun, ConnectionManager>,
+    pub store: Store,
+    url: String,
 }
 
 impl Queue {
     /// `url` is a Redis URL, `redis://…` or `redis+unix:///path/redis.sock`.
     pub async fn connect(url: &str) -> anyhow::Result<Queue> {
-        let conn = apalis_redis::connect(url).await?;
+        let pool = erp::kv::Kv::pool(url, 4).await?;
         Ok(Queue {
-            exports: RedisStorage::new(conn.clone()),
-            imports: RedisStorage::new(conn.clone()),
-            periodic: RedisStorage::new(conn),
+            store: Store::new(pool),
+            url: url.to_owned(),
         })
     }
 
-    /// How much work waits, over every job type: taken by no worker yet,
-    /// due later (retries among them), and given up on.
-    pub async fn depth(&self, kv: &erp::kv::Kv) -> anyhow::Result<Depth> {
-        // Every worker process takes every job type. A worker counts when it
-        // sent a heartbeat (seconds since the epoch) within two of their
-        // intervals: apalis keeps a stopped one's name for ten.
-        let exports = self.exports.get_config();
-        let since = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .saturating_sub(exports.heartbeat_interval * 2);
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Queue `job` straight into Redis (no transaction to wait for: the
+    /// scheduler, benches). False when its idempotency key was taken.
+    pub async fn push<J: Job>(&self, job: &J, options: Options) -> anyhow::Result<bool> {
+        let new = NewJob {
+            kind: J::KIND.to_owned(),
+            id: uuid::Uuid::now_v7().to_string(),
+            args: serde_json::to_string(job)?,
+            priority: options.priority as u8,
+            max_attempts: kinds::policy(J::KIND).max_attempts,
+            run_at_ms: options.run_at.map(|t| t.timestamp_millis()).unwrap_or(0),
+            unique: job.unique_key(),
+        };
+        Ok(self.store.enqueue(&[new]).await? == 1)
+    }
+
+    /// Every job type ever queued.
+    pub async fn kinds(&self) -> anyhow::Result<Vec<String>> {
+        let mut kinds: Vec<String> = self.store.pool().smembers(keys::types()).await?;
+        kinds.sort();
+        Ok(kinds)
+    }
+
+    /// How much work there is, over every job type.
+    pub async fn depth(&self) -> anyhow::Result<Depth> {
+        let pool = self.store.pool();
+        let since = store::now_ms() - WORKER_ALIVE.as_millis() as i64;
         let mut depth = Depth {
-            workers: kv
-                .sorted_set_count_from(&exports.workers_set(), since.as_secs() as f64)
+            workers: pool
+                .zcount(keys::workers(), since as f64, f64::INFINITY)
                 .await?,
+            dead: pool.zcard(keys::dead()).await?,
             ..Depth::default()
         };
-        for config in [
-            self.exports.get_config(),
-            self.imports.get_config(),
-            self.periodic.get_config(),
-        ] {
-            depth.waiting += kv.list_len(&config.active_jobs_list()).await?;
-            depth.scheduled += kv.sorted_set_len(&config.scheduled_jobs_set()).await?;
-            depth.dead += kv.set_len(&config.dead_jobs_set()).await?;
+        for kind in self.kinds().await? {
+            for priority in 0..=2 {
+                depth.waiting += pool.llen::<u64, _>(keys::ready(&kind, priority)).await?;
+            }
+            depth.running += pool.zcard::<u64, _>(keys::active(&kind)).await?;
+            depth.scheduled += pool.zcard::<u64, _>(keys::scheduled(&kind)).await?;
         }
         Ok(depth)
     }
 
-    pub async fn push_periodic(&self, run: PeriodicRun) -> anyhow::Result<()> {
-        let mut storage = self.periodic.clone();
-        storage
-            .push(run)
-            .await
-            .map_err(|e| anyhow::anyhow!("queue push: {e}"))?;
+    /// Record that worker `name` is alive (and forget ones silent for a day).
+    pub async fn heartbeat(&self, name: &str) -> anyhow::Result<()> {
+        let pool = self.store.pool();
+        let now = store::now_ms();
+        let _: () = pool
+            .zadd(
+                keys::workers(),
+                None,
+                None,
+                false,
+                false,
+                (now as f64, name),
+            )
+            .await?;
+        let _: () = pool
+            .zremrangebyscore(
+                keys::workers(),
+                f64::NEG_INFINITY,
+                (now - 86_400_000) as f64,
+            )
+            .await?;
         Ok(())
     }
-}
 
-#[async_trait::async_trait]
-impl JobSink for Queue {
-    async fn export_requested(&self, job: ExportRequested) -> anyhow::Result<()> {
-        let mut storage = self.exports.clone();
-        storage
-            .push(job)
-            .await
-            .map_err(|e| anyhow::anyhow!("queue push: {e}"))?;
-        Ok(())
-    }
-
-    async fn import_requested(&self, job: ImportRequested) -> anyhow::Result<()> {
-        let mut storage = self.imports.clone();
-        storage
-            .push(job)
-            .await
-            .map_err(|e| anyhow::anyhow!("queue push: {e}"))?;
+    /// Worker `name` stopped cleanly: it no longer counts as alive.
+    pub async fn leave(&self, name: &str) -> anyhow::Result<()> {
+        let _: () = self.store.pool().zrem(keys::workers(), name).await?;
         Ok(())
     }
 }

@@ -1,9 +1,10 @@
 //! The scheduler role (Celery beat's replacement).
 //!
 //! Loads the periodic tasks from PostgreSQL, sleeps until the next tick, and
-//! queues each due tick once: the Redis key `erp:tick:<task>:<tick>` is set
-//! with NX before queueing, so any number of schedulers can run side by side
-//! without a leader and a tick still runs once. A NOTIFY on
+//! queues each due tick once: the tick's job carries the idempotency key
+//! `tick:<task>:<tick>`, which the queue takes atomically with the push, so
+//! any number of schedulers can run side by side without a leader and a tick
+//! still runs once. A NOTIFY on
 //! `periodic_tasks_changed` makes it reload at once.
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use croner::Cron;
 use erp::Erp;
+use erp::jobs::Options;
 use erp::schedules::{self, PeriodicTask};
 use sqlx::postgres::PgListener;
 use uuid::Uuid;
@@ -19,8 +21,6 @@ use uuid::Uuid;
 use crate::Queue;
 use crate::periodic::PeriodicRun;
 
-/// How long a tick's idempotency key lives; far longer than any clock skew.
-const TICK_KEY_TTL_SECS: i64 = 24 * 3600;
 /// Reload anyway this often, in case a notification was lost with a connection.
 const RELOAD_EVERY: Duration = Duration::from_secs(60);
 
@@ -100,17 +100,13 @@ pub async fn run(
                     tick_at: tick,
                     args: entry.task.args.clone(),
                 };
-                match erp.kv.set_once(&run.key(), TICK_KEY_TTL_SECS).await {
-                    Ok(true) => {
-                        if let Err(e) = queue.push_periodic(run).await {
-                            log::error!("could not queue {} tick {tick}: {e:#}", entry.task.name);
-                        }
-                    }
+                match queue.push(&run, Options::default()).await {
+                    Ok(true) => {}
                     Ok(false) => log::debug!(
                         "{} tick {tick} already queued by another scheduler",
                         entry.task.name
                     ),
-                    Err(e) => log::error!("tick key for {}: {e}", entry.task.name),
+                    Err(e) => log::error!("could not queue {} tick {tick}: {e:#}", entry.task.name),
                 }
                 entry.next = schedules::next_after(&entry.cron, tick);
             }

@@ -1,17 +1,28 @@
-//! The worker role: runs queued jobs until told to stop.
+//! The worker role: one apalis worker per job type over our Redis backend,
+//! plus the outbox relay and the process's heartbeat.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use apalis::prelude::*;
 use erp::Erp;
-use erp::jobs::{ExportRequested, ImportRequested};
+use erp::jobs::{ExportRequested, ImportRequested, Job};
+use fred::prelude::*;
 use futures::FutureExt;
+use tokio::task::JoinSet;
 
+use crate::backend::{JobBackend, give_back};
+use crate::lane::Lane;
 use crate::periodic::{self, PeriodicRun};
+use crate::{Queue, kinds, outbox, store};
 
-/// How often an idle worker asks Redis for work. apalis-redis would wait for
-/// its heartbeat interval (30 s) otherwise, and a user watching an export
-/// should not.
-const POLL: std::time::Duration = std::time::Duration::from_millis(250);
-use crate::Queue;
+/// After SIGTERM, running jobs get this long to finish; the ones still
+/// running then go back to the queue (jobs are idempotent, so running one
+/// again from the start is safe). Inside the container's stop timeout.
+pub const DRAIN: Duration = Duration::from_secs(20);
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(10);
 
 async fn run_export(job: ExportRequested, erp: Data<Erp>) -> Result<(), BoxDynError> {
     log::info!(
@@ -20,7 +31,8 @@ async fn run_export(job: ExportRequested, erp: Data<Erp>) -> Result<(), BoxDynEr
         job.company_id
     );
     // A failed export is recorded on its row for the user to see; retrying a
-    // broken export would only repeat the failure.
+    // broken export would only repeat the failure. Running it twice (after a
+    // lost lease) writes the same file again.
     match erp::exports::write_users_roles(&erp, &job).await {
         Ok(()) => log::info!("export {}: done", job.export_id),
         Err(e) => log::error!("export {}: {e}", job.export_id),
@@ -45,6 +57,7 @@ async fn run_import(job: ImportRequested, erp: Data<Erp>) -> Result<(), BoxDynEr
 }
 
 async fn run_periodic(run: PeriodicRun, erp: Data<Erp>) -> Result<(), BoxDynError> {
+    // A tick run twice purges what the first already purged: nothing.
     match periodic::execute(&erp, &run).await {
         Ok(outcome) => log::info!("periodic task {} tick {}: {outcome}", run.task, run.tick_at),
         Err(e) => log::error!("periodic task {} tick {}: {e:#}", run.task, run.tick_at),
@@ -52,46 +65,171 @@ async fn run_periodic(run: PeriodicRun, erp: Data<Erp>) -> Result<(), BoxDynErro
     Ok(())
 }
 
-/// Run the workers until `shutdown` resolves; in-flight jobs finish first.
+/// A process's name in the queue: unique per start, so a restarted worker
+/// never inherits (or is confused with) its predecessor's leases.
+pub fn instance_name() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("erp-worker-{}", &id[..12])
+}
+
+/// The lanes of one worker process, and the tasks that serve them.
+pub struct Lanes {
+    pub name: String,
+    queue: Queue,
+    lanes: HashMap<&'static str, Arc<Lane>>,
+    pub helpers: JoinSet<()>,
+}
+
+impl Lanes {
+    pub fn new(queue: Queue, name: String) -> Lanes {
+        let mut lanes = Lanes {
+            name: name.clone(),
+            queue: queue.clone(),
+            lanes: HashMap::new(),
+            helpers: JoinSet::new(),
+        };
+        let beat = queue.clone();
+        lanes.helpers.spawn(async move {
+            loop {
+                if let Err(e) = beat.heartbeat(&name).await {
+                    log::warn!("worker heartbeat: {e:#}");
+                }
+                tokio::time::sleep(HEARTBEAT_EVERY).await;
+            }
+        });
+        lanes
+    }
+
+    /// The backend for type `J`, with its lane's helpers started.
+    pub fn backend<J: Job>(&mut self) -> JobBackend<J> {
+        let (lane, acks) = Lane::new(
+            J::KIND,
+            kinds::policy(J::KIND),
+            self.queue.store.clone(),
+            self.name.clone(),
+        );
+        lane.spawn_helpers(acks, &mut self.helpers);
+        self.lanes.insert(J::KIND, lane.clone());
+        JobBackend::new(lane)
+    }
+
+    /// Wake the right lane when Redis says a type has new work.
+    pub async fn listen_for_work(&mut self) -> anyhow::Result<()> {
+        let subscriber = erp::kv::Kv::builder(self.queue.url())?.build_subscriber_client()?;
+        subscriber.init().await?;
+        // Subscriptions come back by themselves after a reconnect.
+        let _manager = subscriber.manage_subscriptions();
+        subscriber.subscribe(store::wake_channel()).await?;
+        let lanes: HashMap<String, Arc<Lane>> = self
+            .lanes
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let mut messages = subscriber.message_rx();
+        self.helpers.spawn(async move {
+            let _keep = subscriber;
+            loop {
+                match messages.recv().await {
+                    Ok(message) => {
+                        let kind = message.value.as_string().unwrap_or_default();
+                        if let Some(lane) = lanes.get(&kind) {
+                            lane.wake.notify_one();
+                        }
+                    }
+                    // Missed some: wake everyone, they look for themselves.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        lanes.values().for_each(|l| l.wake.notify_one())
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// Give every held job back to the queue: the drain ran out of time.
+    pub async fn give_back_all(&self) {
+        for lane in self.lanes.values() {
+            give_back(lane.clone(), false).await;
+        }
+    }
+}
+
+/// A future that resolves when `stop` fires; for apalis's `run_until`.
+fn stopper(
+    stop: &tokio::sync::broadcast::Sender<()>,
+) -> impl Future<Output = Result<(), std::io::Error>> + Send + 'static {
+    let mut rx = stop.subscribe();
+    async move {
+        let _ = rx.recv().await;
+        Ok(())
+    }
+}
+
+/// Run the workers until `shutdown` resolves. Running jobs then get
+/// [`DRAIN`] to finish; unstarted and unfinished ones go back to the queue.
 pub async fn run(
     erp: Erp,
     queue: Queue,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let mut lanes = Lanes::new(queue.clone(), instance_name());
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
-    let stop = |tx: &tokio::sync::broadcast::Sender<()>| {
-        let mut rx = tx.subscribe();
-        async move {
-            let _ = rx.recv().await;
-            Ok::<(), std::io::Error>(())
-        }
-    };
-    // apalis-redis refuses to register a worker under a name that sent a
-    // heartbeat recently: with fixed names a second worker process
-    // (erp-worker@2) or one restarted at once would poll nothing, ever.
-    let instance = uuid::Uuid::new_v4().simple().to_string();
-    let name = |kind: &str| format!("erp-{kind}-{}", &instance[..12]);
-    let exports = WorkerBuilder::new(name("exports"))
-        .backend(queue.exports.clone().poll_with_interval(POLL))
+    let base = lanes.name.clone();
+    let name = |kind: &str| format!("{base}-{kind}");
+
+    let policy = kinds::policy(ExportRequested::KIND);
+    let exports = WorkerBuilder::new(name(ExportRequested::KIND))
+        .backend(lanes.backend::<ExportRequested>())
         .data(erp.clone())
+        .concurrency(policy.concurrency)
+        .timeout(policy.timeout)
         .build(run_export)
-        .run_until(stop(&stop_tx));
-    let imports = WorkerBuilder::new(name("imports"))
-        .backend(queue.imports.clone().poll_with_interval(POLL))
+        .run_until(stopper(&stop_tx));
+    let policy = kinds::policy(ImportRequested::KIND);
+    let imports = WorkerBuilder::new(name(ImportRequested::KIND))
+        .backend(lanes.backend::<ImportRequested>())
         .data(erp.clone())
+        .concurrency(policy.concurrency)
+        .timeout(policy.timeout)
         .build(run_import)
-        .run_until(stop(&stop_tx));
-    let periodic = WorkerBuilder::new(name("periodic"))
-        .backend(queue.periodic.clone().poll_with_interval(POLL))
-        .data(erp)
+        .run_until(stopper(&stop_tx));
+    let policy = kinds::policy(PeriodicRun::KIND);
+    let periodic = WorkerBuilder::new(name(PeriodicRun::KIND))
+        .backend(lanes.backend::<PeriodicRun>())
+        .data(erp.clone())
+        .concurrency(policy.concurrency)
+        .timeout(policy.timeout)
         .build(run_periodic)
-        .run_until(stop(&stop_tx));
-    let trigger = shutdown.map(move |_| {
-        let _ = stop_tx.send(());
-    });
-    let (a, i, b, _) = tokio::join!(exports, imports, periodic, trigger);
-    a.map_err(|e| anyhow::anyhow!("export worker: {e}"))?;
-    i.map_err(|e| anyhow::anyhow!("import worker: {e}"))?;
-    b.map_err(|e| anyhow::anyhow!("periodic worker: {e}"))?;
+        .run_until(stopper(&stop_tx));
+    lanes.listen_for_work().await?;
+
+    let relay_stop = stopper(&stop_tx).map(|_| ());
+    lanes
+        .helpers
+        .spawn(outbox::relay(erp.db.clone(), queue.clone(), relay_stop));
+
+    let workers = async { tokio::join!(exports, imports, periodic) };
+    tokio::pin!(workers);
+    tokio::select! {
+        (e, i, p) = &mut workers => {
+            for (kind, result) in [("export", e), ("import", i), ("periodic", p)] {
+                if let Err(err) = result {
+                    log::error!("{kind} worker stopped: {err}");
+                }
+            }
+        }
+        _ = shutdown => {
+            let _ = stop_tx.send(());
+            if tokio::time::timeout(DRAIN, &mut workers).await.is_err() {
+                log::warn!("jobs still running after {} s; giving them back to the queue", DRAIN.as_secs());
+                lanes.give_back_all().await;
+            }
+        }
+    }
+    lanes.helpers.abort_all();
+    if let Err(e) = queue.leave(&lanes.name).await {
+        log::warn!("worker {}: leaving the queue: {e:#}", lanes.name);
+    }
     Ok(())
 }

@@ -12,9 +12,8 @@ use crate::harness::{App, BIN, Role, TestResult, eventually};
 async fn every_worker_process_registers_even_right_after_another_stopped() -> TestResult {
     // `up` runs a worker of its own.
     let app = App::start()?;
-    let kv = erp::kv::Kv::connect(&app.redis_url()).await?;
     let queue = jobs::Queue::connect(&app.redis_url()).await?;
-    let workers = || async { queue.depth(&kv).await.ok().map(|d| d.workers) };
+    let workers = || async { queue.depth().await.ok().map(|d| d.workers) };
     eventually(Duration::from_secs(10), || async {
         workers().await.filter(|&n| n == 1)
     })

@@ -38,12 +38,11 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
         }
         AdminCommand::Queue => {
             let endpoints = crate::config::Endpoints::from_env()?;
-            let kv = erp::kv::Kv::connect(&endpoints.redis_url).await?;
             let queue = jobs::Queue::connect(&endpoints.redis_url).await?;
-            let depth = queue.depth(&kv).await?;
+            let depth = queue.depth().await?;
             println!(
-                "{} workers alive, {} waiting, {} scheduled, {} dead",
-                depth.workers, depth.waiting, depth.scheduled, depth.dead
+                "{} workers alive, {} waiting, {} running, {} scheduled, {} dead",
+                depth.workers, depth.waiting, depth.running, depth.scheduled, depth.dead
             );
             return Ok(());
         }

@@ -37,7 +37,7 @@ macro_rules! columns {
     };
 }
 
-/// Record the request (with its audit entry) and hand it to the queue.
+/// Record the request (with its audit entry) and its job, in one transaction.
 pub async fn request_users_roles(erp: &Erp, user: &SessionUser) -> Result<Export> {
     // Through the gate every module uses, so a role without the right and a
     // company that requires two-step verification both refuse here too.
@@ -65,15 +65,20 @@ pub async fn request_users_roles(erp: &Erp, user: &SessionUser) -> Result<Export
         },
     )
     .await?;
-    tx.commit().await?;
-    erp.jobs
-        .export_requested(ExportRequested {
+    crate::jobs::enqueue(
+        &mut tx,
+        &ExportRequested {
             export_id: export.id,
             company_id,
             user_id: user.user_id,
-        })
-        .await
-        .map_err(Error::internal)?;
+        },
+        crate::jobs::Options {
+            priority: crate::jobs::Priority::High,
+            run_at: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(export)
 }
 

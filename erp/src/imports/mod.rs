@@ -230,16 +230,21 @@ pub async fn start(erp: &Erp, user: &SessionUser, kind: Kind, id: Uuid) -> Resul
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
-    erp.jobs
-        .import_requested(ImportRequested {
+    crate::jobs::enqueue(
+        &mut tx,
+        &ImportRequested {
             import_id: id,
             kind,
             company_id: access.company_id,
             user_id: access.user_id,
-        })
-        .await
-        .map_err(Error::internal)?;
+        },
+        crate::jobs::Options {
+            priority: crate::jobs::Priority::High,
+            run_at: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(after)
 }
 

@@ -1,0 +1,43 @@
+//! Every job type the appliance runs, with its policy: the one place the
+//! worker (how to run it) and the relay (how many attempts it gets) read.
+
+use std::time::Duration;
+
+use erp::jobs::{ExportRequested, ImportRequested, Job};
+
+use crate::periodic::PeriodicRun;
+use crate::policy::Policy;
+
+/// The policy of the type named `kind`; unknown names get the default.
+pub fn policy(kind: &str) -> Policy {
+    match kind {
+        // Someone waits on the page: quick retries, few at once (each reads
+        // a whole company's users).
+        ExportRequested::KIND => Policy {
+            max_attempts: 3,
+            backoff: Duration::from_secs(5),
+            timeout: Duration::from_secs(600),
+            concurrency: 2,
+            limit: 4,
+            ..Policy::default()
+        },
+        // Writes thousands of rows; two at a time across the appliance keep
+        // the database responsive for the people using it.
+        ImportRequested::KIND => Policy {
+            max_attempts: 3,
+            backoff: Duration::from_secs(10),
+            timeout: Duration::from_secs(1800),
+            concurrency: 2,
+            limit: 2,
+            ..Policy::default()
+        },
+        PeriodicRun::KIND => Policy {
+            max_attempts: 3,
+            backoff: Duration::from_secs(30),
+            timeout: Duration::from_secs(600),
+            concurrency: 2,
+            ..Policy::default()
+        },
+        _ => Policy::default(),
+    }
+}
