@@ -253,6 +253,11 @@ pub enum AdminCommand {
     /// Print the job queue's backlog: jobs waiting for a worker, due later
     /// (retries among them) and given up on.
     Queue,
+    /// The dead jobs (those that failed every attempt), and what to do with them.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsCommand,
+    },
     /// One screen on an install of quadlets: every unit's state, version and
     /// health, the certificate's expiry, the last backup and the job queue.
     /// Exits 1 when something needs the admin.
@@ -308,4 +313,14 @@ pub struct HealthcheckArgs {
     /// worker's or the scheduler's health: what they need to take work).
     #[arg(long)]
     pub services: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List the most recent dead jobs: id, type, attempts, when, last error.
+    Dead,
+    /// Run a dead job again, with its attempts counted from zero.
+    Retry { id: String },
+    /// Delete a dead job for good.
+    Discard { id: String },
 }

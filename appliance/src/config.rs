@@ -18,13 +18,17 @@ impl Endpoints {
         Ok(Endpoints {
             database_url: database_url()?
                 .context("ERP_DATABASE_URL is not set (e.g. postgres://erp@db/erp)")?,
-            redis_url: std::env::var("ERP_REDIS_URL")
-                .context("ERP_REDIS_URL is not set (e.g. redis://redis:6379)")?,
+            redis_url: redis_url()?,
             files_dir: std::env::var_os("ERP_FILES_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/var/lib/erp/files")),
         })
     }
+}
+
+/// `ERP_REDIS_URL`, required.
+pub fn redis_url() -> anyhow::Result<String> {
+    std::env::var("ERP_REDIS_URL").context("ERP_REDIS_URL is not set (e.g. redis://redis:6379)")
 }
 
 /// `ERP_DATABASE_URL`, with the password read from the file that

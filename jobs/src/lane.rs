@@ -134,7 +134,11 @@ async fn acknowledge(lane: Arc<Lane>, mut rx: mpsc::Receiver<(Outcome, oneshot::
         let outcomes: Vec<Outcome> = batch.iter().map(|(o, _)| o.clone()).collect();
         let mut pause = Duration::from_millis(50);
         loop {
-            match lane.store.ack(lane.kind, &outcomes).await {
+            match lane
+                .store
+                .ack(lane.kind, &outcomes, lane.policy.limit > 0)
+                .await
+            {
                 Ok(acked) => {
                     if acked.stale > 0 {
                         log::warn!(

@@ -24,6 +24,18 @@ pub struct Depth {
     pub dead: u64,
 }
 
+/// A job that failed every attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadJob {
+    pub id: String,
+    pub kind: String,
+    pub attempts: u32,
+    pub died_at: chrono::DateTime<chrono::Utc>,
+    pub error: String,
+    /// The job's arguments as JSON.
+    pub args: String,
+}
+
 #[derive(Clone)]
 pub struct Queue {
     pub store: Store,
@@ -115,5 +127,32 @@ impl Queue {
     pub async fn leave(&self, name: &str) -> anyhow::Result<()> {
         let _: () = self.store.pool().zrem(keys::workers(), name).await?;
         Ok(())
+    }
+
+    /// The `limit` most recent dead jobs, newest first.
+    pub async fn dead(&self, limit: usize) -> anyhow::Result<Vec<DeadJob>> {
+        let pool = self.store.pool();
+        let ids: Vec<String> = pool
+            .zrevrange(keys::dead(), 0, limit.saturating_sub(1) as i64, false)
+            .await?;
+        let mut jobs = Vec::with_capacity(ids.len());
+        for id in ids {
+            let fields: Vec<Option<String>> = pool
+                .hmget(keys::job(&id), vec!["type", "att", "died", "err", "args"])
+                .await?;
+            let field = |i: usize| fields.get(i).cloned().flatten().unwrap_or_default();
+            jobs.push(DeadJob {
+                kind: field(0),
+                attempts: field(1).parse().unwrap_or_default(),
+                died_at: chrono::DateTime::from_timestamp_millis(
+                    field(2).parse().unwrap_or_default(),
+                )
+                .unwrap_or_default(),
+                error: field(3),
+                args: field(4),
+                id,
+            });
+        }
+        Ok(jobs)
     }
 }

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 use crate::backend::{JobBackend, give_back};
 use crate::lane::Lane;
 use crate::periodic::{self, PeriodicRun};
+use crate::policy::Policy;
 use crate::{Queue, kinds, outbox, store};
 
 /// After SIGTERM, running jobs get this long to finish; the ones still
@@ -102,12 +103,12 @@ impl Lanes {
 
     /// The backend for type `J`, with its lane's helpers started.
     pub fn backend<J: Job>(&mut self) -> JobBackend<J> {
-        let (lane, acks) = Lane::new(
-            J::KIND,
-            kinds::policy(J::KIND),
-            self.queue.store.clone(),
-            self.name.clone(),
-        );
+        self.backend_with(kinds::policy(J::KIND))
+    }
+
+    /// The same with another policy than the type's (the probe in tests).
+    pub fn backend_with<J: Job>(&mut self, policy: Policy) -> JobBackend<J> {
+        let (lane, acks) = Lane::new(J::KIND, policy, self.queue.store.clone(), self.name.clone());
         lane.spawn_helpers(acks, &mut self.helpers);
         self.lanes.insert(J::KIND, lane.clone());
         JobBackend::new(lane)

@@ -29,6 +29,7 @@ mod master_data;
 mod permissions;
 mod proxy_down;
 mod quadlets;
+mod queue;
 mod receivables;
 mod rollback_schema;
 mod sales;

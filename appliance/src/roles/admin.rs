@@ -37,8 +37,7 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             return Ok(());
         }
         AdminCommand::Queue => {
-            let endpoints = crate::config::Endpoints::from_env()?;
-            let queue = jobs::Queue::connect(&endpoints.redis_url).await?;
+            let queue = jobs::Queue::connect(&crate::config::redis_url()?).await?;
             let depth = queue.depth().await?;
             println!(
                 "{} workers alive, {} waiting, {} running, {} scheduled, {} dead",
@@ -46,6 +45,7 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
             );
             return Ok(());
         }
+        AdminCommand::Jobs { action } => return jobs_command(action).await,
         _ => {}
     }
     let database_url = crate::config::database_url()?.ok_or_else(|| {
@@ -105,7 +105,8 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
         | AdminCommand::Backup
         | AdminCommand::Restore { .. }
         | AdminCommand::Status { .. }
-        | AdminCommand::Queue => {}
+        | AdminCommand::Queue
+        | AdminCommand::Jobs { .. } => {}
         AdminCommand::ResetTotp { email } => {
             erp::admin::reset_totp(&owner, &email)
                 .await
@@ -128,6 +129,44 @@ fn init() -> anyhow::Result<()> {
             crate::quadlets::secrets::Outcome::Kept => {
                 println!("secret {name}: exists, kept")
             }
+        }
+    }
+    Ok(())
+}
+
+async fn jobs_command(action: crate::cli::JobsCommand) -> anyhow::Result<()> {
+    use crate::cli::JobsCommand;
+    let queue = jobs::Queue::connect(&crate::config::redis_url()?).await?;
+    match action {
+        JobsCommand::Dead => {
+            let dead = queue.dead(100).await?;
+            if dead.is_empty() {
+                println!("no dead jobs");
+            }
+            for job in dead {
+                println!(
+                    "{}  {}  {} attempts  died {}  {}",
+                    job.id,
+                    job.kind,
+                    job.attempts,
+                    job.died_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    job.error
+                );
+            }
+        }
+        JobsCommand::Retry { id } => {
+            anyhow::ensure!(
+                queue.store.retry_dead(&id).await?,
+                "no dead job has the id {id}"
+            );
+            println!("job {id} is queued again");
+        }
+        JobsCommand::Discard { id } => {
+            anyhow::ensure!(
+                queue.store.discard_dead(&id).await?,
+                "no dead job has the id {id}"
+            );
+            println!("job {id} is deleted");
         }
     }
     Ok(())

@@ -1,14 +1,15 @@
 -- Record how attempts ended. ARGV: prefix, type, now_ms, unique_ttl_s,
--- dead_cap, then 5 values per attempt: id, attempt, ok ('1'/'0'),
+-- dead_cap, wake ('1': the type has a limit, so a finished job frees a slot
+-- that waiting workers must hear of), then 5 values per attempt: id, attempt, ok ('1'/'0'),
 -- retry_delay_ms (-1 = dead now, whatever the attempts left), error.
 -- An attempt whose lease was already taken over (its attempt number is no
 -- longer the job's) is counted as stale and changes nothing.
 -- Returns {done, retried, dead, stale}.
 local p, ty = ARGV[1], ARGV[2]
-local now, uttl, cap = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now, uttl, cap, wake = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local active, stats = p .. ty .. ':active', p .. ty .. ':stats'
 local done, retried, dead, stale = 0, 0, 0, 0
-for i = 6, #ARGV, 5 do
+for i = 7, #ARGV, 5 do
   local id, att, ok, delay, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local jk = p .. 'job:' .. id
   local job = redis.call('HMGET', jk, 'att', 'max', 'uniq', 'start', 'enq')
@@ -46,4 +47,5 @@ if over > 0 then
     end
   end
 end
+if wake == '1' and done + retried + dead > 0 then redis.call('PUBLISH', p .. 'wake', ty) end
 return {done, retried, dead, stale}

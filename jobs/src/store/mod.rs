@@ -211,14 +211,21 @@ impl Store {
             .collect()
     }
 
-    /// Record how attempts of `kind` ended.
-    pub async fn ack(&self, kind: &str, outcomes: &[Outcome]) -> anyhow::Result<Acked> {
+    /// Record how attempts of `kind` ended. `limited`: the type has a
+    /// limit across workers, so waiting workers are told of the freed slots.
+    pub async fn ack(
+        &self,
+        kind: &str,
+        outcomes: &[Outcome],
+        limited: bool,
+    ) -> anyhow::Result<Acked> {
         let mut args = vec![
             PREFIX.to_owned(),
             kind.to_owned(),
             now_ms().to_string(),
             UNIQUE_TTL.as_secs().to_string(),
             DEAD_CAP.to_string(),
+            if limited { "1" } else { "0" }.to_owned(),
         ];
         for o in outcomes {
             let (ok, delay) = match &o.verdict {
