@@ -154,10 +154,39 @@ impl Lanes {
             give_back(lane.clone(), false).await;
         }
     }
+
+    /// Drive `workers` (apalis workers that run until `stop` fires) until
+    /// `shutdown` resolves; then fire `stop`, give the running jobs
+    /// [`DRAIN`] to finish and give back the ones still running. Returns
+    /// the workers' output when they all ended in time.
+    pub async fn serve<F: Future>(
+        &self,
+        workers: F,
+        stop: &tokio::sync::broadcast::Sender<()>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Option<F::Output> {
+        tokio::pin!(workers);
+        tokio::select! {
+            done = &mut workers => return Some(done),
+            _ = shutdown => {}
+        }
+        let _ = stop.send(());
+        match tokio::time::timeout(DRAIN, &mut workers).await {
+            Ok(done) => Some(done),
+            Err(_) => {
+                log::warn!(
+                    "jobs still running after {} s; giving them back to the queue",
+                    DRAIN.as_secs()
+                );
+                self.give_back_all().await;
+                None
+            }
+        }
+    }
 }
 
 /// A future that resolves when `stop` fires; for apalis's `run_until`.
-fn stopper(
+pub fn stopper(
     stop: &tokio::sync::broadcast::Sender<()>,
 ) -> impl Future<Output = Result<(), std::io::Error>> + Send + 'static {
     let mut rx = stop.subscribe();
@@ -211,20 +240,10 @@ pub async fn run(
         .spawn(outbox::relay(erp.db.clone(), queue.clone(), relay_stop));
 
     let workers = async { tokio::join!(exports, imports, periodic) };
-    tokio::pin!(workers);
-    tokio::select! {
-        (e, i, p) = &mut workers => {
-            for (kind, result) in [("export", e), ("import", i), ("periodic", p)] {
-                if let Err(err) = result {
-                    log::error!("{kind} worker stopped: {err}");
-                }
-            }
-        }
-        _ = shutdown => {
-            let _ = stop_tx.send(());
-            if tokio::time::timeout(DRAIN, &mut workers).await.is_err() {
-                log::warn!("jobs still running after {} s; giving them back to the queue", DRAIN.as_secs());
-                lanes.give_back_all().await;
+    if let Some((e, i, p)) = lanes.serve(workers, &stop_tx, shutdown).await {
+        for (kind, result) in [("export", e), ("import", i), ("periodic", p)] {
+            if let Err(err) = result {
+                log::error!("{kind} worker stopped: {err}");
             }
         }
     }

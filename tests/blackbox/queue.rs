@@ -359,3 +359,58 @@ async fn a_job_asked_for_in_a_transaction_that_rolls_back_never_runs() -> TestRe
     assert_eq!(left, 0, "the relay emptied the outbox");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_short_jobs_finish_and_gives_long_ones_back_at_once() -> TestResult {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let app = App::start()?;
+    let redis = redis(&app).await?;
+    push(
+        &app,
+        &["--count", "4", "--start", "0", "--sleep-ms", "1500"],
+    )?;
+    push(
+        &app,
+        &["--count", "4", "--start", "100", "--sleep-ms", "120000"],
+    )?;
+    let mut worker = probe_worker(&app, &["--concurrency", "16"])?;
+    eventually(Duration::from_secs(20), || async {
+        let running: u64 = redis.get("erp:probe:running").await.ok()?;
+        (running == 8).then_some(())
+    })
+    .await
+    .ok_or("the 8 jobs did not all start")?;
+
+    let began = std::time::Instant::now();
+    kill(Pid::from_raw(worker.0.id() as i32), Signal::SIGTERM)?;
+    let status = loop {
+        if let Some(status) = worker.0.try_wait()? {
+            break status;
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(28),
+            "the worker did not stop within its drain"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "a clean exit: {status}");
+    assert!(
+        began.elapsed() >= jobs::worker::DRAIN,
+        "it waited out the drain for the long jobs ({:?})",
+        began.elapsed()
+    );
+    assert_eq!(done(&redis).await, 4, "the short jobs finished");
+
+    // The long ones are waiting again right away, not after a lease, and
+    // the interrupted attempt does not count against them.
+    let queue = jobs::Queue::connect(&app.redis_url()).await?;
+    let depth = queue.depth().await?;
+    assert_eq!((depth.waiting, depth.running), (4, 0), "{depth:?}");
+    let ids: Vec<String> = redis.lrange("erp:q:probe:ready:1", 0, -1).await?;
+    for id in ids {
+        let attempts: u32 = redis.hget(format!("erp:q:job:{id}"), "att").await?;
+        assert_eq!(attempts, 0, "job {id}");
+    }
+    Ok(())
+}

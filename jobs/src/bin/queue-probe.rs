@@ -32,6 +32,10 @@ struct Probe {
     /// Record the order in which jobs started (`erp:probe:order`).
     #[serde(default)]
     order: bool,
+    /// When it was queued, in microseconds since the epoch (the bench's
+    /// latency figure); 0 for none.
+    #[serde(default)]
+    sent_us: i64,
 }
 
 impl Job for Probe {
@@ -61,6 +65,10 @@ enum Command {
         /// Probe jobs running at once across all workers; 0 = no limit.
         #[arg(long, default_value_t = 0)]
         limit: usize,
+        /// Run every job as the bench's no-op: count it in `erp:bench:done`
+        /// and, when it carries a send time, record its wait in `erp:bench:wait_us`.
+        #[arg(long)]
+        bench: bool,
     },
     /// Queue probe jobs n = start .. start+count.
     Push {
@@ -86,7 +94,36 @@ enum Command {
         /// An idempotency key (the same for every job pushed).
         #[arg(long)]
         unique: Option<String>,
+        /// One script call per job instead of batches of 250 (how a request
+        /// handler queues a single job; the bench's like-for-like figure).
+        #[arg(long)]
+        one_by_one: bool,
     },
+    /// Queue `count` jobs one at a time, `gap_ms` apart, each carrying its
+    /// send time: the wait from enqueue to start of an idle queue.
+    Latency {
+        #[arg(long, default_value_t = 300)]
+        count: u64,
+        #[arg(long, default_value_t = 10)]
+        gap_ms: u64,
+    },
+}
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or_default()
+}
+
+async fn run_bench(job: Probe, redis: Data<Pool>) -> Result<(), BoxDynError> {
+    if job.sent_us > 0 {
+        let _: i64 = redis
+            .rpush("erp:bench:wait_us", now_us() - job.sent_us)
+            .await?;
+    }
+    let _: i64 = redis.incr("erp:bench:done").await?;
+    Ok(())
 }
 
 async fn run_probe(
@@ -132,6 +169,7 @@ async fn main() -> anyhow::Result<()> {
             backoff_ms,
             timeout_ms,
             limit,
+            bench,
         } => {
             let policy = Policy {
                 max_attempts,
@@ -145,20 +183,31 @@ async fn main() -> anyhow::Result<()> {
             let backend = lanes.backend_with::<Probe>(policy);
             lanes.listen_for_work().await?;
             let name = lanes.name.clone();
-            let worker = WorkerBuilder::new(name.clone())
+            let builder = WorkerBuilder::new(name.clone())
                 .backend(backend)
                 .data(queue.store.pool().clone())
                 .concurrency(concurrency)
-                .timeout(policy.timeout)
-                .build(run_probe);
+                .timeout(policy.timeout);
             println!("ready {name}");
-            let stop = async {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-                term.recv().await;
-                Ok::<(), std::io::Error>(())
+            let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
+            let term = async {
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(mut term) => {
+                        term.recv().await;
+                    }
+                    Err(_) => std::future::pending().await,
+                }
             };
-            worker.run_until(stop).await?;
+            // The appliance's drain: running jobs get jobs::worker::DRAIN,
+            // then go back to the queue.
+            let stop = jobs::worker::stopper(&stop_tx);
+            if bench {
+                let worker = builder.build(run_bench).run_until(stop);
+                lanes.serve(worker, &stop_tx, term).await.transpose()?;
+            } else {
+                let worker = builder.build(run_probe).run_until(stop);
+                lanes.serve(worker, &stop_tx, term).await.transpose()?;
+            }
             lanes.helpers.abort_all();
         }
         Command::Push {
@@ -172,6 +221,7 @@ async fn main() -> anyhow::Result<()> {
             max_attempts,
             delay_ms,
             unique,
+            one_by_one,
         } => {
             let began = Instant::now();
             let run_at_ms = if delay_ms > 0 {
@@ -181,7 +231,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let mut queued = 0;
             let ids: Vec<u64> = (start..start + count).collect();
-            for chunk in ids.chunks(250) {
+            for chunk in ids.chunks(if one_by_one { 1 } else { 250 }) {
                 let batch: Vec<NewJob> = chunk
                     .iter()
                     .map(|&n| NewJob {
@@ -201,6 +251,21 @@ async fn main() -> anyhow::Result<()> {
                 queued += queue.store.enqueue(&batch).await?;
             }
             println!("queued {queued} in {:.3} s", began.elapsed().as_secs_f64());
+        }
+        Command::Latency { count, gap_ms } => {
+            for n in 0..count {
+                let job = NewJob {
+                    kind: Probe::KIND.to_owned(),
+                    id: uuid::Uuid::now_v7().to_string(),
+                    args: serde_json::json!({ "n": n, "sent_us": now_us() }).to_string(),
+                    priority: 1,
+                    max_attempts: 1,
+                    run_at_ms: 0,
+                    unique: None,
+                };
+                queue.store.enqueue(&[job]).await?;
+                tokio::time::sleep(Duration::from_millis(gap_ms)).await;
+            }
         }
     }
     Ok(())

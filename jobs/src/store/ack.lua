@@ -13,10 +13,9 @@ for i = 7, #ARGV, 5 do
   local id, att, ok, delay, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local jk = p .. 'job:' .. id
   local job = redis.call('HMGET', jk, 'att', 'max', 'uniq', 'start', 'enq')
-  if job[1] ~= att or not redis.call('ZSCORE', active, id) then
+  if job[1] ~= att or redis.call('ZREM', active, id) == 0 then
     stale = stale + 1
   else
-    redis.call('ZREM', active, id)
     if ok == '1' then
       redis.call('DEL', jk)
       if job[3] ~= '' then redis.call('EXPIRE', p .. 'uniq:' .. job[3], uttl) end

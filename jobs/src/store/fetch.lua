@@ -15,13 +15,21 @@ end
 local out = {}
 if n <= 0 then return out end
 local turns = {0, 1, 0, 2, 0, 1, 0, 0, 1, 0}
+local empty = {}
 local rr = redis.call('INCRBY', p .. ty .. ':rr', n) - n
 for k = 1, n do
   local want = turns[((rr + k) % 10) + 1]
-  local id = redis.call('LPOP', p .. ty .. ':ready:' .. want)
+  local id = false
+  if not empty[want] then
+    id = redis.call('LPOP', p .. ty .. ':ready:' .. want)
+    if not id then empty[want] = true end
+  end
   local level = 0
   while not id and level <= 2 do
-    if level ~= want then id = redis.call('LPOP', p .. ty .. ':ready:' .. level) end
+    if not empty[level] then
+      id = redis.call('LPOP', p .. ty .. ':ready:' .. level)
+      if not id then empty[level] = true end
+    end
     level = level + 1
   end
   if not id then break end
