@@ -14,6 +14,7 @@ use apalis_core::backend::finalize::Ephemeral;
 use erp::jobs::Job;
 use futures::FutureExt;
 use futures::future::BoxFuture;
+use tokio::task::JoinHandle;
 
 use crate::lane::{LEASE, Lane};
 use crate::store::{Fetched, Outcome, Verdict};
@@ -37,9 +38,13 @@ pub struct JobAttempt {
 pub struct QueueError(String);
 
 enum State {
-    /// Waiting for a wake-up (or the idle poll).
+    /// Free to fetch when the buffer runs low.
+    Ready,
+    /// Nothing was there: waiting for a wake-up (or the idle poll).
     Idle(BoxFuture<'static, ()>),
-    Fetching(BoxFuture<'static, anyhow::Result<Vec<Fetched>>>),
+    /// A fetch runs as a task of its own, so the next batch arrives while
+    /// the worker still runs the last one.
+    Fetching(JoinHandle<anyhow::Result<Vec<Fetched>>>),
     Closing(BoxFuture<'static, ()>),
     Closed,
 }
@@ -57,16 +62,17 @@ impl<J: Job> JobBackend<J> {
             lane,
             buffer: VecDeque::new(),
             // Look at once: work may be waiting from before this process.
-            state: State::Idle(futures::future::ready(()).boxed()),
+            state: State::Ready,
             _job: PhantomData,
         }
     }
 
-    fn fetch(&self) -> BoxFuture<'static, anyhow::Result<Vec<Fetched>>> {
+    /// Start fetching a batch: twice the concurrency, started when the
+    /// buffer holds no more than one round of work.
+    fn fetch(&self) -> JoinHandle<anyhow::Result<Vec<Fetched>>> {
         let lane = self.lane.clone();
-        // Enough to keep every slot busy while the next batch is fetched.
         let n = (lane.policy.concurrency * 2).clamp(1, 256);
-        async move {
+        tokio::spawn(async move {
             let jobs = lane
                 .store
                 .fetch(lane.kind, n, LEASE, lane.policy.limit, &lane.worker)
@@ -75,8 +81,27 @@ impl<J: Job> JobBackend<J> {
                 lane.hold(&job.id, job.attempt);
             }
             Ok(jobs)
-        }
-        .boxed()
+        })
+    }
+
+    /// What a finished fetch brought: tasks in the buffer, or a pause.
+    fn fetched(&mut self, result: Result<anyhow::Result<Vec<Fetched>>, tokio::task::JoinError>) {
+        self.state = match result {
+            Ok(Ok(jobs)) if jobs.is_empty() => State::Idle(self.idle(IDLE_POLL)),
+            Ok(Ok(jobs)) => {
+                self.decode(jobs);
+                State::Ready
+            }
+            // Redis away: wait and try again; the worker never gives up.
+            Ok(Err(e)) => {
+                log::warn!("{}: fetching jobs: {e:#}", self.lane.kind);
+                State::Idle(self.idle(IDLE_POLL))
+            }
+            Err(e) => {
+                log::error!("{}: the fetch task failed: {e}", self.lane.kind);
+                State::Idle(self.idle(IDLE_POLL))
+            }
+        };
     }
 
     fn idle(&self, pause: Duration) -> BoxFuture<'static, ()> {
@@ -146,6 +171,11 @@ impl<J: Job> Backend for JobBackend<J> {
         _: &WorkerContext,
     ) -> Poll<Option<Result<Task<J>, QueueError>>> {
         loop {
+            if matches!(self.state, State::Ready)
+                && self.buffer.len() <= self.lane.policy.concurrency
+            {
+                self.state = State::Fetching(self.fetch());
+            }
             if let Some(task) = self.buffer.pop_front() {
                 if let Some(id) = task.ctx().task_id() {
                     self.lane.started(&id.to_string());
@@ -153,22 +183,15 @@ impl<J: Job> Backend for JobBackend<J> {
                 return Poll::Ready(Some(Ok(task)));
             }
             match &mut self.state {
+                State::Ready => {}
                 State::Idle(wait) => {
                     futures::ready!(wait.poll_unpin(cx));
-                    self.state = State::Fetching(self.fetch());
+                    self.state = State::Ready;
                 }
-                State::Fetching(fetch) => match futures::ready!(fetch.poll_unpin(cx)) {
-                    Ok(jobs) if jobs.is_empty() => self.state = State::Idle(self.idle(IDLE_POLL)),
-                    Ok(jobs) => {
-                        self.decode(jobs);
-                        self.state = State::Fetching(self.fetch());
-                    }
-                    // Redis away: wait and try again; the worker never gives up.
-                    Err(e) => {
-                        log::warn!("{}: fetching jobs: {e:#}", self.lane.kind);
-                        self.state = State::Idle(self.idle(IDLE_POLL));
-                    }
-                },
+                State::Fetching(fetch) => {
+                    let result = futures::ready!(fetch.poll_unpin(cx));
+                    self.fetched(result);
+                }
                 State::Closing(_) | State::Closed => return Poll::Ready(None),
             }
         }
@@ -183,6 +206,11 @@ impl<J: Job> Backend for JobBackend<J> {
     ) -> Poll<Result<(), QueueError>> {
         loop {
             match &mut self.state {
+                // Its jobs are leased to this worker: take them to give back.
+                State::Fetching(fetch) => {
+                    let result = futures::ready!(fetch.poll_unpin(cx));
+                    self.fetched(result);
+                }
                 State::Closing(release) => {
                     futures::ready!(release.poll_unpin(cx));
                     self.state = State::Closed;
@@ -235,7 +263,7 @@ impl<J: Job> BackendConfig for JobBackend<J> {
     }
 }
 
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
     let text = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -244,8 +272,9 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     format!("the job panicked: {text}")
 }
 
-/// Wraps the handler (outside the timeout layer, so it sees timeouts too),
-/// turns a panic into a failed attempt and reports every attempt's end.
+/// Wraps the handler (outside the timeout and concurrency layers, so it sees
+/// timeouts too), turns a panic into a failed attempt and reports every
+/// attempt's end.
 #[derive(Clone)]
 pub struct AckLayer {
     lane: Arc<Lane>,
@@ -271,8 +300,8 @@ impl<S, J> tower::Service<Task<J>> for AckService<S>
 where
     S: tower::Service<Task<J>> + Send + 'static,
     S::Future: Send + 'static,
-    S::Error: Into<BoxDynError>,
-    S::Response: Send,
+    S::Error: Into<BoxDynError> + Send + 'static,
+    S::Response: Send + 'static,
     J: Send + 'static,
 {
     type Response = S::Response;
@@ -290,14 +319,16 @@ where
             .map(|t| t.to_string())
             .unwrap_or_default();
         let attempt = task.ctx().data().get::<JobAttempt>().copied();
-        let run = self.inner.call(task);
+        // Each job runs as a runtime task of its own: jobs use every core,
+        // one that blocks its thread holds up no other, and a panic ends
+        // only its task (and this attempt).
+        let run = tokio::spawn(self.inner.call(task));
         let lane = self.lane.clone();
         async move {
-            // A panicking job is a failed attempt like any other (apalis's
-            // own catch-panic layer cannot be sent across tasks).
-            let result = match std::panic::AssertUnwindSafe(run).catch_unwind().await {
+            let result = match run.await {
                 Ok(result) => result.map_err(Into::into),
-                Err(panic) => Err(panic_message(&panic).into()),
+                Err(e) if e.is_panic() => Err(panic_message(e.into_panic()).into()),
+                Err(e) => Err(format!("the job's task ended: {e}").into()),
             };
             if let Some(attempt) = attempt {
                 let (verdict, error) = match &result {

@@ -7,6 +7,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, mpsc, oneshot};
+
+/// What the acknowledger is sent: how an attempt ended, or a request to say
+/// when everything sent before it is in Redis.
+pub enum Ack {
+    Outcome(Outcome),
+    Flush(oneshot::Sender<()>),
+}
 use tokio::task::JoinSet;
 
 use crate::policy::Policy;
@@ -23,6 +30,8 @@ const MAINTAIN_EVERY: Duration = Duration::from_millis(500);
 const MAINTAIN_BATCH: usize = 1000;
 /// Acknowledgements sent in one call at most.
 const ACK_BATCH: usize = 512;
+/// How long a small batch of acknowledgements waits for company.
+const ACK_LINGER: Duration = Duration::from_millis(1);
 
 /// A job this process holds under lease.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +49,7 @@ pub struct Lane {
     /// Woken when Redis says this type has new work.
     pub wake: Notify,
     held: Mutex<HashMap<String, Held>>,
-    acks: mpsc::Sender<(Outcome, oneshot::Sender<()>)>,
+    acks: mpsc::Sender<Ack>,
 }
 
 impl Lane {
@@ -50,7 +59,7 @@ impl Lane {
         policy: Policy,
         store: Store,
         worker: String,
-    ) -> (Arc<Lane>, mpsc::Receiver<(Outcome, oneshot::Sender<()>)>) {
+    ) -> (Arc<Lane>, mpsc::Receiver<Ack>) {
         let (acks, rx) = mpsc::channel(ACK_BATCH * 4);
         let lane = Arc::new(Lane {
             kind,
@@ -103,22 +112,25 @@ impl Lane {
         }
     }
 
-    /// Record how an attempt ended; resolves once Redis has it.
+    /// Record how an attempt ended. It reaches Redis with the next batch;
+    /// the job's slot is free at once (waiting for the batch would hold
+    /// every slot for a round trip per job). A worker killed before the
+    /// batch went out leaves the job to run again after its lease.
     pub async fn finish(&self, outcome: Outcome) {
-        let id = outcome.id.clone();
+        self.held().remove(&outcome.id);
+        let _ = self.acks.send(Ack::Outcome(outcome)).await;
+    }
+
+    /// Resolve once every outcome sent so far is in Redis.
+    pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
-        if self.acks.send((outcome, tx)).await.is_ok() {
+        if self.acks.send(Ack::Flush(tx)).await.is_ok() {
             let _ = rx.await;
         }
-        self.held().remove(&id);
     }
 
     /// Start the helper tasks of this lane in `tasks`.
-    pub fn spawn_helpers(
-        self: &Arc<Self>,
-        acks: mpsc::Receiver<(Outcome, oneshot::Sender<()>)>,
-        tasks: &mut JoinSet<()>,
-    ) {
+    pub fn spawn_helpers(self: &Arc<Self>, acks: mpsc::Receiver<Ack>, tasks: &mut JoinSet<()>) {
         tasks.spawn(acknowledge(self.clone(), acks));
         tasks.spawn(renew(self.clone()));
         tasks.spawn(maintain(self.clone()));
@@ -128,12 +140,30 @@ impl Lane {
 /// Send acknowledgements in batches: under load one script call settles
 /// hundreds of jobs. A failed call is retried until Redis takes it; meanwhile
 /// the jobs' leases keep them from running elsewhere.
-async fn acknowledge(lane: Arc<Lane>, mut rx: mpsc::Receiver<(Outcome, oneshot::Sender<()>)>) {
+async fn acknowledge(lane: Arc<Lane>, mut rx: mpsc::Receiver<Ack>) {
     let mut batch = Vec::with_capacity(ACK_BATCH);
     while rx.recv_many(&mut batch, ACK_BATCH).await > 0 {
-        let outcomes: Vec<Outcome> = batch.iter().map(|(o, _)| o.clone()).collect();
+        // Under load, wait a moment for more: one script call's fixed cost
+        // is several jobs' worth of work, and no job waits on this.
+        if batch.len() < ACK_BATCH / 8 && !matches!(batch.last(), Some(Ack::Flush(_))) {
+            tokio::time::sleep(ACK_LINGER).await;
+            while batch.len() < ACK_BATCH {
+                match rx.try_recv() {
+                    Ok(ack) => batch.push(ack),
+                    Err(_) => break,
+                }
+            }
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut flushes = Vec::new();
+        for ack in batch.drain(..) {
+            match ack {
+                Ack::Outcome(o) => outcomes.push(o),
+                Ack::Flush(done) => flushes.push(done),
+            }
+        }
         let mut pause = Duration::from_millis(50);
-        loop {
+        while !outcomes.is_empty() {
             match lane
                 .store
                 .ack(lane.kind, &outcomes, lane.policy.limit > 0)
@@ -160,7 +190,7 @@ async fn acknowledge(lane: Arc<Lane>, mut rx: mpsc::Receiver<(Outcome, oneshot::
                 }
             }
         }
-        for (_, done) in batch.drain(..) {
+        for done in flushes {
             let _ = done.send(());
         }
     }

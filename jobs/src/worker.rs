@@ -155,6 +155,13 @@ impl Lanes {
         }
     }
 
+    /// Wait until every finished job's outcome is in Redis.
+    pub async fn flush(&self) {
+        for lane in self.lanes.values() {
+            lane.flush().await;
+        }
+    }
+
     /// Drive `workers` (apalis workers that run until `stop` fires) until
     /// `shutdown` resolves; then fire `stop`, give the running jobs
     /// [`DRAIN`] to finish and give back the ones still running. Returns
@@ -167,11 +174,16 @@ impl Lanes {
     ) -> Option<F::Output> {
         tokio::pin!(workers);
         tokio::select! {
-            done = &mut workers => return Some(done),
+            done = &mut workers => {
+                self.flush().await;
+                return Some(done);
+            }
             _ = shutdown => {}
         }
         let _ = stop.send(());
-        match tokio::time::timeout(DRAIN, &mut workers).await {
+        let done = tokio::time::timeout(DRAIN, &mut workers).await;
+        self.flush().await;
+        match done {
             Ok(done) => Some(done),
             Err(_) => {
                 log::warn!(
@@ -208,30 +220,22 @@ pub async fn run(
     let base = lanes.name.clone();
     let name = |kind: &str| format!("{base}-{kind}");
 
-    let policy = kinds::policy(ExportRequested::KIND);
-    let exports = WorkerBuilder::new(name(ExportRequested::KIND))
-        .backend(lanes.backend::<ExportRequested>())
-        .data(erp.clone())
-        .concurrency(policy.concurrency)
-        .timeout(policy.timeout)
-        .build(run_export)
-        .run_until(stopper(&stop_tx));
-    let policy = kinds::policy(ImportRequested::KIND);
-    let imports = WorkerBuilder::new(name(ImportRequested::KIND))
-        .backend(lanes.backend::<ImportRequested>())
-        .data(erp.clone())
-        .concurrency(policy.concurrency)
-        .timeout(policy.timeout)
-        .build(run_import)
-        .run_until(stopper(&stop_tx));
-    let policy = kinds::policy(PeriodicRun::KIND);
-    let periodic = WorkerBuilder::new(name(PeriodicRun::KIND))
-        .backend(lanes.backend::<PeriodicRun>())
-        .data(erp.clone())
-        .concurrency(policy.concurrency)
-        .timeout(policy.timeout)
-        .build(run_periodic)
-        .run_until(stopper(&stop_tx));
+    // One apalis worker per type, each on its lane with the type's policy.
+    macro_rules! worker {
+        ($job:ty, $handler:expr) => {{
+            let policy = kinds::policy(<$job>::KIND);
+            WorkerBuilder::new(name(<$job>::KIND))
+                .backend(lanes.backend::<$job>())
+                .data(erp.clone())
+                .concurrency(policy.concurrency)
+                .timeout(policy.timeout)
+                .build($handler)
+                .run_until(stopper(&stop_tx))
+        }};
+    }
+    let exports = worker!(ExportRequested, run_export);
+    let imports = worker!(ImportRequested, run_import);
+    let periodic = worker!(PeriodicRun, run_periodic);
     lanes.listen_for_work().await?;
 
     let relay_stop = stopper(&stop_tx).map(|_| ());

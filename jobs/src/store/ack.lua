@@ -12,7 +12,7 @@ local done, retried, dead, stale = 0, 0, 0, 0
 for i = 7, #ARGV, 5 do
   local id, att, ok, delay, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local jk = p .. 'job:' .. id
-  local job = redis.call('HMGET', jk, 'att', 'max', 'uniq', 'start', 'enq')
+  local job = redis.call('HMGET', jk, 'att', 'max', 'uniq')
   if job[1] ~= att or redis.call('ZREM', active, id) == 0 then
     stale = stale + 1
   else

@@ -2,7 +2,8 @@
 -- ARGV: prefix, type, now_ms, lease_ms, n, limit (jobs of this type running
 -- at once across every worker; 0 = no limit), worker name.
 -- Priorities share the work 6:3:1 (high:normal:low) while all have jobs, so
--- low never starves; an empty level gives its turn to the highest non-empty.
+-- low never starves; an empty level gives its turns to the highest non-empty.
+-- n is at most 256.
 -- Returns {id, args, attempt, max_attempts, enqueued_ms} per job.
 local p, ty = ARGV[1], ARGV[2]
 local now, lease, n = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -15,31 +16,41 @@ end
 local out = {}
 if n <= 0 then return out end
 local turns = {0, 1, 0, 2, 0, 1, 0, 0, 1, 0}
-local empty = {}
 local rr = redis.call('INCRBY', p .. ty .. ':rr', n) - n
+local want = {0, 0, 0}
 for k = 1, n do
-  local want = turns[((rr + k) % 10) + 1]
-  local id = false
-  if not empty[want] then
-    id = redis.call('LPOP', p .. ty .. ':ready:' .. want)
-    if not id then empty[want] = true end
-  end
-  local level = 0
-  while not id and level <= 2 do
-    if not empty[level] then
-      id = redis.call('LPOP', p .. ty .. ':ready:' .. level)
-      if not id then empty[level] = true end
-    end
-    level = level + 1
-  end
-  if not id then break end
+  local level = turns[((rr + k) % 10) + 1] + 1
+  want[level] = want[level] + 1
+end
+-- Each level's share in one LPOP; what a level lacks goes to the others,
+-- highest first.
+local ids = {}
+local short = 0
+local function take(level, count)
+  local got = redis.call('LPOP', p .. ty .. ':ready:' .. (level - 1), count)
+  if not got then return 0 end
+  for _, id in ipairs(got) do ids[#ids + 1] = id end
+  return #got
+end
+for level = 1, 3 do
+  if want[level] > 0 then short = short + want[level] - take(level, want[level]) end
+end
+for level = 1, 3 do
+  if short <= 0 then break end
+  short = short - take(level, short)
+end
+local leases = {}
+for _, id in ipairs(ids) do
   local jk = p .. 'job:' .. id
-  local job = redis.call('HMGET', jk, 'args', 'max', 'enq')
+  local job = redis.call('HMGET', jk, 'args', 'max', 'enq', 'att')
   if job[1] then
-    local att = redis.call('HINCRBY', jk, 'att', 1)
-    redis.call('HSET', jk, 'by', worker, 'start', now)
-    redis.call('ZADD', active, now + lease, id)
+    local att = tonumber(job[4]) + 1
+    redis.call('HSET', jk, 'att', att, 'by', worker, 'start', now)
+    leases[#leases + 1] = now + lease
+    leases[#leases + 1] = id
     out[#out + 1] = {id, job[1], att, tonumber(job[2]), tonumber(job[3])}
   end
 end
+-- At most 2 x 256 values: well inside Lua's stack for unpack.
+if #leases > 0 then redis.call('ZADD', active, unpack(leases)) end
 return out
