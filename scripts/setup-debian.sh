@@ -56,6 +56,20 @@ if [ ! -x "$quadlet_dir/usr/libexec/podman/quadlet" ]; then
 fi
 export ERP_QUADLET_GENERATOR="$quadlet_dir/usr/libexec/podman/quadlet"
 
+# Prometheus, the scraper the metrics test reads /metrics with: Debian 12's
+# package unpacked under the cache, never installed (installing would start
+# a server on port 9090).
+prometheus_dir="${XDG_CACHE_HOME:-$HOME/.cache}/erp-tools/prometheus"
+if [ ! -x "$prometheus_dir/usr/bin/prometheus" ]; then
+  echo "setup: fetching Prometheus from Debian 12"
+  work=$(mktemp -d)
+  (cd "$work" && apt-get -qq -oAPT::Sandbox::User=root download prometheus)
+  rm -rf "$prometheus_dir" && mkdir -p "$prometheus_dir"
+  dpkg-deb -x "$work"/prometheus_*.deb "$prometheus_dir"
+  rm -rf "$work"
+fi
+export ERP_PROMETHEUS="$prometheus_dir/usr/bin/prometheus"
+
 if ! command -v cargo >/dev/null 2>&1; then
   for env in "$HOME/.cargo/env" /usr/local/cargo/env; do
     # shellcheck disable=SC1090

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod json;
+pub mod metrics;
 pub mod problem;
 pub mod query;
 mod routes;
@@ -24,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "session", description = "Login, logout and the current user"),
         (name = "exports", description = "Background exports of company data"),
         (name = "schedules", description = "Periodic tasks (group admins)"),
+        (name = "jobs", description = "The job queue: waiting, running, scheduled and dead jobs (group admins)"),
         (name = "companies", description = "The active company's settings, branches, emission points and warehouses"),
         (name = "parties", description = "Customers and suppliers"),
         (name = "catalog", description = "Categories, products and serial numbers (VINs)"),
@@ -48,6 +50,7 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::users::routes())
         .merge(routes::totp::routes())
         .merge(routes::schedules::routes())
+        .merge(routes::jobs::routes())
         .merge(routes::companies::routes())
         .merge(routes::parties::routes())
         .merge(routes::catalog::routes())
@@ -64,6 +67,7 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
 
 /// The full `/api` router, serving the document beside the routes.
 pub fn router(erp: Erp) -> Router {
+    let metrics = metrics::router(erp.clone());
     let (router, doc) = router_with_doc(erp);
     let doc = std::sync::Arc::new(doc);
     router
@@ -74,6 +78,8 @@ pub fn router(erp: Erp) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
+        .route_layer(axum::middleware::from_fn(metrics::track))
+        .merge(metrics)
         .fallback(|| async { problem::Problem::from(erp::Error::not_found("no_such_route")) })
         .method_not_allowed_fallback(|| async {
             problem::Problem::new(

@@ -117,6 +117,9 @@ pub struct UpArgs {
     /// Load the demo companies and users (once; later runs keep what is there).
     #[arg(long)]
     pub demo: bool,
+    /// Also serve `GET /metrics` (Prometheus) on this address, e.g. 127.0.0.1:9464.
+    #[arg(long, env = "ERP_METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub edge: EdgeArgs,
 }

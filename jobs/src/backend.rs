@@ -144,6 +144,8 @@ impl<J: Job> JobBackend<J> {
                             attempt: job.attempt,
                             verdict: Verdict::Bury,
                             error: format!("the arguments do not decode: {e}"),
+                            waited: waited_since(job.enqueued_ms),
+                            ran: Duration::ZERO,
                         })
                         .await
                     });
@@ -263,6 +265,11 @@ impl<J: Job> BackendConfig for JobBackend<J> {
     }
 }
 
+/// Time since a job was queued (`enqueued_ms`, milliseconds since the epoch).
+fn waited_since(enqueued_ms: i64) -> Duration {
+    Duration::from_millis((crate::store::now_ms() - enqueued_ms).max(0) as u64)
+}
+
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
     let text = panic
         .downcast_ref::<&str>()
@@ -322,6 +329,10 @@ where
         // Each job runs as a runtime task of its own: jobs use every core,
         // one that blocks its thread holds up no other, and a panic ends
         // only its task (and this attempt).
+        let waited = attempt
+            .map(|a| waited_since(a.enqueued_ms))
+            .unwrap_or_default();
+        let started = std::time::Instant::now();
         let run = tokio::spawn(self.inner.call(task));
         let lane = self.lane.clone();
         async move {
@@ -351,6 +362,8 @@ where
                     attempt: attempt.number,
                     verdict,
                     error,
+                    waited,
+                    ran: started.elapsed(),
                 })
                 .await;
             }

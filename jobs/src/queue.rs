@@ -36,9 +36,26 @@ pub struct DeadJob {
     pub args: String,
 }
 
+/// A job running (held under lease) or due later, for the admin's lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub id: String,
+    pub kind: String,
+    /// Attempts started so far.
+    pub attempts: u32,
+    pub max_attempts: u32,
+    /// The worker holding it (running), or the one that last ran it.
+    pub worker: Option<String>,
+    /// Lease expiry (running) or due time (scheduled).
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The last attempt's error (a retry waiting).
+    pub error: Option<String>,
+}
+
 #[derive(Clone)]
 pub struct Queue {
     pub store: Store,
+    /// Where it connected; empty for a queue on a borrowed pool.
     url: String,
 }
 
@@ -50,6 +67,15 @@ impl Queue {
             store: Store::new(pool),
             url: url.to_owned(),
         })
+    }
+
+    /// The queue on an existing pool (the API's, for its admin routes and
+    /// metrics): nothing new to connect.
+    pub fn on(pool: Pool) -> Queue {
+        Queue {
+            store: Store::new(pool),
+            url: String::new(),
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -154,5 +180,51 @@ impl Queue {
             });
         }
         Ok(jobs)
+    }
+
+    /// Jobs held by workers, at most `limit` per type, soonest lease end first.
+    pub async fn running(&self, limit: usize) -> anyhow::Result<Vec<JobRow>> {
+        self.rows(keys::active, limit).await
+    }
+
+    /// Jobs due later (delayed, or retries waiting), at most `limit` per
+    /// type, soonest first.
+    pub async fn scheduled(&self, limit: usize) -> anyhow::Result<Vec<JobRow>> {
+        self.rows(keys::scheduled, limit).await
+    }
+
+    async fn rows(&self, key: fn(&str) -> String, limit: usize) -> anyhow::Result<Vec<JobRow>> {
+        let pool = self.store.pool();
+        let mut rows = Vec::new();
+        for kind in self.kinds().await? {
+            let members: Vec<(String, f64)> = pool
+                .zrange(
+                    key(&kind),
+                    0,
+                    limit.saturating_sub(1) as i64,
+                    None,
+                    false,
+                    None,
+                    true,
+                )
+                .await?;
+            for (id, score) in members {
+                let f: Vec<Option<String>> = pool
+                    .hmget(keys::job(&id), vec!["att", "max", "by", "err"])
+                    .await?;
+                let field = |i: usize| f.get(i).cloned().flatten();
+                rows.push(JobRow {
+                    kind: kind.clone(),
+                    attempts: field(0).and_then(|v| v.parse().ok()).unwrap_or_default(),
+                    max_attempts: field(1).and_then(|v| v.parse().ok()).unwrap_or_default(),
+                    worker: field(2),
+                    at: chrono::DateTime::from_timestamp_millis(score as i64).unwrap_or_default(),
+                    error: field(3).filter(|e| !e.is_empty()),
+                    id,
+                });
+            }
+        }
+        rows.sort_by_key(|r| r.at);
+        Ok(rows)
     }
 }

@@ -95,6 +95,7 @@ pub struct App {
     pub dir: Arc<tempfile::TempDir>,
     pub https_port: u16,
     pub http_port: u16,
+    pub metrics_port: u16,
     pub child: Option<Child>,
     pub notes: Notifications,
     pub log: PathBuf,
@@ -127,7 +128,7 @@ impl App {
         servers: Option<(String, String)>,
     ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
         crate::versions::announce();
-        let (https_port, http_port) = (free_port(), free_port());
+        let (https_port, http_port, metrics_port) = (free_port(), free_port(), free_port());
         let notify = dir.path().join(format!("notify-{https_port}.sock"));
         let notes = Notifications::listen(&notify)?;
         let log = dir.path().join(format!("appliance-{https_port}.log"));
@@ -148,6 +149,8 @@ impl App {
                 &http_port.to_string(),
                 "--https-port",
                 &https_port.to_string(),
+                "--metrics-listen",
+                &format!("127.0.0.1:{metrics_port}"),
             ])
             .env("NOTIFY_SOCKET", &notify)
             .env("ERP_SITE_DIR", site_dir())
@@ -160,6 +163,7 @@ impl App {
             dir,
             https_port,
             http_port,
+            metrics_port,
             child: Some(child),
             notes,
             log,
@@ -188,6 +192,11 @@ impl App {
             .into());
         }
         Ok(app)
+    }
+
+    /// `up --metrics-listen`: the Prometheus scrape.
+    pub fn metrics_url(&self) -> String {
+        format!("http://127.0.0.1:{}/metrics", self.metrics_port)
     }
 
     pub fn data_dir(&self) -> PathBuf {

@@ -23,6 +23,7 @@ mod exports;
 mod health;
 mod http3;
 mod isolation;
+mod jobs_admin;
 mod journal;
 mod lifecycle;
 mod master_data;

@@ -15,12 +15,12 @@ use fred::prelude::*;
 
 use crate::harness::{App, BIN, KillOnDrop, TestResult, eventually};
 
-fn probe_bin() -> PathBuf {
+pub(crate) fn probe_bin() -> PathBuf {
     std::path::Path::new(BIN).with_file_name("queue-probe")
 }
 
 /// Start a probe worker; killed (SIGKILL) when dropped.
-fn probe_worker(app: &App, args: &[&str]) -> Result<KillOnDrop, std::io::Error> {
+pub(crate) fn probe_worker(app: &App, args: &[&str]) -> Result<KillOnDrop, std::io::Error> {
     Ok(KillOnDrop(
         Command::new(probe_bin())
             .arg("work")
@@ -33,7 +33,7 @@ fn probe_worker(app: &App, args: &[&str]) -> Result<KillOnDrop, std::io::Error> 
     ))
 }
 
-fn push(app: &App, args: &[&str]) -> TestResult {
+pub(crate) fn push(app: &App, args: &[&str]) -> TestResult {
     let out = Command::new(probe_bin())
         .arg("push")
         .args(args)
@@ -47,7 +47,7 @@ fn push(app: &App, args: &[&str]) -> TestResult {
     Ok(())
 }
 
-async fn redis(app: &App) -> Result<Client, Box<dyn std::error::Error + Send + Sync>> {
+pub(crate) async fn redis(app: &App) -> Result<Client, Box<dyn std::error::Error + Send + Sync>> {
     let client = Builder::from_config(Config::from_url(&app.redis_url())?).build()?;
     client.init().await?;
     Ok(client)
@@ -58,7 +58,7 @@ async fn done(redis: &Client) -> u64 {
 }
 
 /// Runs per probe n.
-async fn runs(redis: &Client) -> HashMap<u64, u64> {
+pub(crate) async fn runs(redis: &Client) -> HashMap<u64, u64> {
     redis.hgetall("erp:probe:runs").await.unwrap_or_default()
 }
 

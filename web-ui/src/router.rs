@@ -33,6 +33,9 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
             get(pages::exports::show).post(pages::exports::request),
         )
         .route("/exports/{id}/download", get(pages::exports::download))
+        .route("/jobs", get(pages::jobs::show))
+        .route("/jobs/dead/{id}/retry", post(pages::jobs::retry))
+        .route("/jobs/dead/{id}/discard", post(pages::jobs::discard))
         .route(
             "/parties",
             get(pages::parties::list).post(pages::parties::create),

@@ -5,6 +5,7 @@ pub mod companies;
 pub mod exports;
 pub mod fiscal;
 pub mod imports;
+pub mod jobs;
 pub mod ledger;
 pub mod parties;
 pub mod payments;

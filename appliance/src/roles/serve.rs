@@ -32,17 +32,36 @@ pub async fn spawn(
     addr: SocketAddr,
     stop: Shutdown,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    spawn_router(&format!("the {role:?} role"), router(role, erp), addr, stop).await
+}
+
+/// Serve `/metrics` alone on `addr` (`up --metrics-listen`).
+pub async fn spawn_metrics(
+    erp: &Erp,
+    addr: SocketAddr,
+    stop: Shutdown,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    spawn_router("the metrics", api::metrics::router(erp.clone()), addr, stop).await
+}
+
+async fn spawn_router(
+    what: &str,
+    app: axum::Router,
+    addr: SocketAddr,
+    stop: Shutdown,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr)
         .await
-        .with_context(|| format!("binding the {role:?} role to {addr}"))?;
+        .with_context(|| format!("binding {what} to {addr}"))?;
     let bound = listener.local_addr()?;
-    let app = router(role, erp).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let what = what.to_owned();
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(stop.wait())
             .await
         {
-            log::error!("{role:?} server: {e}");
+            log::error!("{what} server: {e}");
         }
     });
     Ok((bound, task))

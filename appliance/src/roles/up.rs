@@ -92,6 +92,14 @@ async fn serve_until_signalled(
         serve::spawn(serve::Role::Api, &connected.erp, loopback, stop.clone()).await?;
     let (web_addr, web_task) =
         serve::spawn(serve::Role::Web, &connected.erp, loopback, stop.clone()).await?;
+    let metrics = match args.metrics_listen {
+        Some(addr) => {
+            let (bound, task) = serve::spawn_metrics(&connected.erp, addr, stop.clone()).await?;
+            log::info!("metrics on http://{bound}/metrics");
+            Some(task)
+        }
+        None => None,
+    };
     let worker = work::spawn(
         work::Role::Worker,
         connected.erp.clone(),
@@ -151,7 +159,10 @@ async fn serve_until_signalled(
     trigger.fire();
     let drain = async {
         let _ = tokio::task::spawn_blocking(move || proxy_thread.join()).await;
-        for task in [api_task, web_task, worker, scheduler] {
+        for task in [api_task, web_task, worker, scheduler]
+            .into_iter()
+            .chain(metrics)
+        {
             let _ = task.await;
         }
     };

@@ -67,7 +67,9 @@ pub async fn load_all(db: &Db) -> Result<Vec<PeriodicTask>> {
     .await?)
 }
 
-async fn require_manager(db: &Db, user: &SessionUser) -> Result<()> {
+/// Group-wide background work (periodic tasks, the job queue) is for those
+/// who may change the schedules: group admins.
+pub async fn require_manager(db: &Db, user: &SessionUser) -> Result<()> {
     let company = user.company_id.ok_or_else(Error::forbidden)?;
     if companies::role_in(db, user.user_id, company)
         .await?

@@ -1,6 +1,8 @@
 -- Record how attempts ended. ARGV: prefix, type, now_ms, unique_ttl_s,
 -- dead_cap, wake ('1': the type has a limit, so a finished job frees a slot
--- that waiting workers must hear of), then 5 values per attempt: id, attempt, ok ('1'/'0'),
+-- that waiting workers must hear of), the number of histogram increments
+-- and as many (field, increment) pairs for the type's `hist` hash, then 5
+-- values per attempt: id, attempt, ok ('1'/'0'),
 -- retry_delay_ms (-1 = dead now, whatever the attempts left), error.
 -- An attempt whose lease was already taken over (its attempt number is no
 -- longer the job's) is counted as stale and changes nothing.
@@ -8,8 +10,12 @@
 local p, ty = ARGV[1], ARGV[2]
 local now, uttl, cap, wake = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local active, stats = p .. ty .. ':active', p .. ty .. ':stats'
+local nhist = tonumber(ARGV[7])
+for i = 8, 7 + 2 * nhist, 2 do
+  redis.call('HINCRBY', p .. ty .. ':hist', ARGV[i], ARGV[i + 1])
+end
 local done, retried, dead, stale = 0, 0, 0, 0
-for i = 7, #ARGV, 5 do
+for i = 8 + 2 * nhist, #ARGV, 5 do
   local id, att, ok, delay, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4]
   local jk = p .. 'job:' .. id
   local job = redis.call('HMGET', jk, 'att', 'max', 'uniq')

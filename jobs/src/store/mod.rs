@@ -9,6 +9,7 @@
 //! - `T:active`      sorted set id → lease expiry (ms): jobs a worker holds
 //! - `T:sched`       sorted set id → due time (ms): delayed jobs and retries
 //! - `T:stats`       hash of counters (done, retried, dead, stale, lost)
+//! - `T:hist`        hash of histogram buckets: wait and run times (see `metrics`)
 //! - `dead`          sorted set id → time of death (ms), capped, with a time to live
 //! - `uniq:<key>`    the job id holding an idempotency key
 //! - `types`         every type ever queued; `wake` the pub/sub channel
@@ -91,6 +92,10 @@ pub struct Outcome {
     pub attempt: u32,
     pub verdict: Verdict,
     pub error: String,
+    /// From queued to started (this attempt's start; for a retry, from
+    /// the first queueing).
+    pub waited: Duration,
+    pub ran: Duration,
 }
 
 /// What an [`Store::ack`] call did.
@@ -227,6 +232,11 @@ impl Store {
             DEAD_CAP.to_string(),
             if limited { "1" } else { "0" }.to_owned(),
         ];
+        let hist = crate::metrics::histogram_increments(outcomes);
+        args.push(hist.len().to_string());
+        for (field, n) in hist {
+            args.extend([field, n.to_string()]);
+        }
         for o in outcomes {
             let (ok, delay) = match &o.verdict {
                 Verdict::Done => ("1", 0),
@@ -336,6 +346,9 @@ pub mod keys {
     }
     pub fn stats(kind: &str) -> String {
         format!("{PREFIX}{kind}:stats")
+    }
+    pub fn histograms(kind: &str) -> String {
+        format!("{PREFIX}{kind}:hist")
     }
     pub fn job(id: &str) -> String {
         format!("{PREFIX}job:{id}")

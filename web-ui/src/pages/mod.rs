@@ -10,6 +10,7 @@ mod fields;
 pub mod fiscal;
 pub mod home;
 pub mod imports;
+pub mod jobs;
 pub mod journal;
 pub mod language;
 pub mod ledger_accounts;

@@ -11,7 +11,7 @@ use crate::pages::language::LanguageForm;
 
 /// Navigation entries: (message id, href). Modules without a page yet show
 /// as "coming soon" rather than as links that lead nowhere.
-const MODULES: [(&str, Option<&str>); 15] = [
+const MODULES: [(&str, Option<&str>); 16] = [
     ("nav-home", Some("/")),
     ("nav-parties", Some("/parties")),
     ("nav-products", Some("/products")),
@@ -27,6 +27,7 @@ const MODULES: [(&str, Option<&str>); 15] = [
     ("nav-users", Some("/users")),
     ("nav-audit", Some("/audit")),
     ("nav-exports", Some("/exports")),
+    ("nav-jobs", Some("/jobs")),
 ];
 
 pub fn shell<C: IntoView + 'static>(
@@ -66,6 +67,12 @@ pub fn shell<C: IntoView + 'static>(
             "nav-users" => erp::roles::Resource::Users,
             "nav-audit" => erp::roles::Resource::Audit,
             "nav-company" => erp::roles::Resource::Company,
+            // The queue and periodic tasks: those who may change schedules.
+            "nav-jobs" => {
+                return role_of.is_some_and(|r| {
+                    r.can(erp::roles::Resource::Schedules, erp::roles::Action::Update)
+                });
+            }
             _ => return true,
         };
         role_of.is_some_and(|r| r.can(resource, erp::roles::Action::Read))
