@@ -11,6 +11,7 @@ packages=(
   pebble                                        # ACME tests: a local ACME CA and its fake DNS (pebble-challtestsrv)
   podman                                        # the units' ExecStart (systemd-analyze verify checks it exists)
   ca-certificates curl
+  python3-venv                                  # the tests' SMTP server (aiosmtpd, from PyPI)
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)   # binaryen's wasm-opt for the islands bundle
 
@@ -69,6 +70,16 @@ if [ ! -x "$prometheus_dir/usr/bin/prometheus" ]; then
   rm -rf "$work"
 fi
 export ERP_PROMETHEUS="$prometheus_dir/usr/bin/prometheus"
+
+# A real SMTP server for the e-mail tests: aiosmtpd from PyPI in a venv.
+smtp_venv="${XDG_CACHE_HOME:-$HOME/.cache}/erp-tools/smtp"
+if [ ! -x "$smtp_venv/bin/python" ] || ! "$smtp_venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
+  echo "setup: installing aiosmtpd (PyPI) for the e-mail tests"
+  rm -rf "$smtp_venv"
+  python3 -m venv "$smtp_venv"
+  "$smtp_venv/bin/pip" install -q "aiosmtpd>=1.4,<2"
+fi
+export ERP_SMTP_PYTHON="$smtp_venv/bin/python"
 
 if ! command -v cargo >/dev/null 2>&1; then
   for env in "$HOME/.cargo/env" /usr/local/cargo/env; do

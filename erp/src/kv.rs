@@ -41,6 +41,20 @@ impl Kv {
         Ok(builder)
     }
 
+    /// Whether `key` exists.
+    pub async fn is_set(&self, key: &str) -> crate::Result<bool> {
+        Ok(self.pool.exists::<u64, _>(key).await? > 0)
+    }
+
+    /// Set `key` (to 1) for `ttl_secs`.
+    pub async fn mark(&self, key: &str, ttl_secs: i64) -> crate::Result<()> {
+        let _: () = self
+            .pool
+            .set(key, 1, Some(Expiration::EX(ttl_secs)), None, false)
+            .await?;
+        Ok(())
+    }
+
     pub async fn ping(&self) -> crate::Result<()> {
         let _: String = self.pool.ping(None).await?;
         Ok(())

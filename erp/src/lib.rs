@@ -20,6 +20,7 @@ pub mod fiscal;
 pub mod imports;
 pub mod jobs;
 pub mod kv;
+pub mod mail;
 pub mod paging;
 pub mod parties;
 pub mod pdf;

@@ -37,6 +37,18 @@ pub struct JobAttempt {
 #[error("job queue: {0}")]
 pub struct QueueError(String);
 
+/// A failure no later attempt can fix (a recipient the mail server refuses,
+/// arguments that name nothing): the job goes to the dead set at once.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Permanent(String);
+
+impl Permanent {
+    pub fn new(reason: impl Into<String>) -> Permanent {
+        Permanent(reason.into())
+    }
+}
+
 enum State {
     /// Free to fetch when the buffer runs low.
     Ready,
@@ -344,6 +356,14 @@ where
             if let Some(attempt) = attempt {
                 let (verdict, error) = match &result {
                     Ok(_) => (Verdict::Done, String::new()),
+                    Err(e) if e.downcast_ref::<Permanent>().is_some() => {
+                        log::error!(
+                            "{} job {id}: attempt {} failed for good: {e}",
+                            lane.kind,
+                            attempt.number
+                        );
+                        (Verdict::Bury, e.to_string())
+                    }
                     Err(e) => {
                         log::warn!(
                             "{} job {id}: attempt {} of {} failed: {e}",

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use erp::jobs::{ExportRequested, ImportRequested, Job};
+use erp::mail::SendMail;
 
 use crate::periodic::PeriodicRun;
 use crate::policy::Policy;
@@ -29,6 +30,16 @@ pub fn policy(kind: &str) -> Policy {
             timeout: Duration::from_secs(1800),
             concurrency: 2,
             limit: 2,
+            ..Policy::default()
+        },
+        // A mail server away for a while is normal: retries spread over a
+        // day (10 s doubling to an hour) before the message is given up.
+        SendMail::KIND => Policy {
+            max_attempts: 12,
+            backoff: Duration::from_secs(10),
+            backoff_cap: Duration::from_secs(3600),
+            timeout: Duration::from_secs(120),
+            concurrency: 4,
             ..Policy::default()
         },
         PeriodicRun::KIND => Policy {

@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod kinds;
 pub mod lane;
+pub mod mail;
 pub mod metrics;
 pub mod outbox;
 pub mod periodic;

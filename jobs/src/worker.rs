@@ -9,12 +9,14 @@ use std::time::Duration;
 use apalis::prelude::*;
 use erp::Erp;
 use erp::jobs::{ExportRequested, ImportRequested, Job};
+use erp::mail::SendMail;
 use fred::prelude::*;
 use futures::FutureExt;
 use tokio::task::JoinSet;
 
 use crate::backend::{JobBackend, give_back};
 use crate::lane::Lane;
+use crate::mail::Mailer;
 use crate::periodic::{self, PeriodicRun};
 use crate::policy::Policy;
 use crate::{Queue, kinds, outbox, store};
@@ -55,6 +57,14 @@ async fn run_import(job: ImportRequested, erp: Data<Erp>) -> Result<(), BoxDynEr
         Err(e) => log::error!("import {}: {e}", job.import_id),
     }
     Ok(())
+}
+
+async fn run_mail(
+    mail: SendMail,
+    erp: Data<Erp>,
+    mailer: Data<Arc<Mailer>>,
+) -> Result<(), BoxDynError> {
+    mailer.send(&erp, &mail).await
 }
 
 async fn run_periodic(run: PeriodicRun, erp: Data<Erp>) -> Result<(), BoxDynError> {
@@ -215,6 +225,7 @@ pub async fn run(
     queue: Queue,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let mailer = Arc::new(Mailer::from_env()?);
     let mut lanes = Lanes::new(queue.clone(), instance_name());
     let (stop_tx, _) = tokio::sync::broadcast::channel::<()>(1);
     let base = lanes.name.clone();
@@ -227,6 +238,7 @@ pub async fn run(
             WorkerBuilder::new(name(<$job>::KIND))
                 .backend(lanes.backend::<$job>())
                 .data(erp.clone())
+                .data(mailer.clone())
                 .concurrency(policy.concurrency)
                 .timeout(policy.timeout)
                 .build($handler)
@@ -236,6 +248,7 @@ pub async fn run(
     let exports = worker!(ExportRequested, run_export);
     let imports = worker!(ImportRequested, run_import);
     let periodic = worker!(PeriodicRun, run_periodic);
+    let mail = worker!(SendMail, run_mail);
     lanes.listen_for_work().await?;
 
     let relay_stop = stopper(&stop_tx).map(|_| ());
@@ -243,9 +256,9 @@ pub async fn run(
         .helpers
         .spawn(outbox::relay(erp.db.clone(), queue.clone(), relay_stop));
 
-    let workers = async { tokio::join!(exports, imports, periodic) };
-    if let Some((e, i, p)) = lanes.serve(workers, &stop_tx, shutdown).await {
-        for (kind, result) in [("export", e), ("import", i), ("periodic", p)] {
+    let workers = async { tokio::join!(exports, imports, periodic, mail) };
+    if let Some((e, i, p, m)) = lanes.serve(workers, &stop_tx, shutdown).await {
+        for (kind, result) in [("export", e), ("import", i), ("periodic", p), ("mail", m)] {
             if let Err(err) = result {
                 log::error!("{kind} worker stopped: {err}");
             }

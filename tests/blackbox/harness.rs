@@ -112,7 +112,15 @@ impl App {
     pub fn start_in(
         dir: Arc<tempfile::TempDir>,
     ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
-        App::start_with(dir, None)
+        App::start_with(dir, None, &[])
+    }
+
+    /// Start with extra environment (an SMTP server, say).
+    pub fn start_env(
+        env: &[(&str, &str)],
+    ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+        let dir = Arc::new(tempfile::Builder::new().prefix("erp-test-").tempdir()?);
+        App::start_with(dir, None, env)
     }
 
     /// Start on servers of another instance: `(ERP_DATABASE_URL, ERP_REDIS_URL)`.
@@ -120,12 +128,13 @@ impl App {
         servers: (String, String),
     ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
         let dir = Arc::new(tempfile::Builder::new().prefix("erp-test-").tempdir()?);
-        App::start_with(dir, Some(servers))
+        App::start_with(dir, Some(servers), &[])
     }
 
     fn start_with(
         dir: Arc<tempfile::TempDir>,
         servers: Option<(String, String)>,
+        env: &[(&str, &str)],
     ) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
         crate::versions::announce();
         let (https_port, http_port, metrics_port) = (free_port(), free_port(), free_port());
@@ -141,6 +150,7 @@ impl App {
                 .env("ERP_DATABASE_URL", database)
                 .env("ERP_REDIS_URL", redis);
         }
+        command.envs(env.iter().copied());
         let child = command
             .args(["up", "--demo", "--data-dir"])
             .arg(dir.path().join("data"))

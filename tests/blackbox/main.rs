@@ -26,6 +26,7 @@ mod isolation;
 mod jobs_admin;
 mod journal;
 mod lifecycle;
+mod mail;
 mod master_data;
 mod permissions;
 mod proxy_down;

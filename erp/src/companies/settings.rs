@@ -26,6 +26,9 @@ pub struct CompanySettings {
     pub address: String,
     pub phone: String,
     pub email: String,
+    /// The address the company's e-mail is sent from; empty for the
+    /// appliance's default sender.
+    pub mail_sender: String,
     /// Every member must log in with a second factor.
     pub require_totp: bool,
     /// Warn when fewer fiscal numbers than this remain in a CAI range.
@@ -51,6 +54,8 @@ pub struct CompanySettingsInput {
     #[serde(default)]
     pub email: String,
     #[serde(default)]
+    pub mail_sender: String,
+    #[serde(default)]
     pub require_totp: bool,
     pub fiscal_warn_remaining: i32,
     pub fiscal_warn_days: i32,
@@ -59,7 +64,7 @@ pub struct CompanySettingsInput {
 
 macro_rules! columns {
     () => {
-        "id, name, legal_name, rtn, currency, address, phone, email, require_totp, \
+        "id, name, legal_name, rtn, currency, address, phone, email, mail_sender, require_totp, \
          fiscal_warn_remaining, fiscal_warn_days, version, updated_at"
     };
 }
@@ -108,6 +113,15 @@ pub async fn update(
     let address = c.text("/address", &input.address, 0, 500);
     let phone = c.text("/phone", &input.phone, 0, 50);
     let email = c.email("/email", &input.email);
+    let mail_sender = c.email("/mail_sender", &input.mail_sender);
+    // Just the address: the display name is the company's.
+    if mail_sender.contains(['<', '>']) {
+        c.push(FieldIssue::new(
+            "/mail_sender",
+            "invalid_email",
+            "the address alone, without a name or angle brackets",
+        ));
+    }
     c.range(
         "/fiscal_warn_remaining",
         input.fiscal_warn_remaining,
@@ -131,7 +145,7 @@ pub async fn update(
     let after: CompanySettings = sqlx::query_as(concat!(
         "UPDATE companies SET name = $2, legal_name = $3, rtn = $4, currency = $5, address = $6, phone = $7,
                 email = $8, require_totp = $9, fiscal_warn_remaining = $10, fiscal_warn_days = $11,
-                version = version + 1, updated_at = now()
+                mail_sender = $12, version = version + 1, updated_at = now()
           WHERE id = $1 RETURNING ",
         columns!()
     ))
@@ -146,6 +160,7 @@ pub async fn update(
     .bind(input.require_totp)
     .bind(input.fiscal_warn_remaining)
     .bind(input.fiscal_warn_days)
+    .bind(&mail_sender)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| violation(e, &[("companies_name_key", name_taken)]))?;

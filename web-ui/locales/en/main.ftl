@@ -102,6 +102,7 @@ field-label-name = Name
 field-label-rtn = RTN
 field-label-is-customer = Customer
 field-label-is-supplier = Supplier
+field-label-mail-sender = Sender of the system's e-mail
 field-label-email = E-mail
 field-label-phone = Phone
 field-label-address = Address

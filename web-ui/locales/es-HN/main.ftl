@@ -102,6 +102,7 @@ field-label-name = Nombre
 field-label-rtn = RTN
 field-label-is-customer = Cliente
 field-label-is-supplier = Proveedor
+field-label-mail-sender = Remitente de los correos del sistema
 field-label-email = Correo electrónico
 field-label-phone = Teléfono
 field-label-address = Dirección

@@ -34,6 +34,8 @@ pub struct CompanyForm {
     phone: String,
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    mail_sender: String,
     require_totp: Option<String>,
     #[serde(default)]
     fiscal_warn_remaining: String,
@@ -53,6 +55,7 @@ impl CompanyForm {
             address: c.address.clone(),
             phone: c.phone.clone(),
             email: c.email.clone(),
+            mail_sender: c.mail_sender.clone(),
             require_totp: c.require_totp.then(|| "on".into()),
             fiscal_warn_remaining: c.fiscal_warn_remaining.to_string(),
             fiscal_warn_days: c.fiscal_warn_days.to_string(),
@@ -79,6 +82,7 @@ impl CompanyForm {
             address: self.address.clone(),
             phone: self.phone.clone(),
             email: self.email.clone(),
+            mail_sender: self.mail_sender.clone(),
             require_totp: self.require_totp.is_some(),
             fiscal_warn_remaining: remaining,
             fiscal_warn_days: days,
@@ -111,6 +115,7 @@ fn form_view(
                 {field(lang, issues, "address", f.address.clone(), Kind::Text, false)}
                 {field(lang, issues, "phone", f.phone.clone(), Kind::Text, false)}
                 {field(lang, issues, "email", f.email.clone(), Kind::Email, false)}
+                {field(lang, issues, "mail_sender", f.mail_sender.clone(), Kind::Email, false)}
                 {select(lang, issues, "currency", &f.currency, currencies)}
                 {field(lang, issues, "fiscal_warn_remaining", f.fiscal_warn_remaining.clone(), Kind::Number, true)}
                 {field(lang, issues, "fiscal_warn_days", f.fiscal_warn_days.clone(), Kind::Number, true)}
