@@ -269,6 +269,14 @@ pub enum AdminCommand {
         #[arg(long, default_value = "appliance.toml")]
         settings: PathBuf,
     },
+    /// Queue a test e-mail to ADDRESS from a company (its sender setting,
+    /// its name): checks the mail server set up for the workers.
+    MailTest {
+        address: String,
+        /// The company's name [default: the first company].
+        #[arg(long)]
+        company: Option<String>,
+    },
     /// Create a company.
     CreateCompany {
         #[arg(long)]

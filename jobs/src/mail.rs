@@ -3,7 +3,8 @@
 //! that it went, so a second delivery of the same job sends nothing.
 //!
 //! `ERP_SMTP_URL` names the server (`smtp://host:25`, `smtp://host:587?tls=required`,
-//! `smtps://user:password@host:465`); `ERP_MAIL_FROM` the default sender
+//! `smtps://user:password@host:465`), or `ERP_SMTP_URL_FILE` a file holding
+//! it (a podman secret); `ERP_MAIL_FROM` the default sender
 //! address. A server that answers with a permanent refusal (5xx: no such
 //! mailbox, relay denied) sends the job straight to the dead set; anything
 //! else (the server down, 4xx) is retried with the type's backoff.
@@ -29,8 +30,19 @@ impl Mailer {
     /// From `ERP_SMTP_URL` and `ERP_MAIL_FROM`. Without a server, every
     /// message fails (and goes to the dead set) with a sentence saying so.
     pub fn from_env() -> anyhow::Result<Mailer> {
-        let transport = match std::env::var("ERP_SMTP_URL") {
-            Ok(url) if !url.trim().is_empty() => Some(
+        // The URL carries the password: in an install it comes from a
+        // podman secret mounted as a file.
+        let url = match std::env::var_os("ERP_SMTP_URL_FILE") {
+            Some(path) => Some(std::fs::read_to_string(&path).map_err(|e| {
+                anyhow::anyhow!(
+                    "ERP_SMTP_URL_FILE {}: {e}",
+                    std::path::Path::new(&path).display()
+                )
+            })?),
+            None => std::env::var("ERP_SMTP_URL").ok(),
+        };
+        let transport = match url {
+            Some(url) if !url.trim().is_empty() => Some(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.trim())
                     .map_err(|e| anyhow::anyhow!("ERP_SMTP_URL is not a usable SMTP URL: {e}"))?
                     .timeout(Some(Duration::from_secs(30)))

@@ -264,5 +264,41 @@ async fn mail_is_delivered_from_the_company_sender_and_retried_while_the_server_
         "{dead}"
     );
     assert_eq!(delivered(dir.path()).len(), 2, "nothing more was delivered");
+
+    // The admin's check of the mail server: a test message, and bad input.
+    let admin_cmd = |args: &[&str]| {
+        Command::new(crate::harness::BIN)
+            .args(["admin", "mail-test"])
+            .args(args)
+            .env("ERP_DATABASE_URL", app.database_url())
+            .output()
+    };
+    let out = admin_cmd(&["luis@demo.hn", "--company", "Autos del Valle"])?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mails = eventually(Duration::from_secs(20), || async {
+        let m = delivered(dir.path());
+        (m.len() == 3).then_some(m)
+    })
+    .await
+    .ok_or("the test message was not delivered")?;
+    let test = mails
+        .iter()
+        .find(|m| m.1 == "luis@demo.hn")
+        .ok_or("no test message")?;
+    assert_eq!(test.2, "Correo de prueba de Autos del Valle");
+    let out = admin_cmd(&["not-an-address"])?;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("\"not-an-address\" is not an e-mail address")
+    );
+    let out = admin_cmd(&["luis@demo.hn", "--company", "Nadie S.A."])?;
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("there is no company named \"Nadie S.A.\"")
+    );
     Ok(())
 }

@@ -70,6 +70,23 @@ fn the_rendered_units_pass_the_quadlet_generator_and_systemd_verify() -> TestRes
     let (ok, complaints) = generator_complaints(&units)?;
     assert!(ok && complaints.is_empty(), "{complaints:#?}");
 
+    // With e-mail set up, the worker's extra lines pass too.
+    let with_mail = dir.path().join("mail.toml");
+    std::fs::write(
+        &with_mail,
+        std::fs::read_to_string(&example)?.replace(
+            "\n[images]",
+            "\nmail_from = \"sistema@example.hn\"\n[images]",
+        ),
+    )?;
+    let mail_units = dir.path().join("mail-units");
+    let out = render(&with_mail, &mail_units)?;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let worker = std::fs::read_to_string(mail_units.join("erp-worker@.container"))?;
+    assert!(worker.contains("Secret=erp-smtp-url,"), "{worker}");
+    let (ok, complaints) = generator_complaints(&mail_units)?;
+    assert!(ok && complaints.is_empty(), "{complaints:#?}");
+
     // The services podman would run, beside the socket and the target.
     let generated = dir.path().join("generated");
     std::fs::create_dir(&generated)?;

@@ -145,7 +145,9 @@ pub fn render(settings: &Settings, source: &str) -> anyhow::Result<Vec<Unit>> {
         secrets => context! {
             db_owner => secrets::DB_OWNER_PASSWORD,
             db_server => secrets::DB_SERVER_PASSWORD,
+            smtp_url => secrets::SMTP_URL,
         },
+        mail_from => &settings.mail_from,
         server_login => erp::db::SERVER_LOGIN,
         ip => context! {
             postgres => format!("{prefix}.10"),
@@ -237,11 +239,16 @@ mod tests {
     use super::*;
 
     fn settings(workers: u8) -> Settings {
+        settings_with(workers, "")
+    }
+
+    fn settings_with(workers: u8, extra: &str) -> Settings {
         let text = format!(
             r#"domain = "erp.motos.hn"
 acme_email = "ti@motos.hn"
 workers = {workers}
 subnet = "10.77.5.0/24"
+{extra}
 [images]
 appliance = "registry.motos.hn/erp/appliance:1.4"
 postgres = "docker.io/library/postgres:15"
@@ -257,6 +264,31 @@ redis = "docker.io/library/redis:7"
             .find(|u| u.name == name)
             .map(|u| u.text.as_str())
             .unwrap_or_else(|| panic!("no {name}"))
+    }
+
+    #[test]
+    fn workers_get_the_mail_server_only_when_mail_is_set_up() -> anyhow::Result<()> {
+        let plain = render(&settings(1), "appliance.toml")?;
+        assert!(!unit(&plain, "erp-worker@.container").contains("SMTP"));
+        let mail = render(
+            &settings_with(1, r#"mail_from = "sistema@motos.hn""#),
+            "appliance.toml",
+        )?;
+        let worker = unit(&mail, "erp-worker@.container");
+        assert!(
+            worker.contains("\nEnvironment=ERP_MAIL_FROM=sistema@motos.hn\n"),
+            "{worker}"
+        );
+        assert!(
+            worker.contains("\nSecret=erp-smtp-url,type=mount,target=/run/secrets/erp-smtp-url,"),
+            "{worker}"
+        );
+        assert!(worker.contains("\nEnvironment=ERP_SMTP_URL_FILE=/run/secrets/erp-smtp-url\n"));
+        let bad = Settings::parse(
+            "domain = \"erp.motos.hn\"\nacme_email = \"ti@motos.hn\"\nmail_from = \"sistema\"\n[images]\nappliance = \"a/b:1\"\npostgres = \"a/p:15\"\nredis = \"a/r:7\"\n",
+        );
+        assert!(bad.is_err_and(|e| e.starts_with("the setting mail_from:")));
+        Ok(())
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub const DB_OWNER_PASSWORD: &str = "erp-db-owner-password";
 /// The password of the serving roles' login (`erp::db::SERVER_LOGIN`).
 pub const DB_SERVER_PASSWORD: &str = "erp-db-server-password";
 
+/// The mail server's URL with its credentials (`smtps://user:password@host:465`),
+/// made by the admin when `mail_from` is set (see docs/operations.md).
+pub const SMTP_URL: &str = "erp-smtp-url";
+
 /// Every secret an install needs.
 pub const ALL: &[&str] = &[DB_OWNER_PASSWORD, DB_SERVER_PASSWORD];
 

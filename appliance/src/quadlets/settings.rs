@@ -30,6 +30,10 @@ pub struct Settings {
     /// taken at every start and update of the appliance and once a day.
     #[serde(default = "default_backups_keep")]
     pub backups_keep: u16,
+    /// The address the appliance's e-mail comes from when a company has no
+    /// sender of its own. Without it no e-mail is sent.
+    #[serde(default)]
+    pub mail_from: Option<String>,
     pub images: Images,
 }
 
@@ -85,7 +89,7 @@ impl Settings {
             if let Some(field) = message.strip_prefix("missing field ") {
                 format!("the setting {} is missing", setting(field))
             } else if message.starts_with("unknown field") {
-                format!("{message} (the settings are domain, acme_email, workers, http_port, https_port, subnet, backups_keep and [images] appliance, postgres, redis)")
+                format!("{message} (the settings are domain, acme_email, workers, http_port, https_port, subnet, backups_keep, mail_from and [images] appliance, postgres, redis)")
             } else {
                 format!("the setting {path}: {message}")
             }
@@ -97,6 +101,9 @@ impl Settings {
     fn check(&self) -> Result<(), String> {
         check_domain(&self.domain).map_err(|e| format!("the setting domain: {e}"))?;
         check_email(&self.acme_email).map_err(|e| format!("the setting acme_email: {e}"))?;
+        if let Some(from) = &self.mail_from {
+            check_email(from).map_err(|e| format!("the setting mail_from: {e}"))?;
+        }
         if !(1..=MAX_WORKERS).contains(&self.workers) {
             return Err(format!(
                 "the setting workers: {} is not between 1 and {MAX_WORKERS}",

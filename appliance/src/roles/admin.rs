@@ -113,6 +113,41 @@ pub async fn run(cmd: AdminCommand) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             println!("two-step verification of {email} is off; they can set it up again");
         }
+        AdminCommand::MailTest { address, company } => {
+            anyhow::ensure!(
+                address.parse::<lettre::Address>().is_ok(),
+                "{address:?} is not an e-mail address"
+            );
+            let found: Option<(uuid::Uuid, String)> = sqlx::query_as(
+                "SELECT id, name FROM companies WHERE $1::text IS NULL OR lower(name) = lower($1)
+                  ORDER BY created_at LIMIT 1",
+            )
+            .bind(&company)
+            .fetch_optional(&owner)
+            .await?;
+            let (company_id, name) = found.ok_or_else(|| match &company {
+                Some(c) => anyhow::anyhow!("there is no company named {c:?}"),
+                None => anyhow::anyhow!("there is no company yet"),
+            })?;
+            let mut tx = owner.begin().await?;
+            erp::mail::enqueue(
+                &mut tx,
+                &erp::mail::SendMail {
+                    mail_id: uuid::Uuid::now_v7(),
+                    company_id,
+                    to: address.clone(),
+                    template: "test".to_owned(),
+                    lang: "es-HN".to_owned(),
+                    vars: serde_json::json!({ "company": name }),
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            tx.commit().await?;
+            println!(
+                "a test message from {name} to {address} is queued; if it does not arrive, the jobs page (or `appliance admin jobs dead`) has the mail server's answer"
+            );
+        }
     }
     owner.close().await;
     Ok(())
