@@ -17,15 +17,18 @@ use super::module_page;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
 
-#[derive(Deserialize, Default, Clone)]
+/// A report's filters (each report reads the ones it has), as the address
+/// carries them and as a background run stores them.
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug)]
 pub struct ReportQuery {
-    format: Option<String>,
-    period: Option<String>,
-    companies: Option<String>,
-    as_of: Option<NaiveDate>,
-    party_id: Option<Uuid>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    pub period: Option<String>,
+    pub companies: Option<String>,
+    pub as_of: Option<NaiveDate>,
+    pub party_id: Option<Uuid>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
 }
 
 impl ReportQuery {
@@ -214,19 +217,170 @@ fn month_filter(lang: Lang, action: &str, period: &str) -> AnyView {
     .into_any()
 }
 
+/// A report, built: its table (the page, the CSV and the PDF are drawn from
+/// it), the stem of its file names, and the query with every default filled
+/// in (the filters show it; a background run keeps it).
+pub struct Built {
+    pub table: ReportTable,
+    pub stem: String,
+    pub resolved: ReportQuery,
+}
+
+/// The reports there are, by the name their address and their runs use.
+pub const KINDS: [&str; 4] = [
+    "sales-book",
+    "trial-balance",
+    "aged-receivables",
+    "statement",
+];
+
+/// Build report `kind` for `user` in `lang`.
+pub async fn build(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    kind: &str,
+    q: &ReportQuery,
+) -> Result<Built, erp::Error> {
+    match kind {
+        "sales-book" => build_sales_book(erp, user, lang, q).await,
+        "trial-balance" => build_trial_balance(erp, user, lang, q).await,
+        "aged-receivables" => build_aged_receivables(erp, user, lang, q).await,
+        "statement" => build_statement(erp, user, lang, q).await,
+        _ => Err(erp::Error::not_found("report_not_found")),
+    }
+}
+
+/// The filters above a report, showing what it was built with.
+async fn filters(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    kind: &str,
+    r: &ReportQuery,
+) -> AnyView {
+    match kind {
+        "sales-book" => month_filter(lang, "/reports/sales-book", r.period.as_deref().unwrap_or_default()),
+        "trial-balance" => {
+            let me = erp::companies::me(&erp.db, user.user_id).await.ok();
+            let chosen: Vec<String> = r
+                .companies
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::to_owned)
+                .collect();
+            let period = r.period.clone().unwrap_or_default();
+    let choices = me
+        .map(|m| m.companies)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            let checked = chosen.contains(&c.company_id.to_string());
+            view! { <label class="check"><input type="checkbox" name="company" value=c.company_id.to_string() checked=checked/>{c.company_name}</label> }
+        })
+        .collect_view();
+            view! {
+        <form method="get" action="/reports/trial-balance/choose" class="filters">
+            <label for="f-period">{lang.t("report-period")}</label>
+            <input type="month" id="f-period" name="period" value=period.clone()/>
+            <fieldset><legend>{lang.t("report-companies")}</legend>{choices}</fieldset>
+            <button type="submit">{lang.t("report-show")}</button>
+        </form>
+    }
+            .into_any()
+        }
+        "aged-receivables" => view! {
+            <form method="get" action="/reports/aged-receivables" class="filters">
+                <label for="f-as_of">{lang.t("report-as-of")}</label>
+                <input type="date" id="f-as_of" name="as_of" value=r.as_of.map(|d| d.to_string()).unwrap_or_default()/>
+                <button type="submit">{lang.t("report-show")}</button>
+            </form>
+        }
+        .into_any(),
+        _ => view! {
+            <form method="get" action="/reports/statement" class="filters">
+                <input type="hidden" name="party_id" value=r.party_id.map(|p| p.to_string()).unwrap_or_default()/>
+                <label for="f-from">{lang.t("report-from")}</label>
+                <input type="date" id="f-from" name="from" value=r.from.map(|d| d.to_string()).unwrap_or_default()/>
+                <label for="f-to">{lang.t("report-to")}</label>
+                <input type="date" id="f-to" name="to" value=r.to.map(|d| d.to_string()).unwrap_or_default()/>
+                <button type="submit">{lang.t("report-show")}</button>
+            </form>
+        }
+        .into_any(),
+    }
+}
+
+/// A report's page (or its file, with `?format=`).
+async fn report_page(erp: Erp, v: Visitor, q: ReportQuery, kind: &str) -> Response {
+    let user = match v.require_user() {
+        Ok(u) => u.clone(),
+        Err(r) => return r,
+    };
+    if kind == "statement" && q.party_id.is_none() {
+        return axum::response::Redirect::to("/reports").into_response();
+    }
+    let built = match build(&erp, &user, v.lang, kind, &q).await {
+        Ok(b) => b,
+        Err(e) => return refused(&v, e),
+    };
+    let filters = filters(&erp, &user, v.lang, kind, &built.resolved).await;
+    let path = format!("/reports/{kind}");
+    deliver(
+        &erp,
+        &v,
+        &user,
+        &path,
+        &q,
+        built.table,
+        &built.stem,
+        filters,
+    )
+    .await
+}
+
 pub async fn sales_book(
     State(erp): State<Erp>,
     v: Visitor,
     Query(q): Query<ReportQuery>,
 ) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    let lang = v.lang;
+    report_page(erp, v, q, "sales-book").await
+}
+
+pub async fn trial_balance(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    report_page(erp, v, q, "trial-balance").await
+}
+
+pub async fn aged_receivables(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    report_page(erp, v, q, "aged-receivables").await
+}
+
+pub async fn statement(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    report_page(erp, v, q, "statement").await
+}
+
+async fn build_sales_book(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    q: &ReportQuery,
+) -> Result<Built, erp::Error> {
     let book = match erp::sales::book::sales_book(
         &erp.db,
-        &user,
+        user,
         erp::sales::book::SalesBookQuery {
             period: q.period.clone(),
         },
@@ -234,14 +388,14 @@ pub async fn sales_book(
     .await
     {
         Ok(b) => b,
-        Err(e) => return refused(&v, e),
+        Err(e) => return Err(e),
     };
     let l = |k: &str| lang.t(&format!("report-col-{k}"));
     let mut t = base(
         lang,
         lang.t("report-sales-book"),
         vec![
-            company_line(&erp, &user).await,
+            company_line(erp, user).await,
             lang.t_args("report-period-line", &[("period", book.period.clone())]),
         ],
         vec![
@@ -295,33 +449,25 @@ pub async fn sales_book(
     ];
     totals.extend(money_cols(&book.totals));
     t.totals = Some(totals);
-    let filters = month_filter(lang, "/reports/sales-book", &book.period);
-    deliver(
-        &erp,
-        &v,
-        &user,
-        "/reports/sales-book",
-        &q,
-        t,
-        &format!("libro-de-ventas-{}", book.period),
-        filters,
-    )
-    .await
+    Ok(Built {
+        stem: format!("libro-de-ventas-{}", book.period),
+        resolved: ReportQuery {
+            period: Some(book.period.clone()),
+            ..q.clone()
+        },
+        table: t,
+    })
 }
 
-pub async fn trial_balance(
-    State(erp): State<Erp>,
-    v: Visitor,
-    Query(q): Query<ReportQuery>,
-) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    let lang = v.lang;
+async fn build_trial_balance(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    q: &ReportQuery,
+) -> Result<Built, erp::Error> {
     let tb = match erp::accounting::trial_balance::trial_balance(
         &erp.db,
-        &user,
+        user,
         erp::accounting::trial_balance::TrialBalanceQuery {
             companies: q.companies.clone(),
             period: q.period.clone(),
@@ -330,7 +476,7 @@ pub async fn trial_balance(
     .await
     {
         Ok(t) => t,
-        Err(e) => return refused(&v, e),
+        Err(e) => return Err(e),
     };
     let me = erp::companies::me(&erp.db, user.user_id).await.ok();
     let names: Vec<String> = me
@@ -379,78 +525,33 @@ pub async fn trial_balance(
         Cell::Money(tb.total_credit),
         Cell::Money(tb.total_debit - tb.total_credit),
     ]);
-    let choices = me
-        .map(|m| m.companies)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| {
-            let checked = tb.companies.contains(&c.company_id);
-            view! { <label class="check"><input type="checkbox" name="company" value=c.company_id.to_string() checked=checked/>{c.company_name}</label> }
-        })
-        .collect_view();
-    let filters = view! {
-        <form method="get" action="/reports/trial-balance/choose" class="filters">
-            <label for="f-period">{lang.t("report-period")}</label>
-            <input type="month" id="f-period" name="period" value=tb.period.clone()/>
-            <fieldset><legend>{lang.t("report-companies")}</legend>{choices}</fieldset>
-            <button type="submit">{lang.t("report-show")}</button>
-        </form>
-    }
-    .into_any();
-    deliver(
-        &erp,
-        &v,
-        &user,
-        "/reports/trial-balance",
-        &q,
-        t,
-        &format!("balanza-{}", tb.period),
-        filters,
-    )
-    .await
+    let companies: Vec<String> = tb.companies.iter().map(|c| c.to_string()).collect();
+    Ok(Built {
+        stem: format!("balanza-{}", tb.period),
+        resolved: ReportQuery {
+            period: Some(tb.period.clone()),
+            companies: Some(companies.join(",")),
+            ..q.clone()
+        },
+        table: t,
+    })
 }
 
-/// The trial balance's filter form posts one `company` per checkbox; the
-/// report takes them as one comma-separated `companies`.
-pub async fn choose_companies(axum::extract::RawQuery(raw): axum::extract::RawQuery) -> Response {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    let companies: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k == "company")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let period = pairs
-        .iter()
-        .find(|(k, _)| k == "period")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let query =
-        serde_urlencoded::to_string([("period", period), ("companies", companies.join(","))])
-            .unwrap_or_default();
-    axum::response::Redirect::to(&format!("/reports/trial-balance?{query}")).into_response()
-}
-
-pub async fn aged_receivables(
-    State(erp): State<Erp>,
-    v: Visitor,
-    Query(q): Query<ReportQuery>,
-) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    let lang = v.lang;
+async fn build_aged_receivables(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    q: &ReportQuery,
+) -> Result<Built, erp::Error> {
     let aging = match erp::receivables::aging::aged_receivables(
         &erp.db,
-        &user,
+        user,
         erp::receivables::aging::AgingQuery { as_of: q.as_of },
     )
     .await
     {
         Ok(a) => a,
-        Err(e) => return refused(&v, e),
+        Err(e) => return Err(e),
     };
     let l = |k: &str| lang.t(&format!("report-col-{k}"));
     let as_of = aging.as_of.format("%d/%m/%Y").to_string();
@@ -458,7 +559,7 @@ pub async fn aged_receivables(
         lang,
         lang.t("report-aged"),
         vec![
-            company_line(&erp, &user).await,
+            company_line(erp, user).await,
             lang.t_args("report-as-of-line", &[("date", as_of)]),
         ],
         vec![
@@ -493,43 +594,28 @@ pub async fn aged_receivables(
             .chain(cols(&aging.totals))
             .collect(),
     );
-    let filters = view! {
-        <form method="get" action="/reports/aged-receivables" class="filters">
-            <label for="f-as_of">{lang.t("report-as-of")}</label>
-            <input type="date" id="f-as_of" name="as_of" value=aging.as_of.to_string()/>
-            <button type="submit">{lang.t("report-show")}</button>
-        </form>
-    }
-    .into_any();
-    deliver(
-        &erp,
-        &v,
-        &user,
-        "/reports/aged-receivables",
-        &q,
-        t,
-        &format!("antiguedad-{}", aging.as_of),
-        filters,
-    )
-    .await
+    Ok(Built {
+        stem: format!("antiguedad-{}", aging.as_of),
+        resolved: ReportQuery {
+            as_of: Some(aging.as_of),
+            ..q.clone()
+        },
+        table: t,
+    })
 }
 
-pub async fn statement(
-    State(erp): State<Erp>,
-    v: Visitor,
-    Query(q): Query<ReportQuery>,
-) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    let lang = v.lang;
-    let Some(party) = q.party_id else {
-        return axum::response::Redirect::to("/reports").into_response();
-    };
+async fn build_statement(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    q: &ReportQuery,
+) -> Result<Built, erp::Error> {
+    let party = q
+        .party_id
+        .ok_or_else(|| erp::Error::not_found("party_not_found"))?;
     let s = match erp::receivables::statement::statement(
         &erp.db,
-        &user,
+        user,
         party,
         erp::receivables::statement::StatementQuery {
             from: q.from,
@@ -539,7 +625,7 @@ pub async fn statement(
     .await
     {
         Ok(s) => s,
-        Err(e) => return refused(&v, e),
+        Err(e) => return Err(e),
     };
     let l = |k: &str| lang.t(&format!("report-col-{k}"));
     let d = |x: NaiveDate| x.format("%d/%m/%Y").to_string();
@@ -547,7 +633,7 @@ pub async fn statement(
         lang,
         lang.t_args("report-statement-of", &[("name", s.party_name.clone())]),
         vec![
-            company_line(&erp, &user).await,
+            company_line(erp, user).await,
             format!(
                 "RTN: {}",
                 s.party_rtn
@@ -603,26 +689,35 @@ pub async fn statement(
         Cell::Empty,
         Cell::Money(s.closing_balance),
     ]);
-    let filters = view! {
-        <form method="get" action="/reports/statement" class="filters">
-            <input type="hidden" name="party_id" value=party.to_string()/>
-            <label for="f-from">{lang.t("report-from")}</label>
-            <input type="date" id="f-from" name="from" value=s.from.to_string()/>
-            <label for="f-to">{lang.t("report-to")}</label>
-            <input type="date" id="f-to" name="to" value=s.to.to_string()/>
-            <button type="submit">{lang.t("report-show")}</button>
-        </form>
-    }
-    .into_any();
-    deliver(
-        &erp,
-        &v,
-        &user,
-        "/reports/statement",
-        &q,
-        t,
-        &format!("estado-de-cuenta-{}", s.to),
-        filters,
-    )
-    .await
+    Ok(Built {
+        stem: format!("estado-de-cuenta-{}", s.to),
+        resolved: ReportQuery {
+            from: Some(s.from),
+            to: Some(s.to),
+            ..q.clone()
+        },
+        table: t,
+    })
+}
+
+/// The trial balance's filter form posts one `company` per checkbox; the
+/// report takes them as one comma-separated `companies`.
+pub async fn choose_companies(axum::extract::RawQuery(raw): axum::extract::RawQuery) -> Response {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let companies: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "company")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let period = pairs
+        .iter()
+        .find(|(k, _)| k == "period")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let query =
+        serde_urlencoded::to_string([("period", period), ("companies", companies.join(","))])
+            .unwrap_or_default();
+    axum::response::Redirect::to(&format!("/reports/trial-balance?{query}")).into_response()
 }
