@@ -27,6 +27,7 @@ pub mod pdf;
 pub mod receivables;
 mod records;
 pub mod report_table;
+pub mod reports;
 pub mod roles;
 pub mod sales;
 pub mod schedules;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use erp::jobs::{ExportRequested, ImportRequested, Job};
 use erp::mail::SendMail;
+use erp::reports::ReportRequested;
 
 use crate::periodic::PeriodicRun;
 use crate::policy::Policy;
@@ -40,6 +41,16 @@ pub fn policy(kind: &str) -> Policy {
             backoff_cap: Duration::from_secs(3600),
             timeout: Duration::from_secs(120),
             concurrency: 4,
+            ..Policy::default()
+        },
+        // Someone waits for it on its page; a few at once across the
+        // appliance keep the database free for the people using it.
+        ReportRequested::KIND => Policy {
+            max_attempts: 3,
+            backoff: Duration::from_secs(10),
+            timeout: Duration::from_secs(600),
+            concurrency: 2,
+            limit: 4,
             ..Policy::default()
         },
         PeriodicRun::KIND => Policy {

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod periodic;
 pub mod policy;
 pub mod queue;
+pub mod reports;
 pub mod scheduler;
 pub mod store;
 pub mod worker;

@@ -10,6 +10,7 @@ use apalis::prelude::*;
 use erp::Erp;
 use erp::jobs::{ExportRequested, ImportRequested, Job};
 use erp::mail::SendMail;
+use erp::reports::ReportRequested;
 use fred::prelude::*;
 use futures::FutureExt;
 use tokio::task::JoinSet;
@@ -223,6 +224,7 @@ pub fn stopper(
 pub async fn run(
     erp: Erp,
     queue: Queue,
+    reports: Arc<crate::reports::Reports>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let mailer = Arc::new(Mailer::from_env()?);
@@ -239,6 +241,7 @@ pub async fn run(
                 .backend(lanes.backend::<$job>())
                 .data(erp.clone())
                 .data(mailer.clone())
+                .data(reports.clone())
                 .concurrency(policy.concurrency)
                 .timeout(policy.timeout)
                 .build($handler)
@@ -249,6 +252,7 @@ pub async fn run(
     let imports = worker!(ImportRequested, run_import);
     let periodic = worker!(PeriodicRun, run_periodic);
     let mail = worker!(SendMail, run_mail);
+    let report = worker!(ReportRequested, crate::reports::run);
     lanes.listen_for_work().await?;
 
     let relay_stop = stopper(&stop_tx).map(|_| ());
@@ -256,9 +260,15 @@ pub async fn run(
         .helpers
         .spawn(outbox::relay(erp.db.clone(), queue.clone(), relay_stop));
 
-    let workers = async { tokio::join!(exports, imports, periodic, mail) };
-    if let Some((e, i, p, m)) = lanes.serve(workers, &stop_tx, shutdown).await {
-        for (kind, result) in [("export", e), ("import", i), ("periodic", p), ("mail", m)] {
+    let workers = async { tokio::join!(exports, imports, periodic, mail, report) };
+    if let Some((e, i, p, m, r)) = lanes.serve(workers, &stop_tx, shutdown).await {
+        for (kind, result) in [
+            ("export", e),
+            ("import", i),
+            ("periodic", p),
+            ("mail", m),
+            ("report", r),
+        ] {
             if let Err(err) = result {
                 log::error!("{kind} worker stopped: {err}");
             }

@@ -19,7 +19,7 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 const SALES: (&str, &str) = ("ventas@demo.hn", "demo-usuario-2026");
 
 /// The text of a PDF, read back with poppler's pdftotext.
-fn pdf_text(app: &App, bytes: &[u8]) -> Result<String, Error> {
+pub(crate) fn pdf_text(app: &App, bytes: &[u8]) -> Result<String, Error> {
     let path = app.data_dir().join("factura.pdf");
     std::fs::write(&path, bytes)?;
     let out = Command::new("pdftotext")

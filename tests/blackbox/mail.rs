@@ -15,7 +15,7 @@ use crate::harness::{ADMIN, App, KillOnDrop, TestResult, eventually, free_port};
 
 /// aiosmtpd on `port`, storing what it accepts in the maildir `dir`, and
 /// refusing (550) any recipient at `nobody@`.
-fn smtp_server(
+pub(crate) fn smtp_server(
     port: u16,
     dir: &Path,
 ) -> Result<KillOnDrop, Box<dyn std::error::Error + Send + Sync>> {
@@ -52,7 +52,7 @@ fn smtp_server(
 }
 
 /// The messages delivered so far, parsed.
-fn delivered(dir: &Path) -> Vec<(String, String, String, String)> {
+pub(crate) fn delivered(dir: &Path) -> Vec<(String, String, String, String)> {
     let new = dir.join("maildir/new");
     let Ok(entries) = std::fs::read_dir(new) else {
         return vec![];

@@ -33,6 +33,7 @@ mod proxy_down;
 mod quadlets;
 mod queue;
 mod receivables;
+mod report_runs;
 mod rollback_schema;
 mod sales;
 mod schedules;

@@ -26,6 +26,8 @@ mod router;
 #[cfg(feature = "ssr")]
 pub use i18n::Lang;
 #[cfg(feature = "ssr")]
+pub use pages::report_runs::Builder as ReportBuilder;
+#[cfg(feature = "ssr")]
 pub use router::router;
 
 /// The bundle's entry point: `assets/boot.js` calls it once the module is

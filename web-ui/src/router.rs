@@ -94,6 +94,13 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
             post(pages::ledger_accounts::save),
         )
         .route("/reports", get(pages::reports::index))
+        .route(
+            "/reports/runs",
+            get(pages::report_runs::list).post(pages::report_runs::request),
+        )
+        .route("/reports/runs/{id}", get(pages::report_runs::show))
+        .route("/reports/runs/{id}/{ext}", get(pages::report_runs::file))
+        .route("/notifications", get(pages::report_runs::notifications))
         .route("/reports/sales-book", get(pages::reports::sales_book))
         .route("/reports/trial-balance", get(pages::reports::trial_balance))
         .route(

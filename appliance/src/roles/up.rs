@@ -100,16 +100,30 @@ async fn serve_until_signalled(
         }
         None => None,
     };
+    // Links in e-mail: the first public name, else this machine.
+    let host = args
+        .edge
+        .acme
+        .domains
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "localhost".to_owned());
+    let public_url = match args.https_port {
+        443 => format!("https://{host}"),
+        port => format!("https://{host}:{port}"),
+    };
     let worker = work::spawn(
         work::Role::Worker,
         connected.erp.clone(),
         connected.queue.clone(),
+        public_url.clone(),
         stop.clone(),
     );
     let scheduler = work::spawn(
         work::Role::Scheduler,
         connected.erp.clone(),
         connected.queue.clone(),
+        public_url,
         stop.clone(),
     );
 

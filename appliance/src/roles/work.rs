@@ -13,10 +13,24 @@ pub enum Role {
     Scheduler,
 }
 
-pub fn spawn(role: Role, erp: Erp, queue: jobs::Queue, stop: Shutdown) -> JoinHandle<()> {
+/// `public_url`: the appliance's address as people reach it, for links in
+/// e-mail (`https://erp.example.hn`).
+pub fn spawn(
+    role: Role,
+    erp: Erp,
+    queue: jobs::Queue,
+    public_url: String,
+    stop: Shutdown,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let result = match role {
-            Role::Worker => jobs::worker::run(erp, queue, stop.wait()).await,
+            Role::Worker => {
+                let reports = std::sync::Arc::new(jobs::reports::Reports {
+                    builder: std::sync::Arc::new(web_ui::ReportBuilder),
+                    public_url,
+                });
+                jobs::worker::run(erp, queue, reports, stop.wait()).await
+            }
             Role::Scheduler => {
                 jobs::scheduler::run(erp, queue, stop.wait(), |s| systemd::status(&s)).await
             }
@@ -32,7 +46,10 @@ pub async fn run_alone(role: Role) -> anyhow::Result<()> {
     systemd::status("connecting to PostgreSQL and Redis");
     let connected = services::connect(&endpoints).await?;
     let (trigger, stop) = shutdown::channel();
-    let task = spawn(role, connected.erp, connected.queue, stop);
+    // Set in an install from its domain (the worker's unit).
+    let public_url =
+        std::env::var("ERP_PUBLIC_URL").unwrap_or_else(|_| "https://localhost".to_owned());
+    let task = spawn(role, connected.erp, connected.queue, public_url, stop);
     systemd::ready(&format!("{role:?} running"));
     shutdown::signalled().await;
     systemd::stopping();

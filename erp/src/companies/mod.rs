@@ -27,6 +27,8 @@ pub struct Me {
     pub display_name: String,
     pub locale: String,
     pub companies: Vec<Membership>,
+    /// Notifications not read yet (the top bar shows the count).
+    pub unread_notifications: i64,
 }
 
 impl Me {
@@ -53,6 +55,12 @@ pub async fn me(db: &Db, user_id: Uuid) -> Result<Me> {
     .bind(user_id)
     .fetch_all(&mut *tx)
     .await?;
+    let unread_notifications: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
     let companies = rows
         .into_iter()
@@ -70,6 +78,7 @@ pub async fn me(db: &Db, user_id: Uuid) -> Result<Me> {
         display_name,
         locale,
         companies,
+        unread_notifications,
     })
 }
 

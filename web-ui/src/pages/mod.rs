@@ -19,6 +19,7 @@ pub mod login;
 pub mod parties;
 pub mod payments;
 pub mod products;
+pub mod report_runs;
 pub mod reports;
 pub mod sales;
 pub mod sales_print;

@@ -226,14 +226,6 @@ pub struct Built {
     pub resolved: ReportQuery,
 }
 
-/// The reports there are, by the name their address and their runs use.
-pub const KINDS: [&str; 4] = [
-    "sales-book",
-    "trial-balance",
-    "aged-receivables",
-    "statement",
-];
-
 /// Build report `kind` for `user` in `lang`.
 pub async fn build(
     erp: &Erp,
@@ -326,6 +318,8 @@ async fn report_page(erp: Erp, v: Visitor, q: ReportQuery, kind: &str) -> Respon
         Err(e) => return refused(&v, e),
     };
     let filters = filters(&erp, &user, v.lang, kind, &built.resolved).await;
+    let background = super::report_runs::run_form(v.lang, &v.csrf, kind, &built.resolved);
+    let filters = view! { {filters}{background} }.into_any();
     let path = format!("/reports/{kind}");
     deliver(
         &erp,

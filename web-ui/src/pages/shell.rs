@@ -100,6 +100,11 @@ pub fn shell<C: IntoView + 'static>(
             <form method="get" action="/search" role="search" class="search">
                 <input type="search" name="q" id="search-box" placeholder=lang.t("search-placeholder") aria-label=lang.t("search-title")/>
             </form>
+            {(me.unread_notifications > 0).then(|| view! {
+                <a href="/notifications" id="notifications" class="notifications">
+                    {lang.t("notifications-title")}<span class="badge">{me.unread_notifications}</span>
+                </a>
+            })}
             <span class="user" id="user-name">{me.display_name.clone()}{role.map(|r| format!(" · {r}"))}</span>
             <a href=crate::request::SECURITY_PAGE id="security-link">{lang.t("security-link")}</a>
             {LanguageForm(lang, csrf)}
