@@ -271,3 +271,25 @@ async fn chromium_logs_in_and_sees_the_shell() -> TestResult {
     let _ = browser.close().await;
     result
 }
+
+/// GET `href` on the appliance with the browser's own session (a file the
+/// page links to: a PDF, a download).
+pub async fn fetch_with_session(
+    app: &App,
+    browser: &Client,
+    href: &str,
+) -> Result<reqwest::Response, Error> {
+    let cookies = browser
+        .get_all_cookies()
+        .await?
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(app
+        .client()?
+        .get(app.url(href))
+        .header(reqwest::header::COOKIE, cookies)
+        .send()
+        .await?)
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 use fantoccini::Locator;
 use reqwest::StatusCode;
 
-use crate::browser::{chromium, follow, log_in, shot, text_of};
+use crate::browser::{chromium, fetch_with_session, follow, log_in, shot, text_of};
 use crate::harness::{App, TestResult, csrf_of};
 use crate::web::form_login;
 
@@ -83,19 +83,7 @@ async fn chromium_writes_posts_and_prints_an_invoice() -> TestResult {
             .attr("href")
             .await?
             .ok_or("no PDF link")?;
-        let cookies = browser
-            .get_all_cookies()
-            .await?
-            .iter()
-            .map(|c| format!("{}={}", c.name(), c.value()))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let res = app
-            .client()?
-            .get(app.url(&href))
-            .header(reqwest::header::COOKIE, cookies)
-            .send()
-            .await?;
+        let res = fetch_with_session(&app, &browser, &href).await?;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(
             res.headers()[reqwest::header::CONTENT_TYPE],

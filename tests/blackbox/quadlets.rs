@@ -165,6 +165,12 @@ fn a_settings_file_with_a_mistake_is_refused_by_the_setting_name() -> TestResult
     let dir = tempfile::tempdir()?;
     let example =
         std::fs::read_to_string(manifest_dir().join("../quadlets/appliance.example.toml"))?;
+    let images_line = example
+        .lines()
+        .position(|l| l == "[images]")
+        .ok_or("no [images] in the example")?
+        + 1;
+    let bad_toml = format!("is not valid TOML (line {images_line})");
     for (change, expected) in [
         (
             example.replace("acme_email = \"ti@example.hn\"\n", ""),
@@ -182,10 +188,7 @@ fn a_settings_file_with_a_mistake_is_refused_by_the_setting_name() -> TestResult
             example.replace("https_port = 443", "https_port = 80"),
             "the settings http_port and https_port are both 80",
         ),
-        (
-            example.replace("[images]", "[images"),
-            "is not valid TOML (line 17)",
-        ),
+        (example.replace("[images]", "[images"), bad_toml.as_str()),
     ] {
         let settings = dir.path().join("appliance.toml");
         std::fs::write(&settings, &change)?;

@@ -8,7 +8,9 @@ use std::time::Duration;
 use fantoccini::Locator;
 use reqwest::StatusCode;
 
-use crate::browser::{chromium, follow, log_in, shot, text_after_reloads, text_of};
+use crate::browser::{
+    chromium, fetch_with_session, follow, log_in, shot, text_after_reloads, text_of,
+};
 use crate::browser_sales::pdf_text;
 use crate::harness::{ADMIN, App, MANAGER, TestResult, eventually, free_port};
 use crate::mail::{delivered, smtp_server};
@@ -57,19 +59,7 @@ async fn chromium_builds_the_sales_book_in_the_background_and_mail_brings_the_li
             .attr("href")
             .await?
             .ok_or("no PDF link")?;
-        let cookies = browser
-            .get_all_cookies()
-            .await?
-            .iter()
-            .map(|c| format!("{}={}", c.name(), c.value()))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let pdf = app
-            .client()?
-            .get(app.url(&href))
-            .header(reqwest::header::COOKIE, cookies)
-            .send()
-            .await?;
+        let pdf = fetch_with_session(&app, &browser, &href).await?;
         assert_eq!(pdf.status(), StatusCode::OK);
         assert_eq!(
             pdf.headers()[reqwest::header::CONTENT_TYPE],

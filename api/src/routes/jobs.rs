@@ -127,18 +127,7 @@ async fn retry(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    erp::schedules::require_manager(&erp.db, &caller.user).await?;
-    if queue(&erp)
-        .store
-        .retry_dead(&id)
-        .await
-        .map_err(erp::Error::internal)?
-    {
-        log::info!("dead job {id} queued again by user {}", caller.user.user_id);
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(dead_not_found())
-    }
+    decide(&erp, &caller, &id, true).await
 }
 
 /// Delete a dead job for good.
@@ -150,14 +139,21 @@ async fn discard(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    decide(&erp, &caller, &id, false).await
+}
+
+/// Retry or discard dead job `id`, for a group admin.
+async fn decide(erp: &Erp, caller: &Caller, id: &str, retry: bool) -> ApiResult<StatusCode> {
     erp::schedules::require_manager(&erp.db, &caller.user).await?;
-    if queue(&erp)
-        .store
-        .discard_dead(&id)
-        .await
-        .map_err(erp::Error::internal)?
-    {
-        log::info!("dead job {id} discarded by user {}", caller.user.user_id);
+    let store = queue(erp).store;
+    let done = if retry {
+        store.retry_dead(id).await
+    } else {
+        store.discard_dead(id).await
+    };
+    if done.map_err(erp::Error::internal)? {
+        let what = if retry { "queued again" } else { "discarded" };
+        log::info!("dead job {id} {what} by user {}", caller.user.user_id);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(dead_not_found())
