@@ -34,6 +34,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "sales", description = "Quotes, orders, invoices and credit notes"),
         (name = "payments", description = "Customer payments, statements and aged receivables"),
         (name = "ledger", description = "Journal entries and accounting reports"),
+        (name = "reports", description = "Reports built in the background into PDF and CSV"),
         (name = "search", description = "One search over parties, products and VINs"),
         (name = "audit", description = "The audit trail")
     )
@@ -59,6 +60,7 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::sales::routes())
         .merge(routes::payments::routes())
         .merge(routes::ledger::routes())
+        .merge(routes::reports::routes())
         .merge(routes::search::routes())
         .with_state(erp)
         .split_for_parts();

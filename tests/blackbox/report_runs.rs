@@ -107,3 +107,81 @@ async fn chromium_builds_the_sales_book_in_the_background_and_mail_brings_the_li
     let _ = browser.close().await;
     result
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_runs_a_report_and_serves_its_files_to_its_owner_only() -> TestResult {
+    use serde_json::{Value, json};
+    let app = App::start()?;
+    let (client, _) = app.api_login(MANAGER).await?;
+    let runs = app.url("/api/v1/reports/runs");
+
+    // Bad input: an unknown report, a query that is not an object.
+    let bad = client
+        .post(&runs)
+        .json(&json!({ "kind": "payroll" }))
+        .send()
+        .await?;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = bad.json().await?;
+    assert_eq!(problem["errors"][0]["pointer"], "/kind", "{problem}");
+    let bad = client
+        .post(&runs)
+        .json(&json!({ "kind": "sales-book", "query": "2026-11" }))
+        .send()
+        .await?;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let asked = client
+        .post(&runs)
+        .json(&json!({ "kind": "trial-balance", "query": { "period": "2026-12" }, "lang": "en" }))
+        .send()
+        .await?;
+    assert_eq!(asked.status(), StatusCode::ACCEPTED);
+    let run: Value = asked.json().await?;
+    let id = run["id"].as_str().ok_or("id")?.to_owned();
+    let early = client.get(format!("{runs}/{id}/pdf")).send().await?;
+    assert!(
+        matches!(early.status(), StatusCode::CONFLICT | StatusCode::OK),
+        "not ready yet is a 409, not an error: {}",
+        early.status()
+    );
+    let done = eventually(Duration::from_secs(30), || async {
+        let r: Value = client
+            .get(format!("{runs}/{id}"))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (r["status"] == "done").then_some(r)
+    })
+    .await
+    .ok_or("the run did not finish")?;
+    assert_eq!(done["progress"], 100);
+    assert_eq!(
+        done["title"], "Trial balance",
+        "built in the language asked for"
+    );
+
+    let pdf = client.get(format!("{runs}/{id}/pdf")).send().await?;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    let text = pdf_text(&app, &pdf.bytes().await?)?;
+    assert!(text.contains("Trial balance"), "{text}");
+    let csv = client.get(format!("{runs}/{id}/csv")).send().await?;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()?
+            .starts_with("text/csv")
+    );
+    let no_such = client.get(format!("{runs}/{id}/xlsx")).send().await?;
+    assert_eq!(no_such.status(), StatusCode::NOT_FOUND);
+
+    let (other, _) = app.api_login(ADMIN).await?;
+    let refused = other.get(format!("{runs}/{id}")).send().await?;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let refused = other.get(format!("{runs}/{id}/pdf")).send().await?;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    Ok(())
+}

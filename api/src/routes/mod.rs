@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod parties;
 pub mod payments;
+pub mod reports;
 pub mod sales;
 pub mod schedules;
 pub mod search;

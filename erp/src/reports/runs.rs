@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{KINDS, ReportRequested, notifications};
 use crate::access::Access;
 use crate::audit;
+use crate::exports::ExportFile;
 use crate::jobs::{Options, Priority};
 use crate::mail::SendMail;
 use crate::roles::{Action, Resource};
@@ -157,13 +158,8 @@ pub fn file_path(erp: &Erp, id: Uuid, ext: &str) -> PathBuf {
     erp.files_dir.join("reports").join(format!("{id}.{ext}"))
 }
 
-/// A finished run's file for download: (file name, bytes).
-pub async fn read_file(
-    erp: &Erp,
-    user: &SessionUser,
-    id: Uuid,
-    ext: &str,
-) -> Result<(String, Vec<u8>)> {
+/// A finished run's file for download (`ext`: pdf or csv).
+pub async fn read_file(erp: &Erp, user: &SessionUser, id: Uuid, ext: &str) -> Result<ExportFile> {
     if !matches!(ext, "pdf" | "csv") {
         return Err(Error::not_found("report_file_not_found"));
     }
@@ -177,10 +173,15 @@ pub async fn read_file(
     let bytes = tokio::fs::read(file_path(erp, id, ext))
         .await
         .map_err(|_| Error::not_found("report_file_not_found"))?;
-    Ok((
-        format!("{}.{ext}", run.file_stem.unwrap_or_else(|| id.to_string())),
+    Ok(ExportFile {
+        file_name: format!("{}.{ext}", run.file_stem.unwrap_or_else(|| id.to_string())),
+        content_type: if ext == "pdf" {
+            "application/pdf"
+        } else {
+            "text/csv; charset=utf-8"
+        },
         bytes,
-    ))
+    })
 }
 
 /// The worker takes the run (again, after a lost lease); `None` when it

@@ -163,24 +163,19 @@ pub async fn file(
         Err(r) => return r,
     };
     match runs::read_file(&erp, &user, id, &ext).await {
-        Ok((name, bytes)) => {
-            let (ctype, disposition) = if ext == "pdf" {
-                ("application/pdf", "inline")
-            } else {
-                ("text/csv; charset=utf-8", "attachment")
-            };
-            (
-                [
-                    (axum::http::header::CONTENT_TYPE, ctype.to_owned()),
-                    (
-                        axum::http::header::CONTENT_DISPOSITION,
-                        format!("{disposition}; filename=\"{name}\""),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
+        // The PDF opens in the browser; the CSV is saved.
+        Ok(f) if ext == "pdf" => (
+            [
+                (axum::http::header::CONTENT_TYPE, f.content_type.to_owned()),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"{}\"", f.file_name),
+                ),
+            ],
+            f.bytes,
+        )
+            .into_response(),
+        Ok(f) => super::imports::file_response(f),
         Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Conflict) => {
             super::not_found(v).await
         }
