@@ -49,3 +49,20 @@ CREATE POLICY notifications_mark ON notifications FOR UPDATE TO erp_app
 CREATE POLICY notifications_add ON notifications FOR INSERT TO erp_app
     WITH CHECK (user_id = app_user_id() AND company_id = ANY (app_company_ids()));
 GRANT SELECT, INSERT, UPDATE (read_at) ON notifications TO erp_app;
+
+-- The purge task forgets finished runs whose files have expired (any
+-- company's: it runs for the appliance, not for a session) and deletes the
+-- files it is given back.
+ALTER TABLE report_runs DROP CONSTRAINT report_runs_status_check;
+ALTER TABLE report_runs ADD CONSTRAINT report_runs_status_check
+    CHECK (status IN ('queued', 'running', 'done', 'failed', 'expired'));
+CREATE FUNCTION expire_report_runs(p_now timestamptz)
+    RETURNS SETOF uuid
+    LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$
+    UPDATE report_runs SET status = 'expired'
+     WHERE status = 'done' AND expires_at <= p_now
+    RETURNING id
+$$;
+REVOKE ALL ON FUNCTION expire_report_runs(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION expire_report_runs(timestamptz) TO erp_app;

@@ -39,7 +39,8 @@ pub async fn execute(erp: &Erp, run: &PeriodicRun) -> anyhow::Result<String> {
 
 /// Mark finished exports past their expiry as expired and delete their
 /// files; delete the uploaded files of imports a day after they finished (or
-/// were previewed and never started).
+/// were previewed and never started); the same for report runs past their
+/// seven days.
 async fn purge_expired_exports(erp: &Erp) -> anyhow::Result<String> {
     let expired: Vec<(Uuid, Option<String>)> =
         sqlx::query_as("SELECT export_id, file_name FROM expire_exports(now())")
@@ -66,9 +67,23 @@ async fn purge_expired_exports(erp: &Erp) -> anyhow::Result<String> {
             Err(e) => log::warn!("could not remove import file {}: {e}", path.display()),
         }
     }
+    let reports: Vec<Uuid> = sqlx::query_scalar("SELECT expire_report_runs(now())")
+        .fetch_all(erp.db.pool())
+        .await?;
+    for id in &reports {
+        for ext in ["pdf", "csv"] {
+            let path = erp::reports::runs::file_path(erp, *id, ext);
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => log::warn!("could not remove report file {}: {e}", path.display()),
+            }
+        }
+    }
     Ok(format!(
-        "expired {} exports and {} import files, removed {removed} files",
+        "expired {} exports, {} import files and {} report runs, removed {removed} files",
         expired.len(),
-        imports.len()
+        imports.len(),
+        reports.len()
     ))
 }

@@ -183,5 +183,36 @@ async fn the_api_runs_a_report_and_serves_its_files_to_its_owner_only() -> TestR
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
     let refused = other.get(format!("{runs}/{id}/pdf")).send().await?;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+
+    // Past its seven days the purge task deletes the files.
+    use sqlx::Connection;
+    let file = app.data_dir().join(format!("files/reports/{id}.pdf"));
+    assert!(file.exists(), "{}", file.display());
+    let mut owner = sqlx::PgConnection::connect(&app.database_url()).await?;
+    sqlx::query(
+        "UPDATE report_runs SET expires_at = now() - interval '1 minute' WHERE id = $1::uuid",
+    )
+    .bind(&id)
+    .execute(&mut owner)
+    .await?;
+    sqlx::query(
+        "UPDATE periodic_tasks SET cron = '*/1 * * * * *' WHERE task = 'purge_expired_exports'",
+    )
+    .execute(&mut owner)
+    .await?;
+    eventually(Duration::from_secs(30), || async {
+        (!file.exists()).then_some(())
+    })
+    .await
+    .ok_or("the expired report's files were not purged")?;
+    let expired: Value = client
+        .get(format!("{runs}/{id}"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(expired["status"], "expired");
+    let gone = client.get(format!("{runs}/{id}/pdf")).send().await?;
+    assert_eq!(gone.status(), StatusCode::CONFLICT);
     Ok(())
 }

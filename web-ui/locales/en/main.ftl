@@ -587,3 +587,4 @@ report-run-kept = The files are kept until { $date }.
 report-runs-title = My generated reports
 notifications-title = Notices
 notifications-none = You have no notices.
+report-run-expired = Expired (the files are no longer kept)

@@ -587,3 +587,4 @@ report-run-kept = Los archivos se conservan hasta el { $date }.
 report-runs-title = Mis reportes generados
 notifications-title = Avisos
 notifications-none = No tiene avisos.
+report-run-expired = Caducado (los archivos ya no se conservan)
