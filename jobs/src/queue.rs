@@ -227,4 +227,15 @@ impl Queue {
         rows.sort_by_key(|r| r.at);
         Ok(rows)
     }
+
+    /// An admin's decision on dead job `id` (retry it, or discard it), made
+    /// by `who` for the log; false when it is not dead (already decided).
+    pub async fn settle_dead(&self, id: &str, retry: bool, who: &str) -> anyhow::Result<bool> {
+        let done = self.store.settle_dead(id, retry).await?;
+        if done {
+            let what = if retry { "queued again" } else { "discarded" };
+            log::info!("dead job {id} {what} by {who}");
+        }
+        Ok(done)
+    }
 }

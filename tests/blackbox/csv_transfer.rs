@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
-use crate::harness::{App, MANAGER, TestResult, eventually};
+use crate::harness::{App, MANAGER, TestResult, eventually, json_of};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -37,7 +37,7 @@ async fn run(app: &App, client: &Client, kind: &str, id: &str) -> Result<Value, 
     assert_eq!(res.status(), StatusCode::ACCEPTED, "{}", res.text().await?);
     let url = app.url(&format!("/api/v1/imports/{kind}/{id}"));
     eventually(Duration::from_secs(60), || async {
-        let i: Value = client.get(&url).send().await.ok()?.json().await.ok()?;
+        let i: Value = json_of(&client, &url).await?;
         matches!(i["status"].as_str(), Some("done" | "failed")).then_some(i)
     })
     .await

@@ -294,7 +294,7 @@ impl App {
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let url = self.url(&format!("/api/v1/exports/{id}"));
         eventually(Duration::from_secs(30), || async {
-            let e: Value = client.get(&url).send().await.ok()?.json().await.ok()?;
+            let e: Value = json_of(client, &url).await?;
             (e["status"] == "done").then_some(e)
         })
         .await
@@ -410,6 +410,12 @@ impl Role {
 }
 
 /// Wait for a condition, polling every 200 ms.
+/// GET `url` as JSON with `client`; `None` on any failure (for polling
+/// with [`eventually`]).
+pub async fn json_of(client: &reqwest::Client, url: impl reqwest::IntoUrl) -> Option<Value> {
+    client.get(url).send().await.ok()?.json().await.ok()
+}
+
 pub async fn eventually<F, Fut, T>(timeout: Duration, mut probe: F) -> Option<T>
 where
     F: FnMut() -> Fut,

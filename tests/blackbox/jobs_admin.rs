@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::browser::{chromium, follow, log_in, shot, text_of};
-use crate::harness::{ADMIN, App, KillOnDrop, MANAGER, TestResult, eventually, free_port};
+use crate::harness::{ADMIN, App, KillOnDrop, MANAGER, TestResult, eventually, free_port, json_of};
 use crate::queue::{probe_worker, push, redis, runs};
 
 /// A probe job that fails both its attempts, and waits until it is dead.
@@ -95,14 +95,7 @@ async fn the_api_lists_the_queue_and_retries_or_discards_dead_jobs() -> TestResu
     .await
     .ok_or("the retried job did not run its two attempts again")?;
     eventually(Duration::from_secs(10), || async {
-        let dead: Value = admin
-            .get(app.url("/api/v1/jobs/dead"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let dead: Value = json_of(&admin, app.url("/api/v1/jobs/dead")).await?;
         (dead.as_array()?.len() == 1).then_some(())
     })
     .await

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 use sqlx::Connection;
 
-use crate::harness::{ADMIN, App, KillOnDrop, TestResult, eventually, free_port};
+use crate::harness::{ADMIN, App, KillOnDrop, TestResult, eventually, free_port, json_of};
 
 /// aiosmtpd on `port`, storing what it accepts in the maildir `dir`, and
 /// refusing (550) any recipient at `nobody@`.
@@ -190,14 +190,7 @@ async fn mail_is_delivered_from_the_company_sender_and_retried_while_the_server_
     drop(server.take());
     let id = queue_mail(&app, "ana@demo.hn", "en").await?;
     let waiting = eventually(Duration::from_secs(20), || async {
-        let q: Value = admin
-            .get(app.url("/api/v1/jobs"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let q: Value = json_of(&admin, app.url("/api/v1/jobs")).await?;
         q["scheduled_jobs"]
             .as_array()?
             .iter()
@@ -231,14 +224,7 @@ async fn mail_is_delivered_from_the_company_sender_and_retried_while_the_server_
     // Refused for good: dead after one attempt, with the server's answer.
     queue_mail(&app, "nobody@demo.hn", "es-HN").await?;
     let dead = eventually(Duration::from_secs(20), || async {
-        let d: Value = admin
-            .get(app.url("/api/v1/jobs/dead"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let d: Value = json_of(&admin, app.url("/api/v1/jobs/dead")).await?;
         d.as_array()?.iter().find(|j| j["type"] == "mail").cloned()
     })
     .await;

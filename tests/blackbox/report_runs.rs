@@ -12,7 +12,7 @@ use crate::browser::{
     chromium, fetch_with_session, follow, log_in, shot, text_after_reloads, text_of,
 };
 use crate::browser_sales::pdf_text;
-use crate::harness::{ADMIN, App, MANAGER, TestResult, eventually, free_port};
+use crate::harness::{ADMIN, App, MANAGER, TestResult, eventually, free_port, json_of};
 use crate::mail::{delivered, smtp_server};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -146,14 +146,7 @@ async fn the_api_runs_a_report_and_serves_its_files_to_its_owner_only() -> TestR
         early.status()
     );
     let done = eventually(Duration::from_secs(30), || async {
-        let r: Value = client
-            .get(format!("{runs}/{id}"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let r: Value = json_of(&client, format!("{runs}/{id}")).await?;
         (r["status"] == "done").then_some(r)
     })
     .await

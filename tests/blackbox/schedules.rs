@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Connection;
 
-use crate::harness::{App, BIN, KillOnDrop, MANAGER, TestResult, eventually};
+use crate::harness::{App, BIN, KillOnDrop, MANAGER, TestResult, eventually, json_of};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResult {
@@ -93,7 +93,7 @@ async fn an_edited_schedule_fires_at_its_new_cadence_once_per_tick() -> TestResu
 
     // Within a few seconds the new cadence shows in the recorded runs.
     eventually(Duration::from_secs(30), || async {
-        let runs: Value = client.get(&runs_url).send().await.ok()?.json().await.ok()?;
+        let runs: Value = json_of(&client, &runs_url).await?;
         (runs.as_array()?.len() >= 4).then_some(runs)
     })
     .await

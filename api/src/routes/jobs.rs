@@ -145,15 +145,12 @@ async fn discard(
 /// Retry or discard dead job `id`, for a group admin.
 async fn decide(erp: &Erp, caller: &Caller, id: &str, retry: bool) -> ApiResult<StatusCode> {
     erp::schedules::require_manager(&erp.db, &caller.user).await?;
-    let store = queue(erp).store;
-    let done = if retry {
-        store.retry_dead(id).await
-    } else {
-        store.discard_dead(id).await
-    };
-    if done.map_err(erp::Error::internal)? {
-        let what = if retry { "queued again" } else { "discarded" };
-        log::info!("dead job {id} {what} by user {}", caller.user.user_id);
+    let who = format!("user {}", caller.user.user_id);
+    if queue(erp)
+        .settle_dead(id, retry, &who)
+        .await
+        .map_err(erp::Error::internal)?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(dead_not_found())

@@ -191,14 +191,14 @@ async fn jobs_command(action: crate::cli::JobsCommand) -> anyhow::Result<()> {
         }
         JobsCommand::Retry { id } => {
             anyhow::ensure!(
-                queue.store.retry_dead(&id).await?,
+                queue.settle_dead(&id, true, "the admin command").await?,
                 "no dead job has the id {id}"
             );
             println!("job {id} is queued again");
         }
         JobsCommand::Discard { id } => {
             anyhow::ensure!(
-                queue.store.discard_dead(&id).await?,
+                queue.settle_dead(&id, false, "the admin command").await?,
                 "no dead job has the id {id}"
             );
             println!("job {id} is deleted");

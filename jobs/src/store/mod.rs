@@ -14,7 +14,7 @@
 //! - `uniq:<key>`    the job id holding an idempotency key
 //! - `types`         every type ever queued; `wake` the pub/sub channel
 
-use std::sync::Arc;
+use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fred::prelude::*;
@@ -34,6 +34,18 @@ pub fn wake_channel() -> String {
     format!("{PREFIX}wake")
 }
 
+/// Hashed once per process: a store is made per request by the API's and
+/// the pages' queue views.
+static SCRIPTS: LazyLock<Scripts> = LazyLock::new(|| Scripts {
+    enqueue: Script::from_lua(include_str!("enqueue.lua")),
+    fetch: Script::from_lua(include_str!("fetch.lua")),
+    ack: Script::from_lua(include_str!("ack.lua")),
+    renew: Script::from_lua(include_str!("renew.lua")),
+    maintain: Script::from_lua(include_str!("maintain.lua")),
+    release: Script::from_lua(include_str!("release.lua")),
+    dead: Script::from_lua(include_str!("dead.lua")),
+});
+
 struct Scripts {
     enqueue: Script,
     fetch: Script,
@@ -47,7 +59,7 @@ struct Scripts {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
-    scripts: Arc<Scripts>,
+    scripts: &'static Scripts,
 }
 
 /// A job on its way in.
@@ -136,15 +148,7 @@ impl Store {
     pub fn new(pool: Pool) -> Store {
         Store {
             pool,
-            scripts: Arc::new(Scripts {
-                enqueue: Script::from_lua(include_str!("enqueue.lua")),
-                fetch: Script::from_lua(include_str!("fetch.lua")),
-                ack: Script::from_lua(include_str!("ack.lua")),
-                renew: Script::from_lua(include_str!("renew.lua")),
-                maintain: Script::from_lua(include_str!("maintain.lua")),
-                release: Script::from_lua(include_str!("release.lua")),
-                dead: Script::from_lua(include_str!("dead.lua")),
-            }),
+            scripts: &SCRIPTS,
         }
     }
 
@@ -315,17 +319,10 @@ impl Store {
         })
     }
 
-    /// Run a dead job again; false when it is not in the dead set.
-    pub async fn retry_dead(&self, id: &str) -> anyhow::Result<bool> {
-        self.decide_dead(id, "retry").await
-    }
-
-    /// Delete a dead job; false when it is not in the dead set.
-    pub async fn discard_dead(&self, id: &str) -> anyhow::Result<bool> {
-        self.decide_dead(id, "discard").await
-    }
-
-    async fn decide_dead(&self, id: &str, what: &str) -> anyhow::Result<bool> {
+    /// Run a dead job again (`retry`) or delete it; false when it is not
+    /// in the dead set.
+    pub async fn settle_dead(&self, id: &str, retry: bool) -> anyhow::Result<bool> {
+        let what = if retry { "retry" } else { "discard" };
         let args = vec![PREFIX.to_owned(), id.to_owned(), what.to_owned()];
         Ok(self.run(&self.scripts.dead, args).await?.as_u64() == Some(1))
     }

@@ -184,20 +184,10 @@ async fn decide(erp: Erp, v: Visitor, id: String, csrf: String, retry: bool) -> 
         Err(e) if e.kind == ErrorKind::Forbidden => return super::not_found(v).await,
         Err(e) => return unavailable(e),
     }
-    let q = queue(&erp);
-    let done = if retry {
-        q.store.retry_dead(&id).await
-    } else {
-        q.store.discard_dead(&id).await
-    };
-    match done {
-        Ok(true) => {
-            let what = if retry { "queued again" } else { "discarded" };
-            log::info!("dead job {id} {what} by user {}", user.user_id);
-            Redirect::to("/jobs").into_response()
-        }
-        // Already retried or discarded (two admins, or a second click).
-        Ok(false) => Redirect::to("/jobs").into_response(),
+    let who = format!("user {}", user.user_id);
+    match queue(&erp).settle_dead(&id, retry, &who).await {
+        // false: already retried or discarded (two admins, or a second click).
+        Ok(_) => Redirect::to("/jobs").into_response(),
         Err(e) => unavailable(erp::Error::internal(e)),
     }
 }
