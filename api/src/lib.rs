@@ -35,6 +35,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "payments", description = "Customer payments, statements and aged receivables"),
         (name = "ledger", description = "Journal entries and accounting reports"),
         (name = "reports", description = "Reports built in the background into PDF and CSV"),
+        (name = "attachments", description = "Files attached to parties, products and sales documents"),
         (name = "search", description = "One search over parties, products and VINs"),
         (name = "audit", description = "The audit trail")
     )
@@ -62,6 +63,7 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::ledger::routes())
         .merge(routes::reports::routes())
         .merge(routes::search::routes())
+        .merge(routes::attachments::routes())
         .with_state(erp)
         .split_for_parts();
     (router, doc)

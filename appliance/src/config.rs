@@ -1,6 +1,6 @@
 //! Settings that come from the environment (the quadlets set them).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -9,7 +9,9 @@ use anyhow::Context;
 pub struct Endpoints {
     pub database_url: String,
     pub redis_url: String,
-    pub files_dir: PathBuf,
+    /// The file store: a directory, or `s3://bucket[/prefix]` (see
+    /// `erp::files::FileStore::open`).
+    pub file_store: String,
 }
 
 impl Endpoints {
@@ -19,11 +21,23 @@ impl Endpoints {
             database_url: database_url()?
                 .context("ERP_DATABASE_URL is not set (e.g. postgres://erp@db/erp)")?,
             redis_url: redis_url()?,
-            files_dir: std::env::var_os("ERP_FILES_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("/var/lib/erp/files")),
+            file_store: file_store(Path::new("/var/lib/erp/files")),
         })
     }
+}
+
+/// `ERP_FILE_STORE` (an S3 bucket or a directory), else the directory
+/// `ERP_FILES_DIR`, else `default_dir`.
+pub fn file_store(default_dir: &Path) -> String {
+    std::env::var("ERP_FILE_STORE")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            std::env::var("ERP_FILES_DIR")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .unwrap_or_else(|| default_dir.display().to_string())
 }
 
 /// `ERP_REDIS_URL`, required.

@@ -26,7 +26,7 @@ pub async fn connect(endpoints: &Endpoints) -> anyhow::Result<Connected> {
     let erp = Erp {
         db,
         kv,
-        files_dir: endpoints.files_dir.clone(),
+        files: erp::files::FileStore::open(&endpoints.file_store)?,
     };
     Ok(Connected { erp, queue })
 }

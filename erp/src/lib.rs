@@ -7,6 +7,7 @@
 pub mod access;
 pub mod accounting;
 pub mod admin;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
@@ -16,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod exports;
+pub mod files;
 pub mod fiscal;
 pub mod imports;
 pub mod jobs;
@@ -39,14 +41,13 @@ pub use auth::SessionUser;
 pub use db::{Db, Tenant};
 pub use error::{Error, ErrorKind, FieldIssue, Result};
 
-use std::path::PathBuf;
-
 /// The handles every role shares: the database, Redis and where files live.
 /// (Background work is queued in the database: see [`jobs::enqueue`].)
 #[derive(Clone)]
 pub struct Erp {
     pub db: Db,
     pub kv: kv::Kv,
-    /// Directory for generated files (exports). Shared by worker and web/api.
-    pub files_dir: PathBuf,
+    /// Where files live (exports, imports, report runs, attachments).
+    /// Shared by worker and web/api.
+    pub files: files::FileStore,
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use erp::attachments::ThumbnailRequested;
 use erp::jobs::{ExportRequested, ImportRequested, Job};
 use erp::mail::SendMail;
 use erp::reports::ReportRequested;
@@ -51,6 +52,17 @@ pub fn policy(kind: &str) -> Policy {
             timeout: Duration::from_secs(600),
             concurrency: 2,
             limit: 4,
+            ..Policy::default()
+        },
+        // Someone just uploaded the photo and waits for it on the page.
+        // Decoding is CPU work: one per worker, two across the appliance,
+        // so a batch of vehicle photos never starves the web roles.
+        ThumbnailRequested::KIND => Policy {
+            max_attempts: 3,
+            backoff: Duration::from_secs(5),
+            timeout: Duration::from_secs(120),
+            concurrency: 1,
+            limit: 2,
             ..Policy::default()
         },
         PeriodicRun::KIND => Policy {

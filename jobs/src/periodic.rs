@@ -46,38 +46,27 @@ async fn purge_expired_exports(erp: &Erp) -> anyhow::Result<String> {
         sqlx::query_as("SELECT export_id, file_name FROM expire_exports(now())")
             .fetch_all(erp.db.pool())
             .await?;
-    let mut removed = 0;
-    for (_, file) in &expired {
-        if let Some(file) = file {
-            match tokio::fs::remove_file(erp.files_dir.join(file)).await {
-                Ok(()) => removed += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => log::warn!("could not remove expired export {file}: {e}"),
-            }
-        }
-    }
     let imports: Vec<Uuid> = sqlx::query_scalar("SELECT import_id FROM expire_import_files(now())")
         .fetch_all(erp.db.pool())
         .await?;
-    for id in &imports {
-        let path = erp::imports::file_path(erp, *id);
-        match tokio::fs::remove_file(&path).await {
-            Ok(()) => removed += 1,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => log::warn!("could not remove import file {}: {e}", path.display()),
-        }
-    }
     let reports: Vec<Uuid> = sqlx::query_scalar("SELECT expire_report_runs(now())")
         .fetch_all(erp.db.pool())
         .await?;
-    for id in &reports {
-        for ext in ["pdf", "csv"] {
-            let path = erp::reports::runs::file_path(erp, *id, ext);
-            match tokio::fs::remove_file(&path).await {
-                Ok(()) => removed += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => log::warn!("could not remove report file {}: {e}", path.display()),
-            }
+    let keys = expired
+        .iter()
+        .filter_map(|(_, file)| file.clone())
+        .chain(imports.iter().map(|id| erp::imports::file_key(*id)))
+        .chain(
+            reports
+                .iter()
+                .flat_map(|id| ["pdf", "csv"].map(|ext| erp::reports::runs::file_key(*id, ext))),
+        );
+    let mut removed = 0;
+    for key in keys {
+        // A file that is already gone counts as removed: the row said it was there.
+        match erp.files.delete(&key).await {
+            Ok(()) => removed += 1,
+            Err(e) => log::warn!("could not remove expired file {key}: {}", e.message),
         }
     }
     Ok(format!(

@@ -60,26 +60,19 @@ pub async fn run(
         }
     };
     runs::progress(&erp, &job, 70).await?;
-    for (ext, bytes) in [("pdf", &files.pdf), ("csv", &files.csv)] {
-        let path = runs::file_path(&erp, run.id, ext);
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        // Whole or not at all: a reader never sees half a file.
-        let partial = path.with_extension(format!("{ext}.partial"));
-        tokio::fs::write(&partial, bytes).await?;
-        tokio::fs::rename(&partial, &path).await?;
+    let title = files.title;
+    let stem = files.stem;
+    let pdf_bytes = files.pdf.len();
+    // The store writes whole files: a reader never sees half of one.
+    for (ext, bytes) in [("pdf", files.pdf), ("csv", files.csv)] {
+        erp.files.put(&runs::file_key(run.id, ext), bytes).await?;
     }
     let link = format!(
         "{}/reports/runs/{}",
         reports.public_url.trim_end_matches('/'),
         run.id
     );
-    runs::finish(&erp, &job, &files.title, &files.stem, &link).await?;
-    log::info!(
-        "report run {}: done ({} bytes of PDF)",
-        run.id,
-        files.pdf.len()
-    );
+    runs::finish(&erp, &job, &title, &stem, &link).await?;
+    log::info!("report run {}: done ({pdf_bytes} bytes of PDF)", run.id);
     Ok(())
 }

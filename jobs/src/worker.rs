@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use apalis::prelude::*;
 use erp::Erp;
+use erp::attachments::ThumbnailRequested;
 use erp::jobs::{ExportRequested, ImportRequested, Job};
 use erp::mail::SendMail;
 use erp::reports::ReportRequested;
@@ -41,6 +42,14 @@ async fn run_export(job: ExportRequested, erp: Data<Erp>) -> Result<(), BoxDynEr
         Ok(()) => log::info!("export {}: done", job.export_id),
         Err(e) => log::error!("export {}: {e}", job.export_id),
     }
+    Ok(())
+}
+
+/// An image that cannot be decoded is recorded on its row (the page says
+/// so) and not retried; the store or the database being away is retried.
+async fn run_thumbnail(job: ThumbnailRequested, erp: Data<Erp>) -> Result<(), BoxDynError> {
+    let outcome = erp::attachments::thumbnail::make(&erp, &job).await?;
+    log::info!("attachment {}: thumbnail {outcome:?}", job.attachment_id);
     Ok(())
 }
 
@@ -253,6 +262,7 @@ pub async fn run(
     let periodic = worker!(PeriodicRun, run_periodic);
     let mail = worker!(SendMail, run_mail);
     let report = worker!(ReportRequested, crate::reports::run);
+    let thumbnail = worker!(ThumbnailRequested, run_thumbnail);
     lanes.listen_for_work().await?;
 
     let relay_stop = stopper(&stop_tx).map(|_| ());
@@ -260,14 +270,15 @@ pub async fn run(
         .helpers
         .spawn(outbox::relay(erp.db.clone(), queue.clone(), relay_stop));
 
-    let workers = async { tokio::join!(exports, imports, periodic, mail, report) };
-    if let Some((e, i, p, m, r)) = lanes.serve(workers, &stop_tx, shutdown).await {
+    let workers = async { tokio::join!(exports, imports, periodic, mail, report, thumbnail) };
+    if let Some((e, i, p, m, r, t)) = lanes.serve(workers, &stop_tx, shutdown).await {
         for (kind, result) in [
             ("export", e),
             ("import", i),
             ("periodic", p),
             ("mail", m),
             ("report", r),
+            ("thumbnail", t),
         ] {
             if let Err(err) = result {
                 log::error!("{kind} worker stopped: {err}");

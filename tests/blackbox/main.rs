@@ -9,6 +9,7 @@ mod pebble;
 mod versions;
 
 mod acme;
+mod attachments;
 mod browser;
 mod browser_admin;
 mod browser_import;

@@ -57,6 +57,19 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         )
         .route("/products/{id}/serials", post(pages::products::add_serial))
         .route("/products/{id}/archive", post(pages::products::archive))
+        .route(
+            "/attachments",
+            post(pages::attachments::upload).layer(DefaultBodyLimit::max(
+                // The edge refuses more; the handler counts past the file limit.
+                64 * 1024 * 1024,
+            )),
+        )
+        .route("/attachments/{id}", get(pages::attachments::content))
+        .route(
+            "/attachments/{id}/thumbnail",
+            get(pages::attachments::thumbnail),
+        )
+        .route("/attachments/{id}/delete", post(pages::attachments::remove))
         .route("/parties/export", get(pages::imports::export_parties))
         .route("/products/export", get(pages::imports::export_products))
         .route(

@@ -1,4 +1,5 @@
 pub mod accounting;
+pub mod attachments;
 pub mod catalog;
 mod common;
 pub mod companies;

@@ -62,7 +62,7 @@ async fn serve_until_signalled(
     let endpoints = Endpoints {
         database_url,
         redis_url,
-        files_dir: data_dir.join("files"),
+        file_store: crate::config::file_store(&data_dir.join("files")),
     };
 
     systemd::status("applying database migrations");

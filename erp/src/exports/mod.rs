@@ -120,7 +120,53 @@ pub struct ExportFile {
 impl ExportFile {
     /// The `Content-Disposition` value that makes browsers save it.
     pub fn attachment(&self) -> String {
-        format!("attachment; filename=\"{}\"", self.file_name)
+        self.disposition("attachment")
+    }
+
+    /// `inline` (shown in the browser) or `attachment` (saved), with the
+    /// name as typed (RFC 6266 `filename*`) and a plain-ASCII fallback: a
+    /// name is a person's (accents, quotes) and must not break the header.
+    pub fn disposition(&self, how: &str) -> String {
+        let plain: String = self
+            .file_name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || " .-_()".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let mut encoded = String::new();
+        for b in self.file_name.bytes() {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                encoded.push(b as char);
+            } else {
+                encoded.push_str(&format!("%{b:02X}"));
+            }
+        }
+        format!("{how}; filename=\"{plain}\"; filename*=UTF-8''{encoded}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExportFile;
+
+    #[test]
+    fn a_name_with_accents_and_quotes_keeps_the_header_valid() {
+        let f = ExportFile {
+            file_name: "Cotización \"final\".pdf".into(),
+            content_type: "application/pdf",
+            bytes: vec![],
+        };
+        assert_eq!(
+            f.disposition("inline"),
+            "inline; filename=\"Cotizaci_n _final_.pdf\"; \
+             filename*=UTF-8''Cotizaci%C3%B3n%20%22final%22.pdf"
+        );
+        assert!(f.attachment().is_ascii());
     }
 }
 
@@ -134,9 +180,11 @@ pub async fn read_file(erp: &Erp, user: &SessionUser, id: Uuid) -> Result<Export
             "the export is not ready",
         ));
     }
-    let bytes = tokio::fs::read(erp.files_dir.join(file_name(id)))
-        .await
-        .map_err(|_| Error::not_found("export_file_missing"))?;
+    let bytes = erp
+        .files
+        .get(&file_name(id))
+        .await?
+        .ok_or_else(|| Error::not_found("export_file_missing"))?;
     Ok(ExportFile {
         file_name: file_name(id),
         content_type: "text/csv; charset=utf-8",

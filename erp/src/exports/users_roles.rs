@@ -67,17 +67,7 @@ async fn write_file(erp: &Erp, tenant: &Tenant, job: &ExportRequested) -> Result
         .into_inner()
         .map_err(|e| Error::internal(anyhow::anyhow!("{e}")))?;
 
-    // Write beside and rename, so a reader never sees half a file.
-    tokio::fs::create_dir_all(&erp.files_dir)
-        .await
-        .map_err(Error::internal)?;
-    let path = erp.files_dir.join(file_name(job.export_id));
-    let tmp = path.with_extension("csv.part");
-    tokio::fs::write(&tmp, bytes)
-        .await
-        .map_err(Error::internal)?;
-    tokio::fs::rename(&tmp, &path)
-        .await
-        .map_err(Error::internal)?;
+    // The store writes whole files: a reader never sees half of one.
+    erp.files.put(&file_name(job.export_id), bytes).await?;
     Ok(rows.len())
 }

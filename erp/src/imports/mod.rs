@@ -123,9 +123,10 @@ macro_rules! columns {
     };
 }
 
-/// Where an import's uploaded file is kept (until the purge task removes it).
-pub fn file_path(erp: &Erp, id: Uuid) -> std::path::PathBuf {
-    erp.files_dir.join("imports").join(format!("{id}.csv"))
+/// Where an import's uploaded file is kept in the file store (until the
+/// purge task removes it).
+pub fn file_key(id: Uuid) -> String {
+    format!("imports/{id}.csv")
 }
 
 /// Importing needs both: new rows are created, known ones updated. The
@@ -157,13 +158,7 @@ pub async fn preview(
     let checked = check::check(&mut tx, &access, kind, &text).await?;
     let id = Uuid::now_v7();
     // Kept as UTF-8 so the worker reads exactly what was checked.
-    let path = file_path(erp, id);
-    tokio::fs::create_dir_all(path.parent().unwrap_or(&erp.files_dir))
-        .await
-        .map_err(Error::internal)?;
-    tokio::fs::write(&path, text.as_bytes())
-        .await
-        .map_err(Error::internal)?;
+    erp.files.put(&file_key(id), text.into_bytes()).await?;
     let issue_count = checked.issues.len() as i32;
     let kept: Vec<RowIssue> = checked.issues.into_iter().take(KEPT_ISSUES).collect();
     let import: Import = sqlx::query_as(concat!(

@@ -3,7 +3,7 @@
 //! the page shows is exactly what is committed.
 
 use super::check::{Valid, check, row_issue};
-use super::{RowIssue, begin, fetch, file_path};
+use super::{RowIssue, begin, fetch, file_key};
 use crate::access::{Access, Tx};
 use crate::jobs::ImportRequested;
 use crate::{Erp, Error, Result, SessionUser};
@@ -59,8 +59,12 @@ async fn write_rows(erp: &Erp, user: &SessionUser, job: &ImportRequested) -> Res
         .await?;
     tx.commit().await?;
 
-    let text = tokio::fs::read_to_string(file_path(erp, job.import_id))
-        .await
+    let bytes = erp
+        .files
+        .get(&file_key(job.import_id))
+        .await?
+        .ok_or_else(|| Error::internal(anyhow::anyhow!("import file {} is gone", job.import_id)))?;
+    let text = String::from_utf8(bytes)
         .map_err(|e| Error::internal(anyhow::anyhow!("import file: {e}")))?;
     let (_, mut tx) = begin(erp, user, kind).await?;
     let checked = check(&mut tx, &access, kind, &text).await?;

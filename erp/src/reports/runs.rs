@@ -1,8 +1,6 @@
 //! One background run of a report: asked for, claimed by a worker, finished
 //! (files written, the person told) or failed. A person sees their own runs.
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
@@ -153,9 +151,9 @@ pub async fn list(erp: &Erp, user: &SessionUser) -> Result<Vec<ReportRun>> {
     Ok(runs)
 }
 
-/// Where a run's file is (`ext`: pdf or csv).
-pub fn file_path(erp: &Erp, id: Uuid, ext: &str) -> PathBuf {
-    erp.files_dir.join("reports").join(format!("{id}.{ext}"))
+/// Where a run's file is in the file store (`ext`: pdf or csv).
+pub fn file_key(id: Uuid, ext: &str) -> String {
+    format!("reports/{id}.{ext}")
 }
 
 /// A finished run's file for download (`ext`: pdf or csv).
@@ -170,9 +168,11 @@ pub async fn read_file(erp: &Erp, user: &SessionUser, id: Uuid, ext: &str) -> Re
             "this report is not ready, or has expired",
         ));
     }
-    let bytes = tokio::fs::read(file_path(erp, id, ext))
-        .await
-        .map_err(|_| Error::not_found("report_file_not_found"))?;
+    let bytes = erp
+        .files
+        .get(&file_key(id, ext))
+        .await?
+        .ok_or_else(|| Error::not_found("report_file_not_found"))?;
     Ok(ExportFile {
         file_name: format!("{}.{ext}", run.file_stem.unwrap_or_else(|| id.to_string())),
         content_type: if ext == "pdf" {

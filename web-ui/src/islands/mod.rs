@@ -51,6 +51,9 @@ pub fn CompanySwitcher(
     }
 }
 
+mod file_picker;
 mod invoice_lines;
+
+pub use file_picker::{FilePicker, FilePickerProps};
 
 pub use invoice_lines::{InvoiceLines, InvoiceLinesProps, LineLabels, LineRow, ProductChoice};

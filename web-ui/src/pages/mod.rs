@@ -1,6 +1,7 @@
 //! One module per page; `shell` is the frame around pages after login.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod branches;
 pub mod categories;

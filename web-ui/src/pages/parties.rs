@@ -375,9 +375,12 @@ pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> R
             party.version,
         )
     });
+    let attachments =
+        super::attachments::section(&erp, &v, &user, erp::attachments::OwnerKind::Party, id).await;
     let content = view! {
         <h1>{party.name.clone()}</h1>
         {form_view(lang, &v.csrf, format!("/parties/{id}"), &PartyForm::of(&party), &Issues::default(), party.archived_at.is_some())}
+        {attachments}
         {archive}
     };
     module_page(&erp, &v, &user, "nav-parties", party.name.clone(), content).await

@@ -345,11 +345,14 @@ async fn show(
     });
     let tracked = (product.tracking == "serial")
         .then(|| serials_view(lang, &v.csrf, &product, serials, &serial_issues, typed));
+    let attachments =
+        super::attachments::section(erp, v, user, erp::attachments::OwnerKind::Product, id).await;
     let content = view! {
         <h1>{product.name.clone()}</h1>
         {product.archived_at.is_some().then(|| view! { <p class="alert">{lang.t("record-archived")}</p> })}
         {form_view(lang, &v.csrf, format!("/products/{id}"), &ProductForm::of(&product), &Issues::default(), categories)}
         {tracked}
+        {attachments}
         {archive}
     };
     let title = product.name.clone();

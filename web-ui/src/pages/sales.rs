@@ -608,15 +608,14 @@ async fn show_page(
     let role = PageRole::of(erp, user).await;
     let title = kind_label(v.lang, doc.kind);
     let refused = banner.is_some();
-    let page = module_page(
-        erp,
-        v,
-        user,
-        "nav-sales",
-        title,
-        document_view(v.lang, &v.csrf, &doc, &role, banner),
-    )
-    .await;
+    let attachments =
+        super::attachments::section(erp, v, user, erp::attachments::OwnerKind::SalesDocument, id)
+            .await;
+    let content = view! {
+        {document_view(v.lang, &v.csrf, &doc, &role, banner)}
+        {attachments}
+    };
+    let page = module_page(erp, v, user, "nav-sales", title, content).await;
     if refused { refused_form(page) } else { page }
 }
 

@@ -1,0 +1,348 @@
+//! Attachments: a vehicle's photo uploaded in Chromium gets its thumbnail
+//! from the worker; a 100 MB file and a file that is not what its name says
+//! are refused with a sentence; another company fetches neither the photo
+//! nor its thumbnail. Through the API: the same checks as problem details,
+//! and a removal that takes the file out of the store.
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use fantoccini::Locator;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::browser::{chromium, follow, log_in, shot, text_of};
+use crate::harness::{ADMIN, App, MANAGER, TestResult, login_in};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// A photo-sized JPEG with something in it (a gradient), `w`×`h`.
+pub(crate) fn photo(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 120])
+    });
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+/// A small but real PDF.
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// A vehicle in the client's active company; its id.
+pub(crate) async fn vehicle(
+    app: &App,
+    client: &reqwest::Client,
+    sku: &str,
+) -> Result<String, Error> {
+    let res = client
+        .post(app.url("/api/v1/products"))
+        .json(&json!({"sku": sku, "name": "Motocicleta Génesis 125", "sale_price": "32000", "is_vehicle": true}))
+        .send()
+        .await?;
+    let status = res.status();
+    let body: Value = res.json().await?;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    Ok(body["id"].as_str().ok_or("product id")?.to_owned())
+}
+
+/// Upload `bytes` as `name` to the owner through the API.
+pub(crate) async fn upload(
+    app: &App,
+    client: &reqwest::Client,
+    owner: (&str, &str),
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<(StatusCode, Value), Error> {
+    let res = client
+        .post(app.url("/api/v1/attachments"))
+        .query(&[
+            ("owner_kind", owner.0),
+            ("owner_id", owner.1),
+            ("file_name", name),
+        ])
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .await?;
+    let status = res.status();
+    let text = res.text().await?;
+    Ok((
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_attaches_a_vehicle_photo_whose_thumbnail_the_worker_makes() -> TestResult {
+    let app = App::start()?;
+    let manager = login_in(&app, MANAGER, "Motos Catrachas").await?;
+    let moto = vehicle(&app, &manager, "GEN-125").await?;
+    let dir = app.data_dir();
+    let photo_file = dir.join("moto-frente.jpg");
+    std::fs::write(&photo_file, photo(1600, 1200))?;
+    let fake = dir.join("factura.jpg");
+    std::fs::write(&fake, PDF)?;
+    // 100 MB of nothing, named as a photo (sparse: no disk is used).
+    let huge = dir.join("video-recorrido.jpg");
+    std::fs::File::create(&huge)?.set_len(100 * 1024 * 1024)?;
+
+    let (_driver, _profile, browser) = chromium().await?;
+    let result = async {
+        log_in(&app, &browser, MANAGER).await?;
+        browser.goto(&app.url(&format!("/products/{moto}"))).await?;
+        assert_eq!(
+            text_of(&browser, "#attachments p.muted").await?,
+            "Todavía no hay archivos."
+        );
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".file-picker[data-live=true]"))
+            .await?;
+
+        // 100 MB: refused the moment it is chosen, nothing is sent.
+        browser
+            .find(Locator::Id("attach-file"))
+            .await?
+            .send_keys(&huge.display().to_string())
+            .await?;
+        assert_eq!(
+            text_of(&browser, "#file-problem").await?,
+            "«video-recorrido.jpg» pesa 100.0 MB; el máximo es 20 MB. Elija un archivo más pequeño."
+        );
+        browser
+            .execute(
+                "document.getElementById('attachments').scrollIntoView()",
+                vec![],
+            )
+            .await?;
+        shot(&browser, "attach-too-large.png").await?;
+
+        // A PDF named .jpg: sent, refused by the server, said on the page.
+        browser
+            .find(Locator::Id("attach-file"))
+            .await?
+            .send_keys(&fake.display().to_string())
+            .await?;
+        follow(&browser, Locator::Id("attach-upload")).await?;
+        assert_eq!(
+            text_of(&browser, "#attach-refused").await?,
+            "«factura.jpg» no es lo que dice su nombre: el nombre dice JPEG, \
+             pero el contenido es un archivo PDF."
+        );
+        assert_eq!(
+            text_of(&browser, "#attachments p.muted").await?,
+            "Todavía no hay archivos."
+        );
+
+        // The photo: back on the product's page, its thumbnail shows.
+        browser
+            .find(Locator::Id("attach-file"))
+            .await?
+            .send_keys(&photo_file.display().to_string())
+            .await?;
+        follow(&browser, Locator::Id("attach-upload")).await?;
+        assert_eq!(
+            text_of(&browser, "#attachments li.attachment .name").await?,
+            "moto-frente.jpg"
+        );
+        assert!(browser.find(Locator::Id("attach-refused")).await.is_err());
+        let mut width = Value::Null;
+        for _ in 0..100 {
+            width = browser
+                .execute(
+                    "const i = document.querySelector('#attachments li.attachment img');
+                     return i && i.complete ? i.naturalWidth : null;",
+                    vec![],
+                )
+                .await?;
+            if width.as_u64().is_some_and(|w| w > 0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // 1600×1200 becomes 320×240.
+        assert_eq!(width, json!(320));
+        shot(&browser, "attach-thumbnail.png").await?;
+        Ok::<(), Error>(())
+    }
+    .await;
+    browser.close().await?;
+    result?;
+
+    // The owner's company reads both; another company neither.
+    let list: Value = manager
+        .get(app.url("/api/v1/attachments"))
+        .query(&[("owner_kind", "product"), ("owner_id", moto.as_str())])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let items = list.as_array().ok_or("a list")?;
+    assert_eq!(items.len(), 1, "{list}");
+    assert_eq!(items[0]["thumbnail"], "done");
+    assert_eq!(
+        (items[0]["width"].clone(), items[0]["height"].clone()),
+        (json!(1600), json!(1200))
+    );
+    let id = items[0]["id"].as_str().ok_or("id")?;
+    let thumb = manager
+        .get(app.url(&format!("/api/v1/attachments/{id}/thumbnail")))
+        .send()
+        .await?;
+    assert_eq!(thumb.status(), StatusCode::OK);
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    let small = image::load_from_memory(&thumb.bytes().await?)?;
+    assert_eq!((small.width(), small.height()), (320, 240));
+    let web = manager
+        .get(app.url(&format!("/attachments/{id}")))
+        .send()
+        .await?;
+    assert_eq!(
+        web.status(),
+        StatusCode::OK,
+        "the session reaches the web's file address"
+    );
+    assert_eq!(web.bytes().await?.len(), photo(1600, 1200).len());
+
+    let other = login_in(&app, ADMIN, "Autos del Valle").await?;
+    for path in [
+        format!("/api/v1/attachments/{id}"),
+        format!("/api/v1/attachments/{id}/content"),
+        format!("/api/v1/attachments/{id}/thumbnail"),
+        format!("/attachments/{id}"),
+        format!("/attachments/{id}/thumbnail"),
+    ] {
+        let res = other.get(app.url(&path)).send().await?;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let res = other
+        .get(app.url("/api/v1/attachments"))
+        .query(&[("owner_kind", "product"), ("owner_id", moto.as_str())])
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_refuses_bad_files_with_problem_details_and_removes_files_from_the_store()
+-> TestResult {
+    let app = App::start()?;
+    let manager = login_in(&app, MANAGER, "Motos Catrachas").await?;
+    let moto = vehicle(&app, &manager, "GEN-150").await?;
+    let owner = ("product", moto.as_str());
+
+    // A PDF: no thumbnail; what comes back is what went in.
+    let (status, pdf) = upload(&app, &manager, owner, "Póliza de seguro.pdf", PDF.to_vec()).await?;
+    assert_eq!(status, StatusCode::CREATED, "{pdf}");
+    assert_eq!(pdf["content_type"], "application/pdf");
+    assert_eq!(pdf["thumbnail"], "none");
+    let id = pdf["id"].as_str().ok_or("id")?.to_owned();
+    let res = manager
+        .get(app.url(&format!("/api/v1/attachments/{id}/content")))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "attachment; filename=\"P_liza de seguro.pdf\"; filename*=UTF-8''P%C3%B3liza%20de%20seguro.pdf"
+    );
+    assert_eq!(&res.bytes().await?[..], PDF);
+
+    // Bad files: each a problem naming /file, nothing stored.
+    let cases: [(&str, Vec<u8>, u16, &str); 5] = [
+        ("foto.jpg", PDF.to_vec(), 422, "file_type_mismatch"),
+        (
+            "programa.exe",
+            b"MZ\x90\x00".to_vec(),
+            422,
+            "file_type_not_accepted",
+        ),
+        ("vacia.png", vec![], 422, "file_empty"),
+        (
+            "rota.jpg",
+            photo(40, 30)[..24].to_vec(),
+            422,
+            "image_unreadable",
+        ),
+        (
+            "grande.pdf",
+            [PDF, &vec![b' '; 21 * 1024 * 1024]].concat(),
+            413,
+            "file_too_large",
+        ),
+    ];
+    for (name, bytes, status, code) in cases {
+        let (got, problem) = upload(&app, &manager, owner, name, bytes).await?;
+        assert_eq!(got.as_u16(), status, "{name}: {problem}");
+        assert_eq!(problem["code"], code, "{name}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["pointer"], "/file",
+            "{name}: {problem}"
+        );
+    }
+    // 100 MB never reaches the API: the edge refuses it by its length.
+    let (got, problem) = upload(
+        &app,
+        &manager,
+        owner,
+        "video.pdf",
+        vec![0; 100 * 1024 * 1024],
+    )
+    .await?;
+    assert_eq!(got, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+    assert_eq!(problem["code"], "payload_too_large");
+    // A body type a cross-site form could send is refused.
+    let res = manager
+        .post(app.url("/api/v1/attachments"))
+        .query(&[
+            ("owner_kind", "product"),
+            ("owner_id", moto.as_str()),
+            ("file_name", "a.pdf"),
+        ])
+        .header("content-type", "text/plain")
+        .body(PDF)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    // An owner of another company, or none: not found.
+    let other = login_in(&app, ADMIN, "Autos del Valle").await?;
+    let theirs = vehicle(&app, &other, "AUTO-1").await?;
+    let (got, problem) =
+        upload(&app, &manager, ("product", &theirs), "a.pdf", PDF.to_vec()).await?;
+    assert_eq!(got, StatusCode::NOT_FOUND, "{problem}");
+    let (got, _) = upload(&app, &manager, ("party", &moto), "a.pdf", PDF.to_vec()).await?;
+    assert_eq!(got, StatusCode::NOT_FOUND);
+    let list: Value = manager
+        .get(app.url("/api/v1/attachments"))
+        .query(&[("owner_kind", "product"), ("owner_id", moto.as_str())])
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+
+    // Removed: gone from the list, the API and the store.
+    // attachments/<company>/<id> in the files directory.
+    let company = std::fs::read_dir(app.data_dir().join("files/attachments"))?
+        .next()
+        .ok_or("no company folder")??
+        .path();
+    assert!(company.join(&id).exists());
+    let res = manager
+        .delete(app.url(&format!("/api/v1/attachments/{id}")))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(!company.join(&id).exists());
+    let res = manager
+        .get(app.url(&format!("/api/v1/attachments/{id}/content")))
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    Ok(())
+}
