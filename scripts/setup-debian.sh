@@ -81,6 +81,18 @@ if [ ! -x "$smtp_venv/bin/python" ] || ! "$smtp_venv/bin/python" -c "import aios
 fi
 export ERP_SMTP_PYTHON="$smtp_venv/bin/python"
 
+# An S3-compatible server for the file store's S3 test: moto's server from
+# PyPI. It is an emulator of the S3 API (no real object store installs from
+# the package registries here), which is what the test's note says.
+s3_venv="${XDG_CACHE_HOME:-$HOME/.cache}/erp-tools/moto"
+if [ ! -x "$s3_venv/bin/python" ] || ! "$s3_venv/bin/python" -c "import moto.server" 2>/dev/null; then
+  echo "setup: installing moto[server] (PyPI) for the S3 file store test"
+  rm -rf "$s3_venv"
+  python3 -m venv "$s3_venv"
+  "$s3_venv/bin/pip" install -q "moto[server]>=5.1,<6"
+fi
+export ERP_S3_PYTHON="$s3_venv/bin/python"
+
 if ! command -v cargo >/dev/null 2>&1; then
   for env in "$HOME/.cargo/env" /usr/local/cargo/env; do
     # shellcheck disable=SC1090

@@ -346,3 +346,130 @@ async fn the_api_refuses_bad_files_with_problem_details_and_removes_files_from_t
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     Ok(())
 }
+
+/// moto's S3 server on `port` (an emulator of the S3 API from PyPI: no real
+/// S3-compatible store installs from the package registries here).
+fn s3_server(port: u16) -> Result<crate::harness::KillOnDrop, Error> {
+    let python = std::env::var("ERP_S3_PYTHON")
+        .map_err(|_| "ERP_S3_PYTHON is not set: run the tests through scripts/test.sh")?;
+    let child = std::process::Command::new(python)
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let server = crate::harness::KillOnDrop(child);
+    let up = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    if !up {
+        return Err(format!("moto's S3 server did not listen on {port}").into());
+    }
+    Ok(server)
+}
+
+/// The keys in `bucket`, from S3's ListObjectsV2.
+async fn bucket_keys(endpoint: &str, bucket: &str) -> Result<Vec<String>, Error> {
+    let xml = reqwest::get(format!("{endpoint}/{bucket}?list-type=2"))
+        .await?
+        .text()
+        .await?;
+    Ok(xml
+        .split("<Key>")
+        .skip(1)
+        .filter_map(|k| k.split("</Key>").next())
+        .map(str::to_owned)
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_an_s3_bucket_as_the_file_store_attachments_thumbnails_and_exports_live_there()
+-> TestResult {
+    let port = crate::harness::free_port();
+    let _s3 = s3_server(port)?;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let res = reqwest::Client::new()
+        .put(format!("{endpoint}/erp-files"))
+        .send()
+        .await?;
+    assert!(
+        res.status().is_success(),
+        "creating the bucket: {}",
+        res.status()
+    );
+    let app = App::start_env(&[
+        ("ERP_FILE_STORE", "s3://erp-files/sitio-1"),
+        ("AWS_ENDPOINT", &endpoint),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "prueba"),
+        ("AWS_SECRET_ACCESS_KEY", "prueba-secreto"),
+    ])?;
+    let manager = login_in(&app, MANAGER, "Motos Catrachas").await?;
+    let moto = vehicle(&app, &manager, "GEN-200").await?;
+    let bytes = photo(800, 600);
+    let (status, a) = upload(
+        &app,
+        &manager,
+        ("product", &moto),
+        "lateral.jpg",
+        bytes.clone(),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let id = a["id"].as_str().ok_or("id")?.to_owned();
+    let url = app.url(&format!("/api/v1/attachments/{id}"));
+    let done = crate::harness::eventually(Duration::from_secs(20), || async {
+        let a = crate::harness::json_of(&manager, &url).await?;
+        (a["thumbnail"] == "done").then_some(a)
+    })
+    .await;
+    assert!(done.is_some(), "no thumbnail; log:\n{}", app.log_text());
+    let content = manager
+        .get(app.url(&format!("/api/v1/attachments/{id}/content")))
+        .send()
+        .await?;
+    assert_eq!(&content.bytes().await?[..], &bytes[..]);
+
+    // An export goes to the same bucket.
+    let admin = login_in(&app, ADMIN, "Motos Catrachas").await?;
+    let export: Value = admin
+        .post(app.url("/api/v1/exports/users-roles"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let export_id = export["id"].as_str().ok_or("export id")?.to_owned();
+    app.export_done(&admin, &export_id).await?;
+    let csv = admin
+        .get(app.url(&format!("/api/v1/exports/{export_id}/file")))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(csv.contains("gerente@demo.hn"), "{csv}");
+
+    let keys = bucket_keys(&endpoint, "erp-files").await?;
+    let company = keys
+        .iter()
+        .find_map(|k| k.strip_prefix("sitio-1/attachments/")?.split('/').next())
+        .ok_or_else(|| format!("no attachment in the bucket: {keys:?}"))?;
+    for key in [
+        format!("sitio-1/attachments/{company}/{id}"),
+        format!("sitio-1/attachments/{company}/{id}.thumb.jpg"),
+        format!("sitio-1/export-{export_id}.csv"),
+    ] {
+        assert!(keys.contains(&key), "{key} not in {keys:?}");
+    }
+    // Nothing went to the local files directory.
+    assert!(!app.data_dir().join("files").join("attachments").exists());
+    Ok(())
+}
