@@ -29,6 +29,9 @@ impl erp::jobs::Job for PeriodicRun {
 
 /// Run the task and record the run; returns the outcome text.
 pub async fn execute(erp: &Erp, run: &PeriodicRun) -> anyhow::Result<String> {
+    if erp::schedules::has_run(&erp.db, run.task_id, run.tick_at).await? {
+        return Ok("already run for this tick".to_owned());
+    }
     let outcome = match run.task.as_str() {
         "purge_expired_exports" => purge_expired_exports(erp).await?,
         other => anyhow::bail!("unknown periodic task {other:?}"),

@@ -34,6 +34,7 @@ mod proxy_down;
 mod quadlets;
 mod queue;
 mod receivables;
+mod redelivery;
 mod report_runs;
 mod rollback_schema;
 mod sales;

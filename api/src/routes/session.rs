@@ -44,6 +44,8 @@ pub struct MeResponse {
     pub locale: String,
     pub active_company_id: Option<Uuid>,
     pub companies: Vec<CompanyRole>,
+    /// Notices not read yet (a report is ready, …).
+    pub unread_notifications: i64,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -73,6 +75,7 @@ async fn me_response(erp: &Erp, user: &SessionUser) -> ApiResult<MeResponse> {
                 role: m.role.to_string(),
             })
             .collect(),
+        unread_notifications: me.unread_notifications,
     })
 }
 

@@ -5,17 +5,27 @@ use chrono::{Duration, Utc};
 use super::{KEEP_HOURS, file_name};
 use crate::db::Tenant;
 use crate::jobs::ExportRequested;
+use uuid::Uuid;
+
 use crate::{Erp, Error, Result, companies};
 
 /// Write the CSV for `job` and mark the export done (or failed, with the reason).
 pub async fn write_users_roles(erp: &Erp, job: &ExportRequested) -> Result<()> {
     let tenant = Tenant::in_company(job.user_id, job.company_id);
     let mut tx = erp.db.tenant(&tenant).await?;
-    sqlx::query("UPDATE exports SET status = 'running' WHERE id = $1 AND status = 'queued'")
-        .bind(job.export_id)
-        .execute(&mut *tx)
-        .await?;
+    // A second delivery finds it finished (and maybe expired since) and
+    // leaves it; one whose first delivery died mid-way writes it again.
+    let open: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE exports SET status = 'running' WHERE id = $1 AND status IN ('queued', 'running')
+         RETURNING id",
+    )
+    .bind(job.export_id)
+    .fetch_optional(&mut *tx)
+    .await?;
     tx.commit().await?;
+    if open.is_none() {
+        return Ok(());
+    }
 
     let result = write_file(erp, &tenant, job).await;
     let mut tx = erp.db.tenant(&tenant).await?;

@@ -48,15 +48,21 @@ async fn write_rows(erp: &Erp, user: &SessionUser, job: &ImportRequested) -> Res
     let kind = job.kind;
     let (access, mut tx) = begin(erp, user, kind).await?;
     let import = fetch(&mut tx, kind, job.import_id, true).await?;
-    if import.status != "queued" {
-        // Delivered twice: the first delivery owns it.
+    if !matches!(import.status.as_str(), "queued" | "running") {
+        // Delivered again after it finished: nothing left to do.
         tx.commit().await?;
         return Ok(());
     }
-    sqlx::query("UPDATE imports SET status = 'running', started_at = now() WHERE id = $1")
-        .bind(job.import_id)
-        .execute(&mut *tx)
-        .await?;
+    // Delivered again after a worker died mid-import: each batch committed
+    // together with its progress, so the first `processed_rows` good rows
+    // are in and the import resumes after them.
+    let done_rows = usize::try_from(import.processed_rows).unwrap_or(0);
+    sqlx::query(
+        "UPDATE imports SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = $1",
+    )
+    .bind(job.import_id)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
 
     let bytes = erp
@@ -70,7 +76,7 @@ async fn write_rows(erp: &Erp, user: &SessionUser, job: &ImportRequested) -> Res
     let checked = check(&mut tx, &access, kind, &text).await?;
     tx.commit().await?;
 
-    let mut rows = checked.valid.into_iter().peekable();
+    let mut rows = checked.valid.into_iter().skip(done_rows).peekable();
     while rows.peek().is_some() {
         let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
         let (access, mut tx) = begin(erp, user, kind).await?;

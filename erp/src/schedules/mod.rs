@@ -167,6 +167,18 @@ pub async fn runs(db: &Db, user: &SessionUser, id: Uuid, limit: i64) -> Result<V
 }
 
 /// The worker records each tick it runs.
+/// Whether the tick has run already (its job delivered again).
+pub async fn has_run(db: &Db, task_id: Uuid, tick_at: DateTime<Utc>) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, i32>(
+        "SELECT 1 FROM periodic_task_runs WHERE task_id = $1 AND tick_at = $2",
+    )
+    .bind(task_id)
+    .bind(tick_at)
+    .fetch_optional(db.pool())
+    .await?
+    .is_some())
+}
+
 pub async fn record_run(
     db: &Db,
     task_id: Uuid,
@@ -174,7 +186,8 @@ pub async fn record_run(
     outcome: &str,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO periodic_task_runs (task_id, tick_at, finished_at, outcome) VALUES ($1, $2, now(), $3)",
+        "INSERT INTO periodic_task_runs (task_id, tick_at, finished_at, outcome) VALUES ($1, $2, now(), $3)
+         ON CONFLICT (task_id, tick_at) DO NOTHING",
     )
     .bind(task_id)
     .bind(tick_at)
