@@ -37,6 +37,15 @@ impl Visitor {
         self.require_login()
     }
 
+    /// The user behind a form post: its CSRF token checked first (403 page
+    /// when it does not match the session's), then [`Visitor::require_user`].
+    pub async fn posting_user(&self, csrf: &str) -> Result<SessionUser, Response> {
+        if !crate::csrf::verify(&self.session, csrf).await {
+            return Err(crate::pages::csrf_rejected(self));
+        }
+        self.require_user().cloned()
+    }
+
     /// The logged-in user even before two-step verification is set up (for
     /// the page that sets it up, and for leaving).
     pub fn require_login(&self) -> Result<&SessionUser, Response> {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::fields::{
     Issues, Kind, archive_outcome, checkbox, field, refusal, refused_form, select, summary,
 };
-use super::{PageRole, csrf_field, csrf_rejected, module_page, role_allows};
+use super::{PageRole, csrf_field, module_page, role_allows};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -185,11 +185,8 @@ pub async fn save_tax(
     Path(id): Path<Uuid>,
     Form(form): Form<TaxForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     // Typed as a percentage ("15"), stored as a fraction (0.15).
@@ -360,11 +357,8 @@ pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> R
 }
 
 async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: AccountForm) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let mut issues = Issues::default();
@@ -422,11 +416,8 @@ pub async fn delete(
     Path(id): Path<Uuid>,
     Form(form): Form<DeleteForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let result = accounts::delete(&erp.db, &user, id, form.version).await;

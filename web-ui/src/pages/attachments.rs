@@ -295,11 +295,8 @@ pub async fn remove(
     Path(id): Path<Uuid>,
     axum::Form(form): axum::Form<RemoveForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     match attachments::delete(&erp, &user, id).await {

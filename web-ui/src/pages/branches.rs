@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form, select, summary};
-use super::{PageRole, csrf_field, csrf_rejected, module_page};
+use super::{PageRole, csrf_field, module_page};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -279,11 +279,8 @@ pub async fn create_branch(
     v: Visitor,
     Form(form): Form<BranchForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     match branches::create(&erp.db, &user, form.input()).await {
@@ -305,11 +302,8 @@ pub async fn create_warehouse(
     v: Visitor,
     Form(form): Form<WarehouseForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let Ok(branch_id) = form.branch_id.parse::<Uuid>() else {
@@ -349,11 +343,8 @@ pub async fn update_warehouse(
     Path(id): Path<Uuid>,
     Form(form): Form<WarehouseForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let Ok(branch_id) = form.branch_id.parse::<Uuid>() else {
@@ -437,11 +428,8 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Form(form): Form<BranchForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     match branches::update(&erp.db, &user, id, form.input()).await {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form, summary};
-use super::{PageRole, csrf_field, csrf_rejected, module_page};
+use super::{PageRole, csrf_field, module_page};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -143,11 +143,8 @@ pub async fn create(
     v: Visitor,
     Form(form): Form<CategoryForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let input = CategoryInput {
@@ -175,11 +172,8 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Form(form): Form<CategoryForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let input = CategoryInput {

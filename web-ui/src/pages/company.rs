@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use serde::Deserialize;
 
 use super::fields::{Issues, Kind, checkbox, field, refusal, refused_form, select, summary};
-use super::{csrf_field, csrf_rejected, module_page, role_allows};
+use super::{csrf_field, module_page, role_allows};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -182,11 +182,8 @@ async fn render(
 }
 
 pub async fn save(State(erp): State<Erp>, v: Visitor, Form(form): Form<CompanyForm>) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let (input, mut issues) = form.input();

@@ -10,8 +10,8 @@ use leptos::prelude::*;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::csrf_field;
 use super::shell::shell;
-use super::{csrf_field, csrf_rejected};
 use crate::document::page;
 use crate::form::Form;
 use crate::i18n::Lang;
@@ -101,11 +101,8 @@ pub struct CsrfOnly {
 }
 
 pub async fn request(State(erp): State<Erp>, v: Visitor, Form(form): Form<CsrfOnly>) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     match erp::exports::request_users_roles(&erp, &user).await {

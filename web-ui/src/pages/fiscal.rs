@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::fields::{Issues, refused_form, summary};
 use super::parties::VersionForm;
-use super::{PageRole, csrf_field, csrf_rejected, module_page};
+use super::{PageRole, csrf_field, module_page};
 use crate::form::Form;
 use crate::request::{Visitor, unavailable};
 
@@ -135,11 +135,8 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
 }
 
 pub async fn create(State(erp): State<Erp>, v: Visitor, Form(f): Form<RangeForm>) -> Response {
-    if !crate::csrf::verify(&v.session, &f.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let mut issues = Issues::default();
@@ -186,11 +183,8 @@ pub async fn archive(
     Path(id): Path<Uuid>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &f.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let input = FiscalRangeInput {

@@ -380,11 +380,8 @@ pub async fn start(
     Path((kind, id)): Path<(Kind, Uuid)>,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     match erp::imports::start(&erp, &user, kind, id).await {

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use erp::{Erp, ErrorKind};
 use leptos::prelude::*;
 
+use super::csrf_field;
 use super::exports::CsrfOnly;
 use super::shell::shell;
-use super::{csrf_field, csrf_rejected};
 use crate::document::page;
 use crate::form::Form;
 use crate::i18n::{Lang, local_time};
@@ -172,11 +172,8 @@ pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
 }
 
 async fn decide(erp: Erp, v: Visitor, id: String, csrf: String, retry: bool) -> Response {
-    if !crate::csrf::verify(&v.session, &csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     match erp::schedules::require_manager(&erp.db, &user).await {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, refused_form, summary};
-use super::{PageRole, csrf_field, csrf_rejected, module_page};
+use super::{PageRole, csrf_field, module_page};
 use crate::form::{Form, FormRows};
 use crate::request::{Visitor, unavailable};
 
@@ -183,11 +183,8 @@ pub async fn create(
     v: Visitor,
     FormRows(f, rows): FormRows<EntryForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &f.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let (accounts, debits, credits) = (rows.all("account"), rows.all("debit"), rows.all("credit"));
@@ -256,11 +253,8 @@ pub async fn reverse(
     Path(id): Path<Uuid>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &f.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     match erp::accounting::journal::reverse(&erp.db, &user, id, ReverseInput::default()).await {

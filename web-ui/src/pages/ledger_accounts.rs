@@ -69,11 +69,8 @@ pub async fn save(
     Path(purpose): Path<String>,
     Form(f): Form<MappingForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &f.csrf).await {
-        return super::csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let input = LedgerAccountInput {

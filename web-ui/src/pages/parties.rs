@@ -16,7 +16,7 @@ use super::fields::{
     Issues, Kind, archive_form, archive_outcome, checkbox, field, refusal, select, summary,
 };
 use super::list::{ListLinks, sort_header};
-use super::{csrf_field, csrf_rejected, module_page};
+use super::{csrf_field, module_page};
 use crate::form::{Form, FormRows, Rows};
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -389,11 +389,8 @@ pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> R
 /// Create (no id) or update; on a refused save the form comes back with the
 /// values typed and each problem beside its field.
 async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: PartyForm) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let (input, mut issues) = form.input();
@@ -468,11 +465,8 @@ pub async fn archive(
     Path(id): Path<Uuid>,
     Form(form): Form<VersionForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let result = erp::parties::set_archived(&erp.db, &user, id, form.version, true).await;

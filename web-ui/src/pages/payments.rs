@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::fields::{Issues, refused_form, summary};
 use super::parties::VersionForm;
-use super::{PageRole, csrf_field, csrf_rejected, module_page};
+use super::{PageRole, csrf_field, module_page};
 use crate::form::{Form, FormRows};
 use crate::request::{Visitor, unavailable};
 
@@ -219,11 +219,8 @@ pub async fn create(
     v: Visitor,
     FormRows(f, rows): FormRows<PaymentForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &f.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let typed: Vec<(String, String)> = rows
@@ -299,11 +296,8 @@ pub async fn reverse(
     Path(id): Path<Uuid>,
     Form(f): Form<VersionForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &f.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     match erp::receivables::payments::reverse(&erp.db, &user, id, f.version).await {

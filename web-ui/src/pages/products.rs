@@ -18,7 +18,7 @@ use super::fields::{
 };
 use super::list::{ListLinks, sort_header};
 use super::parties::VersionForm;
-use super::{csrf_field, csrf_rejected, module_page, role_allows};
+use super::{csrf_field, module_page, role_allows};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -373,11 +373,8 @@ pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> R
 }
 
 async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: ProductForm) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let lang = v.lang;
@@ -444,11 +441,8 @@ pub async fn add_serial(
     Path(id): Path<Uuid>,
     Form(form): Form<SerialForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let mut issues = Issues::default();
@@ -478,11 +472,8 @@ pub async fn archive(
     Path(id): Path<Uuid>,
     Form(form): Form<VersionForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let result = erp::catalog::products::set_archived(&erp.db, &user, id, form.version, true).await;

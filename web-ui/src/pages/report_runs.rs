@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::reports::{ReportQuery, build};
-use super::{csrf_field, csrf_rejected, module_page, refreshing_page};
+use super::{csrf_field, module_page, refreshing_page};
 use crate::form::Form;
 use crate::i18n::{Lang, local_time};
 use crate::request::{Visitor, unavailable};
@@ -76,11 +76,8 @@ pub struct RunForm {
 }
 
 pub async fn request(State(erp): State<Erp>, v: Visitor, Form(form): Form<RunForm>) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let query = serde_json::to_value(&form.query).unwrap_or_default();

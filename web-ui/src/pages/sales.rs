@@ -20,7 +20,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, refused_form, summary};
-use super::{PageRole, csrf_field, csrf_rejected, module_page};
+use super::{PageRole, csrf_field, module_page};
 use crate::form::{Form, FormRows};
 use crate::i18n::Lang;
 use crate::islands::{InvoiceLines, InvoiceLinesProps, LineLabels, LineRow, ProductChoice};
@@ -418,11 +418,8 @@ pub async fn create(
     v: Visitor,
     FormRows(f, rows): FormRows<DocumentForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &f.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let typed = rows_of(&rows);
@@ -644,11 +641,8 @@ pub async fn act(
     Path((id, mv)): Path<(Uuid, String)>,
     Form(f): Form<MoveForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &f.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let db = &erp.db;

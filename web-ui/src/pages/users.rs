@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form, select, summary};
-use super::{PageRole, csrf_field, csrf_rejected, module_page};
+use super::{PageRole, csrf_field, module_page};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{Visitor, unavailable};
@@ -188,11 +188,8 @@ pub struct AddForm {
 }
 
 pub async fn add(State(erp): State<Erp>, v: Visitor, Form(form): Form<AddForm>) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let input = NewMember {
@@ -226,11 +223,8 @@ pub async fn change_role(
     Path(id): Path<Uuid>,
     Form(form): Form<RoleForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let update = MemberUpdate {
@@ -254,11 +248,8 @@ pub async fn set_active(
     Path(id): Path<Uuid>,
     Form(form): Form<ActiveForm>,
 ) -> Response {
-    if !crate::csrf::verify(&v.session, &form.csrf).await {
-        return csrf_rejected(&v);
-    }
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
+    let user = match v.posting_user(&form.csrf).await {
+        Ok(u) => u,
         Err(r) => return r,
     };
     let result = members::set_active(&erp.db, &user, id, form.version, form.active).await;
