@@ -333,6 +333,14 @@ async fn the_api_refuses_bad_files_with_problem_details_and_removes_files_from_t
         .ok_or("no company folder")??
         .path();
     assert!(company.join(&id).exists());
+    // The page's removal form without the session's CSRF token: refused.
+    let res = manager
+        .post(app.url(&format!("/attachments/{id}/delete")))
+        .form(&[("csrf", "not-the-token")])
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(company.join(&id).exists());
     let res = manager
         .delete(app.url(&format!("/api/v1/attachments/{id}")))
         .send()

@@ -171,20 +171,28 @@ async fn serve_until_signalled(
     // Stop taking connections at the edge first, then drain the roles behind it.
     let _ = proxy_stop_tx.send(true);
     trigger.fire();
-    let drain = async {
+    let serving = async {
         let _ = tokio::task::spawn_blocking(move || proxy_thread.join()).await;
-        for task in [api_task, web_task, worker, scheduler]
-            .into_iter()
-            .chain(metrics)
-        {
+        for task in [api_task, web_task, scheduler].into_iter().chain(metrics) {
             let _ = task.await;
         }
     };
-    if tokio::time::timeout(Duration::from_secs(6), drain)
-        .await
-        .is_err()
-    {
-        log::warn!("roles did not drain within 6 s; stopping anyway");
+    // The worker lets running jobs finish for its DRAIN, then gives back
+    // what is left to the queue: it gets that long (as the worker unit's
+    // StopTimeout does), so nothing waits for a lease to expire at the next
+    // start. With no job running it stops at once.
+    let background = async {
+        let _ = worker.await;
+    };
+    let (served, worked) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(6), serving),
+        tokio::time::timeout(jobs::worker::DRAIN + Duration::from_secs(3), background),
+    );
+    if served.is_err() {
+        log::warn!("the edge and the serving roles did not stop within 6 s; stopping anyway");
+    }
+    if worked.is_err() {
+        log::warn!("the worker did not hand its jobs back in time; their leases expire in 30 s");
     }
     Ok(())
 }
