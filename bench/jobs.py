@@ -17,7 +17,9 @@ backlog against the rate from an empty queue (flat is the goal), and the
 wait from enqueue to start on an idle queue (p50/p99 of 300 jobs sent 10 ms
 apart, timed in the job).
 
-    python3 bench/jobs.py            # builds what it needs; about 5 minutes
+Every figure is the median of three rounds, the peers taking turns.
+
+    python3 bench/jobs.py            # builds what it needs; about 8 minutes
 
 Figures on this machine are in docs/jobs.md.
 """
@@ -38,6 +40,14 @@ CELERY_VENV = os.path.expanduser("~/.cache/erp-tools/celery")
 JOBS = 10_000
 APALIS_SURVIVES = 7_500
 CONCURRENCY = 8
+# A drain of 10,000 jobs lasts half a second: one round is at the mercy of
+# whatever else the two cores do. Every figure is the median of ROUNDS,
+# the peers taking turns.
+ROUNDS = 3
+
+
+def median(xs):
+    return sorted(xs)[len(xs) // 2]
 
 
 def build():
@@ -155,28 +165,38 @@ def side_by_side(redis, probe, apalis_peer):
         print(f"  apalis-redis 1.0.0 drained a backlog of {JOBS:,} (the unpack defect did not show)")
     except BenchError as e:
         print(f"  apalis-redis 1.0.0 with a backlog of {JOBS:,}: {e} after {redis.count()} jobs")
+    enqueues = {name: [] for name, *_ in peers}
+    drains = {name: [] for name, *_ in peers}
+    for _ in range(ROUNDS):
+        for name, jobs, push, work in peers:
+            redis.cli("FLUSHALL")
+            seconds = timed_push(push, env, name)
+            enqueues[name].append(positive(jobs / seconds, f"{name} enqueue rate"))
+            drains[name].append(burn_down(redis, work, env, jobs, name))
     rates = {}
-    for name, jobs, push, work in peers:
-        redis.cli("FLUSHALL")
-        seconds = timed_push(push, env, name)
-        enqueue = positive(jobs / seconds, f"{name} enqueue rate")
-        drain = burn_down(redis, work, env, jobs, name)
-        rates[name] = drain
-        print(f"  {name:20} {jobs:6,} jobs  enqueue {enqueue:9.0f} jobs/s   drain {drain:9.0f} jobs/s",
-              flush=True)
+    for name, jobs, _, _ in peers:
+        rates[name] = median(drains[name])
+        rounds = " ".join(f"{d:.0f}" for d in drains[name])
+        print(f"  {name:20} {jobs:6,} jobs  enqueue {median(enqueues[name]):9.0f} jobs/s   "
+              f"drain {rates[name]:9.0f} jobs/s   (rounds: {rounds})", flush=True)
     return rates
 
 
 def backlog(redis, probe):
     env = dict(os.environ, ERP_REDIS_URL=f"redis+unix://{redis.sock}", RUST_LOG="error")
+    runs = {JOBS: [], 1_000_000: []}
+    for _ in range(ROUNDS):
+        for size, measured in ((JOBS, JOBS), (1_000_000, 100_000)):
+            redis.cli("FLUSHALL")
+            timed_push([probe, "push", "--count", str(size)], env, f"backlog {size}")
+            runs[size].append(burn_down(redis, [probe, "work", "--bench", "--concurrency", str(CONCURRENCY)],
+                                        env, measured, f"backlog {size}"))
     figures = {}
     for size, measured in ((JOBS, JOBS), (1_000_000, 100_000)):
-        redis.cli("FLUSHALL")
-        timed_push([probe, "push", "--count", str(size)], env, f"backlog {size}")
-        rate = burn_down(redis, [probe, "work", "--bench", "--concurrency", str(CONCURRENCY)], env,
-                         measured, f"backlog {size}")
-        figures[size] = rate
-        print(f"  drain with a backlog of {size:>9,}: {rate:9.0f} jobs/s (first {measured:,} jobs)", flush=True)
+        figures[size] = median(runs[size])
+        rounds = " ".join(f"{r:.0f}" for r in runs[size])
+        print(f"  drain with a backlog of {size:>9,}: {figures[size]:9.0f} jobs/s (first {measured:,} jobs; "
+              f"rounds: {rounds})", flush=True)
     return figures
 
 
