@@ -6,7 +6,9 @@
 //! file, one import's rows, one notice and one e-mail per report, one
 //! e-mail per message, one thumbnail, one recorded run per tick. (The
 //! killing itself, and the counting of the duplicates it causes, is
-//! `queue::killed_workers_lose_no_job_and_a_hung_job_is_taken_over`.)
+//! `queue::killed_workers_lose_no_job_and_a_hung_job_is_taken_over` for
+//! probe jobs, and here for thumbnails: worker processes SIGKILLed while
+//! decoding a photo, each photo's thumbnail made all the same.)
 
 use std::time::Duration;
 
@@ -276,5 +278,154 @@ async fn every_real_job_type_run_twice_has_the_effect_of_once() -> TestResult {
     assert_eq!(runs, 1, "one recorded run per tick");
     // And none of them failed: the dead set is empty.
     assert_eq!(queue.depth().await?.dead, 0, "log:\n{}", app.log_text());
+    Ok(())
+}
+
+/// The names of the live workers (the queue's `workers` set).
+async fn worker_names(redis: &fred::prelude::Client) -> Vec<String> {
+    use fred::prelude::*;
+    redis
+        .zrange(
+            jobs::store::keys::workers(),
+            0,
+            -1,
+            None,
+            false,
+            None,
+            false,
+        )
+        .await
+        .unwrap_or_default()
+}
+
+/// The thumbnail job `worker` is running now, if any: its id.
+async fn running_on(redis: &fred::prelude::Client, worker: &str) -> Option<String> {
+    use fred::prelude::*;
+    let active: Vec<String> = redis
+        .zrange(
+            jobs::store::keys::active("thumbnail"),
+            0,
+            -1,
+            None,
+            false,
+            None,
+            false,
+        )
+        .await
+        .ok()?;
+    for id in active {
+        let by: Option<String> = redis.hget(jobs::store::keys::job(&id), "by").await.ok()?;
+        if by.as_deref() == Some(worker) {
+            return Some(id);
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_killed_in_the_middle_of_thumbnails_lose_none_of_them() -> TestResult {
+    let app = App::start()?;
+    let redis = crate::queue::redis(&app).await?;
+    let manager = login_in(&app, MANAGER, "Motos Catrachas").await?;
+    let moto = vehicle(&app, &manager, "GEN-400").await?;
+    let up_worker = eventually(Duration::from_secs(10), || async {
+        worker_names(&redis).await.into_iter().next()
+    })
+    .await
+    .ok_or("up's worker never registered")?;
+    // Worker processes as an install runs them, on the same store.
+    let start_worker = || {
+        let mut command = std::process::Command::new(crate::harness::BIN);
+        command
+            .env("ERP_DATABASE_URL", app.database_url())
+            .env("ERP_REDIS_URL", app.redis_url())
+            .env("ERP_FILES_DIR", app.data_dir().join("files"));
+        crate::harness::Role::start("worker", command)
+    };
+    let mut worker = start_worker()?;
+    let mut known = vec![up_worker];
+    let mut name = eventually(Duration::from_secs(10), || async {
+        worker_names(&redis)
+            .await
+            .into_iter()
+            .find(|n| !known.contains(n))
+    })
+    .await
+    .ok_or("the worker process never registered")?;
+
+    // Large photos: a thumbnail takes long enough to be caught running.
+    let big = photo(4000, 3000);
+    const PHOTOS: usize = 8;
+    let mut ids = vec![];
+    for i in 0..PHOTOS {
+        let (status, a) = upload(
+            &app,
+            &manager,
+            ("product", &moto),
+            &format!("foto-{i}.jpg"),
+            big.clone(),
+        )
+        .await?;
+        assert_eq!(status, StatusCode::CREATED, "{a}");
+        ids.push(a["id"].as_str().ok_or("id")?.to_owned());
+    }
+
+    // Twice: wait until the worker process is making a thumbnail, SIGKILL
+    // it there, start another.
+    let mut killed = vec![];
+    for round in 1..=2 {
+        let job = eventually(Duration::from_secs(30), || async {
+            running_on(&redis, &name).await
+        })
+        .await
+        .ok_or(format!(
+            "round {round}: the worker process never took a thumbnail"
+        ))?;
+        drop(worker);
+        killed.push(job);
+        worker = start_worker()?;
+        known.push(name.clone());
+        name = eventually(Duration::from_secs(10), || async {
+            worker_names(&redis)
+                .await
+                .into_iter()
+                .find(|n| !known.contains(n))
+        })
+        .await
+        .ok_or("the new worker process never registered")?;
+    }
+
+    // A killed worker's job comes back when its 30 s lease runs out.
+    for id in &ids {
+        let url = app.url(&format!("/api/v1/attachments/{id}"));
+        done(&manager, &url, "thumbnail", "done").await?;
+        let thumb = manager.get(format!("{url}/thumbnail")).send().await?;
+        assert_eq!(thumb.status(), StatusCode::OK);
+        let small = image::load_from_memory(&thumb.bytes().await?)?;
+        assert_eq!((small.width(), small.height()), (320, 240));
+    }
+    let queue = jobs::Queue::connect(&app.redis_url()).await?;
+    let d = queue.depth().await?;
+    assert_eq!(
+        (d.waiting, d.running, d.scheduled, d.dead),
+        (0, 0, 0, 0),
+        "{d:?}"
+    );
+    // Each killed attempt was started again: the duplicates at-least-once
+    // allows, counted. Every photo acknowledged exactly once.
+    let stats: std::collections::HashMap<String, u64> = {
+        use fred::prelude::*;
+        redis.hgetall(jobs::store::keys::stats("thumbnail")).await?
+    };
+    assert_eq!(stats.get("done"), Some(&(PHOTOS as u64)), "{stats:?}");
+    // Leases that ran out with their worker dead: at least the job each
+    // kill interrupted (a job fetched but not started counts too).
+    let lost = stats.get("lost").copied().unwrap_or(0);
+    assert!(lost >= killed.len() as u64, "{stats:?}");
+    println!(
+        "{} thumbnails, {} killed mid-way and made again; stats {stats:?}",
+        PHOTOS,
+        killed.len()
+    );
     Ok(())
 }
