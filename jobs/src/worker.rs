@@ -48,8 +48,13 @@ async fn run_export(job: ExportRequested, erp: Data<Erp>) -> Result<(), BoxDynEr
 /// An image that cannot be decoded is recorded on its row (the page says
 /// so) and not retried; the store or the database being away is retried.
 async fn run_thumbnail(job: ThumbnailRequested, erp: Data<Erp>) -> Result<(), BoxDynError> {
-    let outcome = erp::attachments::thumbnail::make(&erp, &job).await?;
-    log::info!("attachment {}: thumbnail {outcome:?}", job.attachment_id);
+    use erp::attachments::thumbnail::{Outcome, make};
+    let what = match make(&erp, &job).await? {
+        Outcome::Made => "thumbnail made",
+        Outcome::Gone => "removed before its thumbnail was made",
+        Outcome::Failed => "not an image that can be read: no thumbnail",
+    };
+    log::info!("attachment {}: {what}", job.attachment_id);
     Ok(())
 }
 
