@@ -2,7 +2,8 @@
 //! from the worker; a 100 MB file and a file that is not what its name says
 //! are refused with a sentence; another company fetches neither the photo
 //! nor its thumbnail. Through the API: the same checks as problem details,
-//! and a removal that takes the file out of the store.
+//! and a removal that takes the file out of the store. Without JavaScript,
+//! the page's form with a file over the limit comes back with the sentence.
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -325,6 +326,66 @@ async fn the_api_refuses_bad_files_with_problem_details_and_removes_files_from_t
         .json()
         .await?;
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+
+    // The page's form without JavaScript: a file over the limit (the edge
+    // lets 21 MB through) is counted, not kept, and the record's page says
+    // why, naming the file.
+    let page = manager
+        .get(app.url(&format!("/products/{moto}")))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf = crate::harness::csrf_of(&page).ok_or("no CSRF token on the page")?;
+    let boundary = "----limite-de-prueba";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("csrf", csrf.as_str()),
+        ("owner_kind", "product"),
+        ("owner_id", moto.as_str()),
+    ] {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .into_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"grande.jpg\"\r\n\
+             Content-Type: image/jpeg\r\n\r\n"
+        )
+        .into_bytes(),
+    );
+    body.extend(photo(40, 30));
+    body.resize(body.len() + 21 * 1024 * 1024, 0);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let res = manager
+        .post(app.url("/attachments"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/products/{moto}#attachments")
+    );
+    let page = manager
+        .get(app.url(&format!("/products/{moto}")))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        page.contains("«grande.jpg» pesa 21.0 MB; el máximo es 20 MB."),
+        "the refusal on the page: {}",
+        page.split("id=\"attachments\"").nth(1).unwrap_or(&page)
+    );
 
     // Removed: gone from the list, the API and the store.
     // attachments/<company>/<id> in the files directory.
