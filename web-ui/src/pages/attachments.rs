@@ -65,9 +65,14 @@ pub async fn section(
         .await
         .unwrap_or_default();
     let may_edit = super::role_allows(erp, user, kind.resource(), Action::Update).await;
-    // A refusal is shown once, on the page of the record it was for.
-    let refused = match v.session.remove::<(Uuid, String)>(REFUSED).await {
-        Ok(Some((id, text))) if id == owner_id => Some(text),
+    // A refusal is shown once, on the page of the record it was for. Read
+    // before removing: a removal writes the session back even when there
+    // was nothing to remove, and this runs on every record's page.
+    let refused = match v.session.get::<(Uuid, String)>(REFUSED).await {
+        Ok(Some((id, text))) if id == owner_id => {
+            let _ = v.session.remove::<(Uuid, String)>(REFUSED).await;
+            Some(text)
+        }
         _ => None,
     };
     let items = files
