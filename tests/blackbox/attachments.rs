@@ -75,6 +75,16 @@ pub(crate) async fn upload(
     ))
 }
 
+/// Choose `file` in the attachment form's file field.
+async fn choose(browser: &fantoccini::Client, file: &std::path::Path) -> Result<(), Error> {
+    browser
+        .find(Locator::Id("attach-file"))
+        .await?
+        .send_keys(&file.display().to_string())
+        .await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn chromium_attaches_a_vehicle_photo_whose_thumbnail_the_worker_makes() -> TestResult {
     let app = App::start()?;
@@ -104,11 +114,7 @@ async fn chromium_attaches_a_vehicle_photo_whose_thumbnail_the_worker_makes() ->
             .await?;
 
         // 100 MB: refused the moment it is chosen, nothing is sent.
-        browser
-            .find(Locator::Id("attach-file"))
-            .await?
-            .send_keys(&huge.display().to_string())
-            .await?;
+        choose(&browser, &huge).await?;
         assert_eq!(
             text_of(&browser, "#file-problem").await?,
             "«video-recorrido.jpg» pesa 100.0 MB; el máximo es 20 MB. Elija un archivo más pequeño."
@@ -122,11 +128,7 @@ async fn chromium_attaches_a_vehicle_photo_whose_thumbnail_the_worker_makes() ->
         shot(&browser, "attach-too-large.png").await?;
 
         // A PDF named .jpg: sent, refused by the server, said on the page.
-        browser
-            .find(Locator::Id("attach-file"))
-            .await?
-            .send_keys(&fake.display().to_string())
-            .await?;
+        choose(&browser, &fake).await?;
         follow(&browser, Locator::Id("attach-upload")).await?;
         assert_eq!(
             text_of(&browser, "#attach-refused").await?,
@@ -139,11 +141,7 @@ async fn chromium_attaches_a_vehicle_photo_whose_thumbnail_the_worker_makes() ->
         );
 
         // The photo: back on the product's page, its thumbnail shows.
-        browser
-            .find(Locator::Id("attach-file"))
-            .await?
-            .send_keys(&photo_file.display().to_string())
-            .await?;
+        choose(&browser, &photo_file).await?;
         follow(&browser, Locator::Id("attach-upload")).await?;
         assert_eq!(
             text_of(&browser, "#attachments li.attachment .name").await?,
