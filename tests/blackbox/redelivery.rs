@@ -349,7 +349,7 @@ async fn workers_killed_in_the_middle_of_thumbnails_lose_none_of_them() -> TestR
 
     // Large photos: a thumbnail takes long enough to be caught running.
     let big = photo(4000, 3000);
-    const PHOTOS: usize = 8;
+    const PHOTOS: usize = 10;
     let mut ids = vec![];
     for i in 0..PHOTOS {
         let (status, a) = upload(
@@ -368,7 +368,10 @@ async fn workers_killed_in_the_middle_of_thumbnails_lose_none_of_them() -> TestR
     // it there, start another.
     let mut killed = vec![];
     for round in 1..=2 {
-        let job = eventually(Duration::from_secs(30), || async {
+        // After a kill, the dead worker's leases (its running job and the
+        // one it had fetched) count against the type's limit of two until
+        // they run out, 30 s later: then the work moves on.
+        let job = eventually(Duration::from_secs(75), || async {
             running_on(&redis, &name).await
         })
         .await
