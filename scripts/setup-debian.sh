@@ -71,27 +71,27 @@ if [ ! -x "$prometheus_dir/usr/bin/prometheus" ]; then
 fi
 export ERP_PROMETHEUS="$prometheus_dir/usr/bin/prometheus"
 
-# A real SMTP server for the e-mail tests: aiosmtpd from PyPI in a venv.
-smtp_venv="${XDG_CACHE_HOME:-$HOME/.cache}/erp-tools/smtp"
-if [ ! -x "$smtp_venv/bin/python" ] || ! "$smtp_venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
-  echo "setup: installing aiosmtpd (PyPI) for the e-mail tests"
-  rm -rf "$smtp_venv"
-  python3 -m venv "$smtp_venv"
-  "$smtp_venv/bin/pip" install -q "aiosmtpd>=1.4,<2"
-fi
-export ERP_SMTP_PYTHON="$smtp_venv/bin/python"
+# python_tool NAME MODULE REQUIREMENT: a venv under the cache with one PyPI
+# package, made once (again when MODULE no longer imports); prints its python.
+python_tool() {
+  local venv="${XDG_CACHE_HOME:-$HOME/.cache}/erp-tools/$1"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import $2" 2>/dev/null; then
+    echo "setup: installing $3 (PyPI) into $venv" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "$3" >&2
+  fi
+  echo "$venv/bin/python"
+}
 
-# An S3-compatible server for the file store's S3 test: moto's server from
-# PyPI. It is an emulator of the S3 API (no real object store installs from
-# the package registries here), which is what the test's note says.
-s3_venv="${XDG_CACHE_HOME:-$HOME/.cache}/erp-tools/moto"
-if [ ! -x "$s3_venv/bin/python" ] || ! "$s3_venv/bin/python" -c "import moto.server" 2>/dev/null; then
-  echo "setup: installing moto[server] (PyPI) for the S3 file store test"
-  rm -rf "$s3_venv"
-  python3 -m venv "$s3_venv"
-  "$s3_venv/bin/pip" install -q "moto[server]>=5.1,<6"
-fi
-export ERP_S3_PYTHON="$s3_venv/bin/python"
+# A real SMTP server for the e-mail tests: aiosmtpd.
+ERP_SMTP_PYTHON=$(python_tool smtp aiosmtpd "aiosmtpd>=1.4,<2")
+export ERP_SMTP_PYTHON
+# An S3-compatible server for the file store's S3 test: moto's server. It
+# is an emulator of the S3 API (no real object store installs from the
+# package registries here), which is what the test's note says.
+ERP_S3_PYTHON=$(python_tool moto moto.server "moto[server]>=5.1,<6")
+export ERP_S3_PYTHON
 
 if ! command -v cargo >/dev/null 2>&1; then
   for env in "$HOME/.cargo/env" /usr/local/cargo/env; do
