@@ -44,6 +44,16 @@ pub struct Options {
     pub run_at: Option<DateTime<Utc>>,
 }
 
+impl Options {
+    /// As soon as possible, ahead of the rest: someone watches a page for it.
+    pub fn watched() -> Options {
+        Options {
+            priority: Priority::High,
+            run_at: None,
+        }
+    }
+}
+
 /// Queue `job` with the transaction `tx`: it runs only if `tx` commits.
 pub async fn enqueue<J: Job>(
     tx: &mut PgConnection,

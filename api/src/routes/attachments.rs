@@ -94,7 +94,7 @@ async fn upload(
         q.owner_kind,
         q.owner_id,
         &name,
-        bytes.to_vec(),
+        Vec::from(bytes),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(a)))

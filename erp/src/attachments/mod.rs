@@ -217,10 +217,7 @@ pub async fn upload(
                 company_id: access.company_id,
                 user_id: user.user_id,
             },
-            Options {
-                priority: Priority::High,
-                run_at: None,
-            },
+            Options::watched(),
         )
         .await?;
     }
@@ -259,13 +256,7 @@ pub async fn list(
 /// One attachment the caller may read (in the active company, on a record
 /// their role reads); otherwise not found.
 pub async fn get(erp: &Erp, user: &SessionUser, id: Uuid) -> Result<Attachment> {
-    let company_id = user
-        .company_id
-        .ok_or_else(|| Error::not_found("attachment_not_found"))?;
-    let mut tx = erp
-        .db
-        .tenant(&crate::db::Tenant::in_company(user.user_id, company_id))
-        .await?;
+    let mut tx = erp.db.tenant(&user.tenant()).await?;
     let found: Option<Attachment> = sqlx::query_as(concat!(
         "SELECT ",
         columns!(),

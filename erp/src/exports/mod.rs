@@ -72,10 +72,7 @@ pub async fn request_users_roles(erp: &Erp, user: &SessionUser) -> Result<Export
             company_id,
             user_id: user.user_id,
         },
-        crate::jobs::Options {
-            priority: crate::jobs::Priority::High,
-            run_at: None,
-        },
+        crate::jobs::Options::watched(),
     )
     .await?;
     tx.commit().await?;

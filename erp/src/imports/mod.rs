@@ -233,10 +233,7 @@ pub async fn start(erp: &Erp, user: &SessionUser, kind: Kind, id: Uuid) -> Resul
             company_id: access.company_id,
             user_id: access.user_id,
         },
-        crate::jobs::Options {
-            priority: crate::jobs::Priority::High,
-            run_at: None,
-        },
+        crate::jobs::Options::watched(),
     )
     .await?;
     tx.commit().await?;

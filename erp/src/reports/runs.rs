@@ -110,10 +110,7 @@ pub async fn request(
             run_id: run.id,
             user: as_user,
         },
-        Options {
-            priority: Priority::High,
-            run_at: None,
-        },
+        Options::watched(),
     )
     .await?;
     tx.commit().await?;
