@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::access::Access;
 use crate::audit;
 use crate::exports::ExportFile;
-use crate::jobs::{Options, Priority};
+use crate::jobs::Options;
 use crate::roles::{Action, Resource};
 use crate::{Erp, Error, Result, SessionUser};
 

@@ -9,7 +9,7 @@ use super::{KINDS, ReportRequested, notifications};
 use crate::access::Access;
 use crate::audit;
 use crate::exports::ExportFile;
-use crate::jobs::{Options, Priority};
+use crate::jobs::Options;
 use crate::mail::SendMail;
 use crate::roles::{Action, Resource};
 use crate::{Erp, Error, Result, SessionUser};
