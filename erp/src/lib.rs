@@ -27,7 +27,7 @@ pub mod paging;
 pub mod parties;
 pub mod pdf;
 pub mod receivables;
-mod records;
+pub mod records;
 pub mod report_table;
 pub mod reports;
 pub mod roles;

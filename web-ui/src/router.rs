@@ -36,27 +36,7 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/jobs", get(pages::jobs::show))
         .route("/jobs/dead/{id}/retry", post(pages::jobs::retry))
         .route("/jobs/dead/{id}/discard", post(pages::jobs::discard))
-        .route(
-            "/parties",
-            get(pages::parties::list).post(pages::parties::create),
-        )
-        .route("/parties/new", get(pages::parties::new))
-        .route(
-            "/parties/{id}",
-            get(pages::parties::edit).post(pages::parties::update),
-        )
-        .route("/parties/{id}/archive", post(pages::parties::archive))
-        .route(
-            "/products",
-            get(pages::products::list).post(pages::products::create),
-        )
-        .route("/products/new", get(pages::products::new))
-        .route(
-            "/products/{id}",
-            get(pages::products::edit).post(pages::products::update),
-        )
         .route("/products/{id}/serials", post(pages::products::add_serial))
-        .route("/products/{id}/archive", post(pages::products::archive))
         .route(
             "/attachments",
             post(pages::attachments::upload).layer(DefaultBodyLimit::max(
@@ -70,8 +50,6 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
             get(pages::attachments::thumbnail),
         )
         .route("/attachments/{id}/delete", post(pages::attachments::remove))
-        .route("/parties/export", get(pages::imports::export_parties))
-        .route("/products/export", get(pages::imports::export_products))
         .route(
             "/imports/{kind}",
             get(pages::imports::show_form)
@@ -170,6 +148,8 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/search", get(pages::search::show))
         .route("/assets/app.css", get(document::stylesheet))
         .route("/assets/boot.js", get(document::boot_script));
+    let router = pages::records::routes::<erp::parties::Party>(router);
+    let router = pages::records::routes::<erp::catalog::products::Product>(router);
     let router = match pkg {
         Some(dir) => router.merge(
             Router::new()

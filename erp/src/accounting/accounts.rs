@@ -98,7 +98,7 @@ fn unknown_parent() -> FieldIssue {
         "no such account in this company",
     )
 }
-const CONSTRAINTS: [(&str, fn() -> FieldIssue); 2] = [
+const CONSTRAINTS: [crate::records::Constraint; 2] = [
     ("accounts_company_id_code_key", code_taken),
     ("accounts_company_id_parent_id_fkey", unknown_parent),
 ];

@@ -4,19 +4,15 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use sqlx::query_builder::Separated;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::access::{Access, Tx};
-use crate::db::Db;
-use crate::paging::{self, Cursor, Page, parse_sort};
-use crate::records::{
-    audit_change, push_keyset, push_text_match, required_version, text_match, violation,
-};
-use crate::roles::{Action, Resource};
+use crate::records::{Constraint, Record, SortKey};
+use crate::roles::Resource;
 use crate::validate::Checks;
 use crate::values::{Sku, TaxClass};
-use crate::{Error, FieldIssue, Result, SessionUser};
+use crate::{Error, FieldIssue, Result};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -188,113 +184,7 @@ pub struct ProductQuery {
     pub limit: Option<i64>,
 }
 
-macro_rules! columns {
-    () => {
-        "id, sku, name, category_id, unit, sale_price, cost, tax_class, tracking, is_vehicle, active, \
-         description, archived_at, version, created_at, updated_at"
-    };
-}
-pub(crate) use columns;
-
-#[derive(Clone, Copy)]
-enum Sort {
-    Name,
-    Sku,
-    Created,
-}
-
-pub async fn list(db: &Db, user: &SessionUser, query: ProductQuery) -> Result<Page<Product>> {
-    let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Read).await?;
-    let page = list_in(&mut tx, &access, &query, paging::limit(query.limit)).await?;
-    tx.commit().await?;
-    Ok(page)
-}
-
-/// One page of the list inside an open transaction; the CSV export walks
-/// every page of it with a larger `limit`.
-pub(crate) async fn list_in(
-    tx: &mut Tx,
-    access: &Access,
-    query: &ProductQuery,
-    limit: i64,
-) -> Result<Page<Product>> {
-    let (sort, dir) = parse_sort(
-        query.sort.as_deref(),
-        &[
-            ("name", Sort::Name),
-            ("sku", Sort::Sku),
-            ("created", Sort::Created),
-        ],
-        Sort::Name,
-    )?;
-    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let mut qb = QueryBuilder::<Postgres>::new(concat!(
-        "SELECT ",
-        columns!(),
-        ", name_key FROM products WHERE company_id = "
-    ));
-    // The company named explicitly lets the planner walk the sort index;
-    // row-level security still applies on top.
-    qb.push_bind(access.company_id);
-    crate::records::push_status_filter(&mut qb, query.status.as_deref())?;
-    if let Some(category) = query.category_id {
-        qb.push(" AND category_id = ").push_bind(category);
-    }
-    if let Some(class) = query.tax_class.as_deref().filter(|c| !c.is_empty()) {
-        if class.parse::<TaxClass>().is_err() {
-            return Err(Error::validation(
-                "unknown_tax_class",
-                "/tax_class",
-                "isv15, isv18, exempt or exonerated",
-            ));
-        }
-        qb.push(" AND tax_class = ").push_bind(class.to_owned());
-    }
-    if let Some(vehicle) = query.vehicle {
-        qb.push(" AND is_vehicle = ").push_bind(vehicle);
-    }
-    let text = text_match(tx, "products", access.company_id, query.q.as_deref()).await?;
-    push_text_match(&mut qb, "id", "search", &text);
-    let (key, cast) = match sort {
-        Sort::Name => ("name_key", "text"),
-        Sort::Sku => ("sku", "text"),
-        Sort::Created => ("created_at", "timestamptz"),
-    };
-    push_keyset(&mut qb, key, cast, dir, cursor, limit);
-    let rows: Vec<Product> = qb.build_query_as().fetch_all(&mut **tx).await?;
-    Ok(paging::page(rows, limit, |p| Cursor {
-        key: match sort {
-            Sort::Name => p.name_key.clone(),
-            Sort::Sku => p.sku.clone(),
-            Sort::Created => p.created_at.to_rfc3339(),
-        },
-        id: p.id,
-    }))
-}
-
-pub async fn get(db: &Db, user: &SessionUser, id: Uuid) -> Result<Product> {
-    let (_, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Read).await?;
-    let product = fetch(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(product)
-}
-
-pub(crate) async fn fetch(tx: &mut Tx, id: Uuid, for_update: bool) -> Result<Product> {
-    let sql = if for_update {
-        concat!(
-            "SELECT ",
-            columns!(),
-            " FROM products WHERE id = $1 FOR UPDATE"
-        )
-    } else {
-        concat!("SELECT ", columns!(), " FROM products WHERE id = $1")
-    };
-    sqlx::query_as(sql)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| Error::not_found("product_not_found"))
-}
+crate::list_query!(ProductQuery);
 
 fn sku_taken() -> FieldIssue {
     FieldIssue::new(
@@ -312,105 +202,100 @@ fn unknown_category() -> FieldIssue {
     )
 }
 
-const CONSTRAINTS: [(&str, fn() -> FieldIssue); 2] = [
-    ("products_company_id_sku_key", sku_taken),
-    ("products_company_id_category_id_fkey", unknown_category),
-];
+impl Record for Product {
+    const TABLE: &'static str = "products";
+    const ENTITY: &'static str = "product";
+    const NOT_FOUND: &'static str = "product_not_found";
+    const RESOURCE: Resource = Resource::Catalog;
+    const COLUMNS: &'static str = "id, sku, name, category_id, unit, sale_price, cost, tax_class, \
+        tracking, is_vehicle, active, description, archived_at, version, created_at, updated_at";
+    const LIST_EXTRA: &'static str = ", name_key";
+    const WRITTEN: &'static str = "sku, name, category_id, unit, sale_price, cost, tax_class, \
+        tracking, is_vehicle, active, description";
+    const CONSTRAINTS: &'static [Constraint] = &[
+        ("products_company_id_sku_key", sku_taken),
+        ("products_company_id_category_id_fkey", unknown_category),
+    ];
+    const SEARCH: Option<&'static str> = Some("products");
+    const SORTS: &'static [SortKey] = &[
+        SortKey {
+            name: "name",
+            sql: "name_key",
+            cast: "text",
+        },
+        SortKey {
+            name: "sku",
+            sql: "sku",
+            cast: "text",
+        },
+        SortKey {
+            name: "created",
+            sql: "created_at",
+            cast: "timestamptz",
+        },
+    ];
+    type Input = ProductInput;
+    type Valid = ValidProduct;
+    type Query = ProductQuery;
 
-pub async fn create(db: &Db, user: &SessionUser, input: ProductInput) -> Result<Product> {
-    let p = input.validate()?;
-    let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Create).await?;
-    let product = insert(&mut tx, &access, &p).await?;
-    tx.commit().await?;
-    Ok(product)
-}
-
-/// Insert one checked product (also used by the CSV import).
-pub(crate) async fn insert(tx: &mut Tx, access: &Access, p: &ValidProduct) -> Result<Product> {
-    let product: Product = sqlx::query_as(concat!(
-        "INSERT INTO products (id, company_id, sku, name, category_id, unit, sale_price, cost, tax_class,
-                               tracking, is_vehicle, active, description)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ",
-        columns!()
-    ))
-    .bind(Uuid::now_v7())
-    .bind(access.company_id)
-    .bind(&p.sku)
-    .bind(&p.name)
-    .bind(p.category_id)
-    .bind(&p.unit)
-    .bind(p.sale_price)
-    .bind(p.cost)
-    .bind(p.tax_class.as_str())
-    .bind(p.tracking)
-    .bind(p.is_vehicle)
-    .bind(p.active)
-    .bind(&p.description)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| violation(e, &CONSTRAINTS))?;
-    audit_change(
-        tx,
-        access,
-        "create",
-        "product",
-        product.id,
-        None,
-        Some(&product),
-    )
-    .await?;
-    Ok(product)
-}
-
-pub async fn update(db: &Db, user: &SessionUser, id: Uuid, input: ProductInput) -> Result<Product> {
-    let version = required_version(input.version)?;
-    let p = input.validate()?;
-    let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Update).await?;
-    let before = fetch(&mut tx, id, true).await?;
-    if before.version != version {
-        return Err(Error::stale_version());
+    fn validate(input: ProductInput) -> Result<ValidProduct> {
+        input.validate()
     }
-    let after = replace(&mut tx, &access, &before, &p).await?;
-    tx.commit().await?;
-    Ok(after)
-}
 
-/// Archive (true) or restore (false).
-pub async fn set_archived(
-    db: &Db,
-    user: &SessionUser,
-    id: Uuid,
-    version: i32,
-    archived: bool,
-) -> Result<Product> {
-    let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Archive).await?;
-    let before = fetch(&mut tx, id, true).await?;
-    if before.version != version {
-        return Err(Error::stale_version());
+    fn input_version(input: &ProductInput) -> Option<i32> {
+        input.version
     }
-    let after: Product = sqlx::query_as(concat!(
-        "UPDATE products SET archived_at = CASE WHEN $2 THEN coalesce(archived_at, now()) END,
-                version = version + 1, updated_at = now()
-          WHERE id = $1 RETURNING ",
-        columns!()
-    ))
-    .bind(id)
-    .bind(archived)
-    .fetch_one(&mut *tx)
-    .await?;
-    let action = if archived { "archive" } else { "restore" };
-    audit_change(
-        &mut tx,
-        &access,
-        action,
-        "product",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+
+    fn push_values(p: &ValidProduct, values: &mut Separated<'_, Postgres, &'static str>) {
+        values
+            .push_bind(p.sku.clone())
+            .push_bind(p.name.clone())
+            .push_bind(p.category_id)
+            .push_bind(p.unit.clone())
+            .push_bind(p.sale_price)
+            .push_bind(p.cost)
+            .push_bind(p.tax_class.as_str())
+            .push_bind(p.tracking)
+            .push_bind(p.is_vehicle)
+            .push_bind(p.active)
+            .push_bind(p.description.clone());
+    }
+
+    fn push_filters(query: &ProductQuery, qb: &mut QueryBuilder<Postgres>) -> Result<()> {
+        if let Some(category) = query.category_id {
+            qb.push(" AND category_id = ").push_bind(category);
+        }
+        if let Some(class) = query.tax_class.as_deref().filter(|c| !c.is_empty()) {
+            if class.parse::<TaxClass>().is_err() {
+                return Err(Error::validation(
+                    "unknown_tax_class",
+                    "/tax_class",
+                    "isv15, isv18, exempt or exonerated",
+                ));
+            }
+            qb.push(" AND tax_class = ").push_bind(class.to_owned());
+        }
+        if let Some(vehicle) = query.vehicle {
+            qb.push(" AND is_vehicle = ").push_bind(vehicle);
+        }
+        Ok(())
+    }
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn version(&self) -> i32 {
+        self.version
+    }
+
+    fn sort_value(&self, sort: &str) -> String {
+        match sort {
+            "sku" => self.sku.clone(),
+            "created" => self.created_at.to_rfc3339(),
+            _ => self.name_key.clone(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -454,47 +339,4 @@ mod tests {
         .map(|p| (p.sku, p.tracking, p.tax_class));
         assert_eq!(ok.ok(), Some(("X-1".to_owned(), "serial", TaxClass::Isv15)));
     }
-}
-
-/// Write `p` over the locked row `before` (version + 1, audited); the
-/// caller has checked the version.
-pub(crate) async fn replace(
-    tx: &mut Tx,
-    access: &Access,
-    before: &Product,
-    p: &ValidProduct,
-) -> Result<Product> {
-    let after: Product = sqlx::query_as(concat!(
-        "UPDATE products SET sku = $2, name = $3, category_id = $4, unit = $5, sale_price = $6, cost = $7,
-                tax_class = $8, tracking = $9, is_vehicle = $10, active = $11, description = $12,
-                version = version + 1, updated_at = now()
-          WHERE id = $1 RETURNING ",
-        columns!()
-    ))
-    .bind(before.id)
-    .bind(&p.sku)
-    .bind(&p.name)
-    .bind(p.category_id)
-    .bind(&p.unit)
-    .bind(p.sale_price)
-    .bind(p.cost)
-    .bind(p.tax_class.as_str())
-    .bind(p.tracking)
-    .bind(p.is_vehicle)
-    .bind(p.active)
-    .bind(&p.description)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(|e| violation(e, &CONSTRAINTS))?;
-    audit_change(
-        tx,
-        access,
-        "update",
-        "product",
-        before.id,
-        Some(before),
-        Some(&after),
-    )
-    .await?;
-    Ok(after)
 }

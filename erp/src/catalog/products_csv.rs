@@ -7,15 +7,12 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::products::{
-    Product, ProductInput, ProductQuery, ValidProduct, insert, list_in, replace,
-};
+use super::products::{Product, ProductInput, ValidProduct};
 use crate::access::{Access, Tx};
-use crate::csv_io::{self, Row, flag_text, fold};
-use crate::exports::ExportFile;
+use crate::csv_io::{Row, flag_text, fold};
 use crate::imports::Outcome;
-use crate::roles::{Action, Resource};
-use crate::{Error, FieldIssue, Result};
+use crate::records::{Exported, Record, crud};
+use crate::{FieldIssue, Result};
 
 pub const COLUMNS: &[(&str, &[&str])] = &[
     ("sku", &["código", "codigo"]),
@@ -133,81 +130,41 @@ pub fn parse(
 
 /// Create the product, or bring the one with the same SKU up to the row.
 pub(crate) async fn upsert(tx: &mut Tx, access: &Access, p: ValidProduct) -> Result<Outcome> {
-    let existing: Option<Product> = sqlx::query_as(concat!(
-        "SELECT ",
-        super::products::columns!(),
-        " FROM products WHERE company_id = $1 AND sku = $2 FOR UPDATE"
-    ))
+    let existing: Option<Product> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM products WHERE company_id = $1 AND sku = $2 FOR UPDATE",
+        Product::COLUMNS
+    )))
     .bind(access.company_id)
     .bind(&p.sku)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(before) = existing else {
-        insert(tx, access, &p).await?;
-        return Ok(Outcome::Created);
-    };
-    if same(&before, &p) {
-        return Ok(Outcome::Unchanged);
+    crud::upsert(tx, access, existing, &p).await
+}
+
+impl Exported for Product {
+    const FILE: &'static str = "products";
+    const CSV_COLUMNS: &'static [(&'static str, &'static [&'static str])] = COLUMNS;
+    type Lookup = Categories;
+
+    async fn lookup(tx: &mut Tx, access: &Access) -> Result<Categories> {
+        Categories::load(tx, access).await
     }
-    replace(tx, access, &before, &p).await?;
-    Ok(Outcome::Updated)
-}
 
-fn same(product: &Product, p: &ValidProduct) -> bool {
-    product.sku == p.sku
-        && product.name == p.name
-        && product.category_id == p.category_id
-        && product.unit == p.unit
-        && product.sale_price == p.sale_price
-        && product.cost == p.cost
-        && product.tax_class == p.tax_class.as_str()
-        && product.tracking == p.tracking
-        && product.is_vehicle == p.is_vehicle
-        && product.active == p.active
-        && product.description == p.description
-}
-
-fn record(p: &Product, categories: &Categories) -> [String; 11] {
-    [
-        p.sku.clone(),
-        p.name.clone(),
-        p.category_id
-            .and_then(|id| categories.by_id.get(&id).cloned())
-            .unwrap_or_default(),
-        p.unit.clone(),
-        p.sale_price.to_string(),
-        p.cost.to_string(),
-        p.tax_class.clone(),
-        p.tracking.clone(),
-        flag_text(p.is_vehicle).to_owned(),
-        flag_text(p.active).to_owned(),
-        p.description.clone(),
-    ]
-}
-
-/// Every product the list shows with `query`'s filters and order, as CSV.
-pub async fn export(
-    db: &crate::Db,
-    user: &crate::SessionUser,
-    mut query: ProductQuery,
-) -> Result<ExportFile> {
-    let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Read).await?;
-    let categories = Categories::load(&mut tx, &access).await?;
-    let mut out = csv_io::writer();
-    out.write_record(COLUMNS.iter().map(|(name, _)| name))
-        .map_err(Error::internal)?;
-    query.cursor = None;
-    loop {
-        let page = list_in(&mut tx, &access, &query, csv_io::EXPORT_PAGE).await?;
-        for p in &page.items {
-            out.write_record(record(p, &categories))
-                .map_err(Error::internal)?;
-        }
-        match page.next_cursor {
-            Some(next) => query.cursor = Some(next),
-            None => break,
-        }
+    fn csv_row(&self, categories: &Categories) -> Vec<String> {
+        vec![
+            self.sku.clone(),
+            self.name.clone(),
+            self.category_id
+                .and_then(|id| categories.by_id.get(&id).cloned())
+                .unwrap_or_default(),
+            self.unit.clone(),
+            self.sale_price.to_string(),
+            self.cost.to_string(),
+            self.tax_class.clone(),
+            self.tracking.clone(),
+            flag_text(self.is_vehicle).to_owned(),
+            flag_text(self.active).to_owned(),
+            self.description.clone(),
+        ]
     }
-    tx.commit().await?;
-    Ok(csv_io::file("products", csv_io::finish(out)?))
 }

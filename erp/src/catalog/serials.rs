@@ -7,12 +7,12 @@ use uuid::Uuid;
 
 use crate::access::Access;
 use crate::db::Db;
-use crate::records::{audit_change, violation};
+use crate::records::{audit_change, crud, violation};
 use crate::roles::{Action, Resource};
 use crate::values::Vin;
 use crate::{Error, FieldIssue, Result, SessionUser};
 
-use super::products;
+use super::products::Product;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -64,7 +64,7 @@ fn serial_taken() -> FieldIssue {
 
 pub async fn list(db: &Db, user: &SessionUser, product_id: Uuid) -> Result<Vec<Serial>> {
     let (_, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Read).await?;
-    products::fetch(&mut tx, product_id, false).await?;
+    crud::fetch::<Product>(&mut tx, product_id, false).await?;
     let rows = sqlx::query_as(
         "SELECT id, product_id, serial, created_at FROM serial_numbers WHERE product_id = $1 ORDER BY serial",
     )
@@ -82,7 +82,7 @@ pub async fn add(
     input: SerialInput,
 ) -> Result<Serial> {
     let (access, mut tx) = Access::begin(db, user, Resource::Catalog, Action::Create).await?;
-    let product = products::fetch(&mut tx, product_id, false).await?;
+    let product = crud::fetch::<Product>(&mut tx, product_id, false).await?;
     if product.tracking != "serial" {
         return Err(Error::validation(
             "not_serial_tracked",

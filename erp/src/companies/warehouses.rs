@@ -55,7 +55,7 @@ fn unknown_branch() -> FieldIssue {
         "no such branch in this company",
     )
 }
-const CONSTRAINTS: [(&str, fn() -> FieldIssue); 2] = [
+const CONSTRAINTS: [crate::records::Constraint; 2] = [
     ("warehouses_company_id_code_key", code_taken),
     ("warehouses_company_id_branch_id_fkey", unknown_branch),
 ];

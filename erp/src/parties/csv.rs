@@ -3,13 +3,12 @@
 //! matches, or — for "Consumidor Final" rows without RTN — when the name
 //! does; importing the same file twice therefore changes nothing.
 
-use super::queries::{insert, list_in, replace};
-use super::{Party, PartyInput, PartyQuery, ValidParty};
+use super::{Party, PartyInput, ValidParty};
 use crate::access::{Access, Tx};
-use crate::csv_io::{self, Row, flag_text};
-use crate::exports::ExportFile;
+use crate::csv_io::{Row, flag_text};
 use crate::imports::Outcome;
-use crate::{Error, FieldIssue, Result};
+use crate::records::{Exported, Record, crud};
+use crate::{FieldIssue, Result};
 
 /// Column names as exported, each with the Spanish names also accepted.
 pub const COLUMNS: &[(&str, &[&str])] = &[
@@ -62,98 +61,55 @@ pub fn parse(row: &Row) -> std::result::Result<ValidParty, Vec<FieldIssue>> {
 pub(crate) async fn upsert(tx: &mut Tx, access: &Access, mut p: ValidParty) -> Result<Outcome> {
     let existing: Option<Party> = match &p.rtn {
         Some(rtn) => {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                super::queries::columns!(),
-                " FROM parties WHERE company_id = $1 AND rtn = $2 FOR UPDATE"
-            ))
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM parties WHERE company_id = $1 AND rtn = $2 FOR UPDATE",
+                Party::COLUMNS
+            )))
             .bind(access.company_id)
             .bind(rtn)
             .fetch_optional(&mut **tx)
             .await?
         }
         None => {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                super::queries::columns!(),
-                " FROM parties WHERE company_id = $1 AND rtn IS NULL AND name_key = search_norm($2)
-                  ORDER BY id LIMIT 1 FOR UPDATE"
-            ))
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM parties WHERE company_id = $1 AND rtn IS NULL
+                    AND name_key = search_norm($2) ORDER BY id LIMIT 1 FOR UPDATE",
+                Party::COLUMNS
+            )))
             .bind(access.company_id)
             .bind(&p.name)
             .fetch_optional(&mut **tx)
             .await?
         }
     };
-    let Some(before) = existing else {
-        insert(tx, access, &p).await?;
-        return Ok(Outcome::Created);
-    };
-    p.contacts = before.contacts.0.clone();
-    if same(&before, &p) {
-        return Ok(Outcome::Unchanged);
+    if let Some(before) = &existing {
+        p.contacts = before.contacts.0.clone();
     }
-    replace(tx, access, &before, &p).await?;
-    Ok(Outcome::Updated)
+    crud::upsert(tx, access, existing, &p).await
 }
 
-fn same(party: &Party, p: &ValidParty) -> bool {
-    party.name == p.name
-        && party.rtn == p.rtn
-        && party.is_customer == p.is_customer
-        && party.is_supplier == p.is_supplier
-        && party.email == p.email
-        && party.phone == p.phone
-        && party.address == p.address
-        && party.city == p.city
-        && party.payment_terms_days == p.payment_terms_days
-        && party.credit_limit == p.credit_limit
-        && party.notes == p.notes
-}
+impl Exported for Party {
+    const FILE: &'static str = "parties";
+    const CSV_COLUMNS: &'static [(&'static str, &'static [&'static str])] = COLUMNS;
+    type Lookup = ();
 
-fn record(p: &Party) -> [String; 11] {
-    [
-        p.name.clone(),
-        p.rtn.clone().unwrap_or_default(),
-        flag_text(p.is_customer).to_owned(),
-        flag_text(p.is_supplier).to_owned(),
-        p.email.clone(),
-        p.phone.clone(),
-        p.address.clone(),
-        p.city.clone(),
-        p.payment_terms_days.to_string(),
-        p.credit_limit.to_string(),
-        p.notes.clone(),
-    ]
-}
-
-/// Every party the list shows with `query`'s filters and order, as CSV.
-pub async fn export(
-    db: &crate::Db,
-    user: &crate::SessionUser,
-    mut query: PartyQuery,
-) -> Result<ExportFile> {
-    let (access, mut tx) = Access::begin(
-        db,
-        user,
-        crate::roles::Resource::Parties,
-        crate::roles::Action::Read,
-    )
-    .await?;
-    let mut out = csv_io::writer();
-    out.write_record(COLUMNS.iter().map(|(name, _)| name))
-        .map_err(Error::internal)?;
-    query.cursor = None;
-    loop {
-        let page = list_in(&mut tx, &access, &query, csv_io::EXPORT_PAGE).await?;
-        for p in &page.items {
-            out.write_record(record(p)).map_err(Error::internal)?;
-        }
-        match page.next_cursor {
-            Some(next) => query.cursor = Some(next),
-            None => break,
-        }
+    async fn lookup(_tx: &mut Tx, _access: &Access) -> Result<()> {
+        Ok(())
     }
-    tx.commit().await?;
-    Ok(csv_io::file("parties", csv_io::finish(out)?))
+
+    fn csv_row(&self, _: &()) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.rtn.clone().unwrap_or_default(),
+            flag_text(self.is_customer).to_owned(),
+            flag_text(self.is_supplier).to_owned(),
+            self.email.clone(),
+            self.phone.clone(),
+            self.address.clone(),
+            self.city.clone(),
+            self.payment_terms_days.to_string(),
+            self.credit_limit.to_string(),
+            self.notes.clone(),
+        ]
+    }
 }

@@ -3,9 +3,7 @@
 //! name them keep their meaning.
 
 pub mod csv;
-mod queries;
-
-pub use queries::{create, get, list, set_archived, update};
+mod record;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;

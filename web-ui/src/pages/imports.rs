@@ -4,13 +4,11 @@
 //! writes the rows while this page shows the progress, reloading itself.
 //! Exporting downloads the list as it is filtered and sorted on screen.
 
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use erp::catalog::products::ProductQuery;
 use erp::exports::ExportFile;
 use erp::imports::{Import, Kind};
-use erp::parties::PartyQuery;
 use erp::{Erp, ErrorKind};
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -31,37 +29,8 @@ pub fn file_response(f: ExportFile) -> Response {
     (headers, f.bytes).into_response()
 }
 
-pub async fn export_parties(
-    State(erp): State<Erp>,
-    v: Visitor,
-    Query(q): Query<PartyQuery>,
-) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    match erp::parties::csv::export(&erp.db, &user, q).await {
-        Ok(f) => file_response(f),
-        Err(e) => refused(v, e).await,
-    }
-}
-
-pub async fn export_products(
-    State(erp): State<Erp>,
-    v: Visitor,
-    Query(q): Query<ProductQuery>,
-) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    match erp::catalog::products_csv::export(&erp.db, &user, q).await {
-        Ok(f) => file_response(f),
-        Err(e) => refused(v, e).await,
-    }
-}
-
-async fn refused(v: Visitor, e: erp::Error) -> Response {
+/// Why an import or export was refused, as the visitor reads it.
+pub(crate) async fn refused(v: Visitor, e: erp::Error) -> Response {
     match e.kind {
         ErrorKind::Forbidden => {
             (StatusCode::FORBIDDEN, v.lang.t("import-forbidden")).into_response()

@@ -20,6 +20,7 @@ pub mod login;
 pub mod parties;
 pub mod payments;
 pub mod products;
+pub mod records;
 pub mod report_runs;
 pub mod reports;
 pub mod sales;

@@ -1,25 +1,21 @@
-//! Customers and suppliers: the list (search, filter, sort, pages) and the
-//! create/edit form. Plain HTML forms: everything works without JavaScript.
+//! Customers and suppliers: what their pages show (list columns and
+//! filters, the form with its contacts table, attachments under it). The
+//! pages themselves are the record pages (`records.rs`). Plain HTML forms:
+//! everything works without JavaScript.
 
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
 use erp::parties::{Contact, Party, PartyInput, PartyQuery};
-use erp::roles::{Action, Resource};
 use erp::values::{format_lempiras, parse_amount};
-use erp::{Erp, ErrorKind, FieldIssue};
+use erp::{Erp, FieldIssue, SessionUser};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use uuid::Uuid;
 
-use super::fields::{
-    Issues, Kind, archive_form, archive_outcome, checkbox, field, refusal, select, summary,
-};
+use super::fields::{Issues, Kind, checkbox, field, select};
 use super::list::{ListLinks, sort_header};
-use super::{csrf_field, module_page};
-use crate::form::{Form, FormRows, Rows};
+use super::records::RecordPages;
+use crate::form::Rows;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::Visitor;
 
 fn kind_label(lang: Lang, p: &Party) -> String {
     match (p.is_customer, p.is_supplier) {
@@ -27,92 +23,6 @@ fn kind_label(lang: Lang, p: &Party) -> String {
         (false, true) => lang.t("party-supplier"),
         _ => lang.t("party-customer"),
     }
-}
-
-pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<PartyQuery>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    let lang = v.lang;
-    let page = match erp::parties::list(&erp.db, &user, q.clone()).await {
-        Ok(p) => p,
-        Err(e) if e.kind == ErrorKind::Validation => {
-            return Redirect::to("/parties").into_response();
-        }
-        Err(e) => return unavailable(e),
-    };
-    let can_create = super::role_allows(&erp, &user, Resource::Parties, Action::Create).await;
-    let links = ListLinks::new(
-        "/parties",
-        &[
-            ("q", q.q.clone()),
-            ("kind", q.kind.clone()),
-            ("status", q.status.clone()),
-        ],
-        q.sort.clone(),
-    );
-    let rows = page
-        .items
-        .iter()
-        .map(|p| {
-            let href = format!("/parties/{}", p.id);
-            view! {
-                <tr>
-                    <td><a href=href>{p.name.clone()}</a></td>
-                    <td>{p.rtn.clone().unwrap_or_else(|| lang.t("consumidor-final"))}</td>
-                    <td>{kind_label(lang, p)}</td>
-                    <td>{p.phone.clone()}</td>
-                    <td class="num">{format_lempiras(p.credit_limit)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    let table = if page.items.is_empty() {
-        view! { <p class="empty">{lang.t(if q.q.is_some() { "list-no-match" } else { "parties-empty" })}</p> }.into_any()
-    } else {
-        view! {
-            <table id="parties">
-                <thead><tr>
-                    <th>{sort_header(lang, &links, "name", "field-label-name")}</th>
-                    <th>"RTN"</th>
-                    <th>{lang.t("party-kind")}</th>
-                    <th>{lang.t("field-label-phone")}</th>
-                    <th class="num">{lang.t("field-label-credit-limit")}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        }
-        .into_any()
-    };
-    let kinds = vec![
-        (String::new(), lang.t("party-all")),
-        ("customer".to_owned(), lang.t("party-customers")),
-        ("supplier".to_owned(), lang.t("party-suppliers")),
-    ];
-    let content = view! {
-        <div class="page-head">
-            <h1>{lang.t("parties-title")}</h1>
-            {can_create.then(|| view! { <a class="button" href="/parties/new" id="new-party">{lang.t("parties-new")}</a> })}
-            {links.transfer_links(lang, can_create.then_some("parties"))}
-        </div>
-        <form method="get" action="/parties" class="filters" role="search">
-            <input type="search" name="q" value=q.q.clone().unwrap_or_default() placeholder=lang.t("parties-search") aria-label=lang.t("parties-search")/>
-            {select(lang, &Issues::default(), "kind", q.kind.as_deref().unwrap_or(""), kinds)}
-            <button type="submit">{lang.t("list-filter")}</button>
-        </form>
-        {table}
-        {links.pager(lang, page.next_cursor.as_deref(), q.cursor.is_some())}
-    };
-    module_page(
-        &erp,
-        &v,
-        &user,
-        "nav-parties",
-        lang.t("parties-title"),
-        content,
-    )
-    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -290,24 +200,97 @@ fn contacts_view(lang: Lang, issues: &Issues, contacts: &[Contact]) -> impl Into
     }
 }
 
-fn form_view(
-    lang: Lang,
-    csrf: &str,
-    action: String,
-    f: &PartyForm,
-    issues: &Issues,
-    archived: bool,
-) -> impl IntoView + use<> {
-    let kind_error = issues
-        .0
-        .iter()
-        .any(|i| i.pointer == "/is_customer")
-        .then(|| lang.t("field-customer-or-supplier"));
-    view! {
-        {summary(lang, issues)}
-        <form method="post" action=action class="record" novalidate>
-            {csrf_field(csrf)}
-            {f.version.map(|v| view! { <input type="hidden" name="version" value=v.to_string()/> })}
+impl RecordPages for Party {
+    const BASE: &'static str = "/parties";
+    const NAV: &'static str = "nav-parties";
+    const KEY: &'static str = "parties";
+    const NEW_ID: &'static str = "new-party";
+    const IMPORT: Option<&'static str> = Some("parties");
+    type Form = PartyForm;
+
+    fn filters(q: &PartyQuery) -> Vec<(&'static str, Option<String>)> {
+        vec![("kind", q.kind.clone())]
+    }
+
+    fn filter_controls(lang: Lang, q: &PartyQuery) -> AnyView {
+        let kinds = vec![
+            (String::new(), lang.t("party-all")),
+            ("customer".to_owned(), lang.t("party-customers")),
+            ("supplier".to_owned(), lang.t("party-suppliers")),
+        ];
+        select(
+            lang,
+            &Issues::default(),
+            "kind",
+            q.kind.as_deref().unwrap_or(""),
+            kinds,
+        )
+        .into_any()
+    }
+
+    fn header(lang: Lang, links: &ListLinks) -> AnyView {
+        view! {
+            <tr>
+                <th>{sort_header(lang, links, "name", "field-label-name")}</th>
+                <th>"RTN"</th>
+                <th>{lang.t("party-kind")}</th>
+                <th>{lang.t("field-label-phone")}</th>
+                <th class="num">{lang.t("field-label-credit-limit")}</th>
+            </tr>
+        }
+        .into_any()
+    }
+
+    fn row(&self, lang: Lang) -> AnyView {
+        let href = format!("/parties/{}", self.id);
+        view! {
+            <tr>
+                <td><a href=href>{self.name.clone()}</a></td>
+                <td>{self.rtn.clone().unwrap_or_else(|| lang.t("consumidor-final"))}</td>
+                <td>{kind_label(lang, self)}</td>
+                <td>{self.phone.clone()}</td>
+                <td class="num">{format_lempiras(self.credit_limit)}</td>
+            </tr>
+        }
+        .into_any()
+    }
+
+    fn new_form() -> PartyForm {
+        PartyForm {
+            is_customer: Some("on".into()),
+            ..PartyForm::default()
+        }
+    }
+
+    fn form_of(&self) -> PartyForm {
+        PartyForm::of(self)
+    }
+
+    fn csrf(form: &PartyForm) -> &str {
+        &form.csrf
+    }
+
+    fn with_rows(form: PartyForm, rows: &Rows) -> PartyForm {
+        form.with_rows(rows)
+    }
+
+    fn input(form: &PartyForm) -> (PartyInput, Issues) {
+        form.input()
+    }
+
+    async fn fields(
+        _erp: &Erp,
+        _user: &SessionUser,
+        lang: Lang,
+        f: &PartyForm,
+        issues: &Issues,
+    ) -> AnyView {
+        let kind_error = issues
+            .0
+            .iter()
+            .any(|i| i.pointer == "/is_customer")
+            .then(|| lang.t("field-customer-or-supplier"));
+        view! {
             {field(lang, issues, "name", f.name.clone(), Kind::Text, true)}
             {field(lang, issues, "rtn", f.rtn.clone(), Kind::Number, false)}
             <p class="hint">{lang.t("rtn-hint")}</p>
@@ -325,150 +308,25 @@ fn form_view(
             {field(lang, issues, "credit_limit", f.credit_limit.clone(), Kind::Amount, false)}
             {field(lang, issues, "notes", f.notes.clone(), Kind::Area, false)}
             {contacts_view(lang, issues, &f.contacts)}
-            {archived.then(|| view! { <p class="alert">{lang.t("record-archived")}</p> })}
-            <div class="actions">
-                <button type="submit" id="save">{lang.t("record-save")}</button>
-                <a href="/parties">{lang.t("record-cancel")}</a>
-            </div>
-        </form>
+        }
+        .into_any()
     }
-}
 
-pub async fn new(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    let f = PartyForm {
-        is_customer: Some("on".into()),
-        ..PartyForm::default()
-    };
-    let content = view! { <h1>{v.lang.t("parties-new")}</h1> {form_view(v.lang, &v.csrf, "/parties".into(), &f, &Issues::default(), false)} };
-    module_page(
-        &erp,
-        &v,
-        &user,
-        "nav-parties",
-        v.lang.t("parties-new"),
-        content,
-    )
-    .await
-}
-
-pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
-    let party = match erp::parties::get(&erp.db, &user, id).await {
-        Ok(p) => p,
-        Err(e) if e.kind == ErrorKind::NotFound => return super::not_found(v).await,
-        Err(e) => return unavailable(e),
-    };
-    let lang = v.lang;
-    let may_archive = super::role_allows(&erp, &user, Resource::Parties, Action::Archive).await;
-    let archive = (party.archived_at.is_none() && may_archive).then(|| {
-        archive_form(
-            lang,
-            &v.csrf,
-            format!("/parties/{id}/archive"),
-            party.version,
-        )
-    });
-    let attachments =
-        super::attachments::section(&erp, &v, &user, erp::attachments::OwnerKind::Party, id).await;
-    let content = view! {
-        <h1>{party.name.clone()}</h1>
-        {form_view(lang, &v.csrf, format!("/parties/{id}"), &PartyForm::of(&party), &Issues::default(), party.archived_at.is_some())}
-        {attachments}
-        {archive}
-    };
-    module_page(&erp, &v, &user, "nav-parties", party.name.clone(), content).await
-}
-
-/// Create (no id) or update; on a refused save the form comes back with the
-/// values typed and each problem beside its field.
-async fn save(erp: Erp, v: Visitor, id: Option<Uuid>, form: PartyForm) -> Response {
-    let user = match v.posting_user(&form.csrf).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let (input, mut issues) = form.input();
-    // A number the form could not even read: nothing is saved (the domain
-    // would store zero in its place); its checks still run, so every problem
-    // shows at once.
-    let result = if !issues.is_empty() {
-        input.validate().map(|_| None)
-    } else {
-        match id {
-            None => erp::parties::create(&erp.db, &user, input).await,
-            Some(id) => erp::parties::update(&erp.db, &user, id, input).await,
-        }
-        .map(|p| Some(p.id))
-    };
-    let lang = v.lang;
-    let e = match result {
-        Ok(Some(saved)) => {
-            return Redirect::to(&format!("/parties/{saved}?saved=1")).into_response();
-        }
-        Ok(None) => None,
-        Err(e) => Some(e),
-    };
-    let mut banner = None;
-    if let Some(e) = e {
-        match refusal(lang, &e, &mut issues) {
-            Some(b) => banner = b,
-            None if e.kind == ErrorKind::NotFound => return super::not_found(v).await,
-            None => return unavailable(e),
-        }
+    fn form_version(form: &PartyForm) -> Option<i32> {
+        form.version
     }
-    let action = id.map_or("/parties".to_owned(), |id| format!("/parties/{id}"));
-    let title = lang.t(if id.is_some() {
-        "parties-edit"
-    } else {
-        "parties-new"
-    });
-    let content = view! {
-        <h1>{title.clone()}</h1>
-        {banner.map(|b| view! { <p class="alert" role="alert">{b}</p> })}
-        {form_view(lang, &v.csrf, action, &form, &issues, false)}
-    };
-    super::fields::refused_form(module_page(&erp, &v, &user, "nav-parties", title, content).await)
-}
 
-pub async fn create(
-    State(erp): State<Erp>,
-    v: Visitor,
-    FormRows(form, rows): FormRows<PartyForm>,
-) -> Response {
-    save(erp, v, None, form.with_rows(&rows)).await
-}
+    fn title(&self) -> String {
+        self.name.clone()
+    }
 
-pub async fn update(
-    State(erp): State<Erp>,
-    v: Visitor,
-    Path(id): Path<Uuid>,
-    FormRows(form, rows): FormRows<PartyForm>,
-) -> Response {
-    save(erp, v, Some(id), form.with_rows(&rows)).await
-}
+    async fn sections(erp: &Erp, v: &Visitor, user: &SessionUser, party: &Party) -> AnyView {
+        super::attachments::section(erp, v, user, erp::attachments::OwnerKind::Party, party.id)
+            .await
+            .into_any()
+    }
 
-#[derive(Deserialize)]
-pub struct VersionForm {
-    pub csrf: String,
-    pub version: i32,
-}
-
-pub async fn archive(
-    State(erp): State<Erp>,
-    v: Visitor,
-    Path(id): Path<Uuid>,
-    Form(form): Form<VersionForm>,
-) -> Response {
-    let user = match v.posting_user(&form.csrf).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let result = erp::parties::set_archived(&erp.db, &user, id, form.version, true).await;
-    archive_outcome(v, result, "/parties").await
+    fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
 }

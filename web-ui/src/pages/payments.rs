@@ -13,7 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::fields::{Issues, refused_form, summary};
-use super::parties::VersionForm;
+use super::records::VersionForm;
 use super::{PageRole, csrf_field, module_page};
 use crate::form::{Form, FormRows};
 use crate::request::{Visitor, unavailable};

@@ -228,7 +228,7 @@ pub(crate) async fn customers(erp: &Erp, user: &erp::SessionUser) -> Vec<(String
         limit: Some(200),
         ..Default::default()
     };
-    erp::parties::list(&erp.db, user, q)
+    erp::records::crud::list::<erp::parties::Party>(&erp.db, user, q)
         .await
         .map(|p| {
             p.items
@@ -244,7 +244,7 @@ async fn product_choices(erp: &Erp, user: &erp::SessionUser) -> Vec<ProductChoic
         limit: Some(200),
         ..Default::default()
     };
-    erp::catalog::products::list(&erp.db, user, q)
+    erp::records::crud::list::<erp::catalog::products::Product>(&erp.db, user, q)
         .await
         .map(|p| {
             p.items

@@ -1,6 +1,17 @@
-//! What every master-data module does the same way: the keyset part of a list
-//! query, the version an update must carry, turning a unique
-//! violation into a field error, and the audit entry with before and after.
+//! What every kind of record does the same way. `Record` (in `record`) is
+//! what a resource says about itself; `crud` and `export` are the list,
+//! read, create, versioned update, archive and CSV written once over it.
+//! Below are the pieces those (and the documents that are not plain
+//! records) share: the keyset part of a list query, the version an update
+//! must carry, turning a unique violation into a field error, and the audit
+//! entry with before and after.
+
+pub mod crud;
+pub mod export;
+mod record;
+
+pub use export::Exported;
+pub use record::{ListQuery, Record, SortKey};
 
 use serde::Serialize;
 use sqlx::{Postgres, QueryBuilder};
@@ -145,9 +156,12 @@ pub fn push_status_filter(qb: &mut QueryBuilder<Postgres>, status: Option<&str>)
     Ok(())
 }
 
+/// A constraint's name and the field issue its violation means.
+pub type Constraint = (&'static str, fn() -> FieldIssue);
+
 /// A unique or foreign-key violation named `constraint` becomes `issue`;
 /// anything else stays what it was.
-pub fn violation(e: sqlx::Error, rules: &[(&str, fn() -> FieldIssue)]) -> Error {
+pub fn violation(e: sqlx::Error, rules: &[Constraint]) -> Error {
     if let sqlx::Error::Database(db) = &e
         && let Some(name) = db.constraint()
         && let Some((_, issue)) = rules.iter().find(|(c, _)| *c == name)
