@@ -36,6 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "ledger", description = "Journal entries and accounting reports"),
         (name = "reports", description = "Reports built in the background into PDF and CSV"),
         (name = "attachments", description = "Files attached to parties, products and sales documents"),
+        (name = "stock", description = "Inventory: stock locations"),
         (name = "search", description = "One search over parties, products and VINs"),
         (name = "audit", description = "The audit trail")
     )
@@ -64,6 +65,7 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::reports::routes())
         .merge(routes::search::routes())
         .merge(routes::attachments::routes())
+        .merge(routes::stock::routes())
         .with_state(erp)
         .split_for_parts();
     (router, doc)

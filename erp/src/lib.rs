@@ -34,6 +34,7 @@ pub mod roles;
 pub mod sales;
 pub mod schedules;
 pub mod search;
+pub mod stock;
 mod validate;
 pub mod values;
 

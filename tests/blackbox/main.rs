@@ -42,6 +42,7 @@ mod schedules;
 mod server_login;
 mod session;
 mod socket_activation;
+mod stock_locations;
 mod totp;
 mod users_admin;
 mod web;

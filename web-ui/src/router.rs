@@ -150,6 +150,7 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/assets/boot.js", get(document::boot_script));
     let router = pages::records::routes::<erp::parties::Party>(router);
     let router = pages::records::routes::<erp::catalog::products::Product>(router);
+    let router = pages::records::routes::<erp::stock::locations::Location>(router);
     let router = match pkg {
         Some(dir) => router.merge(
             Router::new()

@@ -16,6 +16,7 @@ pub mod sales;
 pub mod schedules;
 pub mod search;
 pub mod session;
+pub mod stock;
 pub mod system;
 pub mod totp;
 pub mod users;

@@ -218,21 +218,13 @@ impl Record for Product {
     ];
     const SEARCH: Option<&'static str> = Some("products");
     const SORTS: &'static [SortKey] = &[
-        SortKey {
-            name: "name",
-            sql: "name_key",
-            cast: "text",
-        },
+        SortKey::NAME,
         SortKey {
             name: "sku",
             sql: "sku",
             cast: "text",
         },
-        SortKey {
-            name: "created",
-            sql: "created_at",
-            cast: "timestamptz",
-        },
+        SortKey::CREATED,
     ];
     type Input = ProductInput;
     type Valid = ValidProduct;

@@ -34,18 +34,7 @@ impl Record for Party {
         city, payment_terms_days, credit_limit, notes, contacts";
     const CONSTRAINTS: &'static [Constraint] = &[("parties_rtn_key", rtn_taken)];
     const SEARCH: Option<&'static str> = Some("parties");
-    const SORTS: &'static [SortKey] = &[
-        SortKey {
-            name: "name",
-            sql: "name_key",
-            cast: "text",
-        },
-        SortKey {
-            name: "created",
-            sql: "created_at",
-            cast: "timestamptz",
-        },
-    ];
+    const SORTS: &'static [SortKey] = &[SortKey::NAME, SortKey::CREATED];
     type Input = PartyInput;
     type Valid = ValidParty;
     type Query = PartyQuery;

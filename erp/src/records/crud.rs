@@ -232,7 +232,8 @@ pub async fn set_archived<R: Record>(
         .bind(id)
         .bind(archived)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| violation(e, R::CONSTRAINTS))?;
     let action = if archived { "archive" } else { "restore" };
     audit_change(
         &mut tx,

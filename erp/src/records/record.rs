@@ -23,6 +23,22 @@ pub struct SortKey {
     pub cast: &'static str,
 }
 
+impl SortKey {
+    /// By name as people sort it (accents and case ignored): the generated
+    /// `name_key` column, which the list must select (`LIST_EXTRA`).
+    pub const NAME: SortKey = SortKey {
+        name: "name",
+        sql: "name_key",
+        cast: "text",
+    };
+    /// Newest or oldest first.
+    pub const CREATED: SortKey = SortKey {
+        name: "created",
+        sql: "created_at",
+        cast: "timestamptz",
+    };
+}
+
 pub trait Record:
     Serialize + for<'r> sqlx::FromRow<'r, PgRow> + Send + Sync + Unpin + 'static
 {

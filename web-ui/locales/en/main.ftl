@@ -605,3 +605,22 @@ attach-file_type_mismatch = “{ $file }” is not what its name says: the name 
 attach-file_type_mismatch-unknown = “{ $file }” is not what its name says: the name says { $claimed }, but the content is not a { $claimed } file.
 attach-image_unreadable = “{ $file }” cannot be read as a { $claimed } image: the file is damaged.
 attach-image_too_large = “{ $file }” is { $width }×{ $height } pixels; at most { $max_side } on each side.
+
+# Stock locations
+locations-title = Stock locations
+locations-new = New location
+locations-edit = Edit location
+locations-search = Code or name
+locations-empty = No locations.
+location-kind-all = All kinds
+location-kind-internal = Internal (warehouse)
+location-kind-supplier = Suppliers
+location-kind-customer = Customers
+location-kind-transit = In transit and customs
+location-kind-loss = Inventory losses
+location-choose-warehouse = Choose a warehouse
+field-label-warehouse-id = Warehouse
+field-location-code-taken = Another location has this code.
+field-unknown-warehouse = That warehouse does not exist in this company.
+field-virtual-location-fixed = The suppliers, customers, transit and losses locations belong to the system: they are not changed or archived.
+field-invalid-code = Letters, digits, - and _ only (not first).

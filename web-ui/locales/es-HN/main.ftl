@@ -605,3 +605,22 @@ attach-file_type_mismatch = «{ $file }» no es lo que dice su nombre: el nombre
 attach-file_type_mismatch-unknown = «{ $file }» no es lo que dice su nombre: el nombre dice { $claimed }, pero el contenido no es un archivo { $claimed }.
 attach-image_unreadable = «{ $file }» no se puede leer como imagen { $claimed }: el archivo está dañado.
 attach-image_too_large = «{ $file }» mide { $width }×{ $height } píxeles; el máximo es { $max_side } por lado.
+
+# Stock locations
+locations-title = Ubicaciones de inventario
+locations-new = Nueva ubicación
+locations-edit = Editar ubicación
+locations-search = Código o nombre
+locations-empty = No hay ubicaciones.
+location-kind-all = Todos los tipos
+location-kind-internal = Interna (bodega)
+location-kind-supplier = Proveedores
+location-kind-customer = Clientes
+location-kind-transit = En tránsito y aduana
+location-kind-loss = Pérdidas de inventario
+location-choose-warehouse = Elija una bodega
+field-label-warehouse-id = Bodega
+field-location-code-taken = Ya existe otra ubicación con este código.
+field-unknown-warehouse = Esa bodega no existe en esta empresa.
+field-virtual-location-fixed = Las ubicaciones de proveedores, clientes, tránsito y pérdidas son del sistema: no se cambian ni se archivan.
+field-invalid-code = Solo letras, dígitos, - y _ (no al inicio).

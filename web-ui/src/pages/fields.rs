@@ -135,11 +135,13 @@ pub fn select(
             view! { <option value=v selected=selected>{l}</option> }
         })
         .collect_view();
+    let error_id = format!("f-{name}-error");
+    let described = error.is_some().then(|| error_id.clone());
     view! {
         <div class="field">
             <label for=id.clone()>{lang.t(&format!("field-label-{}", name.replace('_', "-")))}</label>
-            <select id=id name=name aria-invalid=error.is_some().then_some("true")>{options}</select>
-            {error.map(|e| view! { <p class="field-error">{e}</p> })}
+            <select id=id name=name aria-invalid=error.is_some().then_some("true") aria-describedby=described>{options}</select>
+            {error.map(|e| view! { <p class="field-error" id=error_id>{e}</p> })}
         </div>
     }
 }

@@ -10,6 +10,8 @@ pub struct ListLinks {
     /// Filters to carry over (empty ones are dropped).
     params: Vec<(&'static str, String)>,
     sort: Option<String>,
+    /// What the list is sorted by when the link names no sort.
+    default_sort: &'static str,
 }
 
 impl ListLinks {
@@ -26,7 +28,14 @@ impl ListLinks {
             base,
             params,
             sort: sort.filter(|s| !s.is_empty()),
+            default_sort: "name",
         }
+    }
+
+    /// For lists whose default order is not by name.
+    pub fn with_default_sort(mut self, sort: &'static str) -> ListLinks {
+        self.default_sort = sort;
+        self
     }
 
     /// "Exportar CSV" and, for who may create, "Importar CSV": the export
@@ -94,7 +103,7 @@ pub fn sort_header(
     field: &str,
     label_key: &str,
 ) -> impl IntoView + use<> {
-    let current = links.sort.as_deref().unwrap_or("name");
+    let current = links.sort.as_deref().unwrap_or(links.default_sort);
     let (next, mark) = if current == field {
         (format!("-{field}"), " ▲")
     } else if current.strip_prefix('-') == Some(field) {

@@ -16,6 +16,7 @@ pub mod journal;
 pub mod language;
 pub mod ledger_accounts;
 mod list;
+pub mod locations;
 pub mod login;
 pub mod parties;
 pub mod payments;

@@ -117,7 +117,8 @@ pub async fn list<R: RecordPages>(
     let mut filters = R::filters(&q);
     filters.insert(0, ("q", q.text().map(str::to_owned)));
     filters.push(("status", q.status().map(str::to_owned)));
-    let links = ListLinks::new(R::BASE, &filters, q.sort().map(str::to_owned));
+    let links = ListLinks::new(R::BASE, &filters, q.sort().map(str::to_owned))
+        .with_default_sort(R::SORTS[0].name);
     let table = if page.items.is_empty() {
         let empty = if q.text().is_some() {
             lang.t("list-no-match")
