@@ -87,6 +87,22 @@ pub fn unavailable(e: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
+/// A page handler's visitor who is signed in (and has nothing left to set
+/// up): anyone else is sent to the login or security page before the handler
+/// runs. Handlers of forms use [`Visitor::posting_user`] instead, which checks
+/// the CSRF token first.
+pub struct SignedIn(pub Visitor, pub SessionUser);
+
+impl FromRequestParts<Erp> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, erp: &Erp) -> Result<Self, Response> {
+        let v = Visitor::from_request_parts(parts, erp).await?;
+        let user = v.require_user()?.clone();
+        Ok(SignedIn(v, user))
+    }
+}
+
 impl FromRequestParts<Erp> for Visitor {
     type Rejection = Response;
 

@@ -70,7 +70,8 @@ macro_rules! record_routes {
 
             #[utoipa::path(get, path = concat!($path, "/{id}"), tag = $tag, params(("id" = Uuid, Path)),
                 responses((status = 200, body = $row),
-                          (status = 404, body = Problem, content_type = "application/problem+json")))]
+                          (status = 404, body = Problem, content_type = "application/problem+json"),
+                          (status = 403, body = Problem, content_type = "application/problem+json")))]
             async fn get(
                 State(erp): State<Erp>,
                 caller: Caller,
@@ -84,8 +85,10 @@ macro_rules! record_routes {
             #[utoipa::path(put, path = concat!($path, "/{id}"), tag = $tag, params(("id" = Uuid, Path)),
                 request_body = $input,
                 responses((status = 200, body = $row),
+                          (status = 404, body = Problem, content_type = "application/problem+json"),
                           (status = 409, body = Problem, content_type = "application/problem+json"),
-                          (status = 422, body = Problem, content_type = "application/problem+json")))]
+                          (status = 422, body = Problem, content_type = "application/problem+json"),
+                          (status = 403, body = Problem, content_type = "application/problem+json")))]
             async fn update(
                 State(erp): State<Erp>,
                 caller: Caller,
@@ -98,7 +101,10 @@ macro_rules! record_routes {
             #[utoipa::path(post, path = concat!($path, "/{id}/archive"), tag = $tag,
                 params(("id" = Uuid, Path)), request_body = VersionDto,
                 responses((status = 200, body = $row),
-                          (status = 409, body = Problem, content_type = "application/problem+json")))]
+                          (status = 404, body = Problem, content_type = "application/problem+json"),
+                          (status = 409, body = Problem, content_type = "application/problem+json"),
+                          (status = 422, body = Problem, content_type = "application/problem+json"),
+                          (status = 403, body = Problem, content_type = "application/problem+json")))]
             async fn archive(
                 State(erp): State<Erp>,
                 caller: Caller,
@@ -113,7 +119,10 @@ macro_rules! record_routes {
             #[utoipa::path(post, path = concat!($path, "/{id}/restore"), tag = $tag,
                 params(("id" = Uuid, Path)), request_body = VersionDto,
                 responses((status = 200, body = $row),
-                          (status = 409, body = Problem, content_type = "application/problem+json")))]
+                          (status = 404, body = Problem, content_type = "application/problem+json"),
+                          (status = 409, body = Problem, content_type = "application/problem+json"),
+                          (status = 422, body = Problem, content_type = "application/problem+json"),
+                          (status = 403, body = Problem, content_type = "application/problem+json")))]
             async fn restore(
                 State(erp): State<Erp>,
                 caller: Caller,

@@ -62,7 +62,7 @@ pub trait Record:
     const CONSTRAINTS: &'static [Constraint] = &[];
     /// The `text_match_ids` kind for the list's `q`, or None.
     const SEARCH: Option<&'static str> = None;
-    /// The list's orders; the first is the default.
+    /// The list's orders (at least one); the first is the default.
     const SORTS: &'static [SortKey];
 
     /// What a client sends.

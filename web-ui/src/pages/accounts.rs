@@ -19,7 +19,7 @@ use super::fields::{
 use super::{PageRole, csrf_field, module_page, role_allows};
 use crate::form::Form;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 const KINDS: [&str; 5] = ["asset", "liability", "equity", "income", "expense"];
 
@@ -42,11 +42,7 @@ fn account_choices(lang: Lang, chart: &[Account], except: Option<Uuid>) -> Vec<(
     out
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let lang = v.lang;
     let (chart, codes) = match tokio::try_join!(
         accounts::list(&erp.db, &user),
@@ -316,11 +312,7 @@ async fn form_page(
     module_page(erp, v, user, "nav-accounting", title, content).await
 }
 
-pub async fn new(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn new(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let f = AccountForm {
         kind: "expense".into(),
         postable: Some("on".into()),
@@ -330,11 +322,11 @@ pub async fn new(State(erp): State<Erp>, v: Visitor) -> Response {
     form_page(&erp, &v, &user, None, f, Issues::default(), None).await
 }
 
-pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn edit(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
     let chart = match accounts::list(&erp.db, &user).await {
         Ok(c) => c,
         Err(e) => return unavailable(e),

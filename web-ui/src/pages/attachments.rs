@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{csrf_field, csrf_rejected};
 use crate::i18n::Lang;
 use crate::islands::FilePicker;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 /// The session key of a refusal waiting to be shown on its record's page.
 const REFUSED: &str = "attachment_refused";
@@ -150,11 +150,11 @@ fn item(lang: Lang, csrf: &str, a: &Attachment, may_edit: bool) -> impl IntoView
 }
 
 /// Receive a file from the form and go back to the record's page.
-pub async fn upload(State(erp): State<Erp>, v: Visitor, mut form: Multipart) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn upload(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    mut form: Multipart,
+) -> Response {
     let mut csrf = String::new();
     let mut kind = None;
     let mut owner_id = None;

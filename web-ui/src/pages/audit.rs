@@ -13,7 +13,7 @@ use super::fields::{Issues, label_text, select};
 use super::list::ListLinks;
 use super::module_page;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, unavailable};
 
 /// Record kinds the filter offers (what master data writes today).
 const ENTITIES: [&str; 13] = [
@@ -121,11 +121,11 @@ fn row(lang: Lang, r: &Record) -> impl IntoView + use<> {
     }
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor, Query(q): Query<AuditQuery>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Query(q): Query<AuditQuery>,
+) -> Response {
     let lang = v.lang;
     let page = match erp::audit::list(&erp.db, &user, q.clone()).await {
         Ok(p) => p,

@@ -16,7 +16,7 @@ use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form,
 use super::{PageRole, csrf_field, module_page};
 use crate::form::Form;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct BranchForm {
@@ -108,11 +108,7 @@ pub struct WarehouseForm {
     archived: Option<bool>,
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     render(&erp, &v, &user, Forms::default()).await
 }
 
@@ -396,11 +392,11 @@ async fn branch_page(
     .await
 }
 
-pub async fn edit(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn edit(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
     let list = match branches::list(&erp.db, &user).await {
         Ok(l) => l,
         Err(e) => return unavailable(e),

@@ -14,7 +14,7 @@ use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form,
 use super::{PageRole, csrf_field, module_page};
 use crate::form::Form;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 fn row(
     lang: Lang,
@@ -64,11 +64,7 @@ fn row(
     }
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     render(&erp, &v, &user, String::new(), Issues::default(), None).await
 }
 

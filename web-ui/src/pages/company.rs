@@ -14,7 +14,7 @@ use super::fields::{Issues, Kind, checkbox, field, refusal, refused_form, select
 use super::{csrf_field, module_page, role_allows};
 use crate::form::Form;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 #[derive(Deserialize, Default)]
 pub struct CompanyForm {
@@ -128,11 +128,7 @@ fn form_view(
     }
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let company = match settings::get(&erp.db, &user).await {
         Ok(c) => c,
         Err(e) if e.kind == ErrorKind::Forbidden => {

@@ -15,7 +15,7 @@ use super::shell::shell;
 use crate::document::page;
 use crate::form::Form;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 fn row(lang: Lang, e: &Export) -> impl IntoView + use<> {
     let status_class = format!("status-{}", e.status);
@@ -33,11 +33,7 @@ fn row(lang: Lang, e: &Export) -> impl IntoView + use<> {
     }
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let (me, exports) = match tokio::try_join!(
         erp::companies::me(&erp.db, user.user_id),
         erp::exports::list(&erp, &user)
@@ -114,11 +110,11 @@ pub async fn request(State(erp): State<Erp>, v: Visitor, Form(form): Form<CsrfOn
     }
 }
 
-pub async fn download(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn download(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
     match erp::exports::read_file(&erp, &user, id).await {
         Ok(f) => super::imports::file_response(f),
         Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Conflict) => {

@@ -15,7 +15,7 @@ use super::fields::{Issues, refused_form, summary};
 use super::records::VersionForm;
 use super::{PageRole, csrf_field, module_page};
 use crate::form::Form;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct RangeForm {
@@ -116,11 +116,7 @@ async fn page(
     module_page(erp, v, user, "nav-sales", lang.t("fiscal-title"), content).await
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     page(
         &erp,
         &v,

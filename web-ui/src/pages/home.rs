@@ -11,13 +11,9 @@ use super::csrf_rejected;
 use super::shell::shell;
 use crate::document::page;
 use crate::form::Form;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let me = match erp::companies::me(&erp.db, user.user_id).await {
         Ok(me) => me,
         Err(e) => return unavailable(e),

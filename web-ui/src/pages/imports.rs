@@ -18,7 +18,7 @@ use super::fields::{issue_text, label_text};
 use super::{csrf_field, csrf_rejected, module_page, refreshing_page};
 use crate::form::Form;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 /// A file for the browser to save.
 pub fn file_response(f: ExportFile) -> Response {
@@ -69,11 +69,11 @@ fn import_href(kind: Kind, id: Uuid) -> String {
 }
 
 /// The upload form, the expected columns and the latest imports.
-pub async fn show_form(State(erp): State<Erp>, v: Visitor, Path(kind): Path<Kind>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show_form(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(kind): Path<Kind>,
+) -> Response {
     let recent = match erp::imports::list(&erp, &user, kind).await {
         Ok(r) => r,
         Err(e) => return refused(v, e).await,
@@ -140,14 +140,10 @@ async fn upload_page(
 /// Receive the file: check it and show the preview (nothing written yet).
 pub async fn upload(
     State(erp): State<Erp>,
-    v: Visitor,
+    SignedIn(v, user): SignedIn,
     Path(kind): Path<Kind>,
     mut form: Multipart,
 ) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
@@ -225,13 +221,9 @@ fn too_large_or_bad(v: &Visitor, status: StatusCode) -> Response {
 /// The preview of an uploaded file, or the progress and outcome once started.
 pub async fn show(
     State(erp): State<Erp>,
-    v: Visitor,
+    SignedIn(v, user): SignedIn,
     Path((kind, id)): Path<(Kind, Uuid)>,
 ) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
     let import = match erp::imports::get(&erp, &user, kind, id).await {
         Ok(i) => i,
         Err(e) => return refused(v, e).await,

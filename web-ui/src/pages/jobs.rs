@@ -13,7 +13,7 @@ use super::shell::shell;
 use crate::document::page;
 use crate::form::Form;
 use crate::i18n::{Lang, local_time};
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 /// Rows per list on the page.
 const LIST: usize = 50;
@@ -103,11 +103,7 @@ fn dead_rows(lang: Lang, csrf: &str, dead: &[jobs::queue::DeadJob]) -> AnyView {
     .into_any()
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let me = match erp::companies::me(&erp.db, user.user_id).await {
         Ok(me) => me,
         Err(e) => return unavailable(e),

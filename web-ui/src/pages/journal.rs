@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::fields::{Issues, refused_form, summary};
 use super::{PageRole, csrf_field, module_page};
 use crate::form::{Form, FormRows};
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 const ROWS: usize = 4;
 
@@ -162,11 +162,7 @@ async fn page(
     .await
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     page(
         &erp,
         &v,

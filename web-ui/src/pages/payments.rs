@@ -16,18 +16,14 @@ use super::fields::{Issues, refused_form, summary};
 use super::records::VersionForm;
 use super::{PageRole, csrf_field, module_page};
 use crate::form::{Form, FormRows};
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct NewQuery {
     party_id: Option<Uuid>,
 }
 
-pub async fn list(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn list(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let lang = v.lang;
     let payments =
         match erp::receivables::payments::list(&erp.db, &user, PaymentQuery::default()).await {
@@ -198,11 +194,11 @@ async fn form_page(
     module_page(erp, v, user, "nav-payments", title, content).await
 }
 
-pub async fn new(State(erp): State<Erp>, v: Visitor, Query(q): Query<NewQuery>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn new(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Query(q): Query<NewQuery>,
+) -> Response {
     let Some(party) = q.party_id else {
         return Redirect::to("/payments").into_response();
     };

@@ -22,7 +22,7 @@ use super::list::ListLinks;
 use super::{module_page, role_allows};
 use crate::form::{Form, FormRows, Rows};
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 /// Everything a record's pages need besides what `Record` says.
 pub trait RecordPages: Record<Query: DeserializeOwned + Send + 'static, Input: 'static> {
@@ -98,13 +98,9 @@ fn t<R: RecordPages>(lang: Lang, what: &str) -> String {
 
 pub async fn list<R: RecordPages>(
     State(erp): State<Erp>,
-    v: Visitor,
+    SignedIn(v, user): SignedIn,
     Query(q): Query<R::Query>,
 ) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
     let lang = v.lang;
     let page = match crud::list::<R>(&erp.db, &user, q.clone()).await {
         Ok(p) => p,
@@ -188,11 +184,7 @@ async fn form_view<R: RecordPages>(
     .into_any()
 }
 
-pub async fn new<R: RecordPages>(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn new<R: RecordPages>(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let title = t::<R>(v.lang, "new");
     let form = form_view::<R>(
         &erp,
@@ -209,13 +201,9 @@ pub async fn new<R: RecordPages>(State(erp): State<Erp>, v: Visitor) -> Response
 
 pub async fn edit<R: RecordPages>(
     State(erp): State<Erp>,
-    v: Visitor,
+    SignedIn(v, user): SignedIn,
     Path(id): Path<Uuid>,
 ) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
     let row = match crud::get::<R>(&erp.db, &user, id).await {
         Ok(row) => row,
         Err(e) if e.kind == ErrorKind::NotFound => return super::not_found(v).await,
@@ -339,13 +327,9 @@ pub async fn archive<R: RecordPages>(
 /// from.
 pub async fn export<R: RecordPages + Exported>(
     State(erp): State<Erp>,
-    v: Visitor,
+    SignedIn(v, user): SignedIn,
     Query(q): Query<R::Query>,
 ) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
     match export::export::<R>(&erp.db, &user, q).await {
         Ok(f) => super::imports::file_response(f),
         Err(e) => super::imports::refused(v, e).await,

@@ -16,7 +16,7 @@ use super::reports::{ReportQuery, build};
 use super::{csrf_field, module_page, refreshing_page};
 use crate::form::Form;
 use crate::i18n::{Lang, local_time};
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 /// The reports as the worker builds them: the same tables as the pages.
 pub struct Builder;
@@ -94,11 +94,11 @@ fn status_text(lang: Lang, run: &ReportRun) -> String {
     lang.t(&format!("report-run-{}", run.status))
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
     let run = match runs::get(&erp, &user, id).await {
         Ok(run) => run,
         Err(e) if e.kind == ErrorKind::NotFound => return super::not_found(v).await,
@@ -152,13 +152,9 @@ pub async fn show(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> R
 
 pub async fn file(
     State(erp): State<Erp>,
-    v: Visitor,
+    SignedIn(v, user): SignedIn,
     Path((id, ext)): Path<(Uuid, String)>,
 ) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
     match runs::read_file(&erp, &user, id, &ext).await {
         // The PDF opens in the browser; the CSV is saved.
         Ok(f) if ext == "pdf" => (
@@ -180,11 +176,7 @@ pub async fn file(
     }
 }
 
-pub async fn list(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn list(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let runs = match runs::list(&erp, &user).await {
         Ok(r) => r,
         Err(e) => return unavailable(e),
@@ -225,11 +217,7 @@ pub async fn list(State(erp): State<Erp>, v: Visitor) -> Response {
     .await
 }
 
-pub async fn notifications(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn notifications(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let list = match erp::reports::notifications::list(&erp, user.user_id).await {
         Ok(l) => l,
         Err(e) => return unavailable(e),

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::module_page;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 /// A report's filters (each report reads the ones it has), as the address
 /// carries them and as a background run stores them.
@@ -169,11 +169,7 @@ fn lang_text(lang: Lang, e: &erp::Error) -> String {
         .unwrap_or_else(|| e.message.clone())
 }
 
-pub async fn index(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn index(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     let lang = v.lang;
     let customers = super::sales::customers(&erp, &user)
         .await

@@ -24,7 +24,7 @@ use super::{PageRole, csrf_field, module_page};
 use crate::form::{Form, FormRows};
 use crate::i18n::Lang;
 use crate::islands::{InvoiceLines, InvoiceLinesProps, LineLabels, LineRow, ProductChoice};
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 /// Rows a new document's form offers (blank ones are ignored).
 const FORM_ROWS: usize = 6;
@@ -48,11 +48,11 @@ fn refusal_text(lang: Lang, e: &erp::Error) -> String {
         .unwrap_or_else(|| e.message.clone())
 }
 
-pub async fn list(State(erp): State<Erp>, v: Visitor, Query(q): Query<DocumentQuery>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn list(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Query(q): Query<DocumentQuery>,
+) -> Response {
     let lang = v.lang;
     let page: Page<Document> = match erp::sales::documents::list(&erp.db, &user, q.clone()).await {
         Ok(p) => p,
@@ -395,11 +395,11 @@ async fn form_page(
     module_page(erp, v, user, "nav-sales", title, content).await
 }
 
-pub async fn new(State(erp): State<Erp>, v: Visitor, Query(q): Query<NewQuery>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn new(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Query(q): Query<NewQuery>,
+) -> Response {
     let kind = q
         .kind
         .as_deref()
@@ -616,11 +616,11 @@ async fn show_page(
     if refused { refused_form(page) } else { page }
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
     show_page(&erp, &v, &user, id, None).await
 }
 
@@ -688,11 +688,11 @@ pub async fn act(
     }
 }
 
-pub async fn pdf(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn pdf(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
     match erp::sales::print::pdf(&erp.db, &user, id).await {
         Ok(p) => (
             [

@@ -13,13 +13,13 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::document::page;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, unavailable};
 
-pub async fn show(State(erp): State<Erp>, v: Visitor, Path(id): Path<Uuid>) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
     let doc = match erp::sales::documents::get(&erp.db, &user, id).await {
         Ok(d) => d,
         Err(e) if e.kind == ErrorKind::NotFound => return super::not_found(v).await,

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use serde::Deserialize;
 
 use super::module_page;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, unavailable};
 
 #[derive(Deserialize)]
 pub struct SearchParams {
@@ -18,13 +18,9 @@ pub struct SearchParams {
 
 pub async fn show(
     State(erp): State<Erp>,
-    v: Visitor,
+    SignedIn(v, user): SignedIn,
     Query(params): Query<SearchParams>,
 ) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
     let lang = v.lang;
     let hits = match erp::search::search(&erp.db, &user, &params.q).await {
         Ok(h) => h,

@@ -16,7 +16,7 @@ use super::fields::{Issues, Kind, archive_outcome, field, refusal, refused_form,
 use super::{PageRole, csrf_field, module_page};
 use crate::form::Form;
 use crate::i18n::Lang;
-use crate::request::{Visitor, unavailable};
+use crate::request::{SignedIn, Visitor, unavailable};
 
 fn role_choices(lang: Lang, grant_group_admin: bool) -> Vec<(String, String)> {
     Role::ALL
@@ -31,11 +31,7 @@ fn role_choices(lang: Lang, grant_group_admin: bool) -> Vec<(String, String)> {
         .collect()
 }
 
-pub async fn show(State(erp): State<Erp>, v: Visitor) -> Response {
-    let user = match v.require_user() {
-        Ok(u) => u.clone(),
-        Err(r) => return r,
-    };
+pub async fn show(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
     // New people start with the everyday role; the admin picks another.
     let form = AddForm {
         role: Role::Sales.as_str().to_owned(),
