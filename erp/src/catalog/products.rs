@@ -165,26 +165,17 @@ impl ProductInput {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[serde(deny_unknown_fields)]
-pub struct ProductQuery {
-    /// Text in the name or SKU (accents and case ignored).
-    pub q: Option<String>,
-    pub category_id: Option<Uuid>,
-    pub tax_class: Option<String>,
-    /// Only vehicles (true) or only other products (false).
-    pub vehicle: Option<bool>,
-    /// `active` (default), `archived` or `all`.
-    pub status: Option<String>,
-    /// `name` (default), `sku` or `created`; prefix `-` for descending.
-    pub sort: Option<String>,
-    pub cursor: Option<String>,
-    /// 1–200, default 50.
-    pub limit: Option<i64>,
+crate::list_query! {
+    /// Filters and order of the product list.
+    pub struct ProductQuery {
+        q: "Text in the name or SKU (accents and case ignored).",
+        sort: "`name` (default), `sku` or `created`; prefix `-` for descending.",
+        pub category_id: Option<Uuid>,
+        pub tax_class: Option<String>,
+        /// Only vehicles (true) or only other products (false).
+        pub vehicle: Option<bool>,
+    }
 }
-
-crate::list_query!(ProductQuery);
 
 fn sku_taken() -> FieldIssue {
     FieldIssue::new(

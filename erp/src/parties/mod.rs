@@ -188,22 +188,14 @@ impl PartyInput {
     }
 }
 
-/// Filters and order of the party list.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[serde(deny_unknown_fields)]
-pub struct PartyQuery {
-    /// Text in the name or RTN (accents and case ignored).
-    pub q: Option<String>,
-    /// `customer` or `supplier`.
-    pub kind: Option<String>,
-    /// `active` (default), `archived` or `all`.
-    pub status: Option<String>,
-    /// `name` (default) or `created`; prefix `-` for descending.
-    pub sort: Option<String>,
-    pub cursor: Option<String>,
-    /// 1–200, default 50.
-    pub limit: Option<i64>,
+crate::list_query! {
+    /// Filters and order of the party list.
+    pub struct PartyQuery {
+        q: "Text in the name or RTN (accents and case ignored).",
+        sort: "`name` (default) or `created`; prefix `-` for descending.",
+        /// `customer` or `supplier`.
+        pub kind: Option<String>,
+    }
 }
 
 #[cfg(test)]

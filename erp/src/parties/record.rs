@@ -11,8 +11,6 @@ use crate::records::{Constraint, Record, SortKey};
 use crate::roles::Resource;
 use crate::{Error, FieldIssue, Result};
 
-crate::list_query!(PartyQuery);
-
 fn rtn_taken() -> FieldIssue {
     FieldIssue::new(
         "/rtn",

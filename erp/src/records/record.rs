@@ -100,12 +100,51 @@ pub trait ListQuery: Clone + Send + Sync {
     fn set_cursor(&mut self, cursor: Option<String>);
 }
 
-/// Implement `ListQuery` for a query struct with the usual field names
-/// (`q`, `status`, `sort`, `cursor`, `limit`).
+/// Define a list's query: its own filters plus the parameters every list
+/// takes (`q`, `status`, `sort`, `cursor`, `limit`), deserialised strictly
+/// (an unknown parameter is a 400) and described for the OpenAPI document.
+/// `q` and `sort` take the text their documentation shows.
+///
+/// ```ignore
+/// list_query! {
+///     /// Filters and order of the thing list.
+///     pub struct ThingQuery {
+///         q: "Text in the name (accents and case ignored).",
+///         sort: "`name` (default) or `created`; prefix `-` for descending.",
+///         /// Only things of this colour.
+///         pub colour: Option<String>,
+///     }
+/// }
+/// ```
 #[macro_export]
 macro_rules! list_query {
-    ($query:ty) => {
-        impl $crate::records::ListQuery for $query {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            q: $q_doc:literal,
+            sort: $sort_doc:literal,
+            $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            #[doc = $q_doc]
+            pub q: Option<String>,
+            $($(#[$field_meta])* pub $field: $ty,)*
+            /// `active` (default), `archived` or `all`.
+            pub status: Option<String>,
+            #[doc = $sort_doc]
+            pub sort: Option<String>,
+            /// The `next_cursor` of the previous page.
+            pub cursor: Option<String>,
+            /// 1–200, default 50.
+            pub limit: Option<i64>,
+        }
+
+        impl $crate::records::ListQuery for $name {
             fn text(&self) -> Option<&str> {
                 self.q.as_deref()
             }

@@ -86,25 +86,16 @@ impl LocationInput {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
-#[serde(deny_unknown_fields)]
-pub struct LocationQuery {
-    /// Text in the code or name (accents and case ignored).
-    pub q: Option<String>,
-    pub warehouse_id: Option<Uuid>,
-    /// internal, supplier, customer, transit or loss.
-    pub kind: Option<String>,
-    /// `active` (default), `archived` or `all`.
-    pub status: Option<String>,
-    /// `code` (default), `name` or `created`; prefix `-` for descending.
-    pub sort: Option<String>,
-    pub cursor: Option<String>,
-    /// 1–200, default 50.
-    pub limit: Option<i64>,
+crate::list_query! {
+    /// Filters and order of the location list.
+    pub struct LocationQuery {
+        q: "Text in the code or name (accents and case ignored).",
+        sort: "`code` (default), `name` or `created`; prefix `-` for descending.",
+        pub warehouse_id: Option<Uuid>,
+        /// internal, supplier, customer, transit or loss.
+        pub kind: Option<String>,
+    }
 }
-
-crate::list_query!(LocationQuery);
 
 fn code_taken() -> FieldIssue {
     FieldIssue::new(
