@@ -31,6 +31,7 @@ mod mail;
 mod master_data;
 mod permissions;
 mod proxy_down;
+mod proxy_start;
 mod quadlets;
 mod queue;
 mod receivables;

@@ -91,6 +91,12 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
 
+    if config.inherited.https.is_none() {
+        check_free("HTTPS", config.https)?;
+    }
+    if config.inherited.http.is_none() {
+        check_free("HTTP", config.http)?;
+    }
     let (https_addr, https_sockets) = listener(config.https, config.inherited.https)?;
     let (http_addr, http_sockets) = listener(config.http, config.inherited.http)?;
     let limits = Arc::new(limits::Limits::new(config.limits));
@@ -305,21 +311,19 @@ pub async fn wait_http(addr: SocketAddr) -> anyhow::Result<()> {
     .await
 }
 
-/// Wait until the HTTPS listener completes a TLS handshake for localhost,
-/// trusting `root` (a real handshake, so the probe leaves no error in the log).
-pub async fn wait_https(
-    addr: SocketAddr,
-    root: rustls::pki_types::CertificateDer<'static>,
-) -> anyhow::Result<()> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(root)?;
+/// Wait until the HTTPS listener answers a TLS handshake. Readiness is
+/// about the listener, not about the certificate: a site may serve a
+/// company CA's or a self-signed certificate (or none for `localhost`), so
+/// any certificate is accepted, and a TLS alert from the server (no
+/// certificate for that name) is an answer too.
+pub async fn wait_https(addr: SocketAddr) -> anyhow::Result<()> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = Arc::new(
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth(),
+        rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth(),
     );
     let target = loopback_target(addr);
     retry("HTTPS", addr, || {
@@ -335,7 +339,16 @@ pub async fn wait_https(
                 )?;
                 sock.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
                 while conn.is_handshaking() {
-                    conn.complete_io(&mut sock)?;
+                    if let Err(e) = conn.complete_io(&mut sock) {
+                        let alert = e
+                            .get_ref()
+                            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                            .is_some_and(|t| matches!(t, rustls::Error::AlertReceived(_)));
+                        if alert {
+                            return Ok(());
+                        }
+                        return Err(e.into());
+                    }
                 }
                 conn.send_close_notify();
                 let _ = conn.complete_io(&mut sock);
@@ -346,4 +359,83 @@ pub async fn wait_https(
         }
     })
     .await
+}
+
+/// The readiness probe's verifier: every certificate is fine (signatures are
+/// still checked, so the handshake is a real one).
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Both listeners answering, or the one that does while the other is
+/// reported: a proxy that serves is not stopped because one probe failed
+/// (the journal and STATUS= say which, at error level). Neither answering
+/// is a failed start.
+pub async fn wait_listeners(bound: Bound) -> anyhow::Result<()> {
+    let (http, https) = tokio::join!(wait_http(bound.http), wait_https(bound.https));
+    match (http, https) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(e), Ok(())) | (Ok(()), Err(e)) => {
+            log::error!("{e:#}; the proxy serves on the other listener");
+            crate::systemd::status(&format!("degraded: {e:#}"));
+            Ok(())
+        }
+        (Err(http), Err(https)) => Err(anyhow::anyhow!("{http:#}; {https:#}")),
+    }
+}
+
+/// Fail at start, before anything serves, when a port to listen on is
+/// already taken (pingora would otherwise find out on its own thread, after
+/// the other listener had started serving).
+pub fn check_free(what: &str, addr: SocketAddr) -> anyhow::Result<()> {
+    std::net::TcpListener::bind(addr).map(drop).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen for {what} on {addr}: port {} is taken or not allowed ({e})",
+            addr.port()
+        )
+    })
 }

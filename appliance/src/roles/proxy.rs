@@ -78,8 +78,7 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
             // (a container's host): ask the health listener, which is ours.
             Some(health) if activated => proxy::wait_health(health).await?,
             health => {
-                proxy::wait_http(bound.http).await?;
-                proxy::wait_https(bound.https, ca.root_der.clone()).await?;
+                proxy::wait_listeners(bound).await?;
                 if let Some(health) = health {
                     proxy::wait_health(health).await?;
                 }

@@ -147,7 +147,7 @@ async fn serve_until_signalled(
     let (proxy_stop_tx, proxy_stop_rx) = tokio::sync::watch::channel(false);
     let proxy_thread = proxy::spawn(server, proxy_stop_rx)?;
     proxy::wait_http(http).await?;
-    proxy::wait_https(https, ca.root_der.clone()).await?;
+    proxy::wait_https(https).await?;
 
     let host = if args.listen_address.is_unspecified() || args.listen_address.is_loopback() {
         "localhost".to_owned()
