@@ -361,10 +361,11 @@ pub async fn wait_https(addr: SocketAddr) -> anyhow::Result<()> {
     .await
 }
 
-/// The readiness probe's verifier: every certificate is fine (signatures are
-/// still checked, so the handshake is a real one).
+/// A verifier for clients that look at the served certificate rather than
+/// trust it (the readiness probe, `admin status`): every certificate is
+/// accepted, the handshake's signatures are still checked.
 #[derive(Debug)]
-struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+pub(crate) struct AnyCertificate(pub(crate) Arc<rustls::crypto::CryptoProvider>);
 
 impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
     fn verify_server_cert(
