@@ -36,7 +36,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "ledger", description = "Journal entries and accounting reports"),
         (name = "reports", description = "Reports built in the background into PDF and CSV"),
         (name = "attachments", description = "Files attached to parties, products and sales documents"),
-        (name = "stock", description = "Inventory: stock locations"),
+        (name = "stock", description = "Inventory: stock locations, receipts, transfers, counts, on hand, valuation and units by VIN"),
         (name = "search", description = "One search over parties, products and VINs"),
         (name = "audit", description = "The audit trail")
     )

@@ -206,6 +206,24 @@ const DATABASE_RULES: &[DatabaseRule] = &[
         message: "a posted or cancelled document is never changed; credit it instead",
     },
     DatabaseRule {
+        constraint: "stock_document_immutable",
+        kind: ErrorKind::Conflict,
+        code: "stock_document_immutable",
+        message: "posted stock documents are never changed; reverse them",
+    },
+    DatabaseRule {
+        constraint: "stock_not_negative",
+        kind: ErrorKind::Conflict,
+        code: "insufficient_stock",
+        message: "a concurrent move took the stock this needs; read it again",
+    },
+    DatabaseRule {
+        constraint: "stock_unit_position",
+        kind: ErrorKind::Conflict,
+        code: "unit_moved",
+        message: "a unit is no longer where this takes it from, or its cost changed since",
+    },
+    DatabaseRule {
         constraint: "payment_final",
         kind: ErrorKind::Conflict,
         code: "payment_final",

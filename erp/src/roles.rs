@@ -46,6 +46,11 @@ pub enum Resource {
     /// Journal entries and the accounting reports; create is a manual
     /// entry, archive a reversal. Nothing is ever updated.
     Ledger,
+    /// Stock locations, stock documents (receipts, transfers, counts),
+    /// on hand, valuation and units; create posts a document, update
+    /// changes a location, archive reverses a document or archives a
+    /// location.
+    Stock,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,7 +63,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 12] = [
+    pub const ALL: [Resource; 13] = [
         Resource::Company,
         Resource::Branches,
         Resource::Users,
@@ -71,6 +76,7 @@ impl Resource {
         Resource::Sales,
         Resource::Payments,
         Resource::Ledger,
+        Resource::Stock,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -86,6 +92,7 @@ impl Resource {
             Resource::Sales => "sales",
             Resource::Payments => "payments",
             Resource::Ledger => "ledger",
+            Resource::Stock => "stock",
         }
     }
 }
@@ -167,6 +174,11 @@ impl Role {
                 Read => self != Warehouse,
                 Create | Archive => matches!(self, GroupAdmin | Accountant),
                 Update => false,
+            },
+            Stock => match action {
+                Read => true,
+                Create | Update => admin || self == Warehouse,
+                Archive => admin || self == Accountant,
             },
         }
     }

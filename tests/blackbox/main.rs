@@ -9,6 +9,7 @@ mod pebble;
 mod versions;
 
 mod acme;
+mod api;
 mod attachments;
 mod browser;
 mod browser_admin;
@@ -43,6 +44,7 @@ mod schedules;
 mod server_login;
 mod session;
 mod socket_activation;
+mod stock;
 mod stock_locations;
 mod totp;
 mod users_admin;

@@ -99,6 +99,15 @@ impl Ctx<'_> {
                     "memo": format!("Aporte {n}"),
                     "lines": [{"account_id": cash, "debit": "100.00"}, {"account_id": capital, "credit": "100.00"}]}))).await
             }
+            "stock" => {
+                let supplier = self.admin_json(post.clone(), "/api/v1/parties", Some(json!({
+                    "name": format!("Proveedor {n}"), "is_customer": false, "is_supplier": true}))).await?;
+                let part = Box::pin(self.fresh("catalog")).await?;
+                let place = self.admin_json(reqwest::Method::GET, "/api/v1/stock-locations?kind=internal", None).await?;
+                self.admin_json(post, "/api/v1/stock/receipts", Some(json!({
+                    "party_id": supplier["id"], "location_id": place["items"][0]["id"],
+                    "lines": [{"product_id": part["id"], "quantity": "3", "unit_cost": "10.00"}]}))).await
+            }
             _ => Err(format!("no fresh {resource}").into()),
         }
     }
@@ -310,6 +319,42 @@ impl Ctx<'_> {
                     )))
                     .json(&json!({}))
             }
+            ("stock", "read") => client.get(url("/api/v1/stock/on-hand")),
+            ("stock", "create") => {
+                let receipt = self.fresh("stock").await?;
+                let line = &receipt["moves"][0];
+                client.post(url("/api/v1/stock/counts")).json(&json!({
+                    "location_id": line["to_location_id"],
+                    "lines": [{"product_id": line["product_id"], "counted": "2"}]}))
+            }
+            ("stock", "update") => {
+                let place = self
+                    .admin_json(
+                        reqwest::Method::GET,
+                        "/api/v1/stock-locations?kind=internal",
+                        None,
+                    )
+                    .await?;
+                let l = &place["items"][0];
+                client
+                    .put(url(&format!(
+                        "/api/v1/stock-locations/{}",
+                        l["id"].as_str().unwrap_or_default()
+                    )))
+                    .json(
+                        &json!({"warehouse_id": l["warehouse_id"], "code": l["code"],
+                        "name": format!("Bodega {n}"), "version": l["version"]}),
+                    )
+            }
+            ("stock", "archive") => {
+                let receipt = self.fresh("stock").await?;
+                client
+                    .post(url(&format!(
+                        "/api/v1/stock/documents/{}/reverse",
+                        receipt["id"].as_str().unwrap_or_default()
+                    )))
+                    .json(&json!({}))
+            }
             ("audit", "read") => client.get(url("/api/v1/audit")),
             ("schedules", "read") => client.get(url("/api/v1/periodic-tasks")),
             ("schedules", "update") => {
@@ -351,8 +396,8 @@ async fn matrix_matches_the_document() -> TestResult {
     let rows = documented();
     assert_eq!(
         rows.len(),
-        48,
-        "12 resources x 4 actions in docs/permissions.md"
+        52,
+        "13 resources x 4 actions in docs/permissions.md"
     );
     let (mut checked, mut no_door) = (0, Vec::new());
     let mut wrong = Vec::new();

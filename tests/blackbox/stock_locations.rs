@@ -13,38 +13,11 @@ use serde_json::{Value, json};
 use crate::browser::{chromium, fill, follow, log_in, shot, text_of};
 use crate::harness::{ADMIN, App, MANAGER, TestResult, login_in};
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+use crate::api::{Error, fields, send};
 
 const MOTOS: &str = "Motos Catrachas";
 const AUTOS: &str = "Autos del Valle";
 const SALES: (&str, &str) = ("ventas@demo.hn", "demo-usuario-2026");
-
-async fn send(req: reqwest::RequestBuilder) -> Result<(StatusCode, Value), Error> {
-    let res = req.send().await?;
-    let status = res.status();
-    let text = res.text().await?;
-    Ok((
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    ))
-}
-
-/// (pointer, code) of every field a problem names.
-fn fields(problem: &Value) -> Vec<(String, String)> {
-    problem["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|f| {
-                    (
-                        f["pointer"].as_str().unwrap_or_default().to_owned(),
-                        f["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn codes(page: &Value) -> Vec<String> {
     page["items"]

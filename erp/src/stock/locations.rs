@@ -20,6 +20,36 @@ use crate::{Error, FieldIssue, Result};
 /// What a location is for.
 pub const KINDS: [&str; 5] = ["internal", "supplier", "customer", "transit", "loss"];
 
+/// A location's kind as the stock ledger reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocationKind {
+    Internal,
+    Supplier,
+    Customer,
+    Transit,
+    Loss,
+}
+
+impl LocationKind {
+    /// The database's CHECK allows only the five names; anything else reads
+    /// as a loss, the side that never holds stock.
+    pub fn parse(kind: &str) -> LocationKind {
+        match kind {
+            "internal" => LocationKind::Internal,
+            "supplier" => LocationKind::Supplier,
+            "customer" => LocationKind::Customer,
+            "transit" => LocationKind::Transit,
+            _ => LocationKind::Loss,
+        }
+    }
+
+    /// Stock held here is the company's and counts on hand and in value:
+    /// a warehouse's locations and goods on the road or in customs.
+    pub fn is_held(self) -> bool {
+        matches!(self, LocationKind::Internal | LocationKind::Transit)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
@@ -125,7 +155,7 @@ impl Record for Location {
     const TABLE: &'static str = "stock_locations";
     const ENTITY: &'static str = "stock_location";
     const NOT_FOUND: &'static str = "location_not_found";
-    const RESOURCE: Resource = Resource::Branches;
+    const RESOURCE: Resource = Resource::Stock;
     const COLUMNS: &'static str =
         "id, kind, warehouse_id, code, name, archived_at, version, created_at, updated_at";
     const LIST_EXTRA: &'static str = ", name_key";

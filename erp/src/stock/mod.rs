@@ -1,4 +1,25 @@
-//! Inventory: where stock is (locations) and, as it grows, the moves between
-//! them, vehicles by VIN and their costs.
+//! Inventory: where stock is (locations), the documents that move it
+//! (receipts, transfers, counts, and their reversals), the move ledger that
+//! values it and books it, vehicles by unit, and what is on hand.
 
+pub mod counts;
+pub mod documents;
+mod ledger;
+mod lines;
 pub mod locations;
+pub mod on_hand;
+pub mod receipts;
+pub mod transfers;
+
+/// The document's date, or today in Honduras when none is given.
+pub(crate) async fn date_or_today(
+    tx: &mut sqlx::PgConnection,
+    date: Option<chrono::NaiveDate>,
+) -> crate::Result<chrono::NaiveDate> {
+    match date {
+        Some(date) => Ok(date),
+        None => Ok(sqlx::query_scalar("SELECT hn_today()")
+            .fetch_one(&mut *tx)
+            .await?),
+    }
+}

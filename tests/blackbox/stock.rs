@@ -1,0 +1,450 @@
+//! The stock ledger through the API, with figures computed by hand (the
+//! scenario of issue 18, as far as receipts, transfers, counts and
+//! reversals reach): two imported motorcycles received into transit at
+//! their own prices, arriving at W1, one moved to W2 without a change of
+//! value, lost in a count at W2 and found again by reversing it; a part at
+//! a weighted average of two purchases. After every step the valuation
+//! equals the ledger's inventory accounts and the trial balance balances.
+//! Then bad input, isolation, and concurrent receipts of one part.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::api::{Error, fields, id, num, ok, send};
+use crate::harness::{ADMIN, App, MANAGER, TestResult, login_in};
+
+const MOTOS: &str = "Motos Catrachas";
+const AUTOS: &str = "Autos del Valle";
+const VIN_A: &str = "JH2KD0810RK000001";
+const VIN_B: &str = "JH2KD0810RK000002";
+
+/// What a test company needs: a supplier, a motorcycle model tracked by
+/// VIN, a part, W1 (the demo warehouse), W2 (a new one) and transit.
+struct Setup {
+    supplier: String,
+    moto: String,
+    part: String,
+    w1: String,
+    w2: String,
+    transit: String,
+}
+
+/// The id of the location with `code` (a warehouse's main location has the
+/// warehouse's code).
+async fn location(app: &App, c: &Client, code: &str) -> Result<String, Error> {
+    let page = ok(c.get(app.url("/api/v1/stock-locations?limit=200"))).await?;
+    page["items"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["code"] == code))
+        .map(id)
+        .ok_or_else(|| format!("no location {code}: {page}").into())
+}
+
+async fn setup(app: &App, c: &Client) -> Result<Setup, Error> {
+    let supplier = ok(c.post(app.url("/api/v1/parties")).json(&json!({
+        "name": "Honda Motor Co. (Japón)", "is_customer": false, "is_supplier": true})))
+    .await?;
+    let moto = ok(c.post(app.url("/api/v1/products")).json(&json!({
+        "sku": "XR190L", "name": "Honda XR190L", "sale_price": "95000.00", "tax_class": "isv15",
+        "tracking": "serial", "is_vehicle": true})))
+    .await?;
+    let part = ok(c.post(app.url("/api/v1/products")).json(&json!({
+        "sku": "FILTRO-15410", "name": "Filtro de aceite", "sale_price": "250.00", "tax_class": "isv15"})))
+    .await?;
+    let branches = ok(c.get(app.url("/api/v1/branches"))).await?;
+    ok(c.post(app.url("/api/v1/warehouses")).json(&json!({
+        "branch_id": branches[0]["id"], "code": "W2", "name": "Bodega San Pedro Sula"})))
+    .await?;
+    Ok(Setup {
+        supplier: id(&supplier),
+        moto: id(&moto),
+        part: id(&part),
+        w1: location(app, c, "BOD-01").await?,
+        w2: location(app, c, "W2").await?,
+        transit: location(app, c, "TRANSITO").await?,
+    })
+}
+
+/// Balance (debit − credit) of an account in this month's trial balance.
+fn balance(tb: &Value, code: &str) -> f64 {
+    tb["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["code"] == code))
+        .map_or(0.0, |r| num(&r["balance"]))
+}
+
+/// The invariants every step keeps: valuation = inventory accounts, debits
+/// = credits. Answers the trial balance for the step's own checks.
+async fn books_agree(app: &App, c: &Client, step: &str) -> Result<Value, Error> {
+    let valuation = ok(c.get(app.url("/api/v1/stock/valuation"))).await?;
+    assert_eq!(
+        num(&valuation["total"]),
+        num(&valuation["ledger_balance"]),
+        "{step}: valuation equals the ledger's inventory {valuation}"
+    );
+    let tb = ok(c.get(app.url("/api/v1/reports/trial-balance"))).await?;
+    assert_eq!(
+        num(&tb["total_debit"]),
+        num(&tb["total_credit"]),
+        "{step}: the trial balance sums to zero"
+    );
+    assert_eq!(
+        balance(&tb, "1107") + balance(&tb, "1108") + balance(&tb, "1112"),
+        num(&valuation["total"]),
+        "{step}: the trial balance's inventory accounts are the valuation"
+    );
+    Ok(tb)
+}
+
+async fn unit(app: &App, c: &Client, vin: &str) -> Result<Value, Error> {
+    let units = ok(c.get(app.url(&format!("/api/v1/stock/units?q={vin}")))).await?;
+    Ok(units[0].clone())
+}
+
+async fn on_hand(app: &App, c: &Client, location: &str, product: &str) -> Result<f64, Error> {
+    let rows = ok(c.get(app.url(&format!(
+        "/api/v1/stock/on-hand?location_id={location}&product_id={product}"
+    ))))
+    .await?;
+    Ok(rows[0].get("quantity").map_or(0.0, num))
+}
+
+async fn documents_count(app: &App, c: &Client) -> Result<usize, Error> {
+    let page = ok(c.get(app.url("/api/v1/stock/documents?limit=200"))).await?;
+    Ok(page["items"].as_array().map_or(0, Vec::len))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -> TestResult {
+    let app = App::start()?;
+    let c = login_in(&app, MANAGER, MOTOS).await?;
+    let s = setup(&app, &c).await?;
+    let url = |path: &str| app.url(path);
+    books_agree(&app, &c, "start").await?;
+
+    // Bad input names each field and writes nothing.
+    let before = documents_count(&app, &c).await?;
+    let (status, problem) = send(c.post(url("/api/v1/stock/receipts")).json(&json!({
+        "party_id": s.supplier, "location_id": s.transit,
+        "lines": [
+            {"product_id": s.moto, "units": [{"serial": "JH2KD0810RK00001", "unit_cost": "400000.00"}]},
+            {"product_id": s.part, "quantity": "-2", "unit_cost": "100.00"}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [
+            (
+                "/lines/0/units/0/serial".to_owned(),
+                "invalid_vin".to_owned()
+            ),
+            (
+                "/lines/1/quantity".to_owned(),
+                "invalid_quantity".to_owned()
+            )
+        ]
+    );
+    assert_eq!(documents_count(&app, &c).await?, before, "nothing written");
+
+    // 1. Received into transit at their own prices: inventory in transit
+    //    1,000,000 against goods received not invoiced.
+    let receipt = ok(c.post(url("/api/v1/stock/receipts")).json(&json!({
+        "party_id": s.supplier, "location_id": s.transit, "reference": "BL-OSAKA-7781",
+        "lines": [{"product_id": s.moto, "units": [
+            {"serial": VIN_A, "engine_no": "KD08E-100001", "colour": "Rojo", "model_year": 2027, "unit_cost": "400000.00"},
+            {"serial": VIN_B.to_lowercase(), "engine_no": "KD08E-100002", "colour": "Negro", "model_year": 2027, "unit_cost": "600000.00"}]}]})))
+    .await?;
+    assert_eq!(num(&receipt["value"]), 1_000_000.0, "{receipt}");
+    assert!(
+        receipt["number"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("REC-")),
+        "{receipt}"
+    );
+    let tb = books_agree(&app, &c, "1. receipt").await?;
+    assert_eq!(balance(&tb, "1112"), 1_000_000.0);
+    assert_eq!(balance(&tb, "2108"), -1_000_000.0);
+    let a = unit(&app, &c, VIN_A).await?;
+    assert_eq!(
+        (
+            a["status"].as_str(),
+            num(&a["cost"]),
+            a["colour"].as_str(),
+            a["model_year"].as_i64()
+        ),
+        (Some("in_transit"), 400_000.0, Some("Rojo"), Some(2027))
+    );
+    assert_eq!(num(&unit(&app, &c, VIN_B).await?["cost"]), 600_000.0);
+
+    // A VIN already received is refused, field named, nothing written.
+    let before = documents_count(&app, &c).await?;
+    let (status, problem) = send(c.post(url("/api/v1/stock/receipts")).json(&json!({
+        "party_id": s.supplier, "location_id": s.w1,
+        "lines": [{"product_id": s.moto, "units": [{"serial": VIN_A, "unit_cost": "1.00"}]}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [(
+            "/lines/0/units/0/serial".to_owned(),
+            "serial_taken".to_owned()
+        )]
+    );
+    assert_eq!(documents_count(&app, &c).await?, before);
+
+    // 4. Arrival at W1: both available, inventory in transit → vehicles.
+    ok(c.post(url("/api/v1/stock/transfers")).json(&json!({
+        "from_location_id": s.transit, "to_location_id": s.w1, "reference": "DUA 0801-2026-12345",
+        "lines": [{"serial": VIN_A}, {"serial": VIN_B}]})))
+    .await?;
+    let tb = books_agree(&app, &c, "4. arrival").await?;
+    assert_eq!(
+        (balance(&tb, "1112"), balance(&tb, "1107")),
+        (0.0, 1_000_000.0)
+    );
+    assert_eq!(unit(&app, &c, VIN_A).await?["status"], "available");
+    assert_eq!(on_hand(&app, &c, &s.w1, &s.moto).await?, 2.0);
+
+    //    VIN-B from W1 to W2: value unchanged, no entry; W1 has 1, W2 has 1.
+    let entries_before = ok(c.get(url("/api/v1/journal-entries?limit=200"))).await?;
+    let transfer = ok(c.post(url("/api/v1/stock/transfers")).json(&json!({
+        "from_location_id": s.w1, "to_location_id": s.w2, "lines": [{"serial": VIN_B}]})))
+    .await?;
+    assert_eq!(num(&transfer["value"]), 600_000.0);
+    assert!(transfer["journal_entry_id"].is_null(), "{transfer}");
+    assert_eq!(
+        ok(c.get(url("/api/v1/journal-entries?limit=200"))).await?["items"]
+            .as_array()
+            .map(Vec::len),
+        entries_before["items"].as_array().map(Vec::len)
+    );
+    books_agree(&app, &c, "4. transfer").await?;
+    assert_eq!(on_hand(&app, &c, &s.w1, &s.moto).await?, 1.0);
+    assert_eq!(on_hand(&app, &c, &s.w2, &s.moto).await?, 1.0);
+    let b = unit(&app, &c, VIN_B).await?;
+    assert_eq!(
+        (b["location_id"].as_str(), num(&b["cost"])),
+        (Some(s.w2.as_str()), 600_000.0)
+    );
+
+    // A unit is taken only from where it is.
+    let (status, problem) = send(c.post(url("/api/v1/stock/transfers")).json(&json!({
+        "from_location_id": s.w1, "to_location_id": s.w2, "lines": [{"serial": VIN_B}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        fields(&problem).contains(&("/lines/0/serial".to_owned(), "unit_not_here".to_owned())),
+        "{problem}"
+    );
+
+    // 7. A count at W2 that finds nothing: a loss of 600,000 (VIN-B's own
+    //    cost); then reversed, and VIN-B is back at W2.
+    let count = ok(c.post(url("/api/v1/stock/counts")).json(&json!({
+        "location_id": s.w2, "lines": [{"product_id": s.moto, "serials": []}]})))
+    .await?;
+    assert_eq!(num(&count["value"]), 600_000.0, "{count}");
+    assert_eq!(
+        (
+            num(&count["count_lines"][0]["expected"]),
+            num(&count["count_lines"][0]["counted"])
+        ),
+        (1.0, 0.0)
+    );
+    let tb = books_agree(&app, &c, "7. count").await?;
+    assert_eq!(balance(&tb, "6111"), 600_000.0);
+    assert_eq!(unit(&app, &c, VIN_B).await?["status"], "lost");
+    let reversal = ok(c
+        .post(url(&format!(
+            "/api/v1/stock/documents/{}/reverse",
+            id(&count)
+        )))
+        .json(&json!({"memo": "Estaba en el taller"})))
+    .await?;
+    assert_eq!(reversal["reverses_id"], count["id"]);
+    let tb = books_agree(&app, &c, "7. reversal").await?;
+    assert_eq!(balance(&tb, "6111"), 0.0);
+    assert_eq!(unit(&app, &c, VIN_B).await?["status"], "available");
+    assert_eq!(on_hand(&app, &c, &s.w2, &s.moto).await?, 1.0);
+    let (status, problem) = send(
+        c.post(url(&format!(
+            "/api/v1/stock/documents/{}/reverse",
+            id(&count)
+        )))
+        .json(&json!({})),
+    )
+    .await?;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_reversed"))
+    );
+
+    // VIN-B's history: received, arrived, moved, lost, found; cost 600,000 throughout.
+    let history = ok(c.get(url(&format!("/api/v1/stock/units/{}", id(&b))))).await?;
+    let kinds: Vec<&str> = history["history"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(kinds, ["receipt", "transfer", "transfer", "count", "count"]);
+    assert!(
+        history["history"]
+            .as_array()
+            .is_some_and(|h| h.iter().all(|e| num(&e["cost_after"]) == 600_000.0)),
+        "{history}"
+    );
+
+    // 8. Part received 10 @ 100 then 10 @ 130: average 115.00; 5 issued
+    //    (a count short by 5) cost 575.00.
+    for cost in ["100.00", "130.00"] {
+        ok(c.post(url("/api/v1/stock/receipts")).json(&json!({
+            "party_id": s.supplier, "location_id": s.w1,
+            "lines": [{"product_id": s.part, "quantity": "10", "unit_cost": cost}]})))
+        .await?;
+    }
+    let valuation = ok(c.get(url("/api/v1/stock/valuation"))).await?;
+    let part_row = |v: &Value| {
+        v["rows"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["product_id"] == s.part.as_str()))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let row = part_row(&valuation);
+    assert_eq!((num(&row["quantity"]), num(&row["value"])), (20.0, 2300.0));
+    let short = ok(c.post(url("/api/v1/stock/counts")).json(&json!({
+        "location_id": s.w1, "lines": [{"product_id": s.part, "counted": "15"}]})))
+    .await?;
+    assert_eq!(num(&short["moves"][0]["value"]), 575.0, "{short}");
+    assert_eq!(num(&short["moves"][0]["unit_cost"]), 115.0);
+    let row = part_row(&ok(c.get(url("/api/v1/stock/valuation"))).await?);
+    assert_eq!((num(&row["quantity"]), num(&row["value"])), (15.0, 1725.0));
+    let tb = books_agree(&app, &c, "8. average").await?;
+    assert_eq!(balance(&tb, "1108"), 1725.0);
+    assert_eq!(balance(&tb, "1107"), 1_000_000.0);
+
+    // A quantity above what is on hand is refused with the line named.
+    let (status, problem) = send(c.post(url("/api/v1/stock/transfers")).json(&json!({
+        "from_location_id": s.w1, "to_location_id": s.w2,
+        "lines": [{"product_id": s.part, "quantity": "16"}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [(
+            "/lines/0/quantity".to_owned(),
+            "insufficient_stock".to_owned()
+        )]
+    );
+
+    // The valuation at yesterday's end knew none of it.
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(2)).date_naive();
+    let past = ok(c.get(url(&format!("/api/v1/stock/valuation?date={yesterday}")))).await?;
+    assert_eq!(
+        (num(&past["total"]), num(&past["ledger_balance"])),
+        (0.0, 0.0)
+    );
+
+    // Another company sees none of it and cannot use it.
+    let autos = login_in(&app, ADMIN, AUTOS).await?;
+    let (status, _) =
+        send(autos.get(url(&format!("/api/v1/stock/documents/{}", id(&receipt))))).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(autos.get(url(&format!("/api/v1/stock/units/{}", id(&b))))).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(
+        autos
+            .post(url(&format!(
+                "/api/v1/stock/documents/{}/reverse",
+                id(&receipt)
+            )))
+            .json(&json!({})),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(ok(autos.get(url("/api/v1/stock/units"))).await?, json!([]));
+    assert_eq!(
+        ok(autos.get(url("/api/v1/stock/on-hand"))).await?,
+        json!([])
+    );
+    let autos_w = location(&app, &autos, "BOD-01").await?;
+    let autos_supplier = ok(autos.post(url("/api/v1/parties")).json(&json!({
+        "name": "Proveedor local", "is_customer": false, "is_supplier": true})))
+    .await?;
+    let (status, problem) = send(autos.post(url("/api/v1/stock/receipts")).json(&json!({
+        "party_id": id(&autos_supplier), "location_id": autos_w,
+        "lines": [{"product_id": s.part, "quantity": "1", "unit_cost": "1.00"}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        fields(&problem),
+        [(
+            "/lines/0/product_id".to_owned(),
+            "unknown_product".to_owned()
+        )]
+    );
+    let (status, problem) = send(autos.post(url("/api/v1/stock/receipts")).json(&json!({
+        "party_id": s.supplier, "location_id": s.w1,
+        "lines": [{"product_id": s.part, "quantity": "1", "unit_cost": "1.00"}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let named: Vec<String> = fields(&problem).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(named, ["/party_id", "/location_id", "/lines/0/product_id"]);
+    Ok(())
+}
+
+/// Eight receipts of one part at different prices and four transfers of it
+/// between W1 and W2, all at once: nothing is lost, the average is the
+/// exact one, and the books agree.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_receipts_and_transfers_of_one_part_keep_quantity_and_average() -> TestResult {
+    let app = App::start()?;
+    let c = login_in(&app, MANAGER, MOTOS).await?;
+    let s = setup(&app, &c).await?;
+    ok(c.post(app.url("/api/v1/stock/receipts")).json(&json!({
+        "party_id": s.supplier, "location_id": s.w1,
+        "lines": [{"product_id": s.part, "quantity": "10", "unit_cost": "100.00"}]})))
+    .await?;
+    let mut tasks = Vec::new();
+    for i in 0..12u32 {
+        let (c, to, body) = (
+            c.clone(),
+            if i % 3 == 2 {
+                app.url("/api/v1/stock/transfers")
+            } else {
+                app.url("/api/v1/stock/receipts")
+            },
+            if i % 3 == 2 {
+                json!({"from_location_id": s.w1, "to_location_id": s.w2,
+                       "lines": [{"product_id": s.part, "quantity": "1"}]})
+            } else {
+                json!({"party_id": s.supplier, "location_id": s.w1,
+                       "lines": [{"product_id": s.part, "quantity": "10", "unit_cost": format!("{}.00", 100 + i * 10)}]})
+            },
+        );
+        tasks.push(tokio::spawn(
+            async move { send(c.post(to).json(&body)).await },
+        ));
+    }
+    for t in tasks {
+        let (status, body) = t.await??;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // 10 @ 100 + receipts i = 0,1,3,4,6,7,9,10 of 10 @ (100 + 10 i).
+    let received: u32 = [0u32, 1, 3, 4, 6, 7, 9, 10]
+        .iter()
+        .map(|i| 10 * (100 + 10 * i))
+        .sum();
+    let valuation = ok(c.get(app.url("/api/v1/stock/valuation"))).await?;
+    let row = valuation["rows"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["product_id"] == s.part.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (num(&row["quantity"]), num(&row["value"])),
+        (90.0, f64::from(1000 + received))
+    );
+    assert_eq!(on_hand(&app, &c, &s.w1, &s.part).await?, 86.0);
+    assert_eq!(on_hand(&app, &c, &s.w2, &s.part).await?, 4.0);
+    books_agree(&app, &c, "concurrent").await?;
+    Ok(())
+}
