@@ -95,7 +95,7 @@ GRANT UPDATE (engine_no, colour, model_year) ON serial_numbers TO erp_app;
 CREATE TABLE stock_documents (
     id                uuid PRIMARY KEY,
     company_id        uuid NOT NULL REFERENCES companies (id),
-    kind              text NOT NULL CHECK (kind IN ('receipt', 'transfer', 'count', 'delivery', 'return', 'revaluation')),
+    kind              text NOT NULL CHECK (kind IN ('receipt', 'transfer', 'count', 'delivery', 'return', 'landed_cost')),
     doc_no            integer NOT NULL,
     doc_date          date NOT NULL,
     -- the supplier of a receipt, the customer of a delivery or return
@@ -153,6 +153,18 @@ CREATE TABLE stock_moves (
 CREATE INDEX stock_moves_product_idx ON stock_moves (company_id, product_id, move_date);
 CREATE INDEX stock_moves_serial_idx ON stock_moves (serial_id) WHERE serial_id IS NOT NULL;
 CREATE INDEX stock_moves_document_idx ON stock_moves (document_id);
+
+-- What a landed-cost document spread, by kind of cost (the DUA's freight,
+-- DAI, selectivo, insurance, the broker's fees).
+CREATE TABLE stock_landed_costs (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    company_id   uuid NOT NULL,
+    document_id  uuid NOT NULL,
+    kind         text NOT NULL CHECK (kind IN ('freight', 'dai', 'selectivo', 'insurance', 'broker', 'other')),
+    amount       numeric(18, 2) NOT NULL CHECK (amount > 0),
+    FOREIGN KEY (company_id, document_id) REFERENCES stock_documents (company_id, id)
+);
+CREATE INDEX stock_landed_costs_document_idx ON stock_landed_costs (document_id);
 
 -- What a count found, line by line (a count that finds what was expected
 -- moves nothing but is still on record).
@@ -337,13 +349,15 @@ CREATE TRIGGER stock_moves_immutable BEFORE UPDATE OR DELETE ON stock_moves
     FOR EACH ROW EXECUTE FUNCTION stock_immutable();
 CREATE TRIGGER stock_count_lines_immutable BEFORE UPDATE OR DELETE ON stock_count_lines
     FOR EACH ROW EXECUTE FUNCTION stock_immutable();
+CREATE TRIGGER stock_landed_costs_immutable BEFORE UPDATE OR DELETE ON stock_landed_costs
+    FOR EACH ROW EXECUTE FUNCTION stock_immutable();
 
 DO $$
 DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['stock_documents', 'stock_moves', 'stock_count_lines',
-                             'stock_on_hand', 'stock_values']
+                             'stock_landed_costs', 'stock_on_hand', 'stock_values']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY %I ON %I TO erp_app
@@ -353,5 +367,5 @@ BEGIN
     END LOOP;
 END
 $$;
-GRANT SELECT, INSERT ON stock_documents, stock_moves, stock_count_lines TO erp_app;
+GRANT SELECT, INSERT ON stock_documents, stock_moves, stock_count_lines, stock_landed_costs TO erp_app;
 GRANT SELECT ON stock_on_hand, stock_values TO erp_app;

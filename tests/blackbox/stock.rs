@@ -1,7 +1,8 @@
 //! The stock ledger through the API, with figures computed by hand (the
-//! scenario of issue 18, as far as receipts, transfers, counts and
-//! reversals reach): two imported motorcycles received into transit at
-//! their own prices, arriving at W1, one moved to W2 without a change of
+//! scenario of issue 18, as far as receipts, landed costs, transfers,
+//! counts and reversals reach): two imported motorcycles received into
+//! transit at their own prices, their DUA's costs spread by value, arriving
+//! at W1, one moved to W2 without a change of
 //! value, lost in a count at W2 and found again by reversing it; a part at
 //! a weighted average of two purchases. After every step the valuation
 //! equals the ledger's inventory accounts and the trial balance balances.
@@ -192,6 +193,36 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     );
     assert_eq!(documents_count(&app, &c).await?, before);
 
+    // 3. Landed cost on DUA X, by value: freight 50,000, DAI 10,000,
+    //    selectivo 100,000 → VIN-A +64,000 = 464,000, VIN-B +96,000 = 696,000.
+    let broker = ok(c.post(url("/api/v1/parties")).json(&json!({
+        "name": "Agencia Aduanera Cortés", "is_customer": false, "is_supplier": true})))
+    .await?;
+    let dua = json!({"receipt_id": id(&receipt), "party_id": id(&broker), "reference": "DUA 0801-2026-12345",
+        "costs": [{"kind": "freight", "amount": "50000.00"}, {"kind": "dai", "amount": "10000.00"},
+                  {"kind": "selectivo", "amount": "100000.00"}]});
+    let mut by_hand = dua.clone();
+    by_hand["method"] = json!("manual");
+    by_hand["shares"] =
+        json!([{"line_no": 0, "amount": "60000.00"}, {"line_no": 1, "amount": "60000.00"}]);
+    let (status, problem) = send(c.post(url("/api/v1/stock/landed-costs")).json(&by_hand)).await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [("/shares".to_owned(), "shares_differ".to_owned())]
+    );
+    let landed = ok(c.post(url("/api/v1/stock/landed-costs")).json(&dua)).await?;
+    let shares: Vec<f64> = landed["moves"]
+        .as_array()
+        .map(|m| m.iter().map(|m| num(&m["value"])).collect())
+        .unwrap_or_default();
+    assert_eq!(shares, [64_000.0, 96_000.0], "{landed}");
+    assert_eq!(num(&unit(&app, &c, VIN_A).await?["cost"]), 464_000.0);
+    assert_eq!(num(&unit(&app, &c, VIN_B).await?["cost"]), 696_000.0);
+    let tb = books_agree(&app, &c, "3. landed cost").await?;
+    assert_eq!(balance(&tb, "1112"), 1_160_000.0);
+    assert_eq!(balance(&tb, "2108"), -1_160_000.0);
+
     // 4. Arrival at W1: both available, inventory in transit → vehicles.
     ok(c.post(url("/api/v1/stock/transfers")).json(&json!({
         "from_location_id": s.transit, "to_location_id": s.w1, "reference": "DUA 0801-2026-12345",
@@ -200,7 +231,7 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     let tb = books_agree(&app, &c, "4. arrival").await?;
     assert_eq!(
         (balance(&tb, "1112"), balance(&tb, "1107")),
-        (0.0, 1_000_000.0)
+        (0.0, 1_160_000.0)
     );
     assert_eq!(unit(&app, &c, VIN_A).await?["status"], "available");
     assert_eq!(on_hand(&app, &c, &s.w1, &s.moto).await?, 2.0);
@@ -210,7 +241,7 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     let transfer = ok(c.post(url("/api/v1/stock/transfers")).json(&json!({
         "from_location_id": s.w1, "to_location_id": s.w2, "lines": [{"serial": VIN_B}]})))
     .await?;
-    assert_eq!(num(&transfer["value"]), 600_000.0);
+    assert_eq!(num(&transfer["value"]), 696_000.0);
     assert!(transfer["journal_entry_id"].is_null(), "{transfer}");
     assert_eq!(
         ok(c.get(url("/api/v1/journal-entries?limit=200"))).await?["items"]
@@ -224,7 +255,7 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     let b = unit(&app, &c, VIN_B).await?;
     assert_eq!(
         (b["location_id"].as_str(), num(&b["cost"])),
-        (Some(s.w2.as_str()), 600_000.0)
+        (Some(s.w2.as_str()), 696_000.0)
     );
 
     // A unit is taken only from where it is.
@@ -237,12 +268,12 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         "{problem}"
     );
 
-    // 7. A count at W2 that finds nothing: a loss of 600,000 (VIN-B's own
+    // 7. A count at W2 that finds nothing: a loss of 696,000 (VIN-B's own
     //    cost); then reversed, and VIN-B is back at W2.
     let count = ok(c.post(url("/api/v1/stock/counts")).json(&json!({
         "location_id": s.w2, "lines": [{"product_id": s.moto, "serials": []}]})))
     .await?;
-    assert_eq!(num(&count["value"]), 600_000.0, "{count}");
+    assert_eq!(num(&count["value"]), 696_000.0, "{count}");
     assert_eq!(
         (
             num(&count["count_lines"][0]["expected"]),
@@ -251,7 +282,7 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         (1.0, 0.0)
     );
     let tb = books_agree(&app, &c, "7. count").await?;
-    assert_eq!(balance(&tb, "6111"), 600_000.0);
+    assert_eq!(balance(&tb, "6111"), 696_000.0);
     assert_eq!(unit(&app, &c, VIN_B).await?["status"], "lost");
     let reversal = ok(c
         .post(url(&format!(
@@ -278,18 +309,32 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         (StatusCode::CONFLICT, Some("already_reversed"))
     );
 
-    // VIN-B's history: received, arrived, moved, lost, found; cost 600,000 throughout.
+    // VIN-B's history: received, landed, arrived, moved, lost, found.
     let history = ok(c.get(url(&format!("/api/v1/stock/units/{}", id(&b))))).await?;
     let kinds: Vec<&str> = history["history"]
         .as_array()
         .map(|h| h.iter().filter_map(|e| e["kind"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(kinds, ["receipt", "transfer", "transfer", "count", "count"]);
-    assert!(
-        history["history"]
-            .as_array()
-            .is_some_and(|h| h.iter().all(|e| num(&e["cost_after"]) == 600_000.0)),
-        "{history}"
+    assert_eq!(
+        kinds,
+        [
+            "receipt",
+            "landed_cost",
+            "transfer",
+            "transfer",
+            "count",
+            "count"
+        ]
+    );
+    let costs: Vec<f64> = history["history"]
+        .as_array()
+        .map(|h| h.iter().map(|e| num(&e["cost_after"])).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        costs,
+        [
+            600_000.0, 696_000.0, 696_000.0, 696_000.0, 696_000.0, 696_000.0
+        ]
     );
 
     // 8. Part received 10 @ 100 then 10 @ 130: average 115.00; 5 issued
@@ -319,7 +364,7 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     assert_eq!((num(&row["quantity"]), num(&row["value"])), (15.0, 1725.0));
     let tb = books_agree(&app, &c, "8. average").await?;
     assert_eq!(balance(&tb, "1108"), 1725.0);
-    assert_eq!(balance(&tb, "1107"), 1_000_000.0);
+    assert_eq!(balance(&tb, "1107"), 1_160_000.0);
 
     // A quantity above what is on hand is refused with the line named.
     let (status, problem) = send(c.post(url("/api/v1/stock/transfers")).json(&json!({

@@ -9,6 +9,7 @@ use erp::Erp;
 use erp::paging::Page;
 use erp::stock::counts::{self, CountInput};
 use erp::stock::documents::{self, ReverseInput, StockDocument, StockDocumentQuery};
+use erp::stock::landed_costs::{self, LandedCostInput};
 use erp::stock::locations::{Location, LocationInput, LocationQuery};
 use erp::stock::on_hand::{
     self, OnHandQuery, OnHandRow, Unit, UnitHistory, UnitQuery, Valuation, ValuationQuery,
@@ -40,6 +41,25 @@ async fn receive(
     Ok((
         StatusCode::CREATED,
         Json(receipts::create(&erp.db, &caller.user, input).await?),
+    ))
+}
+
+/// Costs of bringing a receipt's goods in (DUA: freight, DAI, selectivo,
+/// insurance, broker), spread over its lines by value, quantity or by hand
+/// into each unit's cost or the product's average.
+#[utoipa::path(post, path = "/api/v1/stock/landed-costs", tag = "stock", request_body = LandedCostInput,
+    responses((status = 201, body = StockDocument),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn land(
+    State(erp): State<Erp>,
+    caller: Caller,
+    json::Json(input): json::Json<LandedCostInput>,
+) -> ApiResult<(StatusCode, Json<StockDocument>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(landed_costs::create(&erp.db, &caller.user, input).await?),
     ))
 }
 
@@ -163,6 +183,7 @@ async fn unit(
 pub fn routes() -> OpenApiRouter<Erp> {
     location_routes::routes()
         .routes(routes!(receive))
+        .routes(routes!(land))
         .routes(routes!(transfer))
         .routes(routes!(count))
         .routes(routes!(list))

@@ -1,5 +1,7 @@
 //! Which account each automatic entry uses (`ledger_accounts`): receivable,
-//! cash, bank, card clearing, revenue per tax class, sales returns. Seeded
+//! cash, bank, card clearing, revenue per tax class, sales returns; and for
+//! stock: inventory of vehicles, of parts and in transit, goods received
+//! not invoiced, cost of vehicles and of parts sold, shortages. Seeded
 //! for every company; the accountant may point a purpose at another
 //! postable account of the chart.
 
@@ -12,7 +14,7 @@ use crate::records::{audit_change, required_version};
 use crate::roles::{Action, Resource};
 use crate::{Error, Result, SessionUser};
 
-pub const PURPOSES: [&str; 9] = [
+pub const PURPOSES: [&str; 16] = [
     "receivable",
     "cash",
     "bank",
@@ -22,6 +24,13 @@ pub const PURPOSES: [&str; 9] = [
     "revenue_exempt",
     "revenue_exonerated",
     "sales_returns",
+    "inventory_vehicles",
+    "inventory_parts",
+    "inventory_transit",
+    "goods_received",
+    "cost_vehicles",
+    "cost_parts",
+    "stock_adjustment",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]

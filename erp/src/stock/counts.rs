@@ -231,6 +231,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
         memo,
         reverses_id: None,
         counted,
+        landed: Vec::new(),
         moves,
     };
     documents::record(tx, &access, &spec).await

@@ -23,7 +23,7 @@ pub const KINDS: [&str; 6] = [
     "count",
     "delivery",
     "return",
-    "revaluation",
+    "landed_cost",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
@@ -66,7 +66,7 @@ pub struct CountLine {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockDocument {
     pub id: Uuid,
-    /// receipt, transfer, count, delivery, return or revaluation.
+    /// receipt, transfer, count, delivery, return or landed_cost.
     pub kind: String,
     pub doc_no: i32,
     /// "REC-00012": the kind's prefix and running number.
@@ -88,6 +88,18 @@ pub struct StockDocument {
     pub moves: Vec<StockMove>,
     #[sqlx(skip)]
     pub count_lines: Vec<CountLine>,
+    /// What a landed-cost document spread, by kind.
+    #[sqlx(skip)]
+    pub landed_costs: Vec<LandedCost>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LandedCost {
+    /// freight, dai, selectivo, insurance, broker or other.
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "50000.00"))]
+    pub amount: Decimal,
 }
 
 macro_rules! document_select {
@@ -133,6 +145,12 @@ pub(crate) async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Stock
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
+    doc.landed_costs = sqlx::query_as(
+        "SELECT kind, amount FROM stock_landed_costs WHERE document_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
     Ok(doc)
 }
 
@@ -147,7 +165,7 @@ pub async fn get(db: &Db, user: &SessionUser, id: Uuid) -> Result<StockDocument>
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(deny_unknown_fields)]
 pub struct StockDocumentQuery {
-    /// receipt, transfer, count, delivery, return or revaluation.
+    /// receipt, transfer, count, delivery, return or landed_cost.
     pub kind: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -173,7 +191,7 @@ pub async fn list(
             return Err(Error::validation(
                 "invalid_kind",
                 "/kind",
-                "kind is receipt, transfer, count, delivery, return or revaluation",
+                "kind is receipt, transfer, count, delivery, return or landed_cost",
             ));
         }
         qb.push(" AND d.kind = ").push_bind(kind.to_owned());
@@ -240,7 +258,7 @@ pub async fn reverse(
             "count" => "count",
             "delivery" => "delivery",
             "return" => "return",
-            _ => "revaluation",
+            _ => "landed_cost",
         },
         date,
         party_id: original.party_id,
@@ -248,6 +266,7 @@ pub async fn reverse(
         memo,
         reverses_id: Some(original.id),
         counted: Vec::new(),
+        landed: Vec::new(),
         moves: original
             .moves
             .iter()

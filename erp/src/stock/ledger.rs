@@ -5,7 +5,7 @@
 //! accounts equal to the valuation.
 //!
 //! Every document kind (receipt, transfer, count, delivery, return,
-//! revaluation) and every reversal goes through [`post`].
+//! landed cost) and every reversal goes through [`post`].
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -43,6 +43,8 @@ pub(crate) struct DocumentSpec {
     pub reverses_id: Option<Uuid>,
     /// What a count found (empty for other kinds).
     pub counted: Vec<CountSpec>,
+    /// The costs a landed-cost document spreads, by kind (empty for others).
+    pub landed: Vec<(String, Decimal)>,
     pub moves: Vec<MoveSpec>,
 }
 
@@ -316,6 +318,23 @@ pub(crate) async fn post(
     .bind(&values)
     .execute(&mut *tx)
     .await?;
+    if !spec.landed.is_empty() {
+        sqlx::query(
+            "INSERT INTO stock_landed_costs (company_id, document_id, kind, amount)
+             SELECT $1, $2, k, a FROM unnest($3::text[], $4::numeric[]) AS x (k, a)",
+        )
+        .bind(access.company_id)
+        .bind(id)
+        .bind(
+            spec.landed
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(spec.landed.iter().map(|(_, a)| *a).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await?;
+    }
     if !spec.counted.is_empty() {
         sqlx::query(
             "INSERT INTO stock_count_lines (company_id, document_id, location_id, product_id, expected, counted, found)
@@ -406,7 +425,7 @@ pub(crate) fn kind_label(kind: &str) -> &'static str {
         "count" => "Conteo de inventario",
         "delivery" => "Entrega a cliente",
         "return" => "Devolución de cliente",
-        "revaluation" => "Costos de importación",
+        "landed_cost" => "Costos de importación",
         _ => "Movimiento de inventario",
     }
 }

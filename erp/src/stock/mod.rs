@@ -1,9 +1,10 @@
 //! Inventory: where stock is (locations), the documents that move it
-//! (receipts, transfers, counts, and their reversals), the move ledger that
+//! (receipts, landed costs, transfers, counts, and their reversals), the move ledger that
 //! values it and books it, vehicles by unit, and what is on hand.
 
 pub mod counts;
 pub mod documents;
+pub mod landed_costs;
 mod ledger;
 mod lines;
 pub mod locations;

@@ -281,6 +281,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
         memo,
         reverses_id: None,
         counted: Vec::new(),
+        landed: Vec::new(),
         moves,
     };
     documents::record(tx, &access, &spec).await

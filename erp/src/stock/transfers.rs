@@ -175,6 +175,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: TransferInput) -> Result
         memo,
         reverses_id: None,
         counted: Vec::new(),
+        landed: Vec::new(),
         moves,
     };
     documents::record(tx, &access, &spec).await

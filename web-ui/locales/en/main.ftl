@@ -545,6 +545,13 @@ mapping-revenue-isv18 = Sales taxed 18 %
 mapping-revenue-exempt = Exempt sales
 mapping-revenue-exonerated = Exonerated sales
 mapping-sales-returns = Returns (credit notes)
+mapping-inventory-vehicles = Vehicle inventory
+mapping-inventory-parts = Parts and accessories inventory
+mapping-inventory-transit = Inventory in transit (imports)
+mapping-goods-received = Goods received, not invoiced
+mapping-cost-vehicles = Cost of vehicles sold
+mapping-cost-parts = Cost of parts sold
+mapping-stock-adjustment = Stock shortages and surpluses
 
 nav-jobs = Background jobs
 jobs-title = Background jobs

@@ -545,6 +545,13 @@ mapping-revenue-isv18 = Ventas gravadas 18 %
 mapping-revenue-exempt = Ventas exentas
 mapping-revenue-exonerated = Ventas exoneradas
 mapping-sales-returns = Devoluciones (notas de crédito)
+mapping-inventory-vehicles = Inventario de vehículos
+mapping-inventory-parts = Inventario de repuestos y accesorios
+mapping-inventory-transit = Inventario en tránsito (importaciones)
+mapping-goods-received = Mercadería recibida por facturar
+mapping-cost-vehicles = Costo de vehículos vendidos
+mapping-cost-parts = Costo de repuestos vendidos
+mapping-stock-adjustment = Faltantes y sobrantes de inventario
 
 nav-jobs = Trabajos en segundo plano
 jobs-title = Trabajos en segundo plano
