@@ -92,6 +92,39 @@ CREATE INDEX serial_numbers_location_idx ON serial_numbers (company_id, location
 REVOKE UPDATE ON serial_numbers FROM erp_app;
 GRANT UPDATE (engine_no, colour, model_year) ON serial_numbers TO erp_app;
 
+-- A sales line may name the unit it sells (a vehicle's VIN): an order
+-- reserves it when confirmed, an invoice's delivery takes it.
+ALTER TABLE sales_document_lines
+    ADD COLUMN serial_id uuid,
+    ADD FOREIGN KEY (company_id, serial_id) REFERENCES serial_numbers (company_id, id);
+
+-- A unit is promised to one sales document at a time. The application may
+-- set or clear the promise; the state follows it here, and a unit that is
+-- promised already, or not in stock to sell, cannot be promised again.
+GRANT UPDATE (reserved_by) ON serial_numbers TO erp_app;
+CREATE FUNCTION serial_numbers_reservation() RETURNS trigger
+    LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF NEW.reserved_by IS NOT DISTINCT FROM OLD.reserved_by OR NEW.status <> OLD.status THEN
+        RETURN NEW; -- not a change of promise, or the stock ledger sets the state itself
+    END IF;
+    IF NEW.reserved_by IS NOT NULL THEN
+        IF OLD.reserved_by IS NOT NULL OR OLD.status NOT IN ('in_transit', 'available', 'returned') THEN
+            RAISE EXCEPTION 'unit % is reserved or not in stock', OLD.serial
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'stock_unit_reserved';
+        END IF;
+        NEW.status := 'reserved';
+    ELSIF OLD.status = 'reserved' THEN
+        NEW.status := CASE (SELECT kind FROM stock_locations WHERE id = OLD.location_id)
+                        WHEN 'transit' THEN 'in_transit' ELSE 'available' END;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER serial_numbers_reservation BEFORE UPDATE OF reserved_by ON serial_numbers
+    FOR EACH ROW EXECUTE FUNCTION serial_numbers_reservation();
+
 CREATE TABLE stock_documents (
     id                uuid PRIMARY KEY,
     company_id        uuid NOT NULL REFERENCES companies (id),
@@ -103,6 +136,8 @@ CREATE TABLE stock_documents (
     -- what the other side calls it: the supplier's delivery note, a DUA
     reference         text NOT NULL DEFAULT '' CHECK (length(reference) <= 100),
     memo              text NOT NULL DEFAULT '' CHECK (length(memo) <= 500),
+    -- the invoice a delivery delivers, the credit note a return takes back
+    sales_document_id uuid,
     -- the document this one cancels; a document is reversed at most once
     reverses_id       uuid UNIQUE,
     journal_entry_id  uuid,
@@ -111,6 +146,7 @@ CREATE TABLE stock_documents (
     UNIQUE (company_id, kind, doc_no),
     UNIQUE (company_id, id),
     FOREIGN KEY (company_id, party_id) REFERENCES parties (company_id, id),
+    FOREIGN KEY (company_id, sales_document_id) REFERENCES sales_documents (company_id, id),
     FOREIGN KEY (company_id, reverses_id) REFERENCES stock_documents (company_id, id),
     FOREIGN KEY (company_id, journal_entry_id) REFERENCES journal_entries (company_id, id)
 );
@@ -138,6 +174,8 @@ CREATE TABLE stock_moves (
     from_location_id uuid NOT NULL,
     to_location_id   uuid NOT NULL,
     value            numeric(18, 2) NOT NULL CHECK (value >= 0),
+    -- the invoice or credit note line a delivery or return carries out
+    sales_line_id    uuid,
     unit_cost        numeric(18, 4) GENERATED ALWAYS AS
                          (CASE WHEN quantity > 0 THEN round(value / quantity, 4) END) STORED,
     CHECK (from_location_id <> to_location_id),
@@ -148,8 +186,10 @@ CREATE TABLE stock_moves (
     FOREIGN KEY (company_id, product_id) REFERENCES products (company_id, id),
     FOREIGN KEY (company_id, serial_id) REFERENCES serial_numbers (company_id, id),
     FOREIGN KEY (company_id, from_location_id) REFERENCES stock_locations (company_id, id),
-    FOREIGN KEY (company_id, to_location_id) REFERENCES stock_locations (company_id, id)
+    FOREIGN KEY (company_id, to_location_id) REFERENCES stock_locations (company_id, id),
+    FOREIGN KEY (company_id, sales_line_id) REFERENCES sales_document_lines (company_id, id)
 );
+CREATE INDEX stock_moves_sales_line_idx ON stock_moves (sales_line_id) WHERE sales_line_id IS NOT NULL;
 CREATE INDEX stock_moves_product_idx ON stock_moves (company_id, product_id, move_date);
 CREATE INDEX stock_moves_serial_idx ON stock_moves (serial_id) WHERE serial_id IS NOT NULL;
 CREATE INDEX stock_moves_document_idx ON stock_moves (document_id);

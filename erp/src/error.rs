@@ -224,6 +224,12 @@ const DATABASE_RULES: &[DatabaseRule] = &[
         message: "a unit is no longer where this takes it from, or its cost changed since",
     },
     DatabaseRule {
+        constraint: "stock_unit_reserved",
+        kind: ErrorKind::Conflict,
+        code: "unit_reserved",
+        message: "this unit is reserved for another sale or is not in stock",
+    },
+    DatabaseRule {
         constraint: "payment_final",
         kind: ErrorKind::Conflict,
         code: "payment_final",

@@ -8,9 +8,11 @@ use axum::http::StatusCode;
 use erp::Erp;
 use erp::paging::Page;
 use erp::stock::counts::{self, CountInput};
+use erp::stock::deliveries::{self, DeliveryInput};
 use erp::stock::documents::{self, ReverseInput, StockDocument, StockDocumentQuery};
 use erp::stock::landed_costs::{self, LandedCostInput};
 use erp::stock::locations::{Location, LocationInput, LocationQuery};
+use erp::stock::margins::{self, MarginQuery, MarginRow};
 use erp::stock::on_hand::{
     self, OnHandQuery, OnHandRow, Unit, UnitHistory, UnitQuery, Valuation, ValuationQuery,
 };
@@ -79,6 +81,36 @@ async fn transfer(
         StatusCode::CREATED,
         Json(transfers::create(&erp.db, &caller.user, input).await?),
     ))
+}
+
+/// The goods of a posted invoice handed to the customer (units at their
+/// own cost, the rest at the average), booking cost of sales; in parts if
+/// need be, never twice.
+#[utoipa::path(post, path = "/api/v1/stock/deliveries", tag = "stock", request_body = DeliveryInput,
+    responses((status = 201, body = StockDocument),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn deliver(
+    State(erp): State<Erp>,
+    caller: Caller,
+    json::Json(input): json::Json<DeliveryInput>,
+) -> ApiResult<(StatusCode, Json<StockDocument>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(deliveries::create(&erp.db, &caller.user, input).await?),
+    ))
+}
+
+/// Gross margin per delivered invoice line (per unit for vehicles).
+#[utoipa::path(get, path = "/api/v1/stock/margins", tag = "stock", params(MarginQuery),
+    responses((status = 200, body = Vec<MarginRow>), (status = 400, body = Problem, content_type = "application/problem+json")))]
+async fn margin(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<MarginQuery>,
+) -> ApiResult<Json<Vec<MarginRow>>> {
+    Ok(Json(margins::margins(&erp.db, &caller.user, q).await?))
 }
 
 /// A count at one location; differences are adjusted against the loss location.
@@ -186,6 +218,8 @@ pub fn routes() -> OpenApiRouter<Erp> {
         .routes(routes!(land))
         .routes(routes!(transfer))
         .routes(routes!(count))
+        .routes(routes!(deliver))
+        .routes(routes!(margin))
         .routes(routes!(list))
         .routes(routes!(get))
         .routes(routes!(reverse))

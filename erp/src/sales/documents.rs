@@ -39,6 +39,9 @@ pub struct DocumentLine {
     pub net: Decimal,
     /// The order line this invoice line bills, or the invoice line this credit note line credits.
     pub source_line_id: Option<Uuid>,
+    /// The unit sold (a vehicle), and its serial number (VIN).
+    pub serial_id: Option<Uuid>,
+    pub serial: Option<String>,
 }
 
 impl DocumentLine {
@@ -307,9 +310,10 @@ pub(crate) async fn header(tx: &mut sqlx::PgConnection, id: Uuid, lock: bool) ->
 
 pub(crate) async fn lines(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Vec<DocumentLine>> {
     let rows: Vec<DocumentLine> = sqlx::query_as(
-        "SELECT id, position, product_id, description, quantity, unit_price, discount_pct, tax_class,
-                gross, discount, net, source_line_id
-           FROM sales_document_lines WHERE document_id = $1 ORDER BY position",
+        "SELECT l.id, l.position, l.product_id, l.description, l.quantity, l.unit_price, l.discount_pct,
+                l.tax_class, l.gross, l.discount, l.net, l.source_line_id, l.serial_id, s.serial
+           FROM sales_document_lines l LEFT JOIN serial_numbers s ON s.id = l.serial_id
+          WHERE l.document_id = $1 ORDER BY l.position",
     )
     .bind(id)
     .fetch_all(&mut *tx)

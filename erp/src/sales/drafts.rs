@@ -85,6 +85,10 @@ pub struct LineInput {
     /// the invoice line credited. Price, discount and tax class come from it.
     #[serde(default)]
     pub source_line_id: Option<Uuid>,
+    /// The unit sold, by its serial number (a vehicle's VIN): quantity 1 of
+    /// its product. An order reserves it when confirmed.
+    #[serde(default)]
+    pub serial: Option<String>,
 }
 
 /// A checked line, ready to store.
@@ -93,6 +97,8 @@ struct Built {
     description: String,
     line: Line,
     source_line_id: Option<Uuid>,
+    /// The unit sold: its id and serial number.
+    unit: Option<(Uuid, String)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -108,6 +114,8 @@ struct ProductTerms {
 pub(crate) struct SourceLine {
     pub(crate) id: Uuid,
     product_id: Option<Uuid>,
+    serial_id: Option<Uuid>,
+    serial: Option<String>,
     description: String,
     pub(crate) quantity: Decimal,
     unit_price: Decimal,
@@ -153,7 +161,8 @@ pub(crate) async fn source_lines(
     this_doc: Option<Uuid>,
 ) -> Result<Vec<SourceLine>> {
     let rows: Vec<SourceLine> = sqlx::query_as(
-        "SELECT l.id, l.product_id, l.description, l.quantity, l.unit_price, l.discount_pct, l.tax_class,
+        "SELECT l.id, l.product_id, l.serial_id, (SELECT s.serial FROM serial_numbers s WHERE s.id = l.serial_id) AS serial,
+                l.description, l.quantity, l.unit_price, l.discount_pct, l.tax_class,
                 coalesce((SELECT sum(x.quantity) FROM sales_document_lines x
                            WHERE x.source_line_id = l.id AND x.document_id IS DISTINCT FROM $2
                              AND (SELECT xd.status FROM sales_documents xd
@@ -225,6 +234,20 @@ async fn build_lines(
         .collect()
     };
 
+    let serials: Vec<String> = inputs
+        .iter()
+        .filter_map(|l| l.serial.as_deref())
+        .map(|s| s.trim().to_ascii_uppercase())
+        .collect();
+    let units: Vec<(Uuid, String, Uuid)> = if serials.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as("SELECT id, serial, product_id FROM serial_numbers WHERE serial = ANY($1)")
+            .bind(&serials)
+            .fetch_all(&mut *tx)
+            .await?
+    };
+
     let mut c = Checks::new();
     let mut taken: HashMap<Uuid, Decimal> = HashMap::new();
     let mut built = Vec::with_capacity(inputs.len());
@@ -278,6 +301,7 @@ async fn build_lines(
                     tax_class: parse_class(&src.tax_class),
                 },
                 source_line_id: Some(src_id),
+                unit: src.serial_id.zip(src.serial.clone()),
             });
             continue;
         }
@@ -360,10 +384,70 @@ async fn build_lines(
                 tax_class,
             },
             source_line_id: None,
+            unit: match (&input.serial, product) {
+                (Some(serial), Some(p)) => unit_of(
+                    &mut c,
+                    &at("serial"),
+                    serial,
+                    p.id,
+                    quantity,
+                    &units,
+                    &built,
+                ),
+                (Some(_), None) => {
+                    c.push(FieldIssue::new(
+                        &at("product_id"),
+                        "required",
+                        "name the product of the unit sold",
+                    ));
+                    None
+                }
+                (None, _) => None,
+            },
         });
     }
     c.finish()?;
     Ok(built)
+}
+
+/// The unit a line names by serial number: one of its product, sold one
+/// at a time, once per document.
+fn unit_of(
+    c: &mut Checks,
+    pointer: &str,
+    serial: &str,
+    product: Uuid,
+    quantity: Decimal,
+    units: &[(Uuid, String, Uuid)],
+    built: &[Built],
+) -> Option<(Uuid, String)> {
+    let serial = serial.trim().to_ascii_uppercase();
+    let Some((id, _, _)) = units.iter().find(|(_, s, p)| *s == serial && *p == product) else {
+        c.push(FieldIssue::new(
+            pointer,
+            "unknown_serial",
+            "no unit of this product with this serial number",
+        ));
+        return None;
+    };
+    if quantity != Decimal::ONE {
+        c.push(FieldIssue::new(
+            pointer,
+            "serial_quantity",
+            "a line that names a unit sells exactly 1",
+        ));
+    }
+    if built
+        .iter()
+        .any(|b| b.unit.as_ref().is_some_and(|(u, _)| u == id))
+    {
+        c.push(FieldIssue::new(
+            pointer,
+            "serial_repeated",
+            "this unit is on another line",
+        ));
+    }
+    Some((*id, serial))
 }
 
 #[derive(sqlx::FromRow)]
@@ -534,17 +618,19 @@ async fn store_lines(
                 discount: a.discount,
                 net: a.net,
                 source_line_id: b.source_line_id,
+                serial_id: b.unit.as_ref().map(|(id, _)| *id),
+                serial: b.unit.as_ref().map(|(_, s)| s.clone()),
             }
             .in_column_scales()
         })
         .collect();
     sqlx::query(
         "INSERT INTO sales_document_lines (id, company_id, document_id, position, product_id, description,
-                    quantity, unit_price, discount_pct, tax_class, gross, discount, net, source_line_id)
-         SELECT i, $1, $2, n - 1, p, d, q, u, dp, t, g, di, ne, s
+                    quantity, unit_price, discount_pct, tax_class, gross, discount, net, source_line_id, serial_id)
+         SELECT i, $1, $2, n - 1, p, d, q, u, dp, t, g, di, ne, s, su
            FROM unnest($3::uuid[], $4::uuid[], $5::text[], $6::numeric[], $7::numeric[], $8::numeric[],
-                       $9::text[], $10::numeric[], $11::numeric[], $12::numeric[], $13::uuid[])
-                WITH ORDINALITY AS l (i, p, d, q, u, dp, t, g, di, ne, s, n)",
+                       $9::text[], $10::numeric[], $11::numeric[], $12::numeric[], $13::uuid[], $14::uuid[])
+                WITH ORDINALITY AS l (i, p, d, q, u, dp, t, g, di, ne, s, su, n)",
     )
     .bind(access.company_id)
     .bind(doc)
@@ -559,6 +645,7 @@ async fn store_lines(
     .bind(stored.iter().map(|l| l.discount).collect::<Vec<_>>())
     .bind(stored.iter().map(|l| l.net).collect::<Vec<_>>())
     .bind(stored.iter().map(|l| l.source_line_id).collect::<Vec<_>>())
+    .bind(stored.iter().map(|l| l.serial_id).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
     Ok(stored)

@@ -100,6 +100,7 @@ async fn set_status(
 pub async fn confirm(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result<Document> {
     let (access, mut tx) = Access::begin(db, user, Resource::Sales, Action::Update).await?;
     let (_, after) = set_status(&mut tx, &access, id, Some(version), Move::Confirm).await?;
+    crate::stock::reservations::reserve(&mut tx, id, id).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -120,6 +121,7 @@ pub async fn cancel(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Resu
         ));
     }
     let (_, after) = set_status(&mut tx, &access, id, Some(version), Move::Cancel).await?;
+    crate::stock::reservations::release(&mut tx, id).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -146,6 +148,7 @@ pub async fn accept_quote(db: &Db, user: &SessionUser, id: Uuid, version: i32) -
                 discount_pct: Some(l.discount_pct),
                 tax_class: l.tax_class.parse().ok(),
                 source_line_id: None,
+                serial: l.serial.clone(),
             })
             .collect(),
         ..DocumentInput::default()

@@ -60,6 +60,11 @@ pub async fn post(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result
     }
     let kind = before.kind;
     let status = transitions::require(kind, before.status, Move::Post)?;
+    if kind == Kind::Invoice {
+        // An invoice sells the units it names: its order's promise, or its own.
+        let owner = before.source_id.unwrap_or(id);
+        crate::stock::reservations::reserve(&mut tx, id, owner).await?;
+    }
 
     let issued = numbering::draw(&mut tx, before.emission_point_id, kind.as_str()).await?;
     let Parties {

@@ -428,6 +428,8 @@ mod tests {
                     discount: d("370.00"),
                     net: d("3330.00"),
                     source_line_id: None,
+                    serial_id: None,
+                    serial: None,
                 })
                 .collect(),
             fiscal: Some(Fiscal {

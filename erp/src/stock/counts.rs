@@ -142,6 +142,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
                     from,
                     to,
                     value: None,
+                    sales_line_id: None,
                 });
             }
             counted.push(CountSpec {
@@ -195,6 +196,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
                     from: loss,
                     to: place,
                     value: None,
+                    sales_line_id: None,
                 });
             }
             found.push(unit.id);
@@ -211,6 +213,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
                 from: place,
                 to: loss,
                 value: None,
+                sales_line_id: None,
             });
         }
         counted.push(CountSpec {
@@ -230,6 +233,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
         reference: String::new(),
         memo,
         reverses_id: None,
+        sales_document_id: None,
         counted,
         landed: Vec::new(),
         moves,

@@ -261,6 +261,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: LandedCostInput) -> Resu
             from: supplier,
             to: t.location_id.unwrap_or(supplier),
             value: Some(share),
+            sales_line_id: None,
         })
         .collect();
     let date = super::date_or_today(&mut tx, input.doc_date).await?;
@@ -271,6 +272,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: LandedCostInput) -> Resu
         reference,
         memo,
         reverses_id: None,
+        sales_document_id: None,
         counted: Vec::new(),
         landed,
         moves,

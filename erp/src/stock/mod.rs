@@ -3,13 +3,16 @@
 //! values it and books it, vehicles by unit, and what is on hand.
 
 pub mod counts;
+pub mod deliveries;
 pub mod documents;
 pub mod landed_costs;
 mod ledger;
 mod lines;
 pub mod locations;
+pub mod margins;
 pub mod on_hand;
 pub mod receipts;
+pub(crate) mod reservations;
 pub mod transfers;
 
 /// The document's date, or today in Honduras when none is given.

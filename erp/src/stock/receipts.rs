@@ -140,6 +140,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
                     from,
                     to: to.unwrap_or(from),
                     value: Some((q * c).round_dp(2)),
+                    sales_line_id: None,
                 });
             }
             continue;
@@ -213,6 +214,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
                 from,
                 to: to.unwrap_or(from),
                 value: Some(cost.round_dp(2)),
+                sales_line_id: None,
             });
         }
     }
@@ -280,6 +282,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
         reference,
         memo,
         reverses_id: None,
+        sales_document_id: None,
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

@@ -162,6 +162,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: TransferInput) -> Result
                 from,
                 to,
                 value: None,
+                sales_line_id: None,
             });
         }
     }
@@ -174,6 +175,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: TransferInput) -> Result
         reference,
         memo,
         reverses_id: None,
+        sales_document_id: None,
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

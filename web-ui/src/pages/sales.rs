@@ -216,6 +216,7 @@ fn line_inputs(rows: &[LineRow], issues: &mut Issues) -> Vec<LineInput> {
                 discount_pct: number("discount_pct", &r.discount),
                 tax_class: r.tax_class.parse::<TaxClass>().ok(),
                 source_line_id: None,
+                serial: None,
             }
         })
         .collect()
