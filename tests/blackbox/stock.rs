@@ -8,8 +8,11 @@
 //! equals the ledger's inventory accounts and the trial balance balances.
 //! Then bad input, isolation, and concurrent receipts of one part.
 
+use fantoccini::Locator;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
+
+use crate::browser::{chromium, fill, follow, log_in, shot, text_of};
 
 use crate::api::{Error, fields, id, num, ok, send};
 use crate::harness::{ADMIN, App, MANAGER, TestResult, login_in};
@@ -626,4 +629,84 @@ async fn concurrent_receipts_and_transfers_of_one_part_keep_quantity_and_average
     assert_eq!(on_hand(&app, &c, &s.w2, &s.part).await?, 4.0);
     books_agree(&app, &c, "concurrent").await?;
     Ok(())
+}
+
+/// What a dealer's warehouse does in the browser: receive two motorcycles
+/// into transit (a mistyped VIN is explained beside its row and what was
+/// typed stays), see them by VIN, bring them to the warehouse with a
+/// transfer of scanned VINs, follow a unit's history, and reverse the
+/// transfer; the on-hand page says where they are after each step.
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_receives_transfers_and_reverses_through_the_pages() -> TestResult {
+    let app = App::start()?;
+    let c = login_in(&app, MANAGER, MOTOS).await?;
+    setup(&app, &c).await?;
+    let (_driver, _profile, browser) = chromium().await?;
+    let result = async {
+        log_in(&app, &browser, MANAGER).await?;
+        follow(&browser, Locator::LinkText("Inventario")).await?;
+        assert!(text_of(&browser, "main").await?.contains("No hay existencias"));
+        follow(&browser, Locator::LinkText("Nueva recepción")).await?;
+        let choose = |id: &'static str, label: &'static str| {
+            let browser = browser.clone();
+            async move { browser.find(Locator::Id(id)).await?.select_by_label(label).await }
+        };
+        choose("f-party_id", "Honda Motor Co. (Japón)").await?;
+        choose("f-location_id", "TRANSITO — En tránsito y aduana").await?;
+        fill(&browser, "f-reference", "BL-OSAKA-7781").await?;
+        choose("receipt-product-0", "XR190L — Honda XR190L").await?;
+        let short_vin = "JH2KD0810RK00001; KD08E-100001; Rojo; 2027; 400000";
+        fill(&browser, "receipt-units-0", short_vin).await?;
+        follow(&browser, Locator::Id("save-receipt")).await?;
+        let row = text_of(&browser, "table.lines tbody tr").await?;
+        assert!(row.contains("Unidad 1: Un VIN tiene 17 letras"), "{row}");
+        assert_eq!(
+            browser.find(Locator::Id("receipt-units-0")).await?.prop("value").await?.as_deref(),
+            Some(short_vin),
+            "what was typed stays"
+        );
+        shot(&browser, "receipt-vin-refused.png").await?;
+
+        let scanned = format!("{VIN_A}; KD08E-100001; Rojo; 2027; 400000\n{VIN_B}; KD08E-100002; Negro; 2027; 600000\n");
+        fill(&browser, "receipt-units-0", &scanned).await?;
+        follow(&browser, Locator::Id("save-receipt")).await?;
+        assert!(text_of(&browser, "h1").await?.starts_with("REC-00001"));
+        assert_eq!(text_of(&browser, "#document-value").await?, "L 1,000,000.00");
+        shot(&browser, "receipt-posted.png").await?;
+
+        follow(&browser, Locator::LinkText("Vehículos por VIN")).await?;
+        let units = text_of(&browser, "#units").await?;
+        assert!(units.contains(VIN_A) && units.contains("En tránsito") && units.contains("L 600,000.00"), "{units}");
+
+        follow(&browser, Locator::LinkText("Nuevo traslado")).await?;
+        choose("f-from_location_id", "TRANSITO — En tránsito y aduana").await?;
+        choose("f-to_location_id", "BOD-01 — Bodega principal").await?;
+        fill(&browser, "f-serials", &format!("{VIN_A}\n{VIN_B}\n")).await?;
+        follow(&browser, Locator::Id("save-transfer")).await?;
+        assert!(text_of(&browser, "h1").await?.starts_with("TRA-00001"));
+        follow(&browser, Locator::LinkText("Existencias")).await?;
+        let stock = text_of(&browser, "#on-hand").await?;
+        assert!(stock.contains("BOD-01") && !stock.contains("TRANSITO"), "{stock}");
+        shot(&browser, "on-hand.png").await?;
+
+        follow(&browser, Locator::LinkText("Movimientos")).await?;
+        follow(&browser, Locator::LinkText("TRA-00001")).await?;
+        follow(&browser, Locator::LinkText(VIN_B)).await?;
+        let history = text_of(&browser, "#unit-history").await?;
+        assert!(history.contains("REC-00001") && history.contains("TRA-00001"), "{history}");
+        assert_eq!(text_of(&browser, "#unit-cost").await?, "L 600,000.00");
+        shot(&browser, "unit-history.png").await?;
+
+        follow(&browser, Locator::LinkText("TRA-00001")).await?;
+        follow(&browser, Locator::Id("reverse-document")).await?;
+        assert!(text_of(&browser, "h1").await?.starts_with("TRA-00002"));
+        assert!(text_of(&browser, "main").await?.contains("Este documento anula"));
+        follow(&browser, Locator::LinkText("Existencias")).await?;
+        let stock = text_of(&browser, "#on-hand").await?;
+        assert!(stock.contains("TRANSITO") && !stock.contains("BOD-01"), "{stock}");
+        Ok::<(), Error>(())
+    }
+    .await;
+    let _ = browser.close().await;
+    result
 }

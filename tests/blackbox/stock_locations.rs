@@ -239,6 +239,7 @@ async fn chromium_adds_a_location_to_a_warehouse() -> TestResult {
     let result = async {
         log_in(&app, &browser, MANAGER).await?;
         follow(&browser, Locator::LinkText("Inventario")).await?;
+        follow(&browser, Locator::LinkText("Ubicaciones")).await?;
         let table = text_of(&browser, "table").await?;
         assert!(table.contains("En tránsito y aduana"), "{table}");
         follow(&browser, Locator::Id("new-location")).await?;
@@ -265,6 +266,7 @@ async fn chromium_adds_a_location_to_a_warehouse() -> TestResult {
             .find(Locator::XPath("//h1[text()='PATIO-2 — Patio trasero']"))
             .await?;
         follow(&browser, Locator::LinkText("Inventario")).await?;
+        follow(&browser, Locator::LinkText("Ubicaciones")).await?;
         let table = text_of(&browser, "table").await?;
         assert!(table.contains("Patio trasero"), "{table}");
         shot(&browser, "locations-list.png").await?;

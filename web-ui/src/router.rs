@@ -146,6 +146,32 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/account/security/disable", post(pages::security::disable))
         .route("/login/code", post(pages::login::submit_code))
         .route("/search", get(pages::search::show))
+        .route("/inventory", get(pages::stock::on_hand))
+        .route("/inventory/units", get(pages::stock::units))
+        .route("/inventory/units/{id}", get(pages::stock::unit))
+        .route("/inventory/documents", get(pages::stock::documents))
+        .route("/inventory/documents/{id}", get(pages::stock::document))
+        .route(
+            "/inventory/documents/{id}/reverse",
+            post(pages::stock::reverse),
+        )
+        .route("/inventory/valuation", get(pages::stock::valuation))
+        .route(
+            "/inventory/receipts/new",
+            get(pages::stock_forms::new_receipt),
+        )
+        .route(
+            "/inventory/receipts",
+            post(pages::stock_forms::create_receipt),
+        )
+        .route(
+            "/inventory/transfers/new",
+            get(pages::stock_forms::new_transfer),
+        )
+        .route(
+            "/inventory/transfers",
+            post(pages::stock_forms::create_transfer),
+        )
         .route("/assets/app.css", get(document::stylesheet))
         .route("/assets/boot.js", get(document::boot_script));
     let router = pages::records::routes::<erp::parties::Party>(router);

@@ -29,6 +29,8 @@ pub mod sales_print;
 pub mod search;
 pub mod security;
 mod shell;
+pub mod stock;
+pub mod stock_forms;
 pub mod users;
 
 use axum::http::StatusCode;

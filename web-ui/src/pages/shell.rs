@@ -17,7 +17,7 @@ const MODULES: [(&str, Option<&str>); 16] = [
     ("nav-products", Some("/products")),
     ("nav-sales", Some("/sales")),
     ("nav-payments", Some("/payments")),
-    ("nav-inventory", Some("/inventory/locations")),
+    ("nav-inventory", Some("/inventory")),
     ("nav-purchasing", None),
     ("nav-employees", None),
     ("nav-accounting", Some("/accounts")),

@@ -1,0 +1,511 @@
+//! The forms that move stock, working without JavaScript: a goods receipt
+//! (supplier, destination, rows of product, quantity and cost; a vehicle
+//! row lists its units one per line, "VIN; motor; color; año; costo", so a
+//! barcode reader that ends each VIN with Enter fills it one scan after
+//! another) and a transfer (VINs one per line, or rows of product and
+//! quantity). A refused form comes back with what was typed and each
+//! problem beside its row.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use erp::stock::receipts::{ReceiptInput, ReceiptLineInput, UnitInput};
+use erp::stock::transfers::{TransferInput, TransferLineInput};
+use erp::values::parse_amount;
+use erp::{Erp, FieldIssue};
+use leptos::prelude::*;
+use serde::Deserialize;
+
+use super::fields::{Issues, issue_text, refused_form, summary};
+use super::stock::{held_locations, tabs};
+use super::{csrf_field, module_page};
+use crate::form::FormRows;
+use crate::i18n::Lang;
+use crate::request::{SignedIn, Visitor, unavailable};
+
+const ROWS: usize = 4;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct HeadForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    party_id: String,
+    #[serde(default)]
+    location_id: String,
+    #[serde(default)]
+    from_location_id: String,
+    #[serde(default)]
+    to_location_id: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    serials: String,
+}
+
+/// One typed row: product, quantity, unit cost, units (one per line).
+type Row = (String, String, String, String);
+
+fn options(choices: &[(String, String)], current: &str, none: String) -> impl IntoView + use<> {
+    std::iter::once((String::new(), none))
+        .chain(choices.iter().cloned())
+        .map(|(id, label)| {
+            let selected = id == current;
+            view! { <option value=id selected=selected>{label}</option> }
+        })
+        .collect_view()
+}
+
+/// A `<select>` of the form's header with its label and error.
+fn head_select(
+    lang: Lang,
+    issues: &Issues,
+    name: &'static str,
+    label: &'static str,
+    current: &str,
+    choices: &[(String, String)],
+) -> impl IntoView + use<> {
+    let error = issues.message(lang, name);
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-error");
+    view! {
+        <label for=id.clone()>{lang.t(label)}</label>
+        <select id=id name=name aria-invalid=error.is_some().then_some("true")
+                aria-describedby=error.is_some().then(|| err_id.clone())>
+            {options(choices, current, "—".to_owned())}
+        </select>
+        {error.map(|e| view! { <p class="field-error" id=err_id>{e}</p> })}
+    }
+}
+
+/// The problems of one input line (`/lines/{k}/…`), in the visitor's language.
+fn row_errors(lang: Lang, issues: &Issues, k: Option<usize>) -> Vec<String> {
+    let Some(k) = k else { return Vec::new() };
+    let prefix = format!("/lines/{k}/");
+    issues
+        .0
+        .iter()
+        .filter(|x| x.pointer.starts_with(&prefix))
+        .map(|x| {
+            let text = issue_text(lang, x.code, &x.message);
+            // "units/1/serial": the second unit listed on the row
+            match x.pointer[prefix.len()..]
+                .split('/')
+                .collect::<Vec<_>>()
+                .as_slice()
+            {
+                ["units", j, ..] => match j.parse::<usize>() {
+                    Ok(j) => format!("{} {}: {text}", lang.t("receipt-unit"), j + 1),
+                    Err(_) => text,
+                },
+                _ => text,
+            }
+        })
+        .collect()
+}
+
+async fn products(erp: &Erp, user: &erp::SessionUser) -> Vec<(String, String)> {
+    let q = erp::catalog::products::ProductQuery {
+        limit: Some(200),
+        ..Default::default()
+    };
+    erp::records::crud::list::<erp::catalog::products::Product>(&erp.db, user, q)
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .filter(|p| p.active)
+                .map(|p| (p.id.to_string(), format!("{} — {}", p.sku, p.name)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn suppliers(erp: &Erp, user: &erp::SessionUser) -> Vec<(String, String)> {
+    let q = erp::parties::PartyQuery {
+        kind: Some("supplier".into()),
+        limit: Some(200),
+        ..Default::default()
+    };
+    erp::records::crud::list::<erp::parties::Party>(&erp.db, user, q)
+        .await
+        .map(|p| {
+            p.items
+                .into_iter()
+                .map(|s| (s.id.to_string(), s.name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Rows typed, and for each the index of the domain's line it became
+/// (rows left empty become none).
+fn typed_rows(rows: &crate::form::Rows) -> (Vec<Row>, Vec<Option<usize>>) {
+    let (p, q, c, u) = (
+        rows.all("product"),
+        rows.all("quantity"),
+        rows.all("unit_cost"),
+        rows.all("units"),
+    );
+    let typed: Vec<Row> = (0..p.len())
+        .map(|i| {
+            let get = |v: &Vec<String>| v.get(i).cloned().unwrap_or_default();
+            (get(&p), get(&q), get(&c), get(&u))
+        })
+        .collect();
+    let mut k = 0;
+    let index = typed
+        .iter()
+        .map(|(p, q, c, u)| {
+            if [p, q, c, u].iter().all(|s| s.trim().is_empty()) {
+                None
+            } else {
+                k += 1;
+                Some(k - 1)
+            }
+        })
+        .collect();
+    (typed, index)
+}
+
+/// A refusal shown on the form: field problems beside the fields, a moved
+/// unit or a taken stock (a concurrent document won) or a missing right as
+/// a banner with the reason; anything else is not the form's business.
+fn refused(lang: Lang, e: erp::Error, issues: &mut Issues) -> Result<Option<String>, erp::Error> {
+    match e.kind {
+        erp::ErrorKind::Validation => {
+            issues.0.extend(e.fields.iter().cloned());
+            Ok(None)
+        }
+        erp::ErrorKind::Conflict | erp::ErrorKind::Forbidden => {
+            Ok(Some(issue_text(lang, e.code, &e.message)))
+        }
+        _ => Err(e),
+    }
+}
+
+/// A number typed in a form, or a problem at `pointer` (left for the domain
+/// to call required when empty).
+fn number(issues: &mut Issues, pointer: String, text: &str) -> Option<rust_decimal::Decimal> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    parse_amount(text).or_else(|| {
+        issues.push(FieldIssue::new(&pointer, "not_a_number", "not a number"));
+        None
+    })
+}
+
+/// "VIN; motor; color; año; costo" per line (a tab works as well, for
+/// rows pasted from a spreadsheet).
+fn units_of(issues: &mut Issues, at: &str, text: &str) -> Vec<UnitInput> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(j, line)| {
+            let parts: Vec<&str> = line.split([';', '\t']).map(str::trim).collect();
+            let part = |n: usize| parts.get(n).copied().unwrap_or_default();
+            UnitInput {
+                serial: part(0).to_owned(),
+                engine_no: part(1).to_owned(),
+                colour: part(2).to_owned(),
+                model_year: match part(3) {
+                    "" => None,
+                    y => y.parse().ok().or_else(|| {
+                        issues.push(FieldIssue::new(
+                            &format!("{at}/units/{j}/model_year"),
+                            "not_a_number",
+                            "not a number",
+                        ));
+                        None
+                    }),
+                },
+                unit_cost: number(issues, format!("{at}/units/{j}/unit_cost"), part(4)),
+            }
+        })
+        .collect()
+}
+
+async fn receipt_page(
+    erp: &Erp,
+    v: &Visitor,
+    user: &erp::SessionUser,
+    f: &HeadForm,
+    typed: &[Row],
+    index: &[Option<usize>],
+    issues: &Issues,
+    banner: Option<String>,
+) -> Response {
+    let lang = v.lang;
+    let (suppliers, places, products) = (
+        suppliers(erp, user).await,
+        held_locations(erp, user).await,
+        products(erp, user).await,
+    );
+    let mut typed = typed.to_vec();
+    typed.resize(ROWS.max(typed.len()), Default::default());
+    let rows = typed
+        .iter()
+        .enumerate()
+        .map(|(i, (product, quantity, cost, units))| {
+            let errors = row_errors(lang, issues, index.get(i).copied().flatten());
+            view! {
+                <tr>
+                    <td><select name="product" id=format!("receipt-product-{i}") aria-label=lang.t("stock-col-product")>
+                        {options(&products, product, "—".to_owned())}
+                    </select></td>
+                    <td><input name="quantity" class="num" inputmode="decimal" id=format!("receipt-quantity-{i}") value=quantity.clone() aria-label=lang.t("stock-col-quantity")/></td>
+                    <td><input name="unit_cost" class="num" inputmode="decimal" id=format!("receipt-cost-{i}") value=cost.clone() aria-label=lang.t("stock-col-cost")/></td>
+                    <td><textarea name="units" rows="2" id=format!("receipt-units-{i}") aria-label=lang.t("receipt-units") placeholder=lang.t("receipt-units-help")>{units.clone()}</textarea></td>
+                    <td>{errors.into_iter().map(|e| view! { <p class="field-error">{e}</p> }).collect_view()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let err = |name: &str| {
+        issues
+            .message(lang, name)
+            .map(|m| view! { <p class="field-error">{m}</p> })
+    };
+    let content = view! {
+        <div class="page-head"><h1>{lang.t("receipt-title")}</h1></div>
+        {tabs(lang, "/inventory/receipts/new", true)}
+        {summary(lang, issues)}
+        {banner.map(|b| view! { <p class="alert" role="alert">{b}</p> })}
+        <form method="post" action="/inventory/receipts" class="record" novalidate>
+            {csrf_field(&v.csrf)}
+            {head_select(lang, issues, "party_id", "stock-col-supplier", &f.party_id, &suppliers)}
+            {head_select(lang, issues, "location_id", "receipt-into", &f.location_id, &places)}
+            <label for="f-reference">{lang.t("stock-col-reference")}</label>
+            <input id="f-reference" name="reference" value=f.reference.clone()/>
+            {err("reference")}
+            <p class="help">{lang.t("receipt-units-help")}</p>
+            <table class="lines"><thead><tr>
+                <th>{lang.t("stock-col-product")}</th><th class="num">{lang.t("stock-col-quantity")}</th>
+                <th class="num">{lang.t("stock-col-cost")}</th><th>{lang.t("receipt-units")}</th><th></th>
+            </tr></thead><tbody>{rows}</tbody></table>
+            {err("lines")}
+            <div class="actions"><button type="submit" id="save-receipt">{lang.t("receipt-save")}</button></div>
+        </form>
+    };
+    module_page(
+        erp,
+        v,
+        user,
+        "nav-inventory",
+        lang.t("receipt-title"),
+        content,
+    )
+    .await
+}
+
+pub async fn new_receipt(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
+    receipt_page(
+        &erp,
+        &v,
+        &user,
+        &HeadForm::default(),
+        &[],
+        &[],
+        &Issues::default(),
+        None,
+    )
+    .await
+}
+
+pub async fn create_receipt(
+    State(erp): State<Erp>,
+    v: Visitor,
+    FormRows(f, rows): FormRows<HeadForm>,
+) -> Response {
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let (typed, index) = typed_rows(&rows);
+    let mut issues = Issues::default();
+    let lines: Vec<ReceiptLineInput> = typed
+        .iter()
+        .zip(&index)
+        .filter_map(|(row, k)| k.map(|k| (row, k)))
+        .map(|((product, quantity, cost, units), k)| {
+            let at = format!("/lines/{k}");
+            let units = units_of(&mut issues, &at, units);
+            ReceiptLineInput {
+                product_id: product.parse().ok(),
+                quantity: number(&mut issues, format!("{at}/quantity"), quantity),
+                unit_cost: number(&mut issues, format!("{at}/unit_cost"), cost),
+                units,
+            }
+        })
+        .collect();
+    let input = ReceiptInput {
+        party_id: f.party_id.parse().ok(),
+        location_id: f.location_id.parse().ok(),
+        reference: f.reference.clone(),
+        lines,
+        ..ReceiptInput::default()
+    };
+    let mut banner = None;
+    if issues.is_empty() {
+        match erp::stock::receipts::create(&erp.db, &user, input).await {
+            Ok(doc) => {
+                return Redirect::to(&format!("/inventory/documents/{}", doc.id)).into_response();
+            }
+            Err(e) => match refused(v.lang, e, &mut issues) {
+                Ok(b) => banner = b,
+                Err(e) => return unavailable(e),
+            },
+        }
+    }
+    refused_form(receipt_page(&erp, &v, &user, &f, &typed, &index, &issues, banner).await)
+}
+
+async fn transfer_page(
+    erp: &Erp,
+    v: &Visitor,
+    user: &erp::SessionUser,
+    f: &HeadForm,
+    typed: &[Row],
+    issues: &Issues,
+    banner: Option<String>,
+) -> Response {
+    let lang = v.lang;
+    let (places, products) = (held_locations(erp, user).await, products(erp, user).await);
+    let vins = f.serials.lines().filter(|l| !l.trim().is_empty()).count();
+    let mut typed = typed.to_vec();
+    typed.resize(ROWS.max(typed.len()), Default::default());
+    let mut k = vins;
+    let rows = typed
+        .iter()
+        .enumerate()
+        .map(|(i, (product, quantity, _, _))| {
+            let this = (!product.is_empty() || !quantity.trim().is_empty()).then(|| {
+                k += 1;
+                k - 1
+            });
+            let errors = row_errors(lang, issues, this);
+            view! {
+                <tr>
+                    <td><select name="product" id=format!("transfer-product-{i}") aria-label=lang.t("stock-col-product")>
+                        {options(&products, product, "—".to_owned())}
+                    </select></td>
+                    <td><input name="quantity" class="num" inputmode="decimal" id=format!("transfer-quantity-{i}") value=quantity.clone() aria-label=lang.t("stock-col-quantity")/></td>
+                    <td>{errors.into_iter().map(|e| view! { <p class="field-error">{e}</p> }).collect_view()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let vin_errors = (0..vins)
+        .flat_map(|j| {
+            row_errors(lang, issues, Some(j))
+                .into_iter()
+                .map(move |e| format!("{} {}: {e}", lang.t("stock-col-serial"), j + 1))
+        })
+        .map(|e| view! { <p class="field-error">{e}</p> })
+        .collect_view();
+    let err = |name: &str| {
+        issues
+            .message(lang, name)
+            .map(|m| view! { <p class="field-error">{m}</p> })
+    };
+    let content = view! {
+        <div class="page-head"><h1>{lang.t("transfer-title")}</h1></div>
+        {tabs(lang, "/inventory/transfers/new", true)}
+        {summary(lang, issues)}
+        {banner.map(|b| view! { <p class="alert" role="alert">{b}</p> })}
+        <form method="post" action="/inventory/transfers" class="record" novalidate>
+            {csrf_field(&v.csrf)}
+            {head_select(lang, issues, "from_location_id", "stock-col-from", &f.from_location_id, &places)}
+            {head_select(lang, issues, "to_location_id", "stock-col-to", &f.to_location_id, &places)}
+            <label for="f-reference">{lang.t("stock-col-reference")}</label>
+            <input id="f-reference" name="reference" value=f.reference.clone()/>
+            {err("reference")}
+            <label for="f-serials">{lang.t("transfer-vins")}</label>
+            <textarea id="f-serials" name="serials" rows="4" placeholder=lang.t("transfer-vins-help")>{f.serials.clone()}</textarea>
+            {vin_errors}
+            <table class="lines"><thead><tr>
+                <th>{lang.t("stock-col-product")}</th><th class="num">{lang.t("stock-col-quantity")}</th><th></th>
+            </tr></thead><tbody>{rows}</tbody></table>
+            {err("lines")}
+            <div class="actions"><button type="submit" id="save-transfer">{lang.t("transfer-save")}</button></div>
+        </form>
+    };
+    module_page(
+        erp,
+        v,
+        user,
+        "nav-inventory",
+        lang.t("transfer-title"),
+        content,
+    )
+    .await
+}
+
+pub async fn new_transfer(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
+    transfer_page(
+        &erp,
+        &v,
+        &user,
+        &HeadForm::default(),
+        &[],
+        &Issues::default(),
+        None,
+    )
+    .await
+}
+
+pub async fn create_transfer(
+    State(erp): State<Erp>,
+    v: Visitor,
+    FormRows(f, rows): FormRows<HeadForm>,
+) -> Response {
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let (typed, index) = typed_rows(&rows);
+    let mut issues = Issues::default();
+    let vins: Vec<TransferLineInput> = f
+        .serials
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|vin| TransferLineInput {
+            serial: Some(vin.to_owned()),
+            ..TransferLineInput::default()
+        })
+        .collect();
+    let mut lines = vins;
+    for (row, k) in typed.iter().zip(&index) {
+        if k.is_none() {
+            continue;
+        }
+        let at = format!("/lines/{}", lines.len());
+        lines.push(TransferLineInput {
+            product_id: row.0.parse().ok(),
+            quantity: number(&mut issues, format!("{at}/quantity"), &row.1),
+            serial: None,
+        });
+    }
+    let input = TransferInput {
+        from_location_id: f.from_location_id.parse().ok(),
+        to_location_id: f.to_location_id.parse().ok(),
+        reference: f.reference.clone(),
+        lines,
+        ..TransferInput::default()
+    };
+    let mut banner = None;
+    if issues.is_empty() {
+        match erp::stock::transfers::create(&erp.db, &user, input).await {
+            Ok(doc) => {
+                return Redirect::to(&format!("/inventory/documents/{}", doc.id)).into_response();
+            }
+            Err(e) => match refused(v.lang, e, &mut issues) {
+                Ok(b) => banner = b,
+                Err(e) => return unavailable(e),
+            },
+        }
+    }
+    refused_form(transfer_page(&erp, &v, &user, &f, &typed, &issues, banner).await)
+}
