@@ -631,6 +631,102 @@ async fn concurrent_receipts_and_transfers_of_one_part_keep_quantity_and_average
     Ok(())
 }
 
+/// A vehicle and four parts invoiced, delivered, credited and taken back:
+/// the unit returns at its own cost and is sellable again, the parts at
+/// the cost they left with, cost of sales goes back to zero; a second
+/// return of the same credit note has nothing left to take back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credit_note_takes_back_a_delivered_unit_and_parts_at_their_cost() -> TestResult {
+    let app = App::start()?;
+    let c = login_in(&app, MANAGER, MOTOS).await?;
+    let s = setup(&app, &c).await?;
+    let url = |path: &str| app.url(path);
+    ok(c.post(url("/api/v1/stock/receipts")).json(&json!({
+        "party_id": s.supplier, "location_id": s.w1,
+        "lines": [{"product_id": s.moto, "units": [{"serial": VIN_A, "unit_cost": "400000.00"}]},
+                  {"product_id": s.part, "quantity": "10", "unit_cost": "100.00"}]})))
+    .await?;
+    let customer = ok(c
+        .post(url("/api/v1/parties"))
+        .json(&json!({"name": "Taller El Progreso"})))
+    .await?;
+    let invoice = ok(c.post(url("/api/v1/sales/documents")).json(&json!({"kind": "invoice", "party_id": id(&customer),
+        "lines": [{"product_id": s.moto, "serial": VIN_A, "quantity": "1", "unit_price": "520000.00"},
+                  {"product_id": s.part, "quantity": "4", "unit_price": "250.00"}]})))
+    .await?;
+    let invoice = ok(c
+        .post(url(&format!(
+            "/api/v1/sales/documents/{}/post",
+            id(&invoice)
+        )))
+        .json(&json!({"version": invoice["version"]})))
+    .await?;
+    let delivery = ok(c
+        .post(url("/api/v1/stock/deliveries"))
+        .json(&json!({"invoice_id": id(&invoice), "location_id": s.w1})))
+    .await?;
+    assert_eq!(num(&delivery["value"]), 400_400.0, "{delivery}");
+    let tb = books_agree(&app, &c, "delivered").await?;
+    assert_eq!(
+        (balance(&tb, "5101"), balance(&tb, "5102")),
+        (400_000.0, 400.0)
+    );
+
+    let note = ok(c
+        .post(url(&format!(
+            "/api/v1/sales/documents/{}/credit",
+            id(&invoice)
+        )))
+        .json(&json!({"reason": "Devolución por garantía"})))
+    .await?;
+    let (status, problem) = send(
+        c.post(url("/api/v1/stock/returns"))
+            .json(&json!({"credit_note_id": id(&note), "location_id": s.w1})),
+    )
+    .await?;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a draft takes nothing back: {problem}"
+    );
+    assert_eq!(problem["code"], "credit_note_not_posted");
+    let note = ok(c
+        .post(url(&format!("/api/v1/sales/documents/{}/post", id(&note))))
+        .json(&json!({"version": note["version"]})))
+    .await?;
+    let back = ok(c
+        .post(url("/api/v1/stock/returns"))
+        .json(&json!({"credit_note_id": id(&note), "location_id": s.w1})))
+    .await?;
+    assert_eq!(num(&back["value"]), 400_400.0, "{back}");
+    let tb = books_agree(&app, &c, "returned").await?;
+    assert_eq!((balance(&tb, "5101"), balance(&tb, "5102")), (0.0, 0.0));
+    let a = unit(&app, &c, VIN_A).await?;
+    assert_eq!(
+        (a["status"].as_str(), num(&a["cost"])),
+        (Some("returned"), 400_000.0)
+    );
+    assert_eq!(on_hand(&app, &c, &s.w1, &s.part).await?, 10.0);
+    let (status, problem) = send(
+        c.post(url("/api/v1/stock/returns"))
+            .json(&json!({"credit_note_id": id(&note), "location_id": s.w1})),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        fields(&problem),
+        [("/credit_note_id".to_owned(), "nothing_to_return".to_owned())]
+    );
+    // The unit's history shows the sale and its return.
+    let history = ok(c.get(url(&format!("/api/v1/stock/units/{}", id(&a))))).await?;
+    let kinds: Vec<&str> = history["history"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(kinds, ["receipt", "delivery", "return"]);
+    Ok(())
+}
+
 /// What a dealer's warehouse does in the browser: receive two motorcycles
 /// into transit (a mistyped VIN is explained beside its row and what was
 /// typed stays), see them by VIN, bring them to the warehouse with a

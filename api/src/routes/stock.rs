@@ -17,6 +17,7 @@ use erp::stock::on_hand::{
     self, OnHandQuery, OnHandRow, Unit, UnitHistory, UnitQuery, Valuation, ValuationQuery,
 };
 use erp::stock::receipts::{self, ReceiptInput};
+use erp::stock::returns::{self, ReturnInput};
 use erp::stock::transfers::{self, TransferInput};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -99,6 +100,24 @@ async fn deliver(
     Ok((
         StatusCode::CREATED,
         Json(deliveries::create(&erp.db, &caller.user, input).await?),
+    ))
+}
+
+/// The goods a posted credit note takes back, into a warehouse location at
+/// what they cost when delivered (a unit becomes `returned`, sellable).
+#[utoipa::path(post, path = "/api/v1/stock/returns", tag = "stock", request_body = ReturnInput,
+    responses((status = 201, body = StockDocument),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn take_back(
+    State(erp): State<Erp>,
+    caller: Caller,
+    json::Json(input): json::Json<ReturnInput>,
+) -> ApiResult<(StatusCode, Json<StockDocument>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(returns::create(&erp.db, &caller.user, input).await?),
     ))
 }
 
@@ -219,6 +238,7 @@ pub fn routes() -> OpenApiRouter<Erp> {
         .routes(routes!(transfer))
         .routes(routes!(count))
         .routes(routes!(deliver))
+        .routes(routes!(take_back))
         .routes(routes!(margin))
         .routes(routes!(list))
         .routes(routes!(get))

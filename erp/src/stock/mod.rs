@@ -13,6 +13,7 @@ pub mod margins;
 pub mod on_hand;
 pub mod receipts;
 pub(crate) mod reservations;
+pub mod returns;
 pub mod transfers;
 
 /// The document's date, or today in Honduras when none is given.
