@@ -736,7 +736,7 @@ async fn a_credit_note_takes_back_a_delivered_unit_and_parts_at_their_cost() -> 
 async fn chromium_receives_transfers_and_reverses_through_the_pages() -> TestResult {
     let app = App::start()?;
     let c = login_in(&app, MANAGER, MOTOS).await?;
-    setup(&app, &c).await?;
+    let s = setup(&app, &c).await?;
     let (_driver, _profile, browser) = chromium().await?;
     let result = async {
         log_in(&app, &browser, MANAGER).await?;
@@ -800,6 +800,28 @@ async fn chromium_receives_transfers_and_reverses_through_the_pages() -> TestRes
         follow(&browser, Locator::LinkText("Existencias")).await?;
         let stock = text_of(&browser, "#on-hand").await?;
         assert!(stock.contains("TRANSITO") && !stock.contains("BOD-01"), "{stock}");
+
+        // An invoice of VIN-A (written through the API) is delivered from
+        // its page: the unit leaves from where it is, at its own cost.
+        let customer = ok(c.post(app.url("/api/v1/parties")).json(&json!({"name": "Transportes Olancho"}))).await?;
+        let invoice = ok(c.post(app.url("/api/v1/sales/documents")).json(&json!({"kind": "invoice", "party_id": id(&customer),
+            "lines": [{"product_id": s.moto, "serial": VIN_A, "quantity": "1", "unit_price": "520000.00"}]})))
+        .await?;
+        ok(c.post(app.url(&format!("/api/v1/sales/documents/{}/post", id(&invoice))))
+            .json(&json!({"version": invoice["version"]})))
+        .await?;
+        browser.goto(&app.url(&format!("/sales/{}", id(&invoice)))).await?;
+        assert!(text_of(&browser, "#lines").await?.contains(VIN_A));
+        shot(&browser, "invoice-deliver.png").await?;
+        follow(&browser, Locator::Id("stock-submit")).await?;
+        assert!(text_of(&browser, "h1").await?.starts_with("ENT-00001"));
+        assert_eq!(text_of(&browser, "#document-value").await?, "L 400,000.00");
+        browser.goto(&app.url(&format!("/sales/{}", id(&invoice)))).await?;
+        follow(&browser, Locator::Id("stock-submit")).await?;
+        assert!(
+            text_of(&browser, "#refusal").await?.contains("ya fue entregado"),
+            "a second delivery is refused with the reason"
+        );
         Ok::<(), Error>(())
     }
     .await;

@@ -172,6 +172,8 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
             "/inventory/transfers",
             post(pages::stock_forms::create_transfer),
         )
+        .route("/inventory/deliveries", post(pages::stock_forms::deliver))
+        .route("/inventory/returns", post(pages::stock_forms::take_back))
         .route("/assets/app.css", get(document::stylesheet))
         .route("/assets/boot.js", get(document::boot_script));
     let router = pages::records::routes::<erp::parties::Party>(router);

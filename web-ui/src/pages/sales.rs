@@ -546,7 +546,7 @@ fn document_view(
         .iter()
         .map(|l| view! {
             <tr>
-                <td>{l.description.clone()}</td>
+                <td>{l.description.clone()}{l.serial.clone().map(|vin| view! { <br/><span class="tag">"VIN "{vin}</span> })}</td>
                 <td class="num">{l.quantity.normalize().to_string()}</td>
                 <td class="num">{money(l.unit_price)}</td>
                 <td class="num">{(!l.discount_pct.is_zero()).then(|| format!("{} %", l.discount_pct.normalize()))}</td>
@@ -591,7 +591,7 @@ fn document_view(
     }
 }
 
-async fn show_page(
+pub(crate) async fn show_page(
     erp: &Erp,
     v: &Visitor,
     user: &erp::SessionUser,
@@ -609,8 +609,10 @@ async fn show_page(
     let attachments =
         super::attachments::section(erp, v, user, erp::attachments::OwnerKind::SalesDocument, id)
             .await;
+    let stock = super::stock_forms::sales_section(erp, v, user, &doc, &role).await;
     let content = view! {
         {document_view(v.lang, &v.csrf, &doc, &role, banner)}
+        {stock}
         {attachments}
     };
     let page = module_page(erp, v, user, "nav-sales", title, content).await;

@@ -509,3 +509,114 @@ pub async fn create_transfer(
     }
     refused_form(transfer_page(&erp, &v, &user, &f, &typed, &issues, banner).await)
 }
+
+/// Under a posted invoice, the delivery of its goods; under a posted
+/// credit note, taking them back: a location and a button, for whoever
+/// may move stock.
+pub(crate) async fn sales_section(
+    erp: &Erp,
+    v: &Visitor,
+    user: &erp::SessionUser,
+    doc: &erp::sales::documents::Document,
+    role: &super::PageRole,
+) -> Option<impl IntoView + use<>> {
+    use erp::sales::transitions::{Kind, Status};
+    let (action, button, label) = match (doc.kind, doc.status) {
+        (Kind::Invoice, Status::Posted) => (
+            "/inventory/deliveries",
+            "stock-deliver",
+            "stock-deliver-from",
+        ),
+        (Kind::CreditNote, Status::Posted) => (
+            "/inventory/returns",
+            "stock-take-back",
+            "stock-take-back-into",
+        ),
+        _ => return None,
+    };
+    if !role.can(erp::roles::Resource::Stock, erp::roles::Action::Create) {
+        return None;
+    }
+    let lang = v.lang;
+    let places = held_locations(erp, user).await;
+    Some(view! {
+        <form method="post" action=action class="inline" id="stock-action">
+            {csrf_field(&v.csrf)}
+            <input type="hidden" name="document_id" value=doc.id.to_string()/>
+            <label for="f-stock-location">{lang.t(label)}</label>
+            <select id="f-stock-location" name="location_id">{options(&places, "", "—".to_owned())}</select>
+            <button type="submit" class="secondary" id="stock-submit">{lang.t(button)}</button>
+        </form>
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SalesStockForm {
+    csrf: String,
+    document_id: uuid::Uuid,
+    #[serde(default)]
+    location_id: String,
+}
+
+/// Deliver a posted invoice, or take back what a credit note credits; the
+/// stock document on success, the sales document with the reason if not.
+pub async fn deliver(
+    State(erp): State<Erp>,
+    v: Visitor,
+    crate::form::Form(f): crate::form::Form<SalesStockForm>,
+) -> Response {
+    sales_stock(erp, v, f, true).await
+}
+
+pub async fn take_back(
+    State(erp): State<Erp>,
+    v: Visitor,
+    crate::form::Form(f): crate::form::Form<SalesStockForm>,
+) -> Response {
+    sales_stock(erp, v, f, false).await
+}
+
+async fn sales_stock(erp: Erp, v: Visitor, f: SalesStockForm, deliver: bool) -> Response {
+    let user = match v.posting_user(&f.csrf).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let location_id = f.location_id.parse().ok();
+    let done = if deliver {
+        let input = erp::stock::deliveries::DeliveryInput {
+            invoice_id: Some(f.document_id),
+            location_id,
+            ..Default::default()
+        };
+        erp::stock::deliveries::create(&erp.db, &user, input).await
+    } else {
+        let input = erp::stock::returns::ReturnInput {
+            credit_note_id: Some(f.document_id),
+            location_id,
+            ..Default::default()
+        };
+        erp::stock::returns::create(&erp.db, &user, input).await
+    };
+    match done {
+        Ok(doc) => Redirect::to(&format!("/inventory/documents/{}", doc.id)).into_response(),
+        Err(e)
+            if matches!(
+                e.kind,
+                erp::ErrorKind::Validation | erp::ErrorKind::Conflict | erp::ErrorKind::Forbidden
+            ) =>
+        {
+            let lang = v.lang;
+            let reasons: Vec<String> = if e.fields.is_empty() {
+                vec![issue_text(lang, e.code, &e.message)]
+            } else {
+                e.fields
+                    .iter()
+                    .map(|x| issue_text(lang, x.code, &x.message))
+                    .collect()
+            };
+            let banner = format!("{} {}", lang.t("stock-refused"), reasons.join(" "));
+            super::sales::show_page(&erp, &v, &user, f.document_id, Some(banner)).await
+        }
+        Err(e) => unavailable(e),
+    }
+}
