@@ -131,3 +131,111 @@ async fn load_sales_setup(owner: &PgPool, company: uuid::Uuid) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// Stock to look at in the demo, posted by the warehouse user of Motos
+/// Catrachas through the same documents a person uses (so the ledger has
+/// their entries): a supplier, a motorcycle model tracked by VIN, three
+/// units in the warehouse and two on their way in customs, and helmets and
+/// oil on the shelf. Runs once, right after [`load`] wrote the rest.
+pub async fn load_stock(owner: &PgPool, db: &crate::db::Db) -> Result<()> {
+    use rust_decimal::Decimal;
+
+    use crate::stock::receipts::{self, ReceiptInput, ReceiptLineInput, UnitInput};
+
+    let (company, user): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
+        "SELECT c.id, u.id FROM companies c, users u
+          WHERE c.name = 'Motos Catrachas' AND lower(u.email) = 'bodega@demo.hn'",
+    )
+    .fetch_one(owner)
+    .await?;
+    let (supplier, moto): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
+        "WITH s AS (
+             INSERT INTO parties (id, company_id, name, rtn, is_customer, is_supplier, city, payment_terms_days)
+             VALUES (gen_random_uuid(), $1, 'Honda Motor de Centroamérica', '08019005550001', false, true, 'San Pedro Sula', 30)
+             RETURNING id),
+         p AS (
+             INSERT INTO products (id, company_id, sku, name, unit, sale_price, tax_class, tracking, is_vehicle)
+             VALUES (gen_random_uuid(), $1, 'XR190L', 'Motocicleta Honda XR190L', 'unidad', 89900.00, 'isv15', 'serial', true)
+             RETURNING id)
+         SELECT s.id, p.id FROM s, p",
+    )
+    .bind(company)
+    .fetch_one(owner)
+    .await?;
+    let parts: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+        "SELECT id, sku FROM products WHERE company_id = $1 AND sku IN ('CASCO-INT', 'LUB-20W50')",
+    )
+    .bind(company)
+    .fetch_all(owner)
+    .await?;
+    let places: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+        "SELECT id, code FROM stock_locations WHERE company_id = $1 AND code IN ('BOD-01', 'TRANSITO')",
+    )
+    .bind(company)
+    .fetch_all(owner)
+    .await?;
+    let place = |code: &str| places.iter().find(|(_, c)| c == code).map(|(id, _)| *id);
+    let part = |sku: &str| parts.iter().find(|(_, s)| s == sku).map(|(id, _)| *id);
+    let units = |from: u32, to: u32, colour: &str| {
+        (from..=to)
+            .map(|n| UnitInput {
+                serial: format!("MLHKD0810R5{n:06}"),
+                engine_no: format!("KD08E-{n:06}"),
+                colour: colour.to_owned(),
+                model_year: Some(2027),
+                unit_cost: None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+    let bodega = crate::SessionUser::new(user, Some(company), "es-HN".into());
+    receipts::create(
+        db,
+        &bodega,
+        ReceiptInput {
+            party_id: Some(supplier),
+            location_id: place("BOD-01"),
+            reference: "Envío 2026-1187".into(),
+            lines: vec![
+                ReceiptLineInput {
+                    product_id: Some(moto),
+                    unit_cost: Some(d("61250.00")),
+                    units: units(100101, 100103, "Rojo"),
+                    ..ReceiptLineInput::default()
+                },
+                ReceiptLineInput {
+                    product_id: part("CASCO-INT"),
+                    quantity: Some(d("20")),
+                    unit_cost: Some(d("1100.00")),
+                    ..ReceiptLineInput::default()
+                },
+                ReceiptLineInput {
+                    product_id: part("LUB-20W50"),
+                    quantity: Some(d("48")),
+                    unit_cost: Some(d("150.00")),
+                    ..ReceiptLineInput::default()
+                },
+            ],
+            ..ReceiptInput::default()
+        },
+    )
+    .await?;
+    receipts::create(
+        db,
+        &bodega,
+        ReceiptInput {
+            party_id: Some(supplier),
+            location_id: place("TRANSITO"),
+            reference: "BL HNPCR-55210".into(),
+            lines: vec![ReceiptLineInput {
+                product_id: Some(moto),
+                unit_cost: Some(d("60800.00")),
+                units: units(100104, 100105, "Negro"),
+                ..ReceiptLineInput::default()
+            }],
+            ..ReceiptInput::default()
+        },
+    )
+    .await?;
+    Ok(())
+}

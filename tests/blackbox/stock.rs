@@ -49,7 +49,7 @@ async fn setup(app: &App, c: &Client) -> Result<Setup, Error> {
         "name": "Honda Motor Co. (Japón)", "is_customer": false, "is_supplier": true})))
     .await?;
     let moto = ok(c.post(app.url("/api/v1/products")).json(&json!({
-        "sku": "XR190L", "name": "Honda XR190L", "sale_price": "95000.00", "tax_class": "isv15",
+        "sku": "CRF250F", "name": "Honda CRF250F", "sale_price": "95000.00", "tax_class": "isv15",
         "tracking": "serial", "is_vehicle": true})))
     .await?;
     let part = ok(c.post(app.url("/api/v1/products")).json(&json!({
@@ -70,7 +70,7 @@ async fn setup(app: &App, c: &Client) -> Result<Setup, Error> {
 }
 
 /// Balance (debit − credit) of an account in this month's trial balance.
-fn balance(tb: &Value, code: &str) -> f64 {
+fn account(tb: &Value, code: &str) -> f64 {
     tb["rows"]
         .as_array()
         .and_then(|rows| rows.iter().find(|r| r["code"] == code))
@@ -93,11 +93,17 @@ async fn books_agree(app: &App, c: &Client, step: &str) -> Result<Value, Error> 
         "{step}: the trial balance sums to zero"
     );
     assert_eq!(
-        balance(&tb, "1107") + balance(&tb, "1108") + balance(&tb, "1112"),
+        account(&tb, "1107") + account(&tb, "1108") + account(&tb, "1112"),
         num(&valuation["total"]),
         "{step}: the trial balance's inventory accounts are the valuation"
     );
     Ok(tb)
+}
+
+/// How much an account's balance moved since `base` (the demo's own
+/// stock is on the books before a test starts).
+fn moved(base: &Value, tb: &Value, code: &str) -> f64 {
+    account(tb, code) - account(base, code)
 }
 
 async fn unit(app: &App, c: &Client, vin: &str) -> Result<Value, Error> {
@@ -124,7 +130,7 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     let c = login_in(&app, MANAGER, MOTOS).await?;
     let s = setup(&app, &c).await?;
     let url = |path: &str| app.url(path);
-    books_agree(&app, &c, "start").await?;
+    let base = books_agree(&app, &c, "start").await?;
 
     // Bad input names each field and writes nothing.
     let before = documents_count(&app, &c).await?;
@@ -166,8 +172,8 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         "{receipt}"
     );
     let tb = books_agree(&app, &c, "1. receipt").await?;
-    assert_eq!(balance(&tb, "1112"), 1_000_000.0);
-    assert_eq!(balance(&tb, "2108"), -1_000_000.0);
+    assert_eq!(moved(&base, &tb, "1112"), 1_000_000.0);
+    assert_eq!(moved(&base, &tb, "2108"), -1_000_000.0);
     let a = unit(&app, &c, VIN_A).await?;
     assert_eq!(
         (
@@ -223,8 +229,8 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     assert_eq!(num(&unit(&app, &c, VIN_A).await?["cost"]), 464_000.0);
     assert_eq!(num(&unit(&app, &c, VIN_B).await?["cost"]), 696_000.0);
     let tb = books_agree(&app, &c, "3. landed cost").await?;
-    assert_eq!(balance(&tb, "1112"), 1_160_000.0);
-    assert_eq!(balance(&tb, "2108"), -1_160_000.0);
+    assert_eq!(moved(&base, &tb, "1112"), 1_160_000.0);
+    assert_eq!(moved(&base, &tb, "2108"), -1_160_000.0);
 
     // 4. Arrival at W1: both available, inventory in transit → vehicles.
     ok(c.post(url("/api/v1/stock/transfers")).json(&json!({
@@ -233,7 +239,7 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     .await?;
     let tb = books_agree(&app, &c, "4. arrival").await?;
     assert_eq!(
-        (balance(&tb, "1112"), balance(&tb, "1107")),
+        (moved(&base, &tb, "1112"), moved(&base, &tb, "1107")),
         (0.0, 1_160_000.0)
     );
     assert_eq!(unit(&app, &c, VIN_A).await?["status"], "available");
@@ -377,8 +383,8 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     .await?;
     assert_eq!(num(&delivery["value"]), 464_000.0, "{delivery}");
     let tb = books_agree(&app, &c, "6. delivery").await?;
-    assert_eq!(balance(&tb, "5101"), 464_000.0);
-    assert_eq!(balance(&tb, "1107"), 696_000.0);
+    assert_eq!(moved(&base, &tb, "5101"), 464_000.0);
+    assert_eq!(moved(&base, &tb, "1107"), 696_000.0);
     assert_eq!(unit(&app, &c, VIN_A).await?["status"], "delivered");
     let margins = ok(c.get(url("/api/v1/stock/margins?units_only=true"))).await?;
     assert_eq!(
@@ -419,7 +425,7 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         (1.0, 0.0)
     );
     let tb = books_agree(&app, &c, "7. count").await?;
-    assert_eq!(balance(&tb, "6111"), 696_000.0);
+    assert_eq!(moved(&base, &tb, "6111"), 696_000.0);
     assert_eq!(unit(&app, &c, VIN_B).await?["status"], "lost");
     let reversal = ok(c
         .post(url(&format!(
@@ -430,7 +436,7 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     .await?;
     assert_eq!(reversal["reverses_id"], count["id"]);
     let tb = books_agree(&app, &c, "7. reversal").await?;
-    assert_eq!(balance(&tb, "6111"), 0.0);
+    assert_eq!(moved(&base, &tb, "6111"), 0.0);
     assert_eq!(unit(&app, &c, VIN_B).await?["status"], "available");
     assert_eq!(on_hand(&app, &c, &s.w2, &s.moto).await?, 1.0);
     let (status, problem) = send(
@@ -500,8 +506,8 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     let row = part_row(&ok(c.get(url("/api/v1/stock/valuation"))).await?);
     assert_eq!((num(&row["quantity"]), num(&row["value"])), (15.0, 1725.0));
     let tb = books_agree(&app, &c, "8. average").await?;
-    assert_eq!(balance(&tb, "1108"), 1725.0);
-    assert_eq!(balance(&tb, "1107"), 696_000.0);
+    assert_eq!(moved(&base, &tb, "1108"), 1725.0);
+    assert_eq!(moved(&base, &tb, "1107"), 696_000.0);
 
     // A quantity above what is on hand is refused with the line named.
     let (status, problem) = send(c.post(url("/api/v1/stock/transfers")).json(&json!({
@@ -640,6 +646,7 @@ async fn a_credit_note_takes_back_a_delivered_unit_and_parts_at_their_cost() -> 
     let app = App::start()?;
     let c = login_in(&app, MANAGER, MOTOS).await?;
     let s = setup(&app, &c).await?;
+    let base = books_agree(&app, &c, "start").await?;
     let url = |path: &str| app.url(path);
     ok(c.post(url("/api/v1/stock/receipts")).json(&json!({
         "party_id": s.supplier, "location_id": s.w1,
@@ -668,7 +675,7 @@ async fn a_credit_note_takes_back_a_delivered_unit_and_parts_at_their_cost() -> 
     assert_eq!(num(&delivery["value"]), 400_400.0, "{delivery}");
     let tb = books_agree(&app, &c, "delivered").await?;
     assert_eq!(
-        (balance(&tb, "5101"), balance(&tb, "5102")),
+        (moved(&base, &tb, "5101"), moved(&base, &tb, "5102")),
         (400_000.0, 400.0)
     );
 
@@ -700,7 +707,10 @@ async fn a_credit_note_takes_back_a_delivered_unit_and_parts_at_their_cost() -> 
     .await?;
     assert_eq!(num(&back["value"]), 400_400.0, "{back}");
     let tb = books_agree(&app, &c, "returned").await?;
-    assert_eq!((balance(&tb, "5101"), balance(&tb, "5102")), (0.0, 0.0));
+    assert_eq!(
+        (moved(&base, &tb, "5101"), moved(&base, &tb, "5102")),
+        (0.0, 0.0)
+    );
     let a = unit(&app, &c, VIN_A).await?;
     assert_eq!(
         (a["status"].as_str(), num(&a["cost"])),
@@ -741,7 +751,10 @@ async fn chromium_receives_transfers_and_reverses_through_the_pages() -> TestRes
     let result = async {
         log_in(&app, &browser, MANAGER).await?;
         follow(&browser, Locator::LinkText("Inventario")).await?;
-        assert!(text_of(&browser, "main").await?.contains("No hay existencias"));
+        assert!(
+            text_of(&browser, "#on-hand").await?.contains("XR190L"),
+            "the demo's own stock is on the first page"
+        );
         follow(&browser, Locator::LinkText("Nueva recepción")).await?;
         let choose = |id: &'static str, label: &'static str| {
             let browser = browser.clone();
@@ -750,7 +763,7 @@ async fn chromium_receives_transfers_and_reverses_through_the_pages() -> TestRes
         choose("f-party_id", "Honda Motor Co. (Japón)").await?;
         choose("f-location_id", "TRANSITO — En tránsito y aduana").await?;
         fill(&browser, "f-reference", "BL-OSAKA-7781").await?;
-        choose("receipt-product-0", "XR190L — Honda XR190L").await?;
+        choose("receipt-product-0", "CRF250F — Honda CRF250F").await?;
         let short_vin = "JH2KD0810RK00001; KD08E-100001; Rojo; 2027; 400000";
         fill(&browser, "receipt-units-0", short_vin).await?;
         follow(&browser, Locator::Id("save-receipt")).await?;
@@ -766,7 +779,7 @@ async fn chromium_receives_transfers_and_reverses_through_the_pages() -> TestRes
         let scanned = format!("{VIN_A}; KD08E-100001; Rojo; 2027; 400000\n{VIN_B}; KD08E-100002; Negro; 2027; 600000\n");
         fill(&browser, "receipt-units-0", &scanned).await?;
         follow(&browser, Locator::Id("save-receipt")).await?;
-        assert!(text_of(&browser, "h1").await?.starts_with("REC-00001"));
+        assert!(text_of(&browser, "h1").await?.starts_with("REC-00003"));
         assert_eq!(text_of(&browser, "#document-value").await?, "L 1,000,000.00");
         shot(&browser, "receipt-posted.png").await?;
 
@@ -781,6 +794,8 @@ async fn chromium_receives_transfers_and_reverses_through_the_pages() -> TestRes
         follow(&browser, Locator::Id("save-transfer")).await?;
         assert!(text_of(&browser, "h1").await?.starts_with("TRA-00001"));
         follow(&browser, Locator::LinkText("Existencias")).await?;
+        fill(&browser, "stock-q", "CRF250F").await?;
+        follow(&browser, Locator::Id("stock-filter")).await?;
         let stock = text_of(&browser, "#on-hand").await?;
         assert!(stock.contains("BOD-01") && !stock.contains("TRANSITO"), "{stock}");
         shot(&browser, "on-hand.png").await?;
@@ -789,7 +804,7 @@ async fn chromium_receives_transfers_and_reverses_through_the_pages() -> TestRes
         follow(&browser, Locator::LinkText("TRA-00001")).await?;
         follow(&browser, Locator::LinkText(VIN_B)).await?;
         let history = text_of(&browser, "#unit-history").await?;
-        assert!(history.contains("REC-00001") && history.contains("TRA-00001"), "{history}");
+        assert!(history.contains("REC-00003") && history.contains("TRA-00001"), "{history}");
         assert_eq!(text_of(&browser, "#unit-cost").await?, "L 600,000.00");
         shot(&browser, "unit-history.png").await?;
 
@@ -797,7 +812,7 @@ async fn chromium_receives_transfers_and_reverses_through_the_pages() -> TestRes
         follow(&browser, Locator::Id("reverse-document")).await?;
         assert!(text_of(&browser, "h1").await?.starts_with("TRA-00002"));
         assert!(text_of(&browser, "main").await?.contains("Este documento anula"));
-        follow(&browser, Locator::LinkText("Existencias")).await?;
+        browser.goto(&app.url("/inventory?q=CRF250F")).await?;
         let stock = text_of(&browser, "#on-hand").await?;
         assert!(stock.contains("TRANSITO") && !stock.contains("BOD-01"), "{stock}");
 

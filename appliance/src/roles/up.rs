@@ -67,17 +67,27 @@ async fn serve_until_signalled(
 
     systemd::status("applying database migrations");
     services::migrate(&endpoints.database_url).await?;
-    if args.demo {
-        let owner = erp::Db::connect_owner(&endpoints.database_url).await?;
-        if erp::demo::load(&owner)
-            .await
-            .map_err(|e| anyhow::anyhow!("loading demo data: {e}"))?
-        {
+    let demo_owner = match args.demo {
+        true => {
+            let owner = erp::Db::connect_owner(&endpoints.database_url).await?;
+            let fresh = erp::demo::load(&owner)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading demo data: {e}"))?;
+            Some((owner, fresh))
+        }
+        false => None,
+    };
+    let connected = services::connect(&endpoints).await?;
+    if let Some((owner, fresh)) = demo_owner {
+        // Stock goes in through the documents people use, as a user.
+        if fresh {
+            erp::demo::load_stock(&owner, &connected.erp.db)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading demo stock: {e}"))?;
             systemd::status("demo data loaded");
         }
         owner.close().await;
     }
-    let connected = services::connect(&endpoints).await?;
 
     let tls_dir = data_dir.join("tls");
     let ca = LocalCa::load_or_create(&tls_dir)?;

@@ -224,8 +224,18 @@ fn line_inputs(rows: &[LineRow], issues: &mut Issues) -> Vec<LineInput> {
 
 /// (id, name) of the company's customers for a choice list (the first 200 by name).
 pub(crate) async fn customers(erp: &Erp, user: &erp::SessionUser) -> Vec<(String, String)> {
+    parties_of_kind(erp, user, "customer").await
+}
+
+/// (id, name) of the company's parties of `kind` (customer or supplier),
+/// the first 200 by name.
+pub(crate) async fn parties_of_kind(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    kind: &str,
+) -> Vec<(String, String)> {
     let q = erp::parties::PartyQuery {
-        kind: Some("customer".into()),
+        kind: Some(kind.into()),
         limit: Some(200),
         ..Default::default()
     };

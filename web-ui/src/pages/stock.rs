@@ -138,9 +138,9 @@ pub async fn on_hand(
         <div class="page-head"><h1>{lang.t("stock-title")}</h1></div>
         {tabs(lang, "/inventory", can_create)}
         <form method="get" action="/inventory" class="filters">
-            <input type="search" name="q" value=p.q.clone() aria-label=lang.t("stock-search") placeholder=lang.t("stock-search")/>
+            <input type="search" name="q" id="stock-q" value=p.q.clone() aria-label=lang.t("stock-search") placeholder=lang.t("stock-search")/>
             <select name="location_id" aria-label=lang.t("stock-col-location")>{options}</select>
-            <button type="submit" class="secondary">{lang.t("stock-filter")}</button>
+            <button type="submit" class="secondary" id="stock-filter">{lang.t("stock-filter")}</button>
         </form>
         {body}
     };

@@ -8,6 +8,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use erp::stock::documents::StockDocument;
 use erp::stock::receipts::{ReceiptInput, ReceiptLineInput, UnitInput};
 use erp::stock::transfers::{TransferInput, TransferLineInput};
 use erp::values::parse_amount;
@@ -120,23 +121,6 @@ async fn products(erp: &Erp, user: &erp::SessionUser) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-async fn suppliers(erp: &Erp, user: &erp::SessionUser) -> Vec<(String, String)> {
-    let q = erp::parties::PartyQuery {
-        kind: Some("supplier".into()),
-        limit: Some(200),
-        ..Default::default()
-    };
-    erp::records::crud::list::<erp::parties::Party>(&erp.db, user, q)
-        .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .map(|s| (s.id.to_string(), s.name))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Rows typed, and for each the index of the domain's line it became
 /// (rows left empty become none).
 fn typed_rows(rows: &crate::form::Rows) -> (Vec<Row>, Vec<Option<usize>>) {
@@ -167,19 +151,27 @@ fn typed_rows(rows: &crate::form::Rows) -> (Vec<Row>, Vec<Option<usize>>) {
     (typed, index)
 }
 
-/// A refusal shown on the form: field problems beside the fields, a moved
-/// unit or a taken stock (a concurrent document won) or a missing right as
-/// a banner with the reason; anything else is not the form's business.
-fn refused(lang: Lang, e: erp::Error, issues: &mut Issues) -> Result<Option<String>, erp::Error> {
-    match e.kind {
-        erp::ErrorKind::Validation => {
+/// What a posted form leads to: the stock document it wrote, or the form
+/// again — field problems beside the fields, a moved unit, a stock taken by
+/// a concurrent document or a missing right as a banner with the reason.
+enum Posted {
+    Done(Response),
+    Again(Option<String>),
+}
+
+fn posted(lang: Lang, done: erp::Result<StockDocument>, issues: &mut Issues) -> Posted {
+    match done {
+        Ok(doc) => {
+            Posted::Done(Redirect::to(&format!("/inventory/documents/{}", doc.id)).into_response())
+        }
+        Err(e) if e.kind == erp::ErrorKind::Validation => {
             issues.0.extend(e.fields.iter().cloned());
-            Ok(None)
+            Posted::Again(None)
         }
-        erp::ErrorKind::Conflict | erp::ErrorKind::Forbidden => {
-            Ok(Some(issue_text(lang, e.code, &e.message)))
+        Err(e) if matches!(e.kind, erp::ErrorKind::Conflict | erp::ErrorKind::Forbidden) => {
+            Posted::Again(Some(issue_text(lang, e.code, &e.message)))
         }
-        _ => Err(e),
+        Err(e) => Posted::Done(unavailable(e)),
     }
 }
 
@@ -238,7 +230,7 @@ async fn receipt_page(
 ) -> Response {
     let lang = v.lang;
     let (suppliers, places, products) = (
-        suppliers(erp, user).await,
+        super::sales::parties_of_kind(erp, user, "supplier").await,
         held_locations(erp, user).await,
         products(erp, user).await,
     );
@@ -348,14 +340,13 @@ pub async fn create_receipt(
     };
     let mut banner = None;
     if issues.is_empty() {
-        match erp::stock::receipts::create(&erp.db, &user, input).await {
-            Ok(doc) => {
-                return Redirect::to(&format!("/inventory/documents/{}", doc.id)).into_response();
-            }
-            Err(e) => match refused(v.lang, e, &mut issues) {
-                Ok(b) => banner = b,
-                Err(e) => return unavailable(e),
-            },
+        match posted(
+            v.lang,
+            erp::stock::receipts::create(&erp.db, &user, input).await,
+            &mut issues,
+        ) {
+            Posted::Done(page) => return page,
+            Posted::Again(b) => banner = b,
         }
     }
     refused_form(receipt_page(&erp, &v, &user, &f, &typed, &index, &issues, banner).await)
@@ -497,14 +488,13 @@ pub async fn create_transfer(
     };
     let mut banner = None;
     if issues.is_empty() {
-        match erp::stock::transfers::create(&erp.db, &user, input).await {
-            Ok(doc) => {
-                return Redirect::to(&format!("/inventory/documents/{}", doc.id)).into_response();
-            }
-            Err(e) => match refused(v.lang, e, &mut issues) {
-                Ok(b) => banner = b,
-                Err(e) => return unavailable(e),
-            },
+        match posted(
+            v.lang,
+            erp::stock::transfers::create(&erp.db, &user, input).await,
+            &mut issues,
+        ) {
+            Posted::Done(page) => return page,
+            Posted::Again(b) => banner = b,
         }
     }
     refused_form(transfer_page(&erp, &v, &user, &f, &typed, &issues, banner).await)
