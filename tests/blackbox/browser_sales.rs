@@ -315,7 +315,16 @@ async fn reports_are_pages_csv_files_and_pdfs() -> TestResult {
         tb.contains("1104,Cuentas por cobrar a clientes,4600.00,0.00,4600.00"),
         "{tb}"
     );
-    assert!(tb.contains("Totales,,4600.00,4600.00,0.00"), "{tb}");
+    // (the demo's stock receipts are on the books too: debits equal credits)
+    let totals = tb
+        .lines()
+        .find(|l| l.starts_with("Totales,,"))
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert!(
+        totals.len() == 5 && totals[2] == totals[3] && totals[4] == "0.00",
+        "{tb}"
+    );
     let statement = client
         .get(app.url(&format!(
             "/reports/statement?party_id={}",
@@ -598,7 +607,8 @@ async fn the_accountant_records_and_reverses_a_manual_entry() -> TestResult {
         .await?;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let page = client.get(app.url("/journal")).send().await?.text().await?;
-    assert!(page.contains("Reversión de la partida 1"), "{page}");
+    // (the demo's two stock receipts booked entries 1 and 2)
+    assert!(page.contains("Reversión de la partida 3"), "{page}");
     Ok(())
 }
 
