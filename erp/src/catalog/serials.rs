@@ -37,21 +37,10 @@ fn parse_serial(is_vehicle: bool, text: &str) -> Result<String> {
             .map(|v| v.as_str().to_owned())
             .map_err(|i| Error::invalid_fields(vec![i]));
     }
-    let serial = text.trim().to_ascii_uppercase();
-    let ok = !serial.is_empty()
-        && serial.len() <= 40
-        && serial
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(serial)
-    } else {
-        Err(Error::validation(
-            "invalid_serial",
-            "/serial",
-            "a serial number has 1 to 40 letters, digits or '-'",
-        ))
-    }
+    let mut checks = crate::validate::Checks::new();
+    let serial = crate::stock::lines::serial(&mut checks, "/serial", text);
+    checks.finish()?;
+    serial.ok_or_else(|| Error::validation("invalid_serial", "/serial", "invalid serial number"))
 }
 
 fn serial_taken() -> FieldIssue {

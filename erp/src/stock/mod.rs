@@ -7,7 +7,7 @@ pub mod deliveries;
 pub mod documents;
 pub mod landed_costs;
 mod ledger;
-mod lines;
+pub(crate) mod lines;
 pub mod locations;
 pub mod margins;
 pub mod on_hand;
