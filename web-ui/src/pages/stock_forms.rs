@@ -223,8 +223,7 @@ async fn receipt_page(
     v: &Visitor,
     user: &erp::SessionUser,
     f: &HeadForm,
-    typed: &[Row],
-    index: &[Option<usize>],
+    (typed, index): (&[Row], &[Option<usize>]),
     issues: &Issues,
     banner: Option<String>,
 ) -> Response {
@@ -297,8 +296,7 @@ pub async fn new_receipt(State(erp): State<Erp>, SignedIn(v, user): SignedIn) ->
         &v,
         &user,
         &HeadForm::default(),
-        &[],
-        &[],
+        (&[], &[]),
         &Issues::default(),
         None,
     )
@@ -349,7 +347,7 @@ pub async fn create_receipt(
             Posted::Again(b) => banner = b,
         }
     }
-    refused_form(receipt_page(&erp, &v, &user, &f, &typed, &index, &issues, banner).await)
+    refused_form(receipt_page(&erp, &v, &user, &f, (&typed, &index), &issues, banner).await)
 }
 
 async fn transfer_page(
