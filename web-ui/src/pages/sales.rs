@@ -250,7 +250,8 @@ pub(crate) async fn parties_of_kind(
         .unwrap_or_default()
 }
 
-async fn product_choices(erp: &Erp, user: &erp::SessionUser) -> Vec<ProductChoice> {
+/// The active products (the first 200), with what a sales line takes from them.
+pub(crate) async fn product_choices(erp: &Erp, user: &erp::SessionUser) -> Vec<ProductChoice> {
     let q = erp::catalog::products::ProductQuery {
         limit: Some(200),
         ..Default::default()

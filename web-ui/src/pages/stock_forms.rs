@@ -104,21 +104,13 @@ fn row_errors(lang: Lang, issues: &Issues, k: Option<usize>) -> Vec<String> {
         .collect()
 }
 
+/// (id, "SKU — name") of the active products, as the sales pages list them.
 async fn products(erp: &Erp, user: &erp::SessionUser) -> Vec<(String, String)> {
-    let q = erp::catalog::products::ProductQuery {
-        limit: Some(200),
-        ..Default::default()
-    };
-    erp::records::crud::list::<erp::catalog::products::Product>(&erp.db, user, q)
+    super::sales::product_choices(erp, user)
         .await
-        .map(|p| {
-            p.items
-                .into_iter()
-                .filter(|p| p.active)
-                .map(|p| (p.id.to_string(), format!("{} — {}", p.sku, p.name)))
-                .collect()
-        })
-        .unwrap_or_default()
+        .into_iter()
+        .map(|p| (p.id, p.label))
+        .collect()
 }
 
 /// Rows typed, and for each the index of the domain's line it became
