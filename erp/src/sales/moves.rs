@@ -100,7 +100,9 @@ async fn set_status(
 pub async fn confirm(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result<Document> {
     let (access, mut tx) = Access::begin(db, user, Resource::Sales, Action::Update).await?;
     let (_, after) = set_status(&mut tx, &access, id, Some(version), Move::Confirm).await?;
-    crate::stock::reservations::reserve(&mut tx, id, id).await?;
+    if after.lines.iter().any(|l| l.serial_id.is_some()) {
+        crate::stock::reservations::reserve(&mut tx, id, id).await?;
+    }
     tx.commit().await?;
     Ok(after)
 }

@@ -60,7 +60,7 @@ pub async fn post(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result
     }
     let kind = before.kind;
     let status = transitions::require(kind, before.status, Move::Post)?;
-    if kind == Kind::Invoice {
+    if kind == Kind::Invoice && before.lines.iter().any(|l| l.serial_id.is_some()) {
         // An invoice sells the units it names: its order's promise, or its own.
         let owner = before.source_id.unwrap_or(id);
         crate::stock::reservations::reserve(&mut tx, id, owner).await?;

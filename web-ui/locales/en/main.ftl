@@ -696,6 +696,7 @@ receipt-title = Goods receipt
 receipt-into = Receive into
 receipt-unit = Unit
 receipt-units = Units
+receipt-units-placeholder = VIN; engine; colour; year; cost
 receipt-units-help = Vehicles: one unit per line, "VIN; engine; colour; year; cost" (a barcode reader puts each VIN on its own line).
 receipt-save = Record receipt
 transfer-title = Transfer between locations

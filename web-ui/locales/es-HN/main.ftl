@@ -696,6 +696,7 @@ receipt-title = Recepción de mercadería
 receipt-into = Recibir en
 receipt-unit = Unidad
 receipt-units = Unidades
+receipt-units-placeholder = VIN; motor; color; año; costo
 receipt-units-help = Vehículos: una unidad por renglón, «VIN; motor; color; año; costo» (el lector de códigos deja cada VIN en su renglón).
 receipt-save = Registrar recepción
 transfer-title = Traslado entre ubicaciones

@@ -239,7 +239,7 @@ async fn receipt_page(
                     </select></td>
                     <td><input name="quantity" class="num" inputmode="decimal" id=format!("receipt-quantity-{i}") value=quantity.clone() aria-label=lang.t("stock-col-quantity")/></td>
                     <td><input name="unit_cost" class="num" inputmode="decimal" id=format!("receipt-cost-{i}") value=cost.clone() aria-label=lang.t("stock-col-cost")/></td>
-                    <td><textarea name="units" rows="2" id=format!("receipt-units-{i}") aria-label=lang.t("receipt-units") placeholder=lang.t("receipt-units-help")>{units.clone()}</textarea></td>
+                    <td><textarea name="units" rows="2" id=format!("receipt-units-{i}") aria-label=lang.t("receipt-units") placeholder=lang.t("receipt-units-placeholder")>{units.clone()}</textarea></td>
                     <td>{errors.into_iter().map(|e| view! { <p class="field-error">{e}</p> }).collect_view()}</td>
                 </tr>
             }
