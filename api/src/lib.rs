@@ -37,6 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "reports", description = "Reports built in the background into PDF and CSV"),
         (name = "attachments", description = "Files attached to parties, products and sales documents"),
         (name = "stock", description = "Inventory: stock locations, receipts, transfers, counts, on hand, valuation and units by VIN"),
+        (name = "purchases", description = "Purchasing: purchase orders, supplier bills with the SAR's purchase-side fields and withholding receipts, supplier payments"),
         (name = "search", description = "One search over parties, products and VINs"),
         (name = "audit", description = "The audit trail")
     )
@@ -66,6 +67,7 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::search::routes())
         .merge(routes::attachments::routes())
         .merge(routes::stock::routes())
+        .merge(routes::purchases::routes())
         .with_state(erp)
         .split_for_parts();
     (router, doc)

@@ -235,6 +235,18 @@ const DATABASE_RULES: &[DatabaseRule] = &[
         code: "payment_final",
         message: "a payment is never edited; reverse it",
     },
+    DatabaseRule {
+        constraint: "supplier_bill_final",
+        kind: ErrorKind::Conflict,
+        code: "supplier_bill_final",
+        message: "a supplier bill is never edited; reverse it",
+    },
+    DatabaseRule {
+        constraint: "supplier_payment_final",
+        kind: ErrorKind::Conflict,
+        code: "payment_final",
+        message: "a payment is never edited; reverse it",
+    },
 ];
 
 fn database_rule(constraint: &str) -> Option<&'static DatabaseRule> {

@@ -26,6 +26,7 @@ pub mod mail;
 pub mod paging;
 pub mod parties;
 pub mod pdf;
+pub mod purchases;
 pub mod receivables;
 pub mod records;
 pub mod report_table;

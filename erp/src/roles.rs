@@ -51,6 +51,10 @@ pub enum Resource {
     /// changes a location, archive reverses a document or archives a
     /// location.
     Stock,
+    /// Purchase orders, supplier bills (with their withholding receipts)
+    /// and supplier payments; create records, update closes or cancels an
+    /// order, archive reverses a bill or a payment.
+    Purchases,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,7 +67,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 13] = [
+    pub const ALL: [Resource; 14] = [
         Resource::Company,
         Resource::Branches,
         Resource::Users,
@@ -77,6 +81,7 @@ impl Resource {
         Resource::Payments,
         Resource::Ledger,
         Resource::Stock,
+        Resource::Purchases,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -93,6 +98,7 @@ impl Resource {
             Resource::Payments => "payments",
             Resource::Ledger => "ledger",
             Resource::Stock => "stock",
+            Resource::Purchases => "purchases",
         }
     }
 }
@@ -180,6 +186,9 @@ impl Role {
                 Create | Update => admin || self == Warehouse,
                 Archive => admin || self == Accountant,
             },
+            // Buying is the accountant's and the admins'; the warehouse
+            // receives against orders (stock) and reads them here.
+            Purchases => action == Read || admin || self == Accountant,
         }
     }
 }

@@ -17,6 +17,11 @@ impl Checks {
         self.issues.push(issue);
     }
 
+    /// Whether a problem has been recorded at `pointer`.
+    pub fn has(&self, pointer: &str) -> bool {
+        self.issues.iter().any(|i| i.pointer == pointer)
+    }
+
     /// Keep the value of a parse, or record its problem.
     pub fn take<T>(&mut self, parsed: std::result::Result<T, FieldIssue>) -> Option<T> {
         parsed.map_err(|issue| self.push(issue)).ok()

@@ -33,6 +33,7 @@ mod master_data;
 mod permissions;
 mod proxy_down;
 mod proxy_start;
+mod purchases;
 mod quadlets;
 mod queue;
 mod receivables;

@@ -70,7 +70,7 @@ async fn setup(app: &App, c: &Client) -> Result<Setup, Error> {
 }
 
 /// Balance (debit − credit) of an account in this month's trial balance.
-fn account(tb: &Value, code: &str) -> f64 {
+pub(crate) fn account(tb: &Value, code: &str) -> f64 {
     tb["rows"]
         .as_array()
         .and_then(|rows| rows.iter().find(|r| r["code"] == code))
@@ -79,7 +79,7 @@ fn account(tb: &Value, code: &str) -> f64 {
 
 /// The invariants every step keeps: valuation = inventory accounts, debits
 /// = credits. Answers the trial balance for the step's own checks.
-async fn books_agree(app: &App, c: &Client, step: &str) -> Result<Value, Error> {
+pub(crate) async fn books_agree(app: &App, c: &Client, step: &str) -> Result<Value, Error> {
     let valuation = ok(c.get(app.url("/api/v1/stock/valuation"))).await?;
     assert_eq!(
         num(&valuation["total"]),
@@ -102,7 +102,7 @@ async fn books_agree(app: &App, c: &Client, step: &str) -> Result<Value, Error> 
 
 /// How much an account's balance moved since `base` (the demo's own
 /// stock is on the books before a test starts).
-fn moved(base: &Value, tb: &Value, code: &str) -> f64 {
+pub(crate) fn moved(base: &Value, tb: &Value, code: &str) -> f64 {
     account(tb, code) - account(base, code)
 }
 
@@ -156,20 +156,51 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     );
     assert_eq!(documents_count(&app, &c).await?, before, "nothing written");
 
-    // 1. Received into transit at their own prices: inventory in transit
-    //    1,000,000 against goods received not invoiced.
+    // 1. Ordered from the foreign supplier and received into transit at
+    //    the order's prices: inventory in transit 1,000,000 against goods
+    //    received not invoiced.
+    let order = ok(c.post(url("/api/v1/purchases/orders")).json(&json!({
+        "party_id": s.supplier, "reference": "PI-OSAKA-7781",
+        "lines": [{"product_id": s.moto, "quantity": "1", "unit_price": "400000.00"},
+                  {"product_id": s.moto, "quantity": "1", "unit_price": "600000.00"}]})))
+    .await?;
+    assert_eq!(
+        (
+            order["number"].as_str().map(|n| n.starts_with("OC-")),
+            order["state"].as_str(),
+            num(&order["total"])
+        ),
+        (Some(true), Some("open"), 1_000_000.0),
+        "{order}"
+    );
     let receipt = ok(c.post(url("/api/v1/stock/receipts")).json(&json!({
-        "party_id": s.supplier, "location_id": s.transit, "reference": "BL-OSAKA-7781",
-        "lines": [{"product_id": s.moto, "units": [
-            {"serial": VIN_A, "engine_no": "KD08E-100001", "colour": "Rojo", "model_year": 2027, "unit_cost": "400000.00"},
-            {"serial": VIN_B.to_lowercase(), "engine_no": "KD08E-100002", "colour": "Negro", "model_year": 2027, "unit_cost": "600000.00"}]}]})))
+        "purchase_order_id": id(&order), "location_id": s.transit, "reference": "BL-OSAKA-7781",
+        "lines": [
+            {"purchase_line_id": id(&order["lines"][0]), "units": [
+                {"serial": VIN_A, "engine_no": "KD08E-100001", "colour": "Rojo", "model_year": 2027}]},
+            {"purchase_line_id": id(&order["lines"][1]), "units": [
+                {"serial": VIN_B.to_lowercase(), "engine_no": "KD08E-100002", "colour": "Negro", "model_year": 2027}]}]})))
     .await?;
     assert_eq!(num(&receipt["value"]), 1_000_000.0, "{receipt}");
+    assert_eq!(receipt["party_id"].as_str(), Some(s.supplier.as_str()));
     assert!(
         receipt["number"]
             .as_str()
             .is_some_and(|n| n.starts_with("REC-")),
         "{receipt}"
+    );
+    let order = ok(c.get(url(&format!("/api/v1/purchases/orders/{}", id(&order))))).await?;
+    assert_eq!(order["state"], "received", "{order}");
+    assert_eq!(num(&order["lines"][1]["received"]), 1.0);
+    // Nothing more is expected on it.
+    let (status, problem) = send(c.post(url("/api/v1/stock/receipts")).json(&json!({
+        "purchase_order_id": id(&order), "location_id": s.transit,
+        "lines": [{"purchase_line_id": id(&order["lines"][0]), "units": [{"serial": "JH2KD0810RK000009"}]}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [("/lines/0/quantity".to_owned(), "exceeds_ordered".to_owned())]
     );
     let tb = books_agree(&app, &c, "1. receipt").await?;
     assert_eq!(moved(&base, &tb, "1112"), 1_000_000.0);
@@ -185,6 +216,27 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         (Some("in_transit"), 400_000.0, Some("Rojo"), Some(2027))
     );
     assert_eq!(num(&unit(&app, &c, VIN_B).await?["cost"]), 600_000.0);
+
+    // 2. The supplier's commercial invoice clears goods received not
+    //    invoiced against the payable.
+    let bill = ok(c.post(url("/api/v1/purchases/bills")).json(&json!({
+        "party_id": s.supplier, "class": "foreign", "supplier_number": "INV-OSAKA-7781",
+        "purchase_order_id": id(&order), "exempt": "1000000.00"})))
+    .await?;
+    assert_eq!(
+        (
+            num(&bill["goods"]),
+            num(&bill["payable"]),
+            num(&bill["open_amount"])
+        ),
+        (1_000_000.0, 1_000_000.0, 1_000_000.0),
+        "{bill}"
+    );
+    let tb = books_agree(&app, &c, "2. supplier bill").await?;
+    assert_eq!(
+        (moved(&base, &tb, "2108"), moved(&base, &tb, "2101")),
+        (0.0, -1_000_000.0)
+    );
 
     // A VIN already received is refused, field named, nothing written.
     let before = documents_count(&app, &c).await?;
@@ -230,7 +282,29 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     assert_eq!(num(&unit(&app, &c, VIN_B).await?["cost"]), 696_000.0);
     let tb = books_agree(&app, &c, "3. landed cost").await?;
     assert_eq!(moved(&base, &tb, "1112"), 1_160_000.0);
-    assert_eq!(moved(&base, &tb, "2108"), -1_160_000.0);
+    assert_eq!(moved(&base, &tb, "2108"), -160_000.0);
+    //    The DUA's own bill: the duties clear what the landed cost booked;
+    //    the import ISV, 15 % of the customs value 1,160,000 = 174,000, is
+    //    fiscal credit, not inventory.
+    let customs = ok(c.post(url("/api/v1/purchases/bills")).json(&json!({
+        "party_id": id(&broker), "class": "dua", "supplier_number": "0801-2026-12345",
+        "taxed15": "1160000.00", "goods": "160000.00"})))
+    .await?;
+    assert_eq!(
+        (num(&customs["isv15"]), num(&customs["total"])),
+        (174_000.0, 334_000.0),
+        "{customs}"
+    );
+    let tb = books_agree(&app, &c, "3. customs bill").await?;
+    assert_eq!(
+        (
+            moved(&base, &tb, "2108"),
+            moved(&base, &tb, "1106"),
+            moved(&base, &tb, "1112"),
+            moved(&base, &tb, "2101")
+        ),
+        (0.0, 174_000.0, 1_160_000.0, -1_334_000.0)
+    );
 
     // 4. Arrival at W1: both available, inventory in transit → vehicles.
     ok(c.post(url("/api/v1/stock/transfers")).json(&json!({

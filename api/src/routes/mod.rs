@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod parties;
 pub mod payments;
+pub mod purchases;
 mod records;
 pub mod reports;
 pub mod sales;

@@ -99,6 +99,36 @@ pub async fn write(
     Ok((id, entry_no))
 }
 
+/// Book today the mirror of entry `original` (the reversal of a payment or a
+/// bill) and return the new entry's id.
+pub(crate) async fn write_reversal(
+    tx: &mut sqlx::PgConnection,
+    access: &Access,
+    original: Uuid,
+    memo: String,
+    source_kind: &'static str,
+    source_id: Uuid,
+) -> Result<Uuid> {
+    let entry = crate::accounting::journal::fetch(&mut *tx, original).await?;
+    let today: NaiveDate = sqlx::query_scalar("SELECT hn_today()")
+        .fetch_one(&mut *tx)
+        .await?;
+    let (id, _) = write(
+        tx,
+        access,
+        &NewEntry {
+            date: today,
+            memo,
+            source_kind,
+            source_id: Some(source_id),
+            reverses_id: Some(original),
+            lines: entry.reversing_lines(),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
 /// The accounts automatic entries use (`ledger_accounts`), by purpose.
 pub async fn mapped_accounts(
     tx: &mut sqlx::PgConnection,

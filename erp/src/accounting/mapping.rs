@@ -1,7 +1,9 @@
 //! Which account each automatic entry uses (`ledger_accounts`): receivable,
 //! cash, bank, card clearing, revenue per tax class, sales returns; and for
 //! stock: inventory of vehicles, of parts and in transit, goods received
-//! not invoiced, cost of vehicles and of parts sold, shortages. Seeded
+//! not invoiced, cost of vehicles and of parts sold, shortages; and for
+//! purchases: payable, ISV credit, withholdings payable, non-deductible
+//! expenses, exchange differences. Seeded
 //! for every company; the accountant may point a purpose at another
 //! postable account of the chart.
 
@@ -14,7 +16,7 @@ use crate::records::{audit_change, required_version};
 use crate::roles::{Action, Resource};
 use crate::{Error, Result, SessionUser};
 
-pub const PURPOSES: [&str; 16] = [
+pub const PURPOSES: [&str; 21] = [
     "receivable",
     "cash",
     "bank",
@@ -31,6 +33,11 @@ pub const PURPOSES: [&str; 16] = [
     "cost_vehicles",
     "cost_parts",
     "stock_adjustment",
+    "payable",
+    "isv_credit",
+    "withholding_payable",
+    "non_deductible",
+    "exchange_difference",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]

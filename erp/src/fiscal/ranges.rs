@@ -16,7 +16,17 @@ use crate::roles::{Action, Resource};
 use crate::validate::Checks;
 use crate::{Error, FieldIssue, Result, SessionUser};
 
-pub const DOC_KINDS: [&str; 3] = ["invoice", "credit_note", "debit_note"];
+/// What a range numbers: the sales documents, and what the company issues
+/// when it buys (withholding receipt, purchase receipt of a private
+/// seller) or moves goods on the road (remission guide).
+pub const DOC_KINDS: [&str; 6] = [
+    "invoice",
+    "credit_note",
+    "debit_note",
+    "withholding",
+    "remission_guide",
+    "purchase_receipt",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -122,6 +132,24 @@ async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<FiscalRange> {
         .ok_or_else(|| Error::not_found("fiscal_range_not_found"))
 }
 
+/// A CAI as the SAR prints it (upper-cased), or a problem at `pointer`.
+pub fn cai(c: &mut Checks, pointer: &str, value: &str) -> String {
+    let cai = value.trim().to_uppercase();
+    let groups: Vec<&str> = cai.split('-').collect();
+    let cai_ok = groups.iter().map(|g| g.len()).eq([6, 6, 6, 6, 6, 2])
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !cai_ok {
+        c.push(FieldIssue::new(
+            pointer,
+            "invalid_cai",
+            "the CAI as the SAR printed it: six groups of hexadecimal digits, e.g. 3A1B2C-4D5E6F-708192-A3B4C5-D6E7F8-09",
+        ));
+    }
+    cai
+}
+
 struct Checked {
     doc_kind: String,
     cai: String,
@@ -137,22 +165,10 @@ fn checked(input: &FiscalRangeInput) -> Result<Checked> {
         c.push(FieldIssue::new(
             "/doc_kind",
             "invalid_doc_kind",
-            "invoice, credit_note or debit_note",
+            "invoice, credit_note, debit_note, withholding, remission_guide or purchase_receipt",
         ));
     }
-    let cai = input.cai.trim().to_uppercase();
-    let groups: Vec<&str> = cai.split('-').collect();
-    let cai_ok = groups.iter().map(|g| g.len()).eq([6, 6, 6, 6, 6, 2])
-        && groups
-            .iter()
-            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
-    if !cai_ok {
-        c.push(FieldIssue::new(
-            "/cai",
-            "invalid_cai",
-            "the CAI as the SAR printed it: six groups of hexadecimal digits, e.g. 3A1B2C-4D5E6F-708192-A3B4C5-D6E7F8-09",
-        ));
-    }
+    let cai = cai(&mut c, "/cai", &input.cai);
     let bad_number = |p: &str| {
         FieldIssue::new(
             p,

@@ -26,6 +26,7 @@ pub const COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("credit_limit", &["límite de crédito"]),
     ("notes", &["notas"]),
+    ("withholding", &["retención"]),
 ];
 
 /// The checked party of one row, or every problem of the row.
@@ -43,6 +44,7 @@ pub fn parse(row: &Row) -> std::result::Result<ValidParty, Vec<FieldIssue>> {
         payment_terms_days: row.integer("payment_terms_days", 0, &mut issues),
         credit_limit: row.amount("credit_limit", &mut issues),
         notes: row.get("notes").to_owned(),
+        withholding: Some(row.get("withholding").to_owned()),
         contacts: Vec::new(),
         version: None,
     };
@@ -110,6 +112,7 @@ impl Exported for Party {
             self.payment_terms_days.to_string(),
             self.credit_limit.to_string(),
             self.notes.clone(),
+            self.withholding.clone().unwrap_or_default(),
         ]
     }
 }

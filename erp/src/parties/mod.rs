@@ -31,6 +31,8 @@ pub struct Party {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "15000.00"))]
     pub credit_limit: Decimal,
     pub notes: String,
+    /// The withholding code applied to this supplier's bills ("ISR-HON").
+    pub withholding: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Contact>))]
     pub contacts: sqlx::types::Json<Vec<Contact>>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -87,6 +89,9 @@ pub struct PartyInput {
     pub credit_limit: Decimal,
     #[serde(default)]
     pub notes: String,
+    /// A withholding code of the company ("ISR-HON"); empty for none.
+    #[serde(default)]
+    pub withholding: Option<String>,
     #[serde(default)]
     pub contacts: Vec<Contact>,
     /// Required on update: the version that was read.
@@ -112,6 +117,7 @@ pub struct ValidParty {
     pub payment_terms_days: i32,
     pub credit_limit: Decimal,
     pub notes: String,
+    pub withholding: Option<String>,
     pub contacts: Vec<Contact>,
 }
 
@@ -152,6 +158,20 @@ impl PartyInput {
             ));
         }
         let notes = c.text("/notes", &self.notes, 0, 2000);
+        let withholding = match self.withholding.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code) => {
+                let code = code.to_ascii_uppercase();
+                if !crate::stock::lines::serial_shaped(&code, 20) {
+                    c.push(FieldIssue::new(
+                        "/withholding",
+                        "unknown_withholding_code",
+                        "no such withholding code in this company",
+                    ));
+                }
+                Some(code)
+            }
+        };
         if self.contacts.len() > 20 {
             c.push(FieldIssue::new(
                 "/contacts",
@@ -183,6 +203,7 @@ impl PartyInput {
             payment_terms_days,
             credit_limit: self.credit_limit,
             notes,
+            withholding,
             contacts,
         })
     }

@@ -19,18 +19,29 @@ fn rtn_taken() -> FieldIssue {
     )
 }
 
+fn unknown_withholding() -> FieldIssue {
+    FieldIssue::new(
+        "/withholding",
+        "unknown_withholding_code",
+        "no such withholding code in this company",
+    )
+}
+
 impl Record for Party {
     const TABLE: &'static str = "parties";
     const ENTITY: &'static str = "party";
     const NOT_FOUND: &'static str = "party_not_found";
     const RESOURCE: Resource = Resource::Parties;
     const COLUMNS: &'static str = "id, name, rtn, is_customer, is_supplier, email, phone, address, \
-        city, payment_terms_days, credit_limit, notes, contacts, archived_at, version, created_at, \
+        city, payment_terms_days, credit_limit, notes, withholding, contacts, archived_at, version, created_at, \
         updated_at";
     const LIST_EXTRA: &'static str = ", name_key";
     const WRITTEN: &'static str = "name, rtn, is_customer, is_supplier, email, phone, address, \
-        city, payment_terms_days, credit_limit, notes, contacts";
-    const CONSTRAINTS: &'static [Constraint] = &[("parties_rtn_key", rtn_taken)];
+        city, payment_terms_days, credit_limit, notes, withholding, contacts";
+    const CONSTRAINTS: &'static [Constraint] = &[
+        ("parties_rtn_key", rtn_taken),
+        ("parties_withholding_fkey", unknown_withholding),
+    ];
     const SEARCH: Option<&'static str> = Some("parties");
     const SORTS: &'static [SortKey] = &[SortKey::NAME, SortKey::CREATED];
     type Input = PartyInput;
@@ -58,6 +69,7 @@ impl Record for Party {
             .push_bind(p.payment_terms_days)
             .push_bind(p.credit_limit)
             .push_bind(p.notes.clone())
+            .push_bind(p.withholding.clone())
             .push_bind(sqlx::types::Json(p.contacts.clone()));
     }
 

@@ -389,21 +389,13 @@ pub async fn reverse(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Res
             "this payment was already reversed",
         ));
     }
-    let original = crate::accounting::journal::fetch(&mut tx, before.journal_entry_id).await?;
-    let today: NaiveDate = sqlx::query_scalar("SELECT hn_today()")
-        .fetch_one(&mut *tx)
-        .await?;
-    let (entry_id, _) = entries::write(
+    let entry_id = entries::write_reversal(
         &mut tx,
         &access,
-        &NewEntry {
-            date: today,
-            memo: format!("Reversión del cobro {}", before.reference_no),
-            source_kind: "payment",
-            source_id: Some(id),
-            reverses_id: Some(before.journal_entry_id),
-            lines: original.reversing_lines(),
-        },
+        before.journal_entry_id,
+        format!("Reversión del cobro {}", before.reference_no),
+        "payment",
+        id,
     )
     .await?;
     sqlx::query("UPDATE payments SET reversed_at = now(), reversal_entry_id = $2, version = version + 1 WHERE id = $1")

@@ -58,20 +58,7 @@ pub struct SalesBookQuery {
 
 pub async fn sales_book(db: &Db, user: &SessionUser, q: SalesBookQuery) -> Result<SalesBook> {
     let (_, mut tx) = Access::begin(db, user, Resource::Sales, Action::Read).await?;
-    let first: NaiveDate = match q.period.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").map_err(|_| {
-            Error::validation(
-                "invalid_period",
-                "/period",
-                "a month as YYYY-MM, e.g. 2026-11",
-            )
-        })?,
-        None => {
-            sqlx::query_scalar("SELECT date_trunc('month', hn_today())::date")
-                .fetch_one(&mut *tx)
-                .await?
-        }
-    };
+    let first = month_start(&mut tx, q.period.as_deref()).await?;
     let rows: Vec<BookRow> = sqlx::query_as(
         "SELECT issue_date AS date, fiscal_number, kind, coalesce(buyer_name, '') AS buyer_name,
                 coalesce(buyer_rtn, '') AS buyer_rtn,
@@ -102,4 +89,26 @@ pub async fn sales_book(db: &Db, user: &SessionUser, q: SalesBookQuery) -> Resul
         rows,
         totals,
     })
+}
+
+/// The first day of `period` ("2026-11"), or of this month in Honduras
+/// when none is given: the month a book or a monthly list covers.
+pub(crate) async fn month_start(
+    tx: &mut sqlx::PgConnection,
+    period: Option<&str>,
+) -> Result<NaiveDate> {
+    match period.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").map_err(|_| {
+            Error::validation(
+                "invalid_period",
+                "/period",
+                "a month as YYYY-MM, e.g. 2026-11",
+            )
+        }),
+        None => Ok(
+            sqlx::query_scalar("SELECT date_trunc('month', hn_today())::date")
+                .fetch_one(&mut *tx)
+                .await?,
+        ),
+    }
 }

@@ -143,6 +143,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
                     to,
                     value: None,
                     sales_line_id: None,
+                    purchase_line_id: None,
                 });
             }
             counted.push(CountSpec {
@@ -197,6 +198,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
                     to: place,
                     value: None,
                     sales_line_id: None,
+                    purchase_line_id: None,
                 });
             }
             found.push(unit.id);
@@ -214,6 +216,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
                 to: loss,
                 value: None,
                 sales_line_id: None,
+                purchase_line_id: None,
             });
         }
         counted.push(CountSpec {
@@ -234,6 +237,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
         memo,
         reverses_id: None,
         sales_document_id: None,
+        purchase_order_id: None,
         counted,
         landed: Vec::new(),
         moves,

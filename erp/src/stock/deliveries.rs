@@ -231,6 +231,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: DeliveryInput) -> Result
             to,
             value: None,
             sales_line_id: Some(line.id),
+            purchase_line_id: None,
         });
     }
     // A unit leaves from a warehouse or transit, not from where it already went.
@@ -254,6 +255,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: DeliveryInput) -> Result
         memo,
         reverses_id: None,
         sales_document_id: Some(invoice_id),
+        purchase_order_id: None,
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

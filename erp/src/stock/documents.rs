@@ -48,6 +48,8 @@ pub struct StockMove {
     pub value: Decimal,
     /// The invoice or credit note line a delivery or return carries out.
     pub sales_line_id: Option<Uuid>,
+    /// The purchase order line a receipt receives.
+    pub purchase_line_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
@@ -81,6 +83,8 @@ pub struct StockDocument {
     pub reverses_id: Option<Uuid>,
     /// The invoice a delivery delivers, the credit note a return takes back.
     pub sales_document_id: Option<Uuid>,
+    /// The purchase order a receipt receives against.
+    pub purchase_order_id: Option<Uuid>,
     /// The document that reversed this one.
     pub reversed_by: Option<Uuid>,
     /// The journal entry it booked (none for a transfer between warehouses).
@@ -111,7 +115,7 @@ macro_rules! document_select {
         "SELECT d.id, d.kind, d.doc_no,
                 stock_document_number(d.kind, d.doc_no) AS number,
                 d.doc_date, d.party_id, p.name AS party_name, d.reference, d.memo, d.reverses_id,
-                d.sales_document_id,
+                d.sales_document_id, d.purchase_order_id,
                 (SELECT r.id FROM stock_documents r WHERE r.reverses_id = d.id) AS reversed_by,
                 d.journal_entry_id,
                 coalesce((SELECT sum(m.value) FROM stock_moves m WHERE m.document_id = d.id), 0) AS value,
@@ -129,7 +133,7 @@ pub(crate) async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Stock
     doc.moves = sqlx::query_as(
         "SELECT m.line_no, m.product_id, p.sku, p.name AS product_name, m.serial_id, s.serial,
                 m.quantity, m.from_location_id, f.code AS from_code, m.to_location_id, t.code AS to_code,
-                m.unit_cost, m.value, m.sales_line_id
+                m.unit_cost, m.value, m.sales_line_id, m.purchase_line_id
            FROM stock_moves m
            JOIN products p ON p.id = m.product_id
            JOIN stock_locations f ON f.id = m.from_location_id
@@ -271,6 +275,7 @@ pub async fn reverse(
         memo,
         reverses_id: Some(original.id),
         sales_document_id: original.sales_document_id,
+        purchase_order_id: original.purchase_order_id,
         counted: Vec::new(),
         landed: Vec::new(),
         moves: original
@@ -285,6 +290,7 @@ pub async fn reverse(
                 to: m.from_location_id,
                 value: Some(m.value),
                 sales_line_id: m.sales_line_id,
+                purchase_line_id: m.purchase_line_id,
             })
             .collect(),
     };

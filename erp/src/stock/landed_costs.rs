@@ -262,6 +262,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: LandedCostInput) -> Resu
             to: t.location_id.unwrap_or(supplier),
             value: Some(share),
             sales_line_id: None,
+            purchase_line_id: None,
         })
         .collect();
     let date = super::date_or_today(&mut tx, input.doc_date).await?;
@@ -273,6 +274,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: LandedCostInput) -> Resu
         memo,
         reverses_id: None,
         sales_document_id: None,
+        purchase_order_id: None,
         counted: Vec::new(),
         landed,
         moves,

@@ -33,6 +33,8 @@ pub(crate) struct MoveSpec {
     pub value: Option<Decimal>,
     /// The invoice or credit note line this carries out.
     pub sales_line_id: Option<Uuid>,
+    /// The purchase order line a receipt receives.
+    pub purchase_line_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +47,8 @@ pub(crate) struct DocumentSpec {
     pub reverses_id: Option<Uuid>,
     /// The invoice a delivery delivers, the credit note a return takes back.
     pub sales_document_id: Option<Uuid>,
+    /// The purchase order a receipt receives against.
+    pub purchase_order_id: Option<Uuid>,
     /// What a count found (empty for other kinds).
     pub counted: Vec<CountSpec>,
     /// The costs a landed-cost document spreads, by kind (empty for others).
@@ -289,8 +293,9 @@ pub(crate) async fn post(
     };
     sqlx::query(
         "INSERT INTO stock_documents (id, company_id, kind, doc_no, doc_date, party_id, reference, memo,
-                                      reverses_id, journal_entry_id, created_by, sales_document_id)
-         VALUES ($1, $2, $3, next_document_no($2, 'stock_' || $3), $4, $5, $6, $7, $8, $9, $10, $11)",
+                                      reverses_id, journal_entry_id, created_by, sales_document_id,
+                                      purchase_order_id)
+         VALUES ($1, $2, $3, next_document_no($2, 'stock_' || $3), $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id)
     .bind(access.company_id)
@@ -303,14 +308,17 @@ pub(crate) async fn post(
     .bind(entry_id)
     .bind(access.user_id)
     .bind(spec.sales_document_id)
+    .bind(spec.purchase_order_id)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
         "INSERT INTO stock_moves (company_id, document_id, line_no, move_date, product_id, serial_id,
-                                  quantity, from_location_id, to_location_id, value, sales_line_id)
-         SELECT $1, $2, n - 1, $3, p, s, q, f, t, v, sl
-           FROM unnest($4::uuid[], $5::uuid[], $6::numeric[], $7::uuid[], $8::uuid[], $9::numeric[], $10::uuid[])
-                WITH ORDINALITY AS m (p, s, q, f, t, v, sl, n)",
+                                  quantity, from_location_id, to_location_id, value, sales_line_id,
+                                  purchase_line_id)
+         SELECT $1, $2, n - 1, $3, p, s, q, f, t, v, sl, pl
+           FROM unnest($4::uuid[], $5::uuid[], $6::numeric[], $7::uuid[], $8::uuid[], $9::numeric[], $10::uuid[],
+                       $11::uuid[])
+                WITH ORDINALITY AS m (p, s, q, f, t, v, sl, pl, n)",
     )
     .bind(access.company_id)
     .bind(id)
@@ -322,6 +330,7 @@ pub(crate) async fn post(
     .bind(spec.moves.iter().map(|m| m.to).collect::<Vec<_>>())
     .bind(&values)
     .bind(spec.moves.iter().map(|m| m.sales_line_id).collect::<Vec<_>>())
+    .bind(spec.moves.iter().map(|m| m.purchase_line_id).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
     if !spec.landed.is_empty() {

@@ -6,7 +6,7 @@ pub mod counts;
 pub mod deliveries;
 pub mod documents;
 pub mod landed_costs;
-mod ledger;
+pub(crate) mod ledger;
 pub(crate) mod lines;
 pub mod locations;
 pub mod margins;

@@ -2,7 +2,12 @@
 //! into transit (imports on the road or in customs), at its purchase cost.
 //! A vehicle arrives as units, each with its VIN, engine number, colour and
 //! model year; a VIN already in stock is refused. Books inventory (or
-//! inventory in transit) against goods received not invoiced.
+//! inventory in transit) against goods received not invoiced. A receipt may
+//! receive against a purchase order: each line then takes the order line's
+//! product and price unless it says otherwise, and never more than the
+//! order still expects.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -14,6 +19,7 @@ use super::ledger::{self, DocumentSpec, MoveSpec};
 use super::lines;
 use crate::access::Access;
 use crate::db::Db;
+use crate::purchases::orders::OpenLine;
 use crate::roles::{Action, Resource};
 use crate::validate::Checks;
 use crate::values::Vin;
@@ -54,14 +60,22 @@ pub struct ReceiptLineInput {
     /// The units received, for products tracked by unit (vehicles).
     #[serde(default)]
     pub units: Vec<UnitInput>,
+    /// The order line received, when the receipt names an order (default:
+    /// the order's open line of this product). Product and price then
+    /// default to the line's.
+    #[serde(default)]
+    pub purchase_line_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptInput {
-    /// The supplier.
+    /// The supplier (default: the order's).
     pub party_id: Option<Uuid>,
+    /// The purchase order received against, if any.
+    #[serde(default)]
+    pub purchase_order_id: Option<Uuid>,
     /// Where the goods go: a warehouse location, or the in-transit one.
     pub location_id: Option<Uuid>,
     /// Default: today.
@@ -74,6 +88,53 @@ pub struct ReceiptInput {
     pub memo: String,
     #[serde(default)]
     pub lines: Vec<ReceiptLineInput>,
+}
+
+/// The order line receipt line `i` receives: the one it names, or the
+/// order's open line of its product; `None` when no order is named.
+fn order_line(
+    checks: &mut Checks,
+    i: usize,
+    line: &ReceiptLineInput,
+    open: Option<&[OpenLine]>,
+) -> Option<OpenLine> {
+    let pointer = format!("/lines/{i}/purchase_line_id");
+    let Some(open) = open else {
+        if line.purchase_line_id.is_some() {
+            checks.push(FieldIssue::new(
+                &pointer,
+                "no_purchase_order",
+                "name the purchase order this line belongs to",
+            ));
+        }
+        return None;
+    };
+    let found = match line.purchase_line_id {
+        Some(id) => open.iter().find(|o| o.id == id),
+        None => line.product_id.and_then(|p| {
+            open.iter()
+                .find(|o| o.product_id == p && o.outstanding > Decimal::ZERO)
+        }),
+    };
+    match found {
+        Some(o) if line.product_id.is_some_and(|p| p != o.product_id) => {
+            checks.push(FieldIssue::new(
+                &format!("/lines/{i}/product_id"),
+                "product_differs",
+                "the order line is for another product",
+            ));
+            None
+        }
+        Some(o) => Some(o.clone()),
+        None => {
+            checks.push(FieldIssue::new(
+                &pointer,
+                "not_on_order",
+                "nothing of this product is still expected on the order",
+            ));
+            None
+        }
+    }
 }
 
 /// A unit to create (or a registered one to take) before its move.
@@ -91,7 +152,21 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
     let mut checks = Checks::new();
     let reference = checks.text("/reference", &input.reference, 0, 100);
     let memo = checks.text("/memo", &input.memo, 0, 500);
-    let supplier = lines::supplier(&mut tx, &mut checks, input.party_id).await?;
+    let order = match input.purchase_order_id {
+        Some(id) => crate::purchases::orders::receivable(&mut tx, &mut checks, id).await?,
+        None => None,
+    };
+    if let (Some((ordered_from, _)), Some(party)) = (&order, input.party_id)
+        && *ordered_from != party
+    {
+        checks.push(FieldIssue::new(
+            "/party_id",
+            "supplier_differs",
+            "the order is another supplier's",
+        ));
+    }
+    let party = input.party_id.or(order.as_ref().map(|o| o.0));
+    let supplier = lines::supplier(&mut tx, &mut checks, party).await?;
     let to = lines::held_location(&mut tx, &mut checks, "/location_id", input.location_id).await?;
     let from = ledger::virtual_location(&mut tx, "supplier").await?;
     if input.lines.is_empty() {
@@ -101,27 +176,55 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
             "a receipt has at least one line",
         ));
     }
-    let product_ids: Vec<Uuid> = input.lines.iter().filter_map(|l| l.product_id).collect();
+    let ordered: Vec<Option<OpenLine>> = input
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| order_line(&mut checks, i, l, order.as_ref().map(|o| &o.1[..])))
+        .collect();
+    let product_of =
+        |i: usize, l: &ReceiptLineInput| l.product_id.or(ordered[i].as_ref().map(|o| o.product_id));
+    let product_ids: Vec<Uuid> = input
+        .lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| product_of(i, l))
+        .collect();
     let products = ledger::products(&mut tx, &product_ids).await?;
+    let mut taken: HashMap<Uuid, Decimal> = HashMap::new();
 
     let mut moves = Vec::new();
     let mut units = Vec::new();
     for (i, line) in input.lines.iter().enumerate() {
         let at = format!("/lines/{i}");
-        let Some(product) = lines::product(&mut checks, &at, line.product_id, &products) else {
+        let Some(product) = lines::product(&mut checks, &at, product_of(i, line), &products) else {
             continue;
         };
+        let ordered_line = ordered[i].as_ref();
+        let line_cost = line.unit_cost.or(ordered_line.map(|o| o.unit_cost));
         // A unit may carry its own price; the line's is then optional.
-        let unit_cost = if product.by_unit() && line.unit_cost.is_none() {
+        let unit_cost = if product.by_unit() && line_cost.is_none() {
             None
         } else {
-            lines::amount(
-                &mut checks,
-                &format!("{at}/unit_cost"),
-                line.unit_cost,
-                true,
-            )
+            lines::amount(&mut checks, &format!("{at}/unit_cost"), line_cost, true)
         };
+        if let Some(o) = ordered_line {
+            let arriving = if product.by_unit() {
+                Decimal::from(line.units.len())
+            } else {
+                line.quantity.unwrap_or_default()
+            };
+            let total = taken.entry(o.id).or_default();
+            *total += arriving;
+            if *total > o.outstanding {
+                checks.push(FieldIssue::new(
+                    &format!("{at}/quantity"),
+                    "exceeds_ordered",
+                    format!("the order still expects {}", o.outstanding.normalize()),
+                ));
+            }
+        }
+        let purchase_line_id = ordered_line.map(|o| o.id);
         if !product.by_unit() {
             if !line.units.is_empty() {
                 checks.push(FieldIssue::new(
@@ -141,6 +244,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
                     to: to.unwrap_or(from),
                     value: Some((q * c).round_dp(2)),
                     sales_line_id: None,
+                    purchase_line_id,
                 });
             }
             continue;
@@ -215,6 +319,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
                 to: to.unwrap_or(from),
                 value: Some(cost.round_dp(2)),
                 sales_line_id: None,
+                purchase_line_id,
             });
         }
     }
@@ -283,6 +388,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
         memo,
         reverses_id: None,
         sales_document_id: None,
+        purchase_order_id: order.map(|_| input.purchase_order_id).flatten(),
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

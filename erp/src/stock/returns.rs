@@ -117,6 +117,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReturnInput) -> Result<S
                 to,
                 value,
                 sales_line_id: Some(line.id),
+                purchase_line_id: None,
             });
         }
     }
@@ -137,6 +138,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReturnInput) -> Result<S
         memo,
         reverses_id: None,
         sales_document_id: Some(credit_note_id),
+        purchase_order_id: None,
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

@@ -163,6 +163,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: TransferInput) -> Result
                 to,
                 value: None,
                 sales_line_id: None,
+                purchase_line_id: None,
             });
         }
     }
@@ -176,6 +177,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: TransferInput) -> Result
         memo,
         reverses_id: None,
         sales_document_id: None,
+        purchase_order_id: None,
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

@@ -76,7 +76,7 @@ async fn page(
             .message(lang, name)
             .map(|m| view! { <p class="field-error">{m}</p> })
     };
-    let kinds = ["invoice", "credit_note", "debit_note"]
+    let kinds = erp::fiscal::ranges::DOC_KINDS
         .iter()
         .map(|k| view! { <option value=*k selected=f.doc_kind == *k>{lang.t(&format!("fiscal-kind-{}", k.replace('_', "-")))}</option> })
         .collect_view();

@@ -47,6 +47,8 @@ pub struct PartyForm {
     credit_limit: String,
     #[serde(default)]
     notes: String,
+    #[serde(default)]
+    withholding: String,
     version: Option<i32>,
     /// Filled from the repeated contact_* fields (one per table row).
     #[serde(skip)]
@@ -67,6 +69,7 @@ impl PartyForm {
             payment_terms_days: p.payment_terms_days.to_string(),
             credit_limit: p.credit_limit.to_string(),
             notes: p.notes.clone(),
+            withholding: p.withholding.clone().unwrap_or_default(),
             version: Some(p.version),
             contacts: p.contacts.0.clone(),
             ..PartyForm::default()
@@ -140,6 +143,7 @@ impl PartyForm {
             payment_terms_days: days,
             credit_limit: credit,
             notes: self.notes.clone(),
+            withholding: Some(self.withholding.clone()),
             contacts: self.contacts.clone(),
             version: self.version,
         };
@@ -306,6 +310,8 @@ impl RecordPages for Party {
             {field(lang, issues, "city", f.city.clone(), Kind::Text, false)}
             {field(lang, issues, "payment_terms_days", f.payment_terms_days.clone(), Kind::Number, false)}
             {field(lang, issues, "credit_limit", f.credit_limit.clone(), Kind::Amount, false)}
+            {field(lang, issues, "withholding", f.withholding.clone(), Kind::Text, false)}
+            <p class="hint">{lang.t("withholding-hint")}</p>
             {field(lang, issues, "notes", f.notes.clone(), Kind::Area, false)}
             {contacts_view(lang, issues, &f.contacts)}
         }

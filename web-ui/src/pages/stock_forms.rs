@@ -318,6 +318,7 @@ pub async fn create_receipt(
                 quantity: number(&mut issues, format!("{at}/quantity"), quantity),
                 unit_cost: number(&mut issues, format!("{at}/unit_cost"), cost),
                 units,
+                purchase_line_id: None,
             }
         })
         .collect();

@@ -1,0 +1,305 @@
+//! Buying through the API with figures computed by hand (issue 18, step
+//! 9 and the purchase side): a fee bill from a supplier subject to ISR
+//! withholding issues a withholding receipt from the company's own CAI
+//! range, books 1,250 payable to the SAR and is paid its net 8,750; the
+//! supplier's CAI range and deadline are enforced; a dollar bill paid at
+//! another rate books the exchange difference; another company sees none
+//! of it. After every step the trial balance balances.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::api::{fields, id, num, ok, send};
+use crate::harness::{ADMIN, App, MANAGER, TestResult, login_in};
+use crate::stock::{account, books_agree, moved};
+
+const MOTOS: &str = "Motos Catrachas";
+const AUTOS: &str = "Autos del Valle";
+/// The company's own authorization for withholding receipts.
+const OWN_CAI: &str = "7C1D2E-3F4A5B-6C7D8E-9FA0B1-C2D3E4-5F";
+/// The consultant's CAI, as printed on its invoices.
+const SUPPLIER_CAI: &str = "A1B2C3-D4E5F6-A7B8C9-D0E1F2-A3B4C5-D6";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResult {
+    let app = App::start()?;
+    let c = login_in(&app, MANAGER, MOTOS).await?;
+    let url = |path: &str| app.url(path);
+    let base = books_agree(&app, &c, "start").await?;
+
+    ok(c.post(url("/api/v1/fiscal-ranges")).json(&json!({
+        "doc_kind": "withholding", "cai": OWN_CAI, "deadline": "2027-12-31",
+        "first": "001-001-05-00000001", "last": "001-001-05-00000100"})))
+    .await?;
+    let (status, problem) = send(c.post(url("/api/v1/parties")).json(&json!({
+        "name": "Bufete Mejía", "rtn": "08011985123456", "is_customer": false, "is_supplier": true,
+        "withholding": "ISR-XX"})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [(
+            "/withholding".to_owned(),
+            "unknown_withholding_code".to_owned()
+        )]
+    );
+    let lawyer = ok(c.post(url("/api/v1/parties")).json(&json!({
+        "name": "Bufete Mejía", "rtn": "08011985123456", "is_customer": false, "is_supplier": true,
+        "withholding": "isr-hon"})))
+    .await?;
+    assert_eq!(lawyer["withholding"], "ISR-HON");
+    let fee = |number: &str, issued: &str| {
+        json!({"party_id": id(&lawyer), "supplier_number": number, "supplier_cai": SUPPLIER_CAI,
+               "cai_range_first": "001-001-01-00000001", "cai_range_last": "001-001-01-00000500",
+               "cai_deadline": "2027-06-30", "issue_date": issued,
+               "exempt": "10000.00", "expense_account": "6112"})
+    };
+    let bills = || async {
+        ok(c.get(url("/api/v1/purchases/bills")))
+            .await
+            .map(|b| b.as_array().map_or(0, Vec::len))
+    };
+
+    // A number outside the supplier's range, or a document issued after
+    // its CAI's deadline, is refused with the field named; nothing written.
+    let (status, problem) = send(
+        c.post(url("/api/v1/purchases/bills"))
+            .json(&fee("001-001-01-00000501", "2026-12-01")),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [(
+            "/supplier_number".to_owned(),
+            "outside_cai_range".to_owned()
+        )]
+    );
+    let (status, problem) = send(
+        c.post(url("/api/v1/purchases/bills"))
+            .json(&fee("001-001-01-00000457", "2027-07-01")),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [("/issue_date".to_owned(), "cai_expired".to_owned())]
+    );
+    let (status, problem) = send(c.post(url("/api/v1/purchases/bills")).json(&json!({
+        "party_id": id(&lawyer), "supplier_number": "001-001-01-00000457", "supplier_cai": SUPPLIER_CAI,
+        "exempt": "10000.00", "expense_account": "6112"})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [
+            ("/cai_range_first".to_owned(), "required".to_owned()),
+            ("/cai_range_last".to_owned(), "required".to_owned()),
+            ("/cai_deadline".to_owned(), "required".to_owned())
+        ],
+        "a CAI not seen before needs its range"
+    );
+    assert_eq!(bills().await?, 0, "nothing written");
+    books_agree(&app, &c, "refusals").await?;
+
+    // 9. The fee bill: L 10,000, ISR 12.5 % withheld = 1,250 with a
+    //    withholding receipt numbered from the company's range.
+    let bill = ok(c
+        .post(url("/api/v1/purchases/bills"))
+        .json(&fee("001-001-01-00000457", "2026-12-01")))
+    .await?;
+    assert_eq!(
+        (
+            num(&bill["total"]),
+            num(&bill["withheld"]),
+            num(&bill["payable"]),
+            bill["withholding_code"].as_str(),
+            bill["withholding_number"].as_str(),
+            bill["withholding_cai"].as_str(),
+        ),
+        (
+            10_000.0,
+            1_250.0,
+            8_750.0,
+            Some("ISR-HON"),
+            Some("001-001-05-00000001"),
+            Some(OWN_CAI)
+        ),
+        "{bill}"
+    );
+    let tb = books_agree(&app, &c, "9. fee bill").await?;
+    assert_eq!(
+        (
+            moved(&base, &tb, "6112"),
+            moved(&base, &tb, "2104"),
+            moved(&base, &tb, "2101")
+        ),
+        (10_000.0, -1_250.0, -8_750.0)
+    );
+    let (status, problem) = send(
+        c.post(url("/api/v1/purchases/bills"))
+            .json(&fee("001-001-01-00000457", "2026-12-01")),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [("/supplier_number".to_owned(), "bill_entered".to_owned())]
+    );
+
+    // The CAI is known now: the next bill needs no range. Without
+    // withholding it issues no receipt; reversed, it leaves no trace.
+    let second = ok(c.post(url("/api/v1/purchases/bills")).json(&json!({
+        "party_id": id(&lawyer), "supplier_number": "001-001-01-00000458", "supplier_cai": SUPPLIER_CAI,
+        "issue_date": "2026-12-02", "exempt": "2000.00", "expense_account": "6112", "withholding": ""})))
+    .await?;
+    assert_eq!(
+        (
+            num(&second["withheld"]),
+            second["withholding_number"].as_str()
+        ),
+        (0.0, None)
+    );
+    ok(c.post(url(&format!(
+        "/api/v1/purchases/bills/{}/reverse",
+        id(&second)
+    )))
+    .json(&json!({"version": second["version"]})))
+    .await?;
+    let tb = books_agree(&app, &c, "reversal").await?;
+    assert_eq!(moved(&base, &tb, "6112"), 10_000.0);
+
+    // Paid its net: L 8,750 out of the bank; 1,250 stays payable to the SAR.
+    let (status, problem) = send(c.post(url("/api/v1/purchases/payments")).json(&json!({
+        "party_id": id(&lawyer), "method": "transfer", "amount": "9000.00",
+        "allocations": [{"bill_id": id(&bill), "amount": "9000.00"}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [(
+            "/allocations/0/amount".to_owned(),
+            "exceeds_balance".to_owned()
+        )]
+    );
+    let payment = ok(c.post(url("/api/v1/purchases/payments")).json(&json!({
+        "party_id": id(&lawyer), "method": "transfer", "amount": "8750.00", "reference": "TRF-99812",
+        "allocations": [{"bill_id": id(&bill), "amount": "8750.00"}]})))
+    .await?;
+    assert!(
+        payment["number"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("PP-")),
+        "{payment}"
+    );
+    let bill = ok(c.get(url(&format!("/api/v1/purchases/bills/{}", id(&bill))))).await?;
+    assert_eq!(num(&bill["open_amount"]), 0.0, "{bill}");
+    let tb = books_agree(&app, &c, "9. payment").await?;
+    assert_eq!(
+        (
+            moved(&base, &tb, "2101"),
+            moved(&base, &tb, "2104"),
+            moved(&base, &tb, "1103")
+        ),
+        (0.0, -1_250.0, -8_750.0)
+    );
+
+    // The month's withholdings, as the accountant declares them.
+    let month = ok(c.get(url("/api/v1/purchases/withholdings?period=2026-12"))).await?;
+    assert_eq!(
+        (
+            month["rows"][0]["withholding_number"].as_str(),
+            month["rows"][0]["supplier_rtn"].as_str(),
+            num(&month["rows"][0]["base"]),
+            num(&month["rows"][0]["withheld"]),
+            num(&month["total"])
+        ),
+        (
+            Some("001-001-05-00000001"),
+            Some("08011985123456"),
+            10_000.0,
+            1_250.0,
+            1_250.0
+        ),
+        "{month}"
+    );
+    let csv = c
+        .get(url("/api/v1/purchases/withholdings/csv?period=2026-12"))
+        .send()
+        .await?;
+    assert!(
+        csv.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/csv")),
+        "{:?}",
+        csv.headers()
+    );
+    let csv = csv.text().await?;
+    let row = csv.lines().nth(1).unwrap_or_default();
+    assert!(
+        row.contains("001-001-05-00000001")
+            && row.contains("08011985123456")
+            && row.ends_with(",12.50,1250.00"),
+        "{csv}"
+    );
+
+    // A dollar bill paid at a higher rate: the payable leaves at the
+    // bill's rate (24.50), the bank pays at 24.70, 200.00 exchange loss.
+    let guatemala = ok(c.post(url("/api/v1/parties")).json(&json!({
+        "name": "Repuestos de Guatemala S.A.", "is_customer": false, "is_supplier": true})))
+    .await?;
+    let usd = ok(c.post(url("/api/v1/purchases/bills")).json(&json!({
+        "party_id": id(&guatemala), "class": "fyduca", "supplier_number": "FYDUCA-GT-2026-000781",
+        "currency": "USD", "exchange_rate": "24.50", "exempt": "1000.00", "expense_account": "6106"})))
+    .await?;
+    let tb_bill = books_agree(&app, &c, "dollar bill").await?;
+    assert_eq!(moved(&tb, &tb_bill, "2101"), -24_500.0);
+    ok(c.post(url("/api/v1/purchases/payments")).json(&json!({
+        "party_id": id(&guatemala), "method": "transfer", "currency": "USD", "exchange_rate": "24.70",
+        "amount": "1000.00", "allocations": [{"bill_id": id(&usd), "amount": "1000.00"}]})))
+    .await?;
+    let tb_paid = books_agree(&app, &c, "dollar payment").await?;
+    assert_eq!(
+        (
+            moved(&tb, &tb_paid, "2101"),
+            moved(&tb, &tb_paid, "6110"),
+            moved(&tb, &tb_paid, "1103")
+        ),
+        (0.0, 200.0, -24_700.0)
+    );
+    assert_eq!(account(&tb_paid, "2104"), account(&tb, "2104"));
+
+    // Another company sees none of it and cannot pay it.
+    let autos = login_in(&app, ADMIN, AUTOS).await?;
+    let (status, _) =
+        send(autos.get(url(&format!("/api/v1/purchases/bills/{}", id(&bill))))).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        ok(autos.get(url("/api/v1/purchases/bills"))).await?,
+        json!([])
+    );
+    assert_eq!(
+        ok(autos.get(url("/api/v1/purchases/withholdings?period=2026-12"))).await?["rows"],
+        json!([])
+    );
+    let (status, _) =
+        send(autos.get(url(&format!("/api/v1/purchases/payments/{}", id(&payment))))).await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let own = ok(autos.post(url("/api/v1/parties")).json(&json!({
+        "name": "Proveedor del Valle", "is_customer": false, "is_supplier": true})))
+    .await?;
+    let (status, problem) = send(autos.post(url("/api/v1/purchases/payments")).json(&json!({
+        "party_id": id(&own), "method": "cash", "amount": "1.00",
+        "allocations": [{"bill_id": id(&usd), "amount": "1.00"}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [(
+            "/allocations/0/bill_id".to_owned(),
+            "unknown_bill".to_owned()
+        )]
+    );
+    Ok(())
+}
