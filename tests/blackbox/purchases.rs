@@ -6,10 +6,12 @@
 //! another rate books the exchange difference; another company sees none
 //! of it. After every step the trial balance balances.
 
+use fantoccini::Locator;
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::api::{fields, id, num, ok, send};
+use crate::browser::{chromium, fill, follow, log_in, shot, text_of};
 use crate::harness::{ADMIN, App, MANAGER, TestResult, login_in};
 use crate::stock::{account, books_agree, moved};
 
@@ -302,4 +304,77 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
         )]
     );
     Ok(())
+}
+
+/// An order, its receipt, the supplier's bill and its payment, through the
+/// pages as the accountant and the warehouse click them.
+#[tokio::test(flavor = "multi_thread")]
+async fn chromium_orders_receives_bills_and_pays_through_the_pages() -> TestResult {
+    let app = App::start()?;
+    let (_driver, _profile, browser) = chromium().await?;
+    let result = async {
+        log_in(&app, &browser, MANAGER).await?;
+        follow(&browser, Locator::LinkText("Compras")).await?;
+        follow(&browser, Locator::LinkText("Nueva orden")).await?;
+        let choose = |id: &'static str, label: &'static str| {
+            let browser = browser.clone();
+            async move { browser.find(Locator::Id(id)).await?.select_by_label(label).await }
+        };
+        choose("f-party_id", "Honda Motor de Centroamérica").await?;
+        fill(&browser, "f-reference", "PROFORMA 2026-118").await?;
+        choose("order-product-0", "XR190L — Motocicleta Honda XR190L").await?;
+        fill(&browser, "order-quantity-0", "2").await?;
+        fill(&browser, "order-price-0", "mucho").await?;
+        follow(&browser, Locator::Id("save-order")).await?;
+        let row = text_of(&browser, "table.lines tbody tr").await?;
+        assert!(row.contains("Escriba un número"), "{row}");
+        fill(&browser, "order-price-0", "61250").await?;
+        follow(&browser, Locator::Id("save-order")).await?;
+        assert!(text_of(&browser, "h1").await?.starts_with("OC-00001"));
+        assert_eq!(text_of(&browser, "#order-state").await?, "Abierta");
+        shot(&browser, "purchase-order.png").await?;
+
+        // Received from the order's page: the form starts with what is
+        // still expected; two VINs scanned one after another.
+        follow(&browser, Locator::Id("receive-order")).await?;
+        assert!(text_of(&browser, "#receipt-order").await?.contains("OC-00001"));
+        choose("f-location_id", "BOD-01 — Bodega principal").await?;
+        fill(&browser, "receipt-units-0", "MLHKD0810R5100201; KD08E-200201; Rojo; 2027\nMLHKD0810R5100202; KD08E-200202; Blanco; 2027\n").await?;
+        follow(&browser, Locator::Id("save-receipt")).await?;
+        assert_eq!(text_of(&browser, "#document-value").await?, "L 122,500.00");
+        browser.goto(&app.url("/purchases")).await?;
+        follow(&browser, Locator::LinkText("OC-00001")).await?;
+        assert_eq!(text_of(&browser, "#order-state").await?, "Recibida");
+
+        // The supplier's invoice: outside its CAI range first, then right.
+        follow(&browser, Locator::LinkText("Registrar factura")).await?;
+        choose("f-party_id", "Honda Motor de Centroamérica").await?;
+        fill(&browser, "f-supplier_number", "001-002-01-00009001").await?;
+        fill(&browser, "f-supplier_cai", SUPPLIER_CAI).await?;
+        fill(&browser, "f-cai_range_first", "001-002-01-00000001").await?;
+        fill(&browser, "f-cai_range_last", "001-002-01-00005000").await?;
+        browser.execute("document.getElementById('f-cai_deadline').value = '2027-03-31'", vec![]).await?;
+        fill(&browser, "f-taxed15", "122500").await?;
+        follow(&browser, Locator::Id("save-bill")).await?;
+        let problem = text_of(&browser, "#f-supplier_number-error").await?;
+        assert!(problem.contains("fuera del rango"), "{problem}");
+        shot(&browser, "bill-outside-range.png").await?;
+        fill(&browser, "f-supplier_number", "001-002-01-00004001").await?;
+        follow(&browser, Locator::Id("save-bill")).await?;
+        assert!(text_of(&browser, "h1").await?.starts_with("FP-00001"));
+        assert_eq!(text_of(&browser, "#bill-total").await?, "L 140,875.00");
+        assert_eq!(text_of(&browser, "#bill-open").await?, "L 140,875.00");
+
+        // Paid in full from the bill's page.
+        follow(&browser, Locator::Id("pay-bill")).await?;
+        assert_eq!(text_of(&browser, "#bill-open").await?, "L 0.00");
+        shot(&browser, "bill-paid.png").await?;
+        Ok::<(), crate::api::Error>(())
+    }
+    .await;
+    if result.is_err() {
+        shot(&browser, "purchases-failure.png").await.ok();
+    }
+    browser.close().await.ok();
+    result
 }

@@ -174,6 +174,42 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         )
         .route("/inventory/deliveries", post(pages::stock_forms::deliver))
         .route("/inventory/returns", post(pages::stock_forms::take_back))
+        .route("/purchases", get(pages::purchases::orders))
+        .route(
+            "/purchases/orders/new",
+            get(pages::purchase_forms::new_order),
+        )
+        .route(
+            "/purchases/orders",
+            post(pages::purchase_forms::create_order),
+        )
+        .route("/purchases/orders/{id}", get(pages::purchases::order))
+        .route(
+            "/purchases/orders/{id}/status",
+            post(pages::purchases::order_status),
+        )
+        .route(
+            "/purchases/bills",
+            get(pages::purchases::bills).post(pages::purchase_forms::create_bill),
+        )
+        .route("/purchases/bills/new", get(pages::purchase_forms::new_bill))
+        .route("/purchases/bills/{id}", get(pages::purchases::bill))
+        .route(
+            "/purchases/bills/{id}/reverse",
+            post(pages::purchases::reverse_bill),
+        )
+        .route(
+            "/purchases/bills/{id}/pay",
+            post(pages::purchases::pay_bill),
+        )
+        .route(
+            "/purchases/withholdings",
+            get(pages::purchases::withholdings),
+        )
+        .route(
+            "/purchases/withholdings.csv",
+            get(pages::purchases::withholdings_csv),
+        )
         .route("/assets/app.css", get(document::stylesheet))
         .route("/assets/boot.js", get(document::boot_script));
     let router = pages::records::routes::<erp::parties::Party>(router);

@@ -21,6 +21,8 @@ pub mod login;
 pub mod parties;
 pub mod payments;
 pub mod products;
+pub mod purchase_forms;
+pub mod purchases;
 pub mod records;
 pub mod report_runs;
 pub mod reports;
@@ -38,6 +40,7 @@ use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 
 use crate::document::page;
+use crate::i18n::Lang;
 use crate::request::Visitor;
 
 /// The hidden CSRF field every state-changing form carries.
@@ -75,6 +78,24 @@ pub async fn not_found(v: Visitor) -> Response {
 }
 
 /// A page inside the application frame for a logged-in user.
+/// The links between the pages of one module (`links`: href and message
+/// id), the current one marked; `label` names the navigation.
+pub fn tab_nav(
+    lang: Lang,
+    label: &str,
+    links: Vec<(&'static str, &'static str)>,
+    current: &str,
+) -> impl IntoView + use<> {
+    let items = links
+        .into_iter()
+        .map(|(href, key)| {
+            let here = href == current;
+            view! { <a href=href class:current=here aria-current=here.then_some("page")>{lang.t(key)}</a> }
+        })
+        .collect_view();
+    view! { <nav class="tabs" aria-label=lang.t(label)>{items}</nav> }
+}
+
 pub async fn module_page(
     erp: &erp::Erp,
     v: &Visitor,

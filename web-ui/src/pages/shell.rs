@@ -18,7 +18,7 @@ const MODULES: [(&str, Option<&str>); 16] = [
     ("nav-sales", Some("/sales")),
     ("nav-payments", Some("/payments")),
     ("nav-inventory", Some("/inventory")),
-    ("nav-purchasing", None),
+    ("nav-purchasing", Some("/purchases")),
     ("nav-employees", None),
     ("nav-accounting", Some("/accounts")),
     ("nav-reports", Some("/reports")),

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{PageRole, csrf_field, module_page};
+use super::{PageRole, csrf_field, module_page, tab_nav};
 use crate::form::Form;
 use crate::i18n::Lang;
 use crate::request::{SignedIn, Visitor, unavailable};
@@ -38,14 +38,7 @@ pub(crate) fn tabs(lang: Lang, current: &str, can_create: bool) -> impl IntoView
         links.push(("/inventory/receipts/new", "stock-new-receipt"));
         links.push(("/inventory/transfers/new", "stock-new-transfer"));
     }
-    let items = links
-        .into_iter()
-        .map(|(href, key)| {
-            let here = href == current;
-            view! { <a href=href class:current=here aria-current=here.then_some("page")>{lang.t(key)}</a> }
-        })
-        .collect_view();
-    view! { <nav class="tabs" aria-label=lang.t("nav-inventory")>{items}</nav> }
+    tab_nav(lang, "nav-inventory", links, current)
 }
 
 #[derive(Deserialize, Default)]

@@ -6,7 +6,7 @@
 //! quantity). A refused form comes back with what was typed and each
 //! problem beside its row.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use erp::stock::documents::StockDocument;
 use erp::stock::receipts::{ReceiptInput, ReceiptLineInput, UnitInput};
@@ -41,6 +41,9 @@ pub struct HeadForm {
     reference: String,
     #[serde(default)]
     serials: String,
+    /// The purchase order a receipt receives against (from the order's page).
+    #[serde(default)]
+    purchase_order_id: String,
 }
 
 /// One typed row: product, quantity, unit cost, units (one per line).
@@ -257,6 +260,9 @@ async fn receipt_page(
         {banner.map(|b| view! { <p class="alert" role="alert">{b}</p> })}
         <form method="post" action="/inventory/receipts" class="record" novalidate>
             {csrf_field(&v.csrf)}
+            <input type="hidden" name="purchase_order_id" value=f.purchase_order_id.clone()/>
+            {(!f.purchase_order_id.is_empty()).then(|| view! { <p class="hint" id="receipt-order">{lang.t("receipt-against-order")}" "{f.reference.clone()}</p> })}
+            {err("purchase_order_id")}
             {head_select(lang, issues, "party_id", "stock-col-supplier", &f.party_id, &suppliers)}
             {head_select(lang, issues, "location_id", "receipt-into", &f.location_id, &places)}
             <label for="f-reference">{lang.t("stock-col-reference")}</label>
@@ -282,13 +288,47 @@ async fn receipt_page(
     .await
 }
 
-pub async fn new_receipt(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
+#[derive(Deserialize, Default)]
+pub struct ReceiptParams {
+    /// A purchase order whose open lines the form starts with.
+    #[serde(default)]
+    order: String,
+}
+
+pub async fn new_receipt(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Query(p): Query<ReceiptParams>,
+) -> Response {
+    let mut head = HeadForm::default();
+    let mut typed: Vec<Row> = Vec::new();
+    if let Ok(id) = p.order.parse()
+        && let Ok(order) = erp::purchases::orders::get(&erp.db, &user, id).await
+    {
+        head.party_id = order.party_id.to_string();
+        head.purchase_order_id = order.id.to_string();
+        head.reference = order.number.clone();
+        typed = order
+            .lines
+            .iter()
+            .filter(|l| l.received < l.quantity)
+            .map(|l| {
+                (
+                    l.product_id.to_string(),
+                    super::stock::qty(l.quantity - l.received),
+                    (l.unit_price * order.exchange_rate).round_dp(2).to_string(),
+                    String::new(),
+                )
+            })
+            .collect();
+    }
+    let index: Vec<Option<usize>> = (0..typed.len()).map(Some).collect();
     receipt_page(
         &erp,
         &v,
         &user,
-        &HeadForm::default(),
-        (&[], &[]),
+        &head,
+        (&typed, &index),
         &Issues::default(),
         None,
     )
@@ -324,6 +364,7 @@ pub async fn create_receipt(
         .collect();
     let input = ReceiptInput {
         party_id: f.party_id.parse().ok(),
+        purchase_order_id: f.purchase_order_id.parse().ok(),
         location_id: f.location_id.parse().ok(),
         reference: f.reference.clone(),
         lines,
