@@ -349,8 +349,8 @@ async fn the_accountant_keeps_the_chart_of_accounts() -> TestResult {
         .await?;
     assert_eq!(
         chart.matches("<tr class=\"level-").count(),
-        62,
-        "the seeded chart (with the accounts of sales and stock entries)"
+        64,
+        "the seeded chart (with the accounts of sales, stock and purchase entries)"
     );
     let csrf = csrf_of(&chart).ok_or("no csrf on the chart")?;
 
