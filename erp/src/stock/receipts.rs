@@ -388,7 +388,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
         memo,
         reverses_id: None,
         sales_document_id: None,
-        purchase_order_id: order.map(|_| input.purchase_order_id).flatten(),
+        purchase_order_id: order.and_then(|_| input.purchase_order_id),
         counted: Vec::new(),
         landed: Vec::new(),
         moves,
