@@ -246,6 +246,83 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
         "{csv}"
     );
 
+    // The purchase book: a local invoice with ISV and its credit note
+    // (negative); the ISV column is the month's net debit to ISV credit.
+    let parts = ok(c.post(url("/api/v1/parties")).json(&json!({
+        "name": "Repuestos El Progreso", "rtn": "08019011223344", "is_customer": false, "is_supplier": true})))
+    .await?;
+    let local = |number: &str, class: &str, taxed: &str, source: Option<String>| {
+        let mut body = json!({"party_id": id(&parts), "class": class, "supplier_number": number,
+            "supplier_cai": "B1B2C3-D4E5F6-A7B8C9-D0E1F2-A3B4C5-E7",
+            "cai_range_first": "002-001-01-00000001", "cai_range_last": "002-001-01-00001000",
+            "cai_deadline": "2027-06-30", "taxed15": taxed, "expense_account": "6106"});
+        if let Some(source) = source {
+            body["source_bill_id"] = json!(source);
+            body["supplier_cai"] = json!("B1B2C3-D4E5F6-A7B8C9-D0E1F2-A3B4C5-E8");
+            body["cai_range_first"] = json!("002-001-03-00000001");
+            body["cai_range_last"] = json!("002-001-03-00000100");
+        }
+        body
+    };
+    let invoice = ok(c.post(url("/api/v1/purchases/bills")).json(&local(
+        "002-001-01-00000077",
+        "invoice",
+        "10000.00",
+        None,
+    )))
+    .await?;
+    assert_eq!(num(&invoice["isv15"]), 1_500.0);
+    ok(c.post(url("/api/v1/purchases/bills")).json(&local(
+        "002-001-03-00000005",
+        "credit_note",
+        "2000.00",
+        Some(id(&invoice)),
+    )))
+    .await?;
+    let tb = books_agree(&app, &c, "purchase book").await?;
+    let book = ok(c.get(url("/api/v1/purchases/book?period=2026-12"))).await?;
+    let isv = num(&book["totals"]["isv15"]) + num(&book["totals"]["isv18"]);
+    assert_eq!(isv, moved(&base, &tb, "1106"), "{book}");
+    assert_eq!(isv, 1_200.0);
+    let classes: Vec<(&str, f64)> = book["rows"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .map(|r| (r["class"].as_str().unwrap_or("?"), num(&r["isv15"])))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        classes,
+        [
+            ("invoice", 0.0),
+            ("invoice", 1_500.0),
+            ("credit_note", -300.0)
+        ],
+        "the reversed bill is not in the book; the credit note counts negative"
+    );
+    let dmc = c
+        .get(url("/api/v1/purchases/dmc?period=2026-12"))
+        .send()
+        .await?;
+    assert_eq!(dmc.status(), StatusCode::OK);
+    let bytes = dmc.bytes().await?;
+    let mut workbook = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec()))?;
+    let mut part = |name: &str| -> Result<String, crate::api::Error> {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut workbook.by_name(name)?, &mut text)?;
+        Ok(text)
+    };
+    let sheets = part("xl/workbook.xml")?;
+    for sheet in ["Compras locales", "Compras FYDUCA", "Importaciones DUA"] {
+        assert!(sheets.contains(sheet), "{sheets}");
+    }
+    let strings = part("xl/sharedStrings.xml")?;
+    assert!(
+        strings.contains("08019011223344") && strings.contains("002-001-03-00000005"),
+        "{strings}"
+    );
+
     // A dollar bill paid at a higher rate: the payable leaves at the
     // bill's rate (24.50), the bank pays at 24.70, 200.00 exchange loss.
     let guatemala = ok(c.post(url("/api/v1/parties")).json(&json!({

@@ -93,6 +93,7 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/reports/runs/{id}/{ext}", get(pages::report_runs::file))
         .route("/notifications", get(pages::report_runs::notifications))
         .route("/reports/sales-book", get(pages::reports::sales_book))
+        .route("/reports/purchase-book", get(pages::reports::purchase_book))
         .route("/reports/trial-balance", get(pages::reports::trial_balance))
         .route(
             "/reports/trial-balance/choose",
@@ -206,6 +207,7 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
             "/purchases/withholdings",
             get(pages::purchases::withholdings),
         )
+        .route("/purchases/dmc.xlsx", get(pages::purchases::dmc))
         .route(
             "/purchases/withholdings.csv",
             get(pages::purchases::withholdings_csv),

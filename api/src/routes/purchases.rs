@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::purchases::bills::{self, BillInput, BillQuery, ReverseBillInput, SupplierBill};
+use erp::purchases::book::{self, PurchaseBook, PurchaseBookQuery};
 use erp::purchases::orders::{
     self, OrderStatusInput, PurchaseOrder, PurchaseOrderInput, PurchaseOrderQuery,
 };
@@ -228,6 +229,34 @@ async fn withholdings_csv(
     ))
 }
 
+/// The month's purchase book (libro de compras), in lempiras; credit notes negative.
+#[utoipa::path(get, path = "/api/v1/purchases/book", tag = "purchases", params(PurchaseBookQuery),
+    responses((status = 200, body = PurchaseBook), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn purchase_book(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<PurchaseBookQuery>,
+) -> ApiResult<Json<PurchaseBook>> {
+    Ok(Json(book::purchase_book(&erp.db, &caller.user, q).await?))
+}
+
+/// The month's purchase declaration (DMC) for the SAR: a workbook of three
+/// sheets (local purchases, FYDUCA, imports by DUA).
+#[utoipa::path(get, path = "/api/v1/purchases/dmc", tag = "purchases", params(PurchaseBookQuery),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn dmc(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Query(q): Query<PurchaseBookQuery>,
+) -> ApiResult<axum::response::Response> {
+    Ok(download(
+        erp::purchases::dmc::dmc_xlsx(&erp.db, &caller.user, q).await?,
+    ))
+}
+
 pub fn routes() -> OpenApiRouter<Erp> {
     OpenApiRouter::new()
         .routes(routes!(create_order, list_orders))
@@ -242,4 +271,6 @@ pub fn routes() -> OpenApiRouter<Erp> {
         .routes(routes!(withholding_codes))
         .routes(routes!(withholdings))
         .routes(routes!(withholdings_csv))
+        .routes(routes!(purchase_book))
+        .routes(routes!(dmc))
 }

@@ -3,7 +3,9 @@
 //! receipt, and paying suppliers.
 
 pub mod bills;
+pub mod book;
 mod cais;
+pub mod dmc;
 pub mod orders;
 pub mod payments;
 pub mod withholding;

@@ -16,8 +16,9 @@ use crate::jobs::Job;
 use crate::{Erp, SessionUser};
 
 /// The reports a run can build, by the name their pages' addresses use.
-pub const KINDS: [&str; 4] = [
+pub const KINDS: [&str; 5] = [
     "sales-book",
+    "purchase-book",
     "trial-balance",
     "aged-receivables",
     "statement",

@@ -47,6 +47,7 @@ macro_rules! columns {
 fn resource(kind: &str) -> Result<Resource> {
     match kind {
         "sales-book" => Ok(Resource::Sales),
+        "purchase-book" => Ok(Resource::Purchases),
         "trial-balance" => Ok(Resource::Ledger),
         "aged-receivables" | "statement" => Ok(Resource::Payments),
         _ => Err(Error::validation(

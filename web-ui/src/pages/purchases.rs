@@ -546,3 +546,17 @@ pub async fn withholdings_csv(
         Err(e) => unavailable(e),
     }
 }
+
+pub async fn dmc(
+    State(erp): State<Erp>,
+    SignedIn(_, user): SignedIn,
+    Query(p): Query<PeriodParams>,
+) -> Response {
+    let q = erp::purchases::book::PurchaseBookQuery {
+        period: period_query(&p).period,
+    };
+    match erp::purchases::dmc::dmc_xlsx(&erp.db, &user, q).await {
+        Ok(f) => super::imports::file_response(f),
+        Err(e) => unavailable(e),
+    }
+}

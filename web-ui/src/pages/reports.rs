@@ -180,6 +180,7 @@ pub async fn index(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Respo
         <h1>{lang.t("nav-reports")}</h1>
         <ul class="reports">
             <li><a href="/reports/sales-book" id="report-sales-book">{lang.t("report-sales-book")}</a></li>
+            <li><a href="/reports/purchase-book" id="report-purchase-book">{lang.t("report-purchase-book")}</a></li>
             <li><a href="/reports/trial-balance" id="report-trial-balance">{lang.t("report-trial-balance")}</a></li>
             <li><a href="/reports/aged-receivables" id="report-aged">{lang.t("report-aged")}</a></li>
             <li>
@@ -232,6 +233,7 @@ pub async fn build(
 ) -> Result<Built, erp::Error> {
     match kind {
         "sales-book" => build_sales_book(erp, user, lang, q).await,
+        "purchase-book" => build_purchase_book(erp, user, lang, q).await,
         "trial-balance" => build_trial_balance(erp, user, lang, q).await,
         "aged-receivables" => build_aged_receivables(erp, user, lang, q).await,
         "statement" => build_statement(erp, user, lang, q).await,
@@ -249,6 +251,14 @@ async fn filters(
 ) -> AnyView {
     match kind {
         "sales-book" => month_filter(lang, "/reports/sales-book", r.period.as_deref().unwrap_or_default()),
+        "purchase-book" => {
+            let period = r.period.clone().unwrap_or_default();
+            view! {
+                {month_filter(lang, "/reports/purchase-book", &period)}
+                <p><a href=format!("/purchases/dmc.xlsx?period={period}") id="report-dmc">{lang.t("report-dmc")}</a></p>
+            }
+            .into_any()
+        }
         "trial-balance" => {
             let me = erp::companies::me(&erp.db, user.user_id).await.ok();
             let chosen: Vec<String> = r
@@ -336,6 +346,14 @@ pub async fn sales_book(
     Query(q): Query<ReportQuery>,
 ) -> Response {
     report_page(erp, v, q, "sales-book").await
+}
+
+pub async fn purchase_book(
+    State(erp): State<Erp>,
+    v: Visitor,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    report_page(erp, v, q, "purchase-book").await
 }
 
 pub async fn trial_balance(
@@ -441,6 +459,93 @@ async fn build_sales_book(
     t.totals = Some(totals);
     Ok(Built {
         stem: format!("libro-de-ventas-{}", book.period),
+        resolved: ReportQuery {
+            period: Some(book.period.clone()),
+            ..q.clone()
+        },
+        table: t,
+    })
+}
+
+async fn build_purchase_book(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    q: &ReportQuery,
+) -> Result<Built, erp::Error> {
+    use erp::purchases::book::{PurchaseBookQuery, PurchaseBookRow, purchase_book};
+    let book = purchase_book(
+        &erp.db,
+        user,
+        PurchaseBookQuery {
+            period: q.period.clone(),
+        },
+    )
+    .await?;
+    let l = |k: &str| lang.t(&format!("report-col-{k}"));
+    let mut t = base(
+        lang,
+        lang.t("report-purchase-book"),
+        vec![
+            company_line(erp, user).await,
+            lang.t_args("report-period-line", &[("period", book.period.clone())]),
+        ],
+        vec![
+            Column::text(l("date")),
+            Column::text(l("document")),
+            Column::text(l("supplier")),
+            Column::text(l("rtn")),
+            Column::number(l("exempt")),
+            Column::number(l("exonerated")),
+            Column::number(l("taxed15")),
+            Column::number(l("isv15")),
+            Column::number(l("taxed18")),
+            Column::number(l("isv18")),
+            Column::number(l("total")),
+            Column::number(l("withheld")),
+        ],
+    );
+    let money_cols = |r: &PurchaseBookRow| {
+        [
+            r.exempt,
+            r.exonerated,
+            r.taxed15,
+            r.isv15,
+            r.taxed18,
+            r.isv18,
+            r.total,
+            r.withheld,
+        ]
+        .map(Cell::Money)
+    };
+    t.rows = book
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.date.map(Cell::Date).unwrap_or(Cell::Empty),
+                Cell::Text(format!(
+                    "{} {}",
+                    lang.t(&format!("bill-class-{}", r.class.replace('_', "-"))),
+                    r.number
+                )),
+                Cell::Text(r.supplier_name.clone()),
+                Cell::Text(r.supplier_rtn.clone()),
+            ];
+            row.extend(money_cols(r));
+            row
+        })
+        .collect();
+    let mut totals = vec![
+        Cell::Text(l("totals")),
+        Cell::Count(book.rows.len() as i64),
+        Cell::Empty,
+        Cell::Empty,
+    ];
+    totals.extend(money_cols(&book.totals));
+    t.totals = Some(totals);
+    Ok(Built {
+        stem: format!("libro-de-compras-{}", book.period),
         resolved: ReportQuery {
             period: Some(book.period.clone()),
             ..q.clone()

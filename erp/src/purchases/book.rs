@@ -1,0 +1,115 @@
+//! The purchase book (libro de compras) of a month: every supplier
+//! document with a fiscal side booked that month — local invoices and
+//! notes, Central American FYDUCA and import declarations (DUA) — with
+//! the supplier, its RTN and the 15 %/18 % split, in lempiras (dollar
+//! documents at their rate, each amount rounded to cents). Credit notes
+//! count negative, so the ISV column is the month's net ISV credit: what
+//! the bills debited to it. A foreign commercial invoice is not in it (its
+//! import is, as the DUA); a reversed bill is not either.
+//!
+//! The same rows, by class, are the three sheets of the SAR's monthly
+//! purchase declaration (DMC): local purchases, FYDUCA, imports by DUA.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Access;
+use crate::db::Db;
+use crate::roles::{Action, Resource};
+use crate::sales::book::month_start;
+use crate::{Result, SessionUser};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PurchaseBookRow {
+    pub date: Option<NaiveDate>,
+    /// invoice, credit_note, debit_note, fyduca or dua.
+    pub class: String,
+    /// The supplier's number (or the FYDUCA or DUA number).
+    pub number: String,
+    pub cai: String,
+    pub supplier_name: String,
+    pub supplier_rtn: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub exempt: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub exonerated: Decimal,
+    pub exoneration_ref: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub taxed15: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub isv15: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub taxed18: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub isv18: Decimal,
+    /// Bases plus ISV.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub total: Decimal,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub withheld: Decimal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PurchaseBook {
+    /// "2026-12".
+    pub period: String,
+    pub rows: Vec<PurchaseBookRow>,
+    /// Column sums (date empty).
+    pub totals: PurchaseBookRow,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseBookQuery {
+    /// "2026-12"; the current month when missing.
+    pub period: Option<String>,
+}
+
+pub async fn purchase_book(
+    db: &Db,
+    user: &SessionUser,
+    q: PurchaseBookQuery,
+) -> Result<PurchaseBook> {
+    let (_, mut tx) = Access::begin(db, user, Resource::Purchases, Action::Read).await?;
+    let first = month_start(&mut tx, q.period.as_deref()).await?;
+    let rows: Vec<PurchaseBookRow> = sqlx::query_as(
+        "SELECT b.accounting_date AS date, b.class, b.supplier_number AS number,
+                coalesce(c.cai, '') AS cai, b.supplier_name, coalesce(b.supplier_rtn, '') AS supplier_rtn,
+                s * round(b.exempt * b.exchange_rate, 2) AS exempt,
+                s * round(b.exonerated * b.exchange_rate, 2) AS exonerated, b.exoneration_ref,
+                s * round(b.taxed15 * b.exchange_rate, 2) AS taxed15, s * round(b.isv15 * b.exchange_rate, 2) AS isv15,
+                s * round(b.taxed18 * b.exchange_rate, 2) AS taxed18, s * round(b.isv18 * b.exchange_rate, 2) AS isv18,
+                s * (round((b.exempt + b.exonerated + b.taxed15 + b.taxed18) * b.exchange_rate, 2)
+                     + round((b.isv15 + b.isv18) * b.exchange_rate, 2)) AS total,
+                s * round(b.withheld * b.exchange_rate, 2) AS withheld
+           FROM (SELECT *, CASE class WHEN 'credit_note' THEN -1 ELSE 1 END AS s FROM supplier_bills) b
+           LEFT JOIN supplier_cais c ON c.id = b.supplier_cai_id
+          WHERE b.reversed_at IS NULL AND b.class <> 'foreign'
+            AND b.accounting_date >= $1 AND b.accounting_date < ($1 + interval '1 month')
+          ORDER BY b.accounting_date, b.doc_no",
+    )
+    .bind(first)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut totals = PurchaseBookRow::default();
+    for r in &rows {
+        totals.exempt += r.exempt;
+        totals.exonerated += r.exonerated;
+        totals.taxed15 += r.taxed15;
+        totals.isv15 += r.isv15;
+        totals.taxed18 += r.taxed18;
+        totals.isv18 += r.isv18;
+        totals.total += r.total;
+        totals.withheld += r.withheld;
+    }
+    Ok(PurchaseBook {
+        period: first.format("%Y-%m").to_string(),
+        rows,
+        totals,
+    })
+}
