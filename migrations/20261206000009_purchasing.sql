@@ -137,7 +137,18 @@ CREATE TABLE purchase_order_lines (
 
 ALTER TABLE stock_documents
     ADD COLUMN purchase_order_id uuid,
-    ADD FOREIGN KEY (company_id, purchase_order_id) REFERENCES purchase_orders (company_id, id);
+    ADD FOREIGN KEY (company_id, purchase_order_id) REFERENCES purchase_orders (company_id, id),
+    -- the remission guide (guía de remisión) a transfer of goods on the
+    -- road carries, numbered from the company's own CAI range, and its
+    -- authorization as printed
+    ADD COLUMN remission_number   text CHECK (remission_number ~ '^[0-9]{3}-[0-9]{3}-[0-9]{2}-[0-9]{8}$'),
+    ADD COLUMN remission_range_id uuid,
+    ADD COLUMN remission_cai      text,
+    ADD COLUMN remission_first    text,
+    ADD COLUMN remission_last     text,
+    ADD COLUMN remission_deadline date,
+    ADD CHECK (remission_number IS NULL OR kind = 'transfer'),
+    ADD FOREIGN KEY (company_id, remission_range_id) REFERENCES fiscal_ranges (company_id, id);
 ALTER TABLE stock_moves
     ADD COLUMN purchase_line_id uuid,
     ADD FOREIGN KEY (company_id, purchase_line_id) REFERENCES purchase_order_lines (company_id, id);

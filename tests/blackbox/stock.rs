@@ -319,12 +319,34 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
     assert_eq!(unit(&app, &c, VIN_A).await?["status"], "available");
     assert_eq!(on_hand(&app, &c, &s.w1, &s.moto).await?, 2.0);
 
-    //    VIN-B from W1 to W2: value unchanged, no entry; W1 has 1, W2 has 1.
+    //    VIN-B from W1 to W2 on the road, with a remission guide from the
+    //    company's own CAI range: value unchanged, no entry; W1 has 1, W2 has 1.
     let entries_before = ok(c.get(url("/api/v1/journal-entries?limit=200"))).await?;
-    let transfer = ok(c.post(url("/api/v1/stock/transfers")).json(&json!({
-        "from_location_id": s.w1, "to_location_id": s.w2, "lines": [{"serial": VIN_B}]})))
+    let to_w2 = json!({"from_location_id": s.w1, "to_location_id": s.w2, "lines": [{"serial": VIN_B}],
+        "remission_guide": true});
+    let (status, problem) = send(c.post(url("/api/v1/stock/transfers")).json(&to_w2)).await?;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("fiscal_range_missing")),
+        "no guide without a range: {problem}"
+    );
+    ok(c.post(url("/api/v1/fiscal-ranges")).json(&json!({
+        "doc_kind": "remission_guide", "cai": "5E6F70-81920A-B3C4D5-E6F708-192A3B-4C",
+        "first": "001-001-09-00000001", "last": "001-001-09-00000200", "deadline": "2027-12-31"})))
     .await?;
+    let transfer = ok(c.post(url("/api/v1/stock/transfers")).json(&to_w2)).await?;
     assert_eq!(num(&transfer["value"]), 696_000.0);
+    assert_eq!(
+        (
+            transfer["remission_number"].as_str(),
+            transfer["remission_cai"].as_str()
+        ),
+        (
+            Some("001-001-09-00000001"),
+            Some("5E6F70-81920A-B3C4D5-E6F708-192A3B-4C")
+        ),
+        "{transfer}"
+    );
     assert!(transfer["journal_entry_id"].is_null(), "{transfer}");
     assert_eq!(
         ok(c.get(url("/api/v1/journal-entries?limit=200"))).await?["items"]

@@ -187,6 +187,41 @@ pub async fn draw(
     ))
 }
 
+/// Take the next number of `doc_kind` — a document the company issues
+/// from wherever it has a range (a withholding receipt, a remission
+/// guide): at `point` when one is named, else at the point whose usable
+/// range comes first (`preferred` branch's points before the others).
+pub async fn draw_anywhere(
+    tx: &mut sqlx::PgConnection,
+    point: Option<Uuid>,
+    preferred_branch: Option<Uuid>,
+    doc_kind: &str,
+    what: &str,
+) -> Result<Issued> {
+    let point = match point {
+        Some(point) => point,
+        None => sqlx::query_scalar(
+            "SELECT r.emission_point_id FROM fiscal_ranges r
+               JOIN emission_points e ON e.id = r.emission_point_id
+              WHERE r.doc_kind = $1 AND r.archived_at IS NULL
+              ORDER BY (r.next_number <= r.last_number AND r.deadline >= hn_today()) DESC,
+                       (e.branch_id = $2) DESC, r.first_number
+              LIMIT 1",
+        )
+        .bind(doc_kind)
+        .bind(preferred_branch)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            refusal(
+                "fiscal_range_missing",
+                format!("the company has no CAI range for {what}: add one under Fiscal numbering"),
+            )
+        })?,
+    };
+    draw(tx, point, doc_kind).await
+}
+
 /// Whether a usable range other than `id` exists for the same point and kind.
 async fn another_usable(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<bool> {
     Ok(sqlx::query_scalar(

@@ -535,8 +535,16 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
         .map(|(_, r)| cents(split * r / Decimal::from(100)))
         .unwrap_or_default();
     let issued = if withheld > Decimal::ZERO {
-        let point = withholding_point(&mut tx, input.emission_point_id).await?;
-        Some(numbering::draw(&mut tx, point, "withholding").await?)
+        Some(
+            numbering::draw_anywhere(
+                &mut tx,
+                input.emission_point_id,
+                None,
+                "withholding",
+                "withholding receipts",
+            )
+            .await?,
+        )
     } else {
         None
     };
@@ -763,28 +771,6 @@ async fn source_bill(
             Ok(None)
         }
     }
-}
-
-/// The emission point a withholding receipt is issued at: the one named,
-/// or the first with a withholding range that can still issue.
-async fn withholding_point(tx: &mut sqlx::PgConnection, named: Option<Uuid>) -> Result<Uuid> {
-    if let Some(point) = named {
-        return Ok(point);
-    }
-    sqlx::query_scalar(
-        "SELECT r.emission_point_id FROM fiscal_ranges r
-          WHERE r.doc_kind = 'withholding' AND r.archived_at IS NULL
-          ORDER BY (r.next_number <= r.last_number AND r.deadline >= hn_today()) DESC, r.first_number
-          LIMIT 1",
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| {
-        Error::conflict(
-            "fiscal_range_missing",
-            "this supplier is subject to withholding and the company has no CAI range for withholding receipts: add one under Fiscal numbering",
-        )
-    })
 }
 
 /// Reverse a bill: the opposite entry; it stops counting in what the

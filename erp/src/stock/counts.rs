@@ -238,6 +238,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: CountInput) -> Result<St
         reverses_id: None,
         sales_document_id: None,
         purchase_order_id: None,
+        remission: None,
         counted,
         landed: Vec::new(),
         moves,

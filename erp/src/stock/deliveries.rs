@@ -256,6 +256,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: DeliveryInput) -> Result
         reverses_id: None,
         sales_document_id: Some(invoice_id),
         purchase_order_id: None,
+        remission: None,
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

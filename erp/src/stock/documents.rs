@@ -85,6 +85,10 @@ pub struct StockDocument {
     pub sales_document_id: Option<Uuid>,
     /// The purchase order a receipt receives against.
     pub purchase_order_id: Option<Uuid>,
+    /// The remission guide of a transfer on the road, and its CAI.
+    pub remission_number: Option<String>,
+    pub remission_cai: Option<String>,
+    pub remission_deadline: Option<NaiveDate>,
     /// The document that reversed this one.
     pub reversed_by: Option<Uuid>,
     /// The journal entry it booked (none for a transfer between warehouses).
@@ -115,7 +119,8 @@ macro_rules! document_select {
         "SELECT d.id, d.kind, d.doc_no,
                 stock_document_number(d.kind, d.doc_no) AS number,
                 d.doc_date, d.party_id, p.name AS party_name, d.reference, d.memo, d.reverses_id,
-                d.sales_document_id, d.purchase_order_id,
+                d.sales_document_id, d.purchase_order_id, d.remission_number, d.remission_cai,
+                d.remission_deadline,
                 (SELECT r.id FROM stock_documents r WHERE r.reverses_id = d.id) AS reversed_by,
                 d.journal_entry_id,
                 coalesce((SELECT sum(m.value) FROM stock_moves m WHERE m.document_id = d.id), 0) AS value,
@@ -276,6 +281,7 @@ pub async fn reverse(
         reverses_id: Some(original.id),
         sales_document_id: original.sales_document_id,
         purchase_order_id: original.purchase_order_id,
+        remission: None,
         counted: Vec::new(),
         landed: Vec::new(),
         moves: original

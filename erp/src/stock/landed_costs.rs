@@ -275,6 +275,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: LandedCostInput) -> Resu
         reverses_id: None,
         sales_document_id: None,
         purchase_order_id: None,
+        remission: None,
         counted: Vec::new(),
         landed,
         moves,

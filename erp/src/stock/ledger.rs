@@ -49,6 +49,8 @@ pub(crate) struct DocumentSpec {
     pub sales_document_id: Option<Uuid>,
     /// The purchase order a receipt receives against.
     pub purchase_order_id: Option<Uuid>,
+    /// The remission guide a transfer on the road carries.
+    pub remission: Option<crate::fiscal::Issued>,
     /// What a count found (empty for other kinds).
     pub counted: Vec<CountSpec>,
     /// The costs a landed-cost document spreads, by kind (empty for others).
@@ -294,8 +296,10 @@ pub(crate) async fn post(
     sqlx::query(
         "INSERT INTO stock_documents (id, company_id, kind, doc_no, doc_date, party_id, reference, memo,
                                       reverses_id, journal_entry_id, created_by, sales_document_id,
-                                      purchase_order_id)
-         VALUES ($1, $2, $3, next_document_no($2, 'stock_' || $3), $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                                      purchase_order_id, remission_number, remission_range_id, remission_cai,
+                                      remission_first, remission_last, remission_deadline)
+         VALUES ($1, $2, $3, next_document_no($2, 'stock_' || $3), $4, $5, $6, $7, $8, $9, $10, $11, $12,
+                 $13, $14, $15, $16, $17, $18)",
     )
     .bind(id)
     .bind(access.company_id)
@@ -309,6 +313,12 @@ pub(crate) async fn post(
     .bind(access.user_id)
     .bind(spec.sales_document_id)
     .bind(spec.purchase_order_id)
+    .bind(spec.remission.as_ref().map(|r| r.number.clone()))
+    .bind(spec.remission.as_ref().map(|r| r.range_id))
+    .bind(spec.remission.as_ref().map(|r| r.cai.clone()))
+    .bind(spec.remission.as_ref().map(|r| r.range_first.clone()))
+    .bind(spec.remission.as_ref().map(|r| r.range_last.clone()))
+    .bind(spec.remission.as_ref().map(|r| r.deadline))
     .execute(&mut *tx)
     .await?;
     sqlx::query(

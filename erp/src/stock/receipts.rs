@@ -389,6 +389,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
         reverses_id: None,
         sales_document_id: None,
         purchase_order_id: order.and_then(|_| input.purchase_order_id),
+        remission: None,
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

@@ -139,6 +139,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReturnInput) -> Result<S
         reverses_id: None,
         sales_document_id: Some(credit_note_id),
         purchase_order_id: None,
+        remission: None,
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

@@ -2,7 +2,8 @@
 //! warehouse, or the arrival of imported goods from transit. A unit is
 //! named by its serial number (VIN); anything else by product and quantity.
 //! The value travels unchanged; only a move between accounts (transit to a
-//! warehouse) books an entry.
+//! warehouse) books an entry. Goods on the road between warehouses travel
+//! with a remission guide numbered from the company's own CAI range.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -47,6 +48,14 @@ pub struct TransferInput {
     pub memo: String,
     #[serde(default)]
     pub lines: Vec<TransferLineInput>,
+    /// Issue a remission guide (guía de remisión) for goods on the road,
+    /// numbered from the company's CAI range for remission guides.
+    #[serde(default)]
+    pub remission_guide: bool,
+    /// Where the guide is issued; default: a point of the sending
+    /// warehouse's branch with a usable range, else any.
+    #[serde(default)]
+    pub emission_point_id: Option<Uuid>,
 }
 
 /// A unit named on a line, as the database knows it.
@@ -169,6 +178,26 @@ pub async fn create(db: &Db, user: &SessionUser, input: TransferInput) -> Result
     }
     checks.finish()?;
     let date = super::date_or_today(&mut tx, input.doc_date).await?;
+    let remission = if input.remission_guide {
+        let branch: Option<Uuid> = sqlx::query_scalar(
+            "SELECT w.branch_id FROM stock_locations l JOIN warehouses w ON w.id = l.warehouse_id WHERE l.id = $1",
+        )
+        .bind(input.from_location_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        Some(
+            crate::fiscal::numbering::draw_anywhere(
+                &mut tx,
+                input.emission_point_id,
+                branch,
+                "remission_guide",
+                "remission guides",
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
     let spec = DocumentSpec {
         kind: "transfer",
         date,
@@ -178,6 +207,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: TransferInput) -> Result
         reverses_id: None,
         sales_document_id: None,
         purchase_order_id: None,
+        remission,
         counted: Vec::new(),
         landed: Vec::new(),
         moves,

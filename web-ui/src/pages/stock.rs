@@ -409,6 +409,10 @@ pub async fn document(
             <dt>{lang.t("stock-col-party")}</dt><dd>{d.party_name.clone()}</dd>
             <dt>{lang.t("stock-col-reference")}</dt><dd>{d.reference.clone()}</dd>
             <dt>{lang.t("stock-col-value")}</dt><dd id="document-value">{format_lempiras(d.value)}</dd>
+            {d.remission_number.clone().map(|n| view! {
+                <dt>{lang.t("transfer-remission-guide-number")}</dt>
+                <dd id="remission-guide">{n}" · CAI "{d.remission_cai.clone()}" · "{lang.t("sales-deadline")}" "{d.remission_deadline.map(|x| x.format("%d/%m/%Y").to_string())}</dd>
+            })}
         </dl>
         {links}
         <table id="stock-moves">

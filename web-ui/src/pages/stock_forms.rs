@@ -44,6 +44,9 @@ pub struct HeadForm {
     /// The purchase order a receipt receives against (from the order's page).
     #[serde(default)]
     purchase_order_id: String,
+    /// "on" when a transfer carries a remission guide.
+    #[serde(default)]
+    remission_guide: Option<String>,
 }
 
 /// One typed row: product, quantity, unit cost, units (one per line).
@@ -447,6 +450,10 @@ async fn transfer_page(
             <label for="f-serials">{lang.t("transfer-vins")}</label>
             <textarea id="f-serials" name="serials" rows="4" placeholder=lang.t("transfer-vins-help")>{f.serials.clone()}</textarea>
             {vin_errors}
+            <div class="field check">
+                <input type="checkbox" id="f-remission_guide" name="remission_guide" value="on" checked=f.remission_guide.is_some()/>
+                <label for="f-remission_guide">{lang.t("transfer-remission-guide")}</label>
+            </div>
             <table class="lines"><thead><tr>
                 <th>{lang.t("stock-col-product")}</th><th class="num">{lang.t("stock-col-quantity")}</th><th></th>
             </tr></thead><tbody>{rows}</tbody></table>
@@ -516,6 +523,7 @@ pub async fn create_transfer(
         to_location_id: f.to_location_id.parse().ok(),
         reference: f.reference.clone(),
         lines,
+        remission_guide: f.remission_guide.is_some(),
         ..TransferInput::default()
     };
     let mut banner = None;
