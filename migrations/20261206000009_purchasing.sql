@@ -178,7 +178,9 @@ CREATE TABLE supplier_cais (
 --   and 16-digit number), fyduca (Central American invoice), dua (the
 --   customs declaration of an import: its taxes), foreign (a supplier's
 --   commercial invoice from outside Central America: the goods of an
---   import, whose fiscal side is the DUA).
+--   import, whose fiscal side is the DUA), purchase_receipt (a boleta de
+--   compra: the company's own document for a purchase from a private
+--   seller, numbered from its own CAI range; no ISV).
 --   The bases (exempt, exonerated, taxed 15 %, taxed 18 %) and their ISV
 --   are the document's; what is owed for it is split into goods (clearing
 --   goods received not invoiced), expense (an account of the chart) and
@@ -192,7 +194,7 @@ CREATE TABLE supplier_bills (
     doc_no               integer NOT NULL,
     party_id             uuid NOT NULL,
     class                text NOT NULL CHECK (class IN ('invoice', 'credit_note', 'debit_note', 'fyduca', 'dua',
-                                                        'foreign')),
+                                                        'foreign', 'purchase_receipt')),
     -- the supplier as it was that day
     supplier_name        text NOT NULL,
     supplier_rtn         text,
@@ -232,6 +234,10 @@ CREATE TABLE supplier_bills (
     withholding_first    text,
     withholding_last     text,
     withholding_deadline date,
+    -- a purchase receipt's own authorization (the number is supplier_number)
+    own_range_id         uuid,
+    own_cai              text,
+    own_deadline         date,
     memo                 text NOT NULL DEFAULT '' CHECK (length(memo) <= 1000),
     journal_entry_id     uuid NOT NULL,
     reversed_at          timestamptz,
@@ -246,6 +252,8 @@ CREATE TABLE supplier_bills (
     CHECK ((reversed_at IS NULL) = (reversal_entry_id IS NULL)),
     CHECK ((class IN ('invoice', 'credit_note', 'debit_note')) = (supplier_cai_id IS NOT NULL)),
     CHECK ((class IN ('credit_note', 'debit_note')) = (source_bill_id IS NOT NULL)),
+    CHECK ((class = 'purchase_receipt') = (own_range_id IS NOT NULL)),
+    CHECK (class <> 'purchase_receipt' OR (isv15 = 0 AND isv18 = 0)),
     FOREIGN KEY (company_id, party_id) REFERENCES parties (company_id, id),
     FOREIGN KEY (company_id, supplier_cai_id) REFERENCES supplier_cais (company_id, id),
     FOREIGN KEY (company_id, source_bill_id) REFERENCES supplier_bills (company_id, id),
@@ -253,6 +261,7 @@ CREATE TABLE supplier_bills (
     FOREIGN KEY (company_id, expense_account_id) REFERENCES accounts (company_id, id),
     FOREIGN KEY (company_id, withholding_code_id) REFERENCES withholding_codes (company_id, id),
     FOREIGN KEY (company_id, withholding_range_id) REFERENCES fiscal_ranges (company_id, id),
+    FOREIGN KEY (company_id, own_range_id) REFERENCES fiscal_ranges (company_id, id),
     FOREIGN KEY (company_id, journal_entry_id) REFERENCES journal_entries (company_id, id),
     FOREIGN KEY (company_id, reversal_entry_id) REFERENCES journal_entries (company_id, id),
     UNIQUE (company_id, doc_no),

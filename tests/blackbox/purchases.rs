@@ -323,6 +323,69 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
         "{strings}"
     );
 
+    // A used motorcycle bought from a private person: a purchase receipt
+    // (boleta de compra) from the company's own range; the unit arrives at
+    // its price, no ISV credit. A bad VIN is refused and draws no number.
+    ok(c.post(url("/api/v1/fiscal-ranges")).json(&json!({
+        "doc_kind": "purchase_receipt", "cai": "6A7B8C-9D0E1F-2A3B4C-5D6E7F-8A9B0C-1D",
+        "first": "001-001-10-00000001", "last": "001-001-10-00000100", "deadline": "2027-12-31"})))
+    .await?;
+    let seller = ok(c.post(url("/api/v1/parties")).json(&json!({
+        "name": "Juan Pérez", "is_customer": false, "is_supplier": true})))
+    .await?;
+    let products = ok(c.get(url("/api/v1/products?q=XR190L"))).await?;
+    let places = ok(c.get(url("/api/v1/stock-locations?kind=internal"))).await?;
+    let used = |vin: &str| {
+        json!({"party_id": id(&seller), "product_id": id(&products["items"][0]),
+               "location_id": id(&places["items"][0]), "serial": vin, "engine_no": "KD08E-777001",
+               "colour": "Azul", "model_year": 2021, "price": "85000.00"})
+    };
+    let (status, problem) = send(
+        c.post(url("/api/v1/purchases/purchase-receipts"))
+            .json(&used("MLHKD0810R51")),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [("/serial".to_owned(), "invalid_vin".to_owned())]
+    );
+    let boleta = ok(c
+        .post(url("/api/v1/purchases/purchase-receipts"))
+        .json(&used("MLHKD0810R5177701")))
+    .await?;
+    assert_eq!(
+        (
+            boleta["class"].as_str(),
+            boleta["supplier_number"].as_str(),
+            num(&boleta["total"]),
+            num(&boleta["isv15"])
+        ),
+        (
+            Some("purchase_receipt"),
+            Some("001-001-10-00000001"),
+            85_000.0,
+            0.0
+        ),
+        "{boleta}"
+    );
+    let units = ok(c.get(url("/api/v1/stock/units?q=MLHKD0810R5177701"))).await?;
+    assert_eq!(
+        (units[0]["status"].as_str(), num(&units[0]["cost"])),
+        (Some("available"), 85_000.0)
+    );
+    let before_boleta = tb.clone();
+    let tb = books_agree(&app, &c, "purchase receipt").await?;
+    assert_eq!(
+        (
+            moved(&before_boleta, &tb, "1107"),
+            moved(&before_boleta, &tb, "2108"),
+            moved(&before_boleta, &tb, "2101"),
+            moved(&before_boleta, &tb, "1106")
+        ),
+        (85_000.0, 0.0, -85_000.0, 0.0)
+    );
+
     // A dollar bill paid at a higher rate: the payable leaves at the
     // bill's rate (24.50), the bank pays at 24.70, 200.00 exchange loss.
     let guatemala = ok(c.post(url("/api/v1/parties")).json(&json!({

@@ -13,6 +13,7 @@ use erp::purchases::orders::{
 use erp::purchases::payments::{
     self, ReversePaymentInput, SupplierPayment, SupplierPaymentInput, SupplierPaymentQuery,
 };
+use erp::purchases::purchase_receipts::PurchaseReceiptInput;
 use erp::purchases::withholding::{self, WithholdingCode, Withholdings, WithholdingsQuery};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -229,6 +230,25 @@ async fn withholdings_csv(
     ))
 }
 
+/// A purchase receipt (boleta de compra) for a unit bought from a private
+/// seller: numbered from the company's own range; the unit arrives at its
+/// price and the receipt is booked as a bill without ISV.
+#[utoipa::path(post, path = "/api/v1/purchases/purchase-receipts", tag = "purchases", request_body = PurchaseReceiptInput,
+    responses((status = 201, body = SupplierBill),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_purchase_receipt(
+    State(erp): State<Erp>,
+    caller: Caller,
+    json::Json(input): json::Json<PurchaseReceiptInput>,
+) -> ApiResult<(StatusCode, Json<SupplierBill>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(erp::purchases::purchase_receipts::create(&erp.db, &caller.user, input).await?),
+    ))
+}
+
 /// The month's purchase book (libro de compras), in lempiras; credit notes negative.
 #[utoipa::path(get, path = "/api/v1/purchases/book", tag = "purchases", params(PurchaseBookQuery),
     responses((status = 200, body = PurchaseBook), (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -273,4 +293,5 @@ pub fn routes() -> OpenApiRouter<Erp> {
         .routes(routes!(withholdings_csv))
         .routes(routes!(purchase_book))
         .routes(routes!(dmc))
+        .routes(routes!(create_purchase_receipt))
 }

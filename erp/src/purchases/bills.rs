@@ -19,7 +19,7 @@ use super::cais;
 use crate::access::Access;
 use crate::accounting::entries::{self, EntryLine, NewEntry};
 use crate::db::Db;
-use crate::fiscal::{FiscalNumber, numbering};
+use crate::fiscal::{FiscalNumber, Issued, numbering};
 use crate::records::{audit_change, required_version};
 use crate::roles::{Action, Resource};
 use crate::sales::totals::cents;
@@ -220,7 +220,7 @@ pub struct ReverseBillInput {
 macro_rules! bill_select {
     () => {
         "SELECT b.id, b.doc_no, 'FP-' || lpad(b.doc_no::text, 5, '0') AS number, b.party_id,
-                b.supplier_name, b.supplier_rtn, b.class, b.supplier_number, c.cai AS supplier_cai,
+                b.supplier_name, b.supplier_rtn, b.class, b.supplier_number, coalesce(c.cai, b.own_cai) AS supplier_cai,
                 b.issue_date, b.accounting_date, b.source_bill_id, b.purchase_order_id,
                 b.currency::text AS currency, b.exchange_rate, b.exempt, b.exonerated, b.exoneration_ref,
                 b.taxed15, b.taxed18, b.isv15, b.isv18, b.goods, b.expense, a.code AS expense_account,
@@ -314,14 +314,31 @@ struct Supplier {
 
 pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<SupplierBill> {
     let (access, mut tx) = Access::begin(db, user, Resource::Purchases, Action::Create).await?;
+    let bill = record_in(&mut tx, &access, input, None).await?;
+    tx.commit().await?;
+    Ok(bill)
+}
+
+/// Check and book `input` inside the caller's transaction. `own` is the
+/// number the company itself issued for it (a purchase receipt of a
+/// private seller, class `purchase_receipt`), instead of a supplier's.
+pub(crate) async fn record_in(
+    tx: &mut sqlx::PgConnection,
+    access: &Access,
+    input: BillInput,
+    own: Option<Issued>,
+) -> Result<SupplierBill> {
     let mut c = Checks::new();
-    let class = input
-        .class
-        .as_deref()
-        .unwrap_or("invoice")
-        .trim()
-        .to_owned();
-    if !CLASSES.contains(&class.as_str()) {
+    let class = match own {
+        Some(_) => "purchase_receipt".to_owned(),
+        None => input
+            .class
+            .as_deref()
+            .unwrap_or("invoice")
+            .trim()
+            .to_owned(),
+    };
+    if own.is_none() && !CLASSES.contains(&class.as_str()) {
         c.push(FieldIssue::new(
             "/class",
             "invalid_class",
@@ -384,12 +401,15 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
             "a document is not booked before it was issued",
         ));
     }
-    let number = input.supplier_number.trim().to_owned();
+    let number = match &own {
+        Some(issued) => issued.number.clone(),
+        None => input.supplier_number.trim().to_owned(),
+    };
     let mut cai_id = None;
     if local(&class) {
         match number.parse::<FiscalNumber>() {
             Ok(n) => {
-                cai_id = cais::check(&mut tx, &mut c, party_id, &input, &n, issue_date).await?;
+                cai_id = cais::check(&mut *tx, &mut c, party_id, &input, &n, issue_date).await?;
             }
             Err(()) => c.push(FieldIssue::new(
                 "/supplier_number",
@@ -460,7 +480,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
         ));
     }
     let expense_account_id = if expense > Decimal::ZERO {
-        expense_account_id(&mut tx, &mut c, expense_account).await?
+        expense_account_id(&mut *tx, &mut c, expense_account).await?
     } else {
         None
     };
@@ -476,7 +496,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
             None
         }
         ("credit_note" | "debit_note", Some(id)) => {
-            source_bill(&mut tx, &mut c, id, party_id, &currency, total, &class).await?
+            source_bill(&mut *tx, &mut c, id, party_id, &currency, total, &class).await?
         }
         (_, Some(_)) => {
             c.push(FieldIssue::new(
@@ -507,7 +527,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
     let code = match input.withholding.as_deref().map(str::trim) {
         Some("") => None,
         Some(code) => Some(code.to_ascii_uppercase()),
-        None if class == "credit_note" || class == "dua" => None,
+        None if matches!(class.as_str(), "credit_note" | "dua" | "purchase_receipt") => None,
         None => supplier.as_ref().and_then(|s| s.withholding.clone()),
     };
     let withholding: Option<(Uuid, Decimal)> = match &code {
@@ -537,7 +557,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
     let issued = if withheld > Decimal::ZERO {
         Some(
             numbering::draw_anywhere(
-                &mut tx,
+                &mut *tx,
                 input.emission_point_id,
                 None,
                 "withholding",
@@ -557,7 +577,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
 
     // The entry, in lempiras: each part converted on its own; the payable
     // takes what is left so the entry balances to the cent.
-    let accounts = entries::mapped_accounts(&mut tx).await?;
+    let accounts = entries::mapped_accounts(&mut *tx).await?;
     let account = |purpose: &str| {
         accounts.get(purpose).copied().ok_or_else(|| {
             Error::conflict(
@@ -591,8 +611,8 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
         lines.insert(1, EntryLine::debit(expense_account, None, expense_h));
     }
     let (entry_id, _) = entries::write(
-        &mut tx,
-        &access,
+        &mut *tx,
+        access,
         &NewEntry {
             date: accounting_date,
             memo: format!(
@@ -613,9 +633,11 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
              exchange_rate, exempt, exonerated, exoneration_ref, taxed15, taxed18, isv15, isv18, goods,
              expense, expense_account_id, non_deductible, total, withholding_code_id, withholding_rate,
              withheld, withholding_number, withholding_range_id, withholding_cai, withholding_first,
-             withholding_last, withholding_deadline, memo, journal_entry_id, created_by)
+             withholding_last, withholding_deadline, memo, journal_entry_id, created_by, own_range_id,
+             own_cai, own_deadline)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                 $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39)",
+                 $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39,
+                 $40, $41, $42)",
     )
     .bind(id)
     .bind(access.company_id)
@@ -656,6 +678,9 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
     .bind(&memo)
     .bind(entry_id)
     .bind(access.user_id)
+    .bind(own.as_ref().map(|o| o.range_id))
+    .bind(own.as_ref().map(|o| o.cai.clone()))
+    .bind(own.as_ref().map(|o| o.deadline))
     .execute(&mut *tx)
     .await
     .map_err(|e| match Error::from(e) {
@@ -666,10 +691,10 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
         ),
         e => e,
     })?;
-    let bill = fetch(&mut tx, id).await?;
+    let bill = fetch(&mut *tx, id).await?;
     audit_change(
-        &mut tx,
-        &access,
+        &mut *tx,
+        access,
         "create",
         "supplier_bill",
         id,
@@ -677,7 +702,6 @@ pub async fn create(db: &Db, user: &SessionUser, input: BillInput) -> Result<Sup
         Some(&bill),
     )
     .await?;
-    tx.commit().await?;
     Ok(bill)
 }
 

@@ -36,6 +36,7 @@ fn class_es(class: &str) -> &'static str {
         "debit_note" => "Nota de débito",
         "fyduca" => "FYDUCA",
         "dua" => "DUA",
+        "purchase_receipt" => "Boleta de compra",
         _ => "Factura",
     }
 }
@@ -43,7 +44,7 @@ fn class_es(class: &str) -> &'static str {
 const SHEETS: [Sheet; 3] = [
     Sheet {
         name: "Compras locales",
-        classes: &["invoice", "credit_note", "debit_note"],
+        classes: &["invoice", "credit_note", "debit_note", "purchase_receipt"],
         headings: &[
             "RTN del proveedor",
             "Nombre o razón social",

@@ -8,4 +8,5 @@ mod cais;
 pub mod dmc;
 pub mod orders;
 pub mod payments;
+pub mod purchase_receipts;
 pub mod withholding;

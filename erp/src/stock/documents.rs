@@ -309,10 +309,22 @@ pub(crate) async fn record(
     access: &Access,
     spec: &DocumentSpec,
 ) -> Result<StockDocument> {
-    let id = ledger::post(&mut tx, access, spec).await?;
-    let doc = fetch(&mut tx, id).await?;
+    let doc = record_in(&mut tx, access, spec).await?;
+    tx.commit().await?;
+    Ok(doc)
+}
+
+/// Post `spec` and audit it inside a transaction another document owns
+/// (a purchase receipt's unit arrives with the purchase).
+pub(crate) async fn record_in(
+    tx: &mut sqlx::PgConnection,
+    access: &Access,
+    spec: &DocumentSpec,
+) -> Result<StockDocument> {
+    let id = ledger::post(&mut *tx, access, spec).await?;
+    let doc = fetch(&mut *tx, id).await?;
     audit_change(
-        &mut tx,
+        &mut *tx,
         access,
         "create",
         "stock_document",
@@ -321,6 +333,5 @@ pub(crate) async fn record(
         Some(&doc),
     )
     .await?;
-    tx.commit().await?;
     Ok(doc)
 }

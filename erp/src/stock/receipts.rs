@@ -149,11 +149,22 @@ struct NewUnit {
 
 pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<StockDocument> {
     let (access, mut tx) = Access::begin(db, user, Resource::Stock, Action::Create).await?;
+    let spec = spec(&mut tx, &access, input).await?;
+    documents::record(tx, &access, &spec).await
+}
+
+/// The receipt `input` asks for, checked (every problem named), with its
+/// new units written; posting it is the caller's.
+pub(crate) async fn spec(
+    tx: &mut sqlx::PgConnection,
+    access: &Access,
+    input: ReceiptInput,
+) -> Result<DocumentSpec> {
     let mut checks = Checks::new();
     let reference = checks.text("/reference", &input.reference, 0, 100);
     let memo = checks.text("/memo", &input.memo, 0, 500);
     let order = match input.purchase_order_id {
-        Some(id) => crate::purchases::orders::receivable(&mut tx, &mut checks, id).await?,
+        Some(id) => crate::purchases::orders::receivable(&mut *tx, &mut checks, id).await?,
         None => None,
     };
     if let (Some((ordered_from, _)), Some(party)) = (&order, input.party_id)
@@ -166,9 +177,9 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
         ));
     }
     let party = input.party_id.or(order.as_ref().map(|o| o.0));
-    let supplier = lines::supplier(&mut tx, &mut checks, party).await?;
-    let to = lines::held_location(&mut tx, &mut checks, "/location_id", input.location_id).await?;
-    let from = ledger::virtual_location(&mut tx, "supplier").await?;
+    let supplier = lines::supplier(&mut *tx, &mut checks, party).await?;
+    let to = lines::held_location(&mut *tx, &mut checks, "/location_id", input.location_id).await?;
+    let from = ledger::virtual_location(&mut *tx, "supplier").await?;
     if input.lines.is_empty() {
         checks.push(FieldIssue::new(
             "/lines",
@@ -190,7 +201,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
         .enumerate()
         .filter_map(|(i, l)| product_of(i, l))
         .collect();
-    let products = ledger::products(&mut tx, &product_ids).await?;
+    let products = ledger::products(&mut *tx, &product_ids).await?;
     let mut taken: HashMap<Uuid, Decimal> = HashMap::new();
 
     let mut moves = Vec::new();
@@ -355,7 +366,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
         unit.serial.clear(); // known: nothing to insert
     }
     checks.finish()?;
-    let date = super::date_or_today(&mut tx, input.doc_date).await?;
+    let date = super::date_or_today(&mut *tx, input.doc_date).await?;
     let fresh: Vec<&NewUnit> = units.iter().filter(|u| !u.serial.is_empty()).collect();
     sqlx::query(
         "INSERT INTO serial_numbers (id, company_id, product_id, serial, engine_no, colour, model_year)
@@ -394,5 +405,5 @@ pub async fn create(db: &Db, user: &SessionUser, input: ReceiptInput) -> Result<
         landed: Vec::new(),
         moves,
     };
-    documents::record(tx, &access, &spec).await
+    Ok(spec)
 }

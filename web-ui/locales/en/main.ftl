@@ -795,6 +795,7 @@ bill-class-debit-note = Debit note
 bill-class-fyduca = FYDUCA
 bill-class-dua = DUA (import)
 bill-class-foreign = Foreign invoice
+bill-class-purchase-receipt = Purchase receipt
 supplier-payment-cash = Cash
 supplier-payment-transfer = Transfer
 supplier-payment-check = Check

@@ -795,6 +795,7 @@ bill-class-debit-note = Nota de débito
 bill-class-fyduca = FYDUCA
 bill-class-dua = DUA (importación)
 bill-class-foreign = Factura del exterior
+bill-class-purchase-receipt = Boleta de compra
 supplier-payment-cash = Efectivo
 supplier-payment-transfer = Transferencia
 supplier-payment-check = Cheque
