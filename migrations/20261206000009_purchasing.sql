@@ -385,3 +385,7 @@ GRANT SELECT, INSERT ON purchase_orders, purchase_order_lines, supplier_cais, su
 GRANT UPDATE (status, version, updated_at) ON purchase_orders TO erp_app;
 GRANT UPDATE (reversed_at, reversal_entry_id, version) ON supplier_bills, supplier_payments TO erp_app;
 GRANT SELECT ON supplier_bill_balances TO erp_app;
+
+-- The valuation at a day takes what is held now less the moves after that
+-- day: those are found by date.
+CREATE INDEX stock_moves_date_idx ON stock_moves (company_id, move_date);

@@ -122,24 +122,32 @@ pub struct ValuationQuery {
     pub date: Option<NaiveDate>,
 }
 
-/// Quantity and value held per product at the end of `date`: the moves up
-/// to that day that entered or left held stock.
+/// Quantity and value held per product at the end of `date`: what is held
+/// now (`stock_values`, kept by the database) less the moves after that day
+/// that entered or left held stock — a handful for a recent day, however
+/// long the ledger. Beside it the ledger's inventory balance that day: the
+/// monthly totals of the months before, plus the entries of its own month.
 pub async fn valuation(db: &Db, user: &SessionUser, q: ValuationQuery) -> Result<Valuation> {
     let (_, mut tx) = Access::begin(db, user, Resource::Stock, Action::Read).await?;
     let date = super::date_or_today(&mut tx, q.date).await?;
     let rows: Vec<ValuationRow> = sqlx::query_as(
-        "SELECT p.id AS product_id, p.sku, p.name AS product_name, p.is_vehicle,
-                v.quantity, v.value
-           FROM (SELECT m.product_id,
-                        sum(CASE WHEN t.kind IN ('internal', 'transit') THEN m.quantity ELSE -m.quantity END) AS quantity,
-                        sum(CASE WHEN t.kind IN ('internal', 'transit') THEN m.value ELSE -m.value END) AS value
-                   FROM stock_moves m
-                   JOIN stock_locations f ON f.id = m.from_location_id
-                   JOIN stock_locations t ON t.id = m.to_location_id
-                  WHERE m.move_date <= $1
-                    AND (f.kind IN ('internal', 'transit')) <> (t.kind IN ('internal', 'transit'))
-                  GROUP BY m.product_id) v
-           JOIN products p ON p.id = v.product_id
+        "WITH later AS (
+             SELECT m.product_id,
+                    sum(CASE WHEN t.kind IN ('internal', 'transit') THEN m.quantity ELSE -m.quantity END) AS quantity,
+                    sum(CASE WHEN t.kind IN ('internal', 'transit') THEN m.value ELSE -m.value END) AS value
+               FROM stock_moves m
+               JOIN stock_locations f ON f.id = m.from_location_id
+               JOIN stock_locations t ON t.id = m.to_location_id
+              WHERE m.move_date > $1
+                AND (f.kind IN ('internal', 'transit')) <> (t.kind IN ('internal', 'transit'))
+              GROUP BY m.product_id),
+         v AS (
+             SELECT coalesce(s.product_id, l.product_id) AS product_id,
+                    coalesce(s.quantity, 0) - coalesce(l.quantity, 0) AS quantity,
+                    coalesce(s.value, 0) - coalesce(l.value, 0) AS value
+               FROM stock_values s FULL JOIN later l ON l.product_id = s.product_id)
+         SELECT p.id AS product_id, p.sku, p.name AS product_name, p.is_vehicle, v.quantity, v.value
+           FROM v JOIN products p ON p.id = v.product_id
           WHERE v.quantity <> 0 OR v.value <> 0
           ORDER BY p.sku",
     )
@@ -147,11 +155,16 @@ pub async fn valuation(db: &Db, user: &SessionUser, q: ValuationQuery) -> Result
     .fetch_all(&mut *tx)
     .await?;
     let ledger_balance: Decimal = sqlx::query_scalar(
-        "SELECT coalesce(sum(l.debit - l.credit), 0)
-           FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
-          WHERE e.entry_date <= $1
-            AND l.account_id IN (SELECT account_id FROM ledger_accounts
-                                  WHERE purpose IN ('inventory_vehicles', 'inventory_parts', 'inventory_transit'))",
+        "WITH inventory AS (
+             SELECT account_id FROM ledger_accounts
+              WHERE purpose IN ('inventory_vehicles', 'inventory_parts', 'inventory_transit'))
+         SELECT coalesce((SELECT sum(t.debit - t.credit) FROM ledger_totals t
+                           WHERE t.account_id IN (SELECT account_id FROM inventory)
+                             AND t.period < date_trunc('month', $1::date)), 0)
+              + coalesce((SELECT sum(l.debit - l.credit)
+                            FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id
+                           WHERE e.entry_date BETWEEN date_trunc('month', $1::date) AND $1
+                             AND l.account_id IN (SELECT account_id FROM inventory)), 0)",
     )
     .bind(date)
     .fetch_one(&mut *tx)
