@@ -451,6 +451,10 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
 #[tokio::test(flavor = "multi_thread")]
 async fn chromium_orders_receives_bills_and_pays_through_the_pages() -> TestResult {
     let app = App::start()?;
+    let c = login_in(&app, MANAGER, MOTOS).await?;
+    ok(c.post(app.url("/api/v1/parties")).json(&json!({
+        "name": "Agencia Aduanera Puerto Cortés", "is_customer": false, "is_supplier": true})))
+    .await?;
     let (_driver, _profile, browser) = chromium().await?;
     let result = async {
         log_in(&app, &browser, MANAGER).await?;
@@ -482,6 +486,23 @@ async fn chromium_orders_receives_bills_and_pays_through_the_pages() -> TestResu
         fill(&browser, "receipt-units-0", "MLHKD0810R5100201; KD08E-200201; Rojo; 2027\nMLHKD0810R5100202; KD08E-200202; Blanco; 2027\n").await?;
         follow(&browser, Locator::Id("save-receipt")).await?;
         assert_eq!(text_of(&browser, "#document-value").await?, "L 122,500.00");
+
+        // Their landed costs from the receipt's page, spread by value:
+        // 12,500 over two units of 61,250 = 6,250 each.
+        follow(&browser, Locator::Id("add-landed-costs")).await?;
+        choose("f-party_id", "Agencia Aduanera Puerto Cortés").await?;
+        fill(&browser, "f-reference", "DUA 0801-2026-77001").await?;
+        choose("landed-kind-0", "Flete").await?;
+        fill(&browser, "landed-amount-0", "10000").await?;
+        choose("landed-kind-1", "DAI").await?;
+        fill(&browser, "landed-amount-1", "2500").await?;
+        follow(&browser, Locator::Id("save-landed")).await?;
+        assert!(text_of(&browser, "h1").await?.starts_with("COS-"));
+        assert_eq!(text_of(&browser, "#document-value").await?, "L 12,500.00");
+        shot(&browser, "landed-costs.png").await?;
+        browser.goto(&app.url("/inventory/units?q=MLHKD0810R51002")).await?;
+        let units = text_of(&browser, "#units").await?;
+        assert!(units.matches("L 67,500.00").count() == 2, "{units}");
         browser.goto(&app.url("/purchases")).await?;
         follow(&browser, Locator::LinkText("OC-00001")).await?;
         assert_eq!(text_of(&browser, "#order-state").await?, "Recibida");

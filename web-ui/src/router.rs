@@ -173,6 +173,14 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
             "/inventory/transfers",
             post(pages::stock_forms::create_transfer),
         )
+        .route(
+            "/inventory/landed-costs/new",
+            get(pages::landed_cost_form::new),
+        )
+        .route(
+            "/inventory/landed-costs",
+            post(pages::landed_cost_form::create),
+        )
         .route("/inventory/deliveries", post(pages::stock_forms::deliver))
         .route("/inventory/returns", post(pages::stock_forms::take_back))
         .route("/purchases", get(pages::purchases::orders))

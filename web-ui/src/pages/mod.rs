@@ -13,6 +13,7 @@ pub mod home;
 pub mod imports;
 pub mod jobs;
 pub mod journal;
+pub mod landed_cost_form;
 pub mod language;
 pub mod ledger_accounts;
 mod list;

@@ -400,9 +400,13 @@ pub async fn document(
             <button type="submit" class="secondary" id="reverse-document">{lang.t("stock-reverse")}</button>
         </form>
     });
+    let land = (can_create && d.kind == "receipt" && d.reversed_by.is_none() && d.reverses_id.is_none())
+        .then(|| view! {
+            <a class="button secondary" id="add-landed-costs" href=format!("/inventory/landed-costs/new?receipt={}", d.id)>{lang.t("landed-title")}</a>
+        });
     let title = format!("{} · {}", d.number, kind_label(lang, &d.kind));
     let content = view! {
-        <div class="page-head"><h1>{title.clone()}</h1>{reverse}</div>
+        <div class="page-head"><h1>{title.clone()}</h1><div class="actions">{land}{reverse}</div></div>
         {tabs(lang, "", can_create)}
         <dl class="document-head">
             <dt>{lang.t("stock-col-date")}</dt><dd>{d.doc_date.format("%d/%m/%Y").to_string()}</dd>

@@ -52,7 +52,11 @@ pub struct HeadForm {
 /// One typed row: product, quantity, unit cost, units (one per line).
 type Row = (String, String, String, String);
 
-fn options(choices: &[(String, String)], current: &str, none: String) -> impl IntoView + use<> {
+pub(crate) fn options(
+    choices: &[(String, String)],
+    current: &str,
+    none: String,
+) -> impl IntoView + use<> {
     std::iter::once((String::new(), none))
         .chain(choices.iter().cloned())
         .map(|(id, label)| {
@@ -63,7 +67,7 @@ fn options(choices: &[(String, String)], current: &str, none: String) -> impl In
 }
 
 /// A `<select>` of the form's header with its label and error.
-fn head_select(
+pub(crate) fn head_select(
     lang: Lang,
     issues: &Issues,
     name: &'static str,
@@ -152,12 +156,12 @@ fn typed_rows(rows: &crate::form::Rows) -> (Vec<Row>, Vec<Option<usize>>) {
 /// What a posted form leads to: the stock document it wrote, or the form
 /// again — field problems beside the fields, a moved unit, a stock taken by
 /// a concurrent document or a missing right as a banner with the reason.
-enum Posted {
+pub(crate) enum Posted {
     Done(Response),
     Again(Option<String>),
 }
 
-fn posted(lang: Lang, done: erp::Result<StockDocument>, issues: &mut Issues) -> Posted {
+pub(crate) fn posted(lang: Lang, done: erp::Result<StockDocument>, issues: &mut Issues) -> Posted {
     match done {
         Ok(doc) => {
             Posted::Done(Redirect::to(&format!("/inventory/documents/{}", doc.id)).into_response())
@@ -175,7 +179,11 @@ fn posted(lang: Lang, done: erp::Result<StockDocument>, issues: &mut Issues) -> 
 
 /// A number typed in a form, or a problem at `pointer` (left for the domain
 /// to call required when empty).
-fn number(issues: &mut Issues, pointer: String, text: &str) -> Option<rust_decimal::Decimal> {
+pub(crate) fn number(
+    issues: &mut Issues,
+    pointer: String,
+    text: &str,
+) -> Option<rust_decimal::Decimal> {
     if text.trim().is_empty() {
         return None;
     }
