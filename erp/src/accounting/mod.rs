@@ -6,5 +6,6 @@ pub mod accounts;
 pub mod entries;
 pub mod journal;
 pub mod mapping;
+pub(crate) mod reversal;
 pub mod taxes;
 pub mod trial_balance;

@@ -18,9 +18,10 @@ use uuid::Uuid;
 use super::cais;
 use crate::access::Access;
 use crate::accounting::entries::{self, EntryLine, NewEntry};
+use crate::accounting::reversal::{self, Reversible};
 use crate::db::Db;
 use crate::fiscal::{FiscalNumber, Issued, numbering};
-use crate::records::{audit_change, required_version};
+use crate::records::audit_change;
 use crate::roles::{Action, Resource};
 use crate::sales::totals::cents;
 use crate::stock::lines;
@@ -806,62 +807,44 @@ pub async fn reverse(
     id: Uuid,
     input: ReverseBillInput,
 ) -> Result<SupplierBill> {
-    let version = required_version(input.version)?;
-    let (access, mut tx) = Access::begin(db, user, Resource::Purchases, Action::Archive).await?;
-    let locked: Option<i32> =
-        sqlx::query_scalar("SELECT version FROM supplier_bills WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if locked.ok_or_else(|| Error::not_found("supplier_bill_not_found"))? != version {
-        return Err(Error::stale_version());
+    reversal::reverse(db, user, id, input.version).await
+}
+
+impl Reversible for SupplierBill {
+    const TABLE: &'static str = "supplier_bills";
+    const ENTITY: &'static str = "supplier_bill";
+    const NOT_FOUND: &'static str = "supplier_bill_not_found";
+    const REVERSED: &'static str = "bill_reversed";
+    const SOURCE_KIND: &'static str = "supplier_bill";
+    const RESOURCE: Resource = Resource::Purchases;
+
+    async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Self> {
+        fetch(tx, id).await
     }
-    let before = fetch(&mut tx, id).await?;
-    if before.reversed_at.is_some() {
-        return Err(Error::conflict(
-            "bill_reversed",
-            "this bill was already reversed",
-        ));
+    fn journal_entry_id(&self) -> Uuid {
+        self.journal_entry_id
     }
-    let settled: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM supplier_payment_allocations a JOIN supplier_payments p ON p.id = a.payment_id
-                         WHERE a.bill_id = $1 AND p.reversed_at IS NULL)
-             OR EXISTS (SELECT 1 FROM supplier_bills n WHERE n.source_bill_id = $1 AND n.reversed_at IS NULL)",
-    )
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if settled {
-        return Err(Error::conflict(
-            "bill_settled",
-            "payments or notes count against this bill: reverse them first",
-        ));
+    fn is_reversed(&self) -> bool {
+        self.reversed_at.is_some()
     }
-    let entry_id = entries::write_reversal(
-        &mut tx,
-        &access,
-        before.journal_entry_id,
-        format!("Reversión de la factura de proveedor {}", before.number),
-        "supplier_bill",
-        id,
-    )
-    .await?;
-    sqlx::query("UPDATE supplier_bills SET reversed_at = now(), reversal_entry_id = $2, version = version + 1 WHERE id = $1")
+    fn reversal_memo(&self) -> String {
+        format!("Reversión de la factura de proveedor {}", self.number)
+    }
+    async fn may_reverse(&self, tx: &mut sqlx::PgConnection, id: Uuid) -> Result<()> {
+        let settled: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM supplier_payment_allocations a JOIN supplier_payments p ON p.id = a.payment_id
+                             WHERE a.bill_id = $1 AND p.reversed_at IS NULL)
+                 OR EXISTS (SELECT 1 FROM supplier_bills n WHERE n.source_bill_id = $1 AND n.reversed_at IS NULL)",
+        )
         .bind(id)
-        .bind(entry_id)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-    let after = fetch(&mut tx, id).await?;
-    audit_change(
-        &mut tx,
-        &access,
-        "reverse",
-        "supplier_bill",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+        if settled {
+            return Err(Error::conflict(
+                "bill_settled",
+                "payments or notes count against this bill: reverse them first",
+            ));
+        }
+        Ok(())
+    }
 }

@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use crate::access::Access;
 use crate::accounting::entries::{self, EntryLine, NewEntry};
+use crate::accounting::reversal::{self, Reversible};
 use crate::db::Db;
-use crate::records::{audit_change, required_version};
+use crate::records::audit_change;
 use crate::roles::{Action, Resource};
 use crate::sales::totals::cents;
 use crate::stock::lines;
@@ -366,48 +367,27 @@ pub async fn reverse(
     id: Uuid,
     input: ReversePaymentInput,
 ) -> Result<SupplierPayment> {
-    let version = required_version(input.version)?;
-    let (access, mut tx) = Access::begin(db, user, Resource::Purchases, Action::Archive).await?;
-    let locked: Option<i32> =
-        sqlx::query_scalar("SELECT version FROM supplier_payments WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if locked.ok_or_else(|| Error::not_found("supplier_payment_not_found"))? != version {
-        return Err(Error::stale_version());
+    reversal::reverse(db, user, id, input.version).await
+}
+
+impl Reversible for SupplierPayment {
+    const TABLE: &'static str = "supplier_payments";
+    const ENTITY: &'static str = "supplier_payment";
+    const NOT_FOUND: &'static str = "supplier_payment_not_found";
+    const REVERSED: &'static str = "payment_reversed";
+    const SOURCE_KIND: &'static str = "supplier_payment";
+    const RESOURCE: Resource = Resource::Purchases;
+
+    async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Self> {
+        fetch(tx, id).await
     }
-    let before = fetch(&mut tx, id).await?;
-    if before.reversed_at.is_some() {
-        return Err(Error::conflict(
-            "payment_reversed",
-            "this payment was already reversed",
-        ));
+    fn journal_entry_id(&self) -> Uuid {
+        self.journal_entry_id
     }
-    let entry_id = entries::write_reversal(
-        &mut tx,
-        &access,
-        before.journal_entry_id,
-        format!("Reversión del pago a proveedor {}", before.number),
-        "supplier_payment",
-        id,
-    )
-    .await?;
-    sqlx::query("UPDATE supplier_payments SET reversed_at = now(), reversal_entry_id = $2, version = version + 1 WHERE id = $1")
-        .bind(id)
-        .bind(entry_id)
-        .execute(&mut *tx)
-        .await?;
-    let after = fetch(&mut tx, id).await?;
-    audit_change(
-        &mut tx,
-        &access,
-        "reverse",
-        "supplier_payment",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    fn is_reversed(&self) -> bool {
+        self.reversed_at.is_some()
+    }
+    fn reversal_memo(&self) -> String {
+        format!("Reversión del pago a proveedor {}", self.number)
+    }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::access::Access;
 use crate::accounting::entries::{self, EntryLine, NewEntry};
+use crate::accounting::reversal::{self, Reversible};
 use crate::db::Db;
 use crate::records::audit_change;
 use crate::roles::{Action, Resource};
@@ -373,47 +374,27 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
 
 /// Reverse a payment: the opposite entry, and its allocations stop counting.
 pub async fn reverse(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result<Payment> {
-    let (access, mut tx) = Access::begin(db, user, Resource::Payments, Action::Archive).await?;
-    let locked: Option<i32> =
-        sqlx::query_scalar("SELECT version FROM payments WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if locked.ok_or_else(|| Error::not_found("payment_not_found"))? != version {
-        return Err(Error::stale_version());
+    reversal::reverse(db, user, id, Some(version)).await
+}
+
+impl Reversible for Payment {
+    const TABLE: &'static str = "payments";
+    const ENTITY: &'static str = "payment";
+    const NOT_FOUND: &'static str = "payment_not_found";
+    const REVERSED: &'static str = "payment_reversed";
+    const SOURCE_KIND: &'static str = "payment";
+    const RESOURCE: Resource = Resource::Payments;
+
+    async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Self> {
+        fetch(tx, id).await
     }
-    let before = fetch(&mut tx, id).await?;
-    if before.reversed_at.is_some() {
-        return Err(Error::conflict(
-            "payment_reversed",
-            "this payment was already reversed",
-        ));
+    fn journal_entry_id(&self) -> Uuid {
+        self.journal_entry_id
     }
-    let entry_id = entries::write_reversal(
-        &mut tx,
-        &access,
-        before.journal_entry_id,
-        format!("Reversión del cobro {}", before.reference_no),
-        "payment",
-        id,
-    )
-    .await?;
-    sqlx::query("UPDATE payments SET reversed_at = now(), reversal_entry_id = $2, version = version + 1 WHERE id = $1")
-        .bind(id)
-        .bind(entry_id)
-        .execute(&mut *tx)
-        .await?;
-    let after = fetch(&mut tx, id).await?;
-    audit_change(
-        &mut tx,
-        &access,
-        "reverse",
-        "payment",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    fn is_reversed(&self) -> bool {
+        self.reversed_at.is_some()
+    }
+    fn reversal_memo(&self) -> String {
+        format!("Reversión del cobro {}", self.reference_no)
+    }
 }
