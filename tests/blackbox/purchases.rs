@@ -526,6 +526,16 @@ async fn chromium_orders_receives_bills_and_pays_through_the_pages() -> TestResu
         assert_eq!(text_of(&browser, "#bill-total").await?, "L 140,875.00");
         assert_eq!(text_of(&browser, "#bill-open").await?, "L 140,875.00");
 
+        // The stock reports: the valuation beside the ledger, as a page and a CSV.
+        browser.goto(&app.url("/reports")).await?;
+        follow(&browser, Locator::Id("report-stock-valuation")).await?;
+        let report = text_of(&browser, "#report").await?;
+        assert!(report.contains("XR190L") && report.contains("Totales"), "{report}");
+        let csv = c.get(app.url("/reports/stock-valuation?format=csv")).send().await?.text().await?;
+        assert!(csv.lines().any(|l| l.starts_with("XR190L,")), "{csv}");
+        browser.goto(&app.url("/purchases/bills")).await?;
+        follow(&browser, Locator::LinkText("FP-00001")).await?;
+
         // Paid in full from the bill's page.
         follow(&browser, Locator::Id("pay-bill")).await?;
         assert_eq!(text_of(&browser, "#bill-open").await?, "L 0.00");

@@ -94,6 +94,7 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/notifications", get(pages::report_runs::notifications))
         .route("/reports/sales-book", get(pages::reports::sales_book))
         .route("/reports/purchase-book", get(pages::reports::purchase_book))
+        .route("/reports/{kind}", get(pages::reports::stock_report))
         .route("/reports/trial-balance", get(pages::reports::trial_balance))
         .route(
             "/reports/trial-balance/choose",

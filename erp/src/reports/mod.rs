@@ -16,9 +16,12 @@ use crate::jobs::Job;
 use crate::{Erp, SessionUser};
 
 /// The reports a run can build, by the name their pages' addresses use.
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 8] = [
     "sales-book",
     "purchase-book",
+    "stock-valuation",
+    "stock-on-hand",
+    "unit-margins",
     "trial-balance",
     "aged-receivables",
     "statement",

@@ -48,6 +48,7 @@ fn resource(kind: &str) -> Result<Resource> {
     match kind {
         "sales-book" => Ok(Resource::Sales),
         "purchase-book" => Ok(Resource::Purchases),
+        "stock-valuation" | "stock-on-hand" | "unit-margins" => Ok(Resource::Stock),
         "trial-balance" => Ok(Resource::Ledger),
         "aged-receivables" | "statement" => Ok(Resource::Payments),
         _ => Err(Error::validation(

@@ -34,6 +34,7 @@ pub mod security;
 mod shell;
 pub mod stock;
 pub mod stock_forms;
+pub mod stock_reports;
 pub mod users;
 
 use axum::http::StatusCode;

@@ -131,7 +131,12 @@ async fn deliver(
     module_page(erp, v, user, "nav-reports", table.title, content).await
 }
 
-fn base(lang: Lang, title: String, heading: Vec<String>, columns: Vec<Column>) -> ReportTable {
+pub(crate) fn base(
+    lang: Lang,
+    title: String,
+    heading: Vec<String>,
+    columns: Vec<Column>,
+) -> ReportTable {
     ReportTable {
         title,
         heading,
@@ -142,7 +147,7 @@ fn base(lang: Lang, title: String, heading: Vec<String>, columns: Vec<Column>) -
     }
 }
 
-async fn company_line(erp: &Erp, user: &erp::SessionUser) -> String {
+pub(crate) async fn company_line(erp: &Erp, user: &erp::SessionUser) -> String {
     let Ok(company) = erp::companies::settings::get(&erp.db, user).await else {
         return String::new();
     };
@@ -181,6 +186,9 @@ pub async fn index(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Respo
         <ul class="reports">
             <li><a href="/reports/sales-book" id="report-sales-book">{lang.t("report-sales-book")}</a></li>
             <li><a href="/reports/purchase-book" id="report-purchase-book">{lang.t("report-purchase-book")}</a></li>
+            <li><a href="/reports/stock-valuation" id="report-stock-valuation">{lang.t("report-stock-valuation")}</a></li>
+            <li><a href="/reports/stock-on-hand" id="report-stock-on-hand">{lang.t("report-stock-on-hand")}</a></li>
+            <li><a href="/reports/unit-margins" id="report-unit-margins">{lang.t("report-unit-margins")}</a></li>
             <li><a href="/reports/trial-balance" id="report-trial-balance">{lang.t("report-trial-balance")}</a></li>
             <li><a href="/reports/aged-receivables" id="report-aged">{lang.t("report-aged")}</a></li>
             <li>
@@ -234,6 +242,9 @@ pub async fn build(
     match kind {
         "sales-book" => build_sales_book(erp, user, lang, q).await,
         "purchase-book" => build_purchase_book(erp, user, lang, q).await,
+        "stock-valuation" => super::stock_reports::valuation(erp, user, lang, q).await,
+        "stock-on-hand" => super::stock_reports::on_hand(erp, user, lang, q).await,
+        "unit-margins" => super::stock_reports::margins(erp, user, lang, q).await,
         "trial-balance" => build_trial_balance(erp, user, lang, q).await,
         "aged-receivables" => build_aged_receivables(erp, user, lang, q).await,
         "statement" => build_statement(erp, user, lang, q).await,
@@ -288,6 +299,27 @@ async fn filters(
     }
             .into_any()
         }
+        "stock-valuation" | "stock-on-hand" => {
+            let action = format!("/reports/{kind}");
+            view! {
+                <form method="get" action=action class="filters">
+                    <label for="f-as_of">{lang.t("report-as-of")}</label>
+                    <input type="date" id="f-as_of" name="as_of" value=r.as_of.map(|d| d.to_string()).unwrap_or_default()/>
+                    <button type="submit">{lang.t("report-show")}</button>
+                </form>
+            }
+            .into_any()
+        }
+        "unit-margins" => view! {
+            <form method="get" action="/reports/unit-margins" class="filters">
+                <label for="f-from">{lang.t("report-from")}</label>
+                <input type="date" id="f-from" name="from" value=r.from.map(|d| d.to_string()).unwrap_or_default()/>
+                <label for="f-to">{lang.t("report-to")}</label>
+                <input type="date" id="f-to" name="to" value=r.to.map(|d| d.to_string()).unwrap_or_default()/>
+                <button type="submit">{lang.t("report-show")}</button>
+            </form>
+        }
+        .into_any(),
         "aged-receivables" => view! {
             <form method="get" action="/reports/aged-receivables" class="filters">
                 <label for="f-as_of">{lang.t("report-as-of")}</label>
@@ -354,6 +386,20 @@ pub async fn purchase_book(
     Query(q): Query<ReportQuery>,
 ) -> Response {
     report_page(erp, v, q, "purchase-book").await
+}
+
+/// The inventory reports: valuation at a day, stock by location, margin
+/// per delivered unit.
+pub async fn stock_report(
+    State(erp): State<Erp>,
+    v: Visitor,
+    axum::extract::Path(kind): axum::extract::Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    match kind.as_str() {
+        "stock-valuation" | "stock-on-hand" | "unit-margins" => report_page(erp, v, q, &kind).await,
+        _ => axum::response::Redirect::to("/reports").into_response(),
+    }
 }
 
 pub async fn trial_balance(
