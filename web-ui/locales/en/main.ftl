@@ -783,6 +783,7 @@ purchases-no-orders = No purchase orders yet.
 purchases-no-bills = No supplier bills yet.
 purchases-col-number = Number
 purchases-col-date = Booking date
+purchases-col-order-date = Date
 purchases-col-issued = Issue date
 purchases-col-supplier = Supplier
 purchases-col-reference = Reference

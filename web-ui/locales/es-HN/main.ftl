@@ -783,6 +783,7 @@ purchases-no-orders = Aún no hay órdenes de compra.
 purchases-no-bills = Aún no hay facturas de proveedores.
 purchases-col-number = Número
 purchases-col-date = Fecha contable
+purchases-col-order-date = Fecha
 purchases-col-issued = Fecha de emisión
 purchases-col-supplier = Proveedor
 purchases-col-reference = Referencia

@@ -88,7 +88,7 @@ pub async fn orders(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Resp
         view! {
             <table id="purchase-orders">
                 <thead><tr>
-                    <th>{lang.t("purchases-col-number")}</th><th>{lang.t("purchases-col-date")}</th>
+                    <th>{lang.t("purchases-col-number")}</th><th>{lang.t("purchases-col-order-date")}</th>
                     <th>{lang.t("purchases-col-supplier")}</th><th>{lang.t("purchases-col-reference")}</th>
                     <th>{lang.t("purchases-col-state")}</th><th class="num">{lang.t("purchases-col-total")}</th>
                 </tr></thead>
@@ -168,7 +168,7 @@ pub async fn order(
         <div class="page-head"><h1>{title.clone()}</h1><div class="actions">{actions}</div></div>
         {tabs(lang, "", can_create(&erp, &user).await)}
         <dl class="document-head">
-            <dt>{lang.t("purchases-col-date")}</dt><dd>{date(o.order_date)}</dd>
+            <dt>{lang.t("purchases-col-order-date")}</dt><dd>{date(o.order_date)}</dd>
             <dt>{lang.t("purchases-col-state")}</dt><dd id="order-state">{lang.t(&format!("order-state-{}", o.state))}</dd>
             <dt>{lang.t("purchases-col-reference")}</dt><dd>{o.reference.clone()}</dd>
             <dt>{lang.t("purchases-col-total")}</dt><dd>{money(&o.currency, o.total)}</dd>

@@ -63,7 +63,7 @@ pub async fn valuation(
         .collect();
     t.totals = Some(vec![
         Cell::Text(col(lang, "totals")),
-        Cell::Count(val.rows.len() as i64),
+        Cell::Empty,
         Cell::Empty,
         Cell::Empty,
         Cell::Money(val.total),
