@@ -533,6 +533,12 @@ async fn chromium_orders_receives_bills_and_pays_through_the_pages() -> TestResu
         assert!(report.contains("XR190L") && report.contains("Totales"), "{report}");
         let csv = c.get(app.url("/reports/stock-valuation?format=csv")).send().await?.text().await?;
         assert!(csv.lines().any(|l| l.starts_with("XR190L,")), "{csv}");
+        browser.goto(&app.url("/reports/stock-on-hand")).await?;
+        assert!(text_of(&browser, "#report").await?.contains("BOD-01"));
+        assert!(
+            browser.find(Locator::Id("f-as_of")).await.is_err(),
+            "stock by location is today's: no date filter"
+        );
         browser.goto(&app.url("/purchases/bills")).await?;
         follow(&browser, Locator::LinkText("FP-00001")).await?;
 
