@@ -95,7 +95,7 @@ impl ReportTable {
             for row in self.rows.iter().chain(self.totals.iter()) {
                 w.write_record(row.iter().map(Cell::raw)).map_err(row_err)?;
             }
-            w.flush().map_err(|e| crate::Error::internal(e))?;
+            w.flush().map_err(crate::Error::internal)?;
         }
         Ok(out)
     }

@@ -546,6 +546,39 @@ async fn chromium_orders_receives_bills_and_pays_through_the_pages() -> TestResu
         follow(&browser, Locator::Id("pay-bill")).await?;
         assert_eq!(text_of(&browser, "#bill-open").await?, "L 0.00");
         shot(&browser, "bill-paid.png").await?;
+
+        // Sold: the VIN typed on the invoice line fills in its product and
+        // a quantity of 1; posted, printed with what registering it needs,
+        // delivered from the warehouse, and its margin over its own cost
+        // (89,900 − 67,500).
+        follow(&browser, Locator::LinkText("Ventas")).await?;
+        follow(&browser, Locator::Id("new-invoice")).await?;
+        browser
+            .wait()
+            .at_most(std::time::Duration::from_secs(20))
+            .for_element(Locator::Css(".invoice-lines[data-live=true]"))
+            .await?;
+        choose("f-party_id", "Transportes Olanchanos S.A.").await?;
+        fill(&browser, "line-serial-0", "mlhkd0810r5100201").await?;
+        assert_eq!(browser.find(Locator::Id("line-quantity-0")).await?.prop("value").await?.as_deref(), Some("1"));
+        assert_eq!(text_of(&browser, "#total-total").await?, "L 103,385.00");
+        shot(&browser, "sale-by-vin-form.png").await?;
+        follow(&browser, Locator::Id("save")).await?;
+        follow(&browser, Locator::Id("do-post")).await?;
+        assert_eq!(text_of(&browser, "#document-status").await?, "Emitida");
+        let unit = "VIN: MLHKD0810R5100201 · Motor: KD08E-200201 · Color: Rojo · Año: 2027";
+        assert_eq!(text_of(&browser, "span.unit").await?, unit);
+        let print = browser.find(Locator::Id("print-pdf")).await?.attr("href").await?.ok_or("no PDF link")?;
+        choose("f-stock-location", "BOD-01 — Bodega principal").await?;
+        follow(&browser, Locator::Id("stock-submit")).await?;
+        assert!(text_of(&browser, "h1").await?.starts_with("ENT-"), "a delivery document");
+        browser.goto(&app.url(&print.replace("/pdf", "/print"))).await?;
+        assert_eq!(text_of(&browser, "small.unit").await?, unit);
+        shot(&browser, "sale-by-vin-print.png").await?;
+        browser.goto(&app.url("/reports/unit-margins")).await?;
+        let margins = text_of(&browser, "#report").await?;
+        let row = margins.lines().find(|l| l.contains("MLHKD0810R5100201")).ok_or(margins.clone())?;
+        assert!(row.contains("67,500.00") && row.contains("22,400.00"), "{row}");
         Ok::<(), crate::api::Error>(())
     }
     .await;

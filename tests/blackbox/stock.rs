@@ -407,10 +407,29 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         ),
         (1.0, 0.0)
     );
+    // (the second names the VIN only: the product is the unit's; a VIN
+    // nobody has is refused under its field)
+    let vin_only = |vin: &str| {
+        json!({"kind": "order", "party_id": id(&customer),
+        "lines": [{"serial": vin, "quantity": "1", "unit_price": "540000.00"}]})
+    };
+    let (status, problem) = send(
+        c.post(url("/api/v1/sales/documents"))
+            .json(&vin_only("JH2KD0810RK099999")),
+    )
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(
+        problem["errors"][0]["pointer"], "/lines/0/serial",
+        "{problem}"
+    );
+    assert_eq!(problem["errors"][0]["code"], "unknown_serial", "{problem}");
     let second = ok(c
         .post(url("/api/v1/sales/documents"))
-        .json(&order_for("540000.00")))
+        .json(&vin_only(VIN_A)))
     .await?;
+    assert_eq!(second["lines"][0]["product_id"], s.moto.as_str());
+    assert_eq!(second["lines"][0]["engine_no"], "KD08E-100001");
     let (status, problem) = send(
         c.post(url(&format!(
             "/api/v1/sales/documents/{}/confirm",

@@ -42,6 +42,11 @@ pub struct DocumentLine {
     /// The unit sold (a vehicle), and its serial number (VIN).
     pub serial_id: Option<Uuid>,
     pub serial: Option<String>,
+    /// What the invoice prints about that unit besides its VIN (empty or
+    /// absent when unknown or when the line sells no unit).
+    pub engine_no: Option<String>,
+    pub colour: Option<String>,
+    pub model_year: Option<i32>,
 }
 
 impl DocumentLine {
@@ -311,7 +316,8 @@ pub(crate) async fn header(tx: &mut sqlx::PgConnection, id: Uuid, lock: bool) ->
 pub(crate) async fn lines(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<Vec<DocumentLine>> {
     let rows: Vec<DocumentLine> = sqlx::query_as(
         "SELECT l.id, l.position, l.product_id, l.description, l.quantity, l.unit_price, l.discount_pct,
-                l.tax_class, l.gross, l.discount, l.net, l.source_line_id, l.serial_id, s.serial
+                l.tax_class, l.gross, l.discount, l.net, l.source_line_id, l.serial_id, s.serial,
+                s.engine_no, s.colour, s.model_year
            FROM sales_document_lines l LEFT JOIN serial_numbers s ON s.id = l.serial_id
           WHERE l.document_id = $1 ORDER BY l.position",
     )

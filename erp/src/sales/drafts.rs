@@ -86,7 +86,8 @@ pub struct LineInput {
     #[serde(default)]
     pub source_line_id: Option<Uuid>,
     /// The unit sold, by its serial number (a vehicle's VIN): quantity 1 of
-    /// its product. An order reserves it when confirmed.
+    /// its product (`product_id` may be left out: it is the unit's). An
+    /// order reserves it when confirmed.
     #[serde(default)]
     pub serial: Option<String>,
 }
@@ -97,8 +98,19 @@ struct Built {
     description: String,
     line: Line,
     source_line_id: Option<Uuid>,
-    /// The unit sold: its id and serial number.
-    unit: Option<(Uuid, String)>,
+    /// The unit sold.
+    unit: Option<SoldUnit>,
+}
+
+/// A unit a line sells, with what the document shows about it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct SoldUnit {
+    id: Uuid,
+    serial: String,
+    product_id: Uuid,
+    engine_no: String,
+    colour: String,
+    model_year: Option<i32>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -114,8 +126,8 @@ struct ProductTerms {
 pub(crate) struct SourceLine {
     pub(crate) id: Uuid,
     product_id: Option<Uuid>,
-    serial_id: Option<Uuid>,
-    serial: Option<String>,
+    #[sqlx(flatten)]
+    unit: SourceUnit,
     description: String,
     pub(crate) quantity: Decimal,
     unit_price: Decimal,
@@ -123,6 +135,31 @@ pub(crate) struct SourceLine {
     tax_class: String,
     /// Already on other drafts or posted documents made from the source.
     pub(crate) used: Decimal,
+}
+
+/// The unit a source line sold, when it sold one (all columns null otherwise).
+#[derive(sqlx::FromRow)]
+pub(crate) struct SourceUnit {
+    serial_id: Option<Uuid>,
+    serial: Option<String>,
+    #[sqlx(rename = "unit_product_id")]
+    product_id: Option<Uuid>,
+    engine_no: Option<String>,
+    colour: Option<String>,
+    model_year: Option<i32>,
+}
+
+impl SourceUnit {
+    fn sold(&self) -> Option<SoldUnit> {
+        Some(SoldUnit {
+            id: self.serial_id?,
+            serial: self.serial.clone()?,
+            product_id: self.product_id?,
+            engine_no: self.engine_no.clone().unwrap_or_default(),
+            colour: self.colour.clone().unwrap_or_default(),
+            model_year: self.model_year,
+        })
+    }
 }
 
 /// The kind whose lines a document of `kind` bills or credits line by line.
@@ -161,13 +198,14 @@ pub(crate) async fn source_lines(
     this_doc: Option<Uuid>,
 ) -> Result<Vec<SourceLine>> {
     let rows: Vec<SourceLine> = sqlx::query_as(
-        "SELECT l.id, l.product_id, l.serial_id, (SELECT s.serial FROM serial_numbers s WHERE s.id = l.serial_id) AS serial,
-                l.description, l.quantity, l.unit_price, l.discount_pct, l.tax_class,
+        "SELECT l.id, l.product_id, l.serial_id, s.serial, s.product_id AS unit_product_id,
+                s.engine_no, s.colour, s.model_year, l.description, l.quantity, l.unit_price, l.discount_pct, l.tax_class,
                 coalesce((SELECT sum(x.quantity) FROM sales_document_lines x
                            WHERE x.source_line_id = l.id AND x.document_id IS DISTINCT FROM $2
                              AND (SELECT xd.status FROM sales_documents xd
                                    WHERE xd.id = x.document_id) IN ('draft', 'posted')), 0) AS used
-           FROM sales_document_lines l WHERE l.document_id = $1 ORDER BY l.position",
+           FROM sales_document_lines l LEFT JOIN serial_numbers s ON s.id = l.serial_id
+          WHERE l.document_id = $1 ORDER BY l.position",
     )
     .bind(source)
     .bind(this_doc)
@@ -217,7 +255,34 @@ async fn build_lines(
             .collect(),
         None => HashMap::new(),
     };
-    let product_ids: Vec<Uuid> = inputs.iter().filter_map(|l| l.product_id).collect();
+    let serials: Vec<String> = inputs
+        .iter()
+        .filter_map(|l| l.serial.as_deref())
+        .map(|s| s.trim().to_ascii_uppercase())
+        .collect();
+    let units: Vec<SoldUnit> = if serials.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(
+            "SELECT id, serial, product_id, engine_no, colour, model_year
+               FROM serial_numbers WHERE serial = ANY($1)",
+        )
+        .bind(&serials)
+        .fetch_all(&mut *tx)
+        .await?
+    };
+
+    // A line that names a unit but no product sells the unit's product.
+    let product_of = |input: &LineInput| {
+        input.product_id.or_else(|| {
+            let serial = input.serial.as_deref()?.trim().to_ascii_uppercase();
+            units
+                .iter()
+                .find(|u| u.serial == serial)
+                .map(|u| u.product_id)
+        })
+    };
+    let product_ids: Vec<Uuid> = inputs.iter().filter_map(product_of).collect();
     let products: HashMap<Uuid, ProductTerms> = if product_ids.is_empty() {
         // Lines billed from a source name no product of their own.
         HashMap::new()
@@ -232,20 +297,6 @@ async fn build_lines(
         .into_iter()
         .map(|p: ProductTerms| (p.id, p))
         .collect()
-    };
-
-    let serials: Vec<String> = inputs
-        .iter()
-        .filter_map(|l| l.serial.as_deref())
-        .map(|s| s.trim().to_ascii_uppercase())
-        .collect();
-    let units: Vec<(Uuid, String, Uuid)> = if serials.is_empty() {
-        Vec::new()
-    } else {
-        sqlx::query_as("SELECT id, serial, product_id FROM serial_numbers WHERE serial = ANY($1)")
-            .bind(&serials)
-            .fetch_all(&mut *tx)
-            .await?
     };
 
     let mut c = Checks::new();
@@ -301,7 +352,7 @@ async fn build_lines(
                     tax_class: parse_class(&src.tax_class),
                 },
                 source_line_id: Some(src_id),
-                unit: src.serial_id.zip(src.serial.clone()),
+                unit: src.unit.sold(),
             });
             continue;
         }
@@ -313,7 +364,16 @@ async fn build_lines(
             ));
             continue;
         }
-        let product = match input.product_id {
+        if input.product_id.is_none() && input.serial.is_some() && product_of(input).is_none() {
+            // Nothing else about the line can be judged without its unit.
+            c.push(FieldIssue::new(
+                &at("serial"),
+                "unknown_serial",
+                "no unit with this serial number",
+            ));
+            continue;
+        }
+        let product = match product_of(input) {
             Some(id) => match products.get(&id) {
                 Some(p) if p.usable => Some(p),
                 Some(_) => {
@@ -394,14 +454,8 @@ async fn build_lines(
                     &units,
                     &built,
                 ),
-                (Some(_), None) => {
-                    c.push(FieldIssue::new(
-                        &at("product_id"),
-                        "required",
-                        "name the product of the unit sold",
-                    ));
-                    None
-                }
+                // (the product named is unknown: said under its field)
+                (Some(_), None) => None,
                 (None, _) => None,
             },
         });
@@ -418,11 +472,14 @@ fn unit_of(
     serial: &str,
     product: Uuid,
     quantity: Decimal,
-    units: &[(Uuid, String, Uuid)],
+    units: &[SoldUnit],
     built: &[Built],
-) -> Option<(Uuid, String)> {
+) -> Option<SoldUnit> {
     let serial = serial.trim().to_ascii_uppercase();
-    let Some((id, _, _)) = units.iter().find(|(_, s, p)| *s == serial && *p == product) else {
+    let Some(unit) = units
+        .iter()
+        .find(|u| u.serial == serial && u.product_id == product)
+    else {
         c.push(FieldIssue::new(
             pointer,
             "unknown_serial",
@@ -439,7 +496,7 @@ fn unit_of(
     }
     if built
         .iter()
-        .any(|b| b.unit.as_ref().is_some_and(|(u, _)| u == id))
+        .any(|b| b.unit.as_ref().is_some_and(|u| u.id == unit.id))
     {
         c.push(FieldIssue::new(
             pointer,
@@ -447,7 +504,7 @@ fn unit_of(
             "this unit is on another line",
         ));
     }
-    Some((*id, serial))
+    Some(unit.clone())
 }
 
 #[derive(sqlx::FromRow)]
@@ -618,8 +675,11 @@ async fn store_lines(
                 discount: a.discount,
                 net: a.net,
                 source_line_id: b.source_line_id,
-                serial_id: b.unit.as_ref().map(|(id, _)| *id),
-                serial: b.unit.as_ref().map(|(_, s)| s.clone()),
+                serial_id: b.unit.as_ref().map(|u| u.id),
+                serial: b.unit.as_ref().map(|u| u.serial.clone()),
+                engine_no: b.unit.as_ref().map(|u| u.engine_no.clone()),
+                colour: b.unit.as_ref().map(|u| u.colour.clone()),
+                model_year: b.unit.as_ref().and_then(|u| u.model_year),
             }
             .in_column_scales()
         })

@@ -9,7 +9,7 @@
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::documents::{self, Document};
+use super::documents::{self, Document, DocumentLine};
 use super::transitions::Kind;
 use crate::access::Access;
 use crate::db::Db;
@@ -63,6 +63,29 @@ pub fn total_in_words(doc: &Document) -> String {
     amount_in_words(doc.amounts.total, name)
         .map(|w| format!("SON: {}", w.to_uppercase()))
         .unwrap_or_default()
+}
+
+/// What an invoice prints under a line that sells a unit (a vehicle): the
+/// VIN, then the engine number, colour and model year when known, as the
+/// buyer needs them to register the vehicle.
+pub fn unit_text(line: &DocumentLine) -> Option<String> {
+    let vin = line.serial.as_deref()?;
+    let mut parts = vec![format!("VIN: {vin}")];
+    let known = |s: &Option<String>| {
+        s.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_owned)
+    };
+    if let Some(engine) = known(&line.engine_no) {
+        parts.push(format!("Motor: {engine}"));
+    }
+    if let Some(colour) = known(&line.colour) {
+        parts.push(format!("Color: {colour}"));
+    }
+    if let Some(year) = line.model_year {
+        parts.push(format!("Año: {year}"));
+    }
+    Some(parts.join(" · "))
 }
 
 /// The amount rows of the totals block, in print order.
@@ -307,6 +330,11 @@ fn layout(doc: &Document) -> Result<Pdf> {
             &format!("{}{mark}", money(line.net)),
         );
         y += 13.0;
+        if let Some(unit) = unit_text(line) {
+            let unit = pdf::fit(&unit, 7.5, Weight::Regular, RIGHT - COL_DESC - 80.0);
+            p.text(COL_DESC, y - 2.0, 7.5, Weight::Regular, &unit);
+            y += 11.0;
+        }
     }
     p.rule(MARGIN, y - 6.0, RIGHT, y - 6.0, 0.6);
 
@@ -380,7 +408,7 @@ fn layout(doc: &Document) -> Result<Pdf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sales::documents::{Amounts, DocumentLine, Fiscal};
+    use crate::sales::documents::{Amounts, Fiscal};
     use crate::sales::transitions::Status;
     use std::str::FromStr;
 
@@ -430,6 +458,9 @@ mod tests {
                     source_line_id: None,
                     serial_id: None,
                     serial: None,
+                    engine_no: None,
+                    colour: None,
+                    model_year: None,
                 })
                 .collect(),
             fiscal: Some(Fiscal {
@@ -469,6 +500,33 @@ mod tests {
             render(&draft).err().map(|e| e.code),
             Some("document_not_posted")
         );
+    }
+
+    #[test]
+    fn a_line_that_sells_a_vehicle_prints_what_registering_it_needs() {
+        let mut doc = sample(1);
+        assert_eq!(unit_text(&doc.lines[0]), None);
+        let line = &mut doc.lines[0];
+        line.serial = Some("9C2JC4110NR000123".into());
+        line.engine_no = Some(String::new());
+        line.colour = Some("Rojo".into());
+        line.model_year = Some(2026);
+        assert_eq!(
+            unit_text(line).as_deref(),
+            Some("VIN: 9C2JC4110NR000123 · Color: Rojo · Año: 2026")
+        );
+        line.engine_no = Some("JC41E-123456".into());
+        assert_eq!(
+            unit_text(line).as_deref(),
+            Some("VIN: 9C2JC4110NR000123 · Motor: JC41E-123456 · Color: Rojo · Año: 2026")
+        );
+        // Each vehicle line takes a second row: 60 of them need a third page.
+        let mut many = sample(60);
+        assert_eq!(layout(&many).map(|p| p.page_count()).ok(), Some(2));
+        for l in &mut many.lines {
+            l.serial = Some("9C2JC4110NR000123".into());
+        }
+        assert_eq!(layout(&many).map(|p| p.page_count()).ok(), Some(3));
     }
 
     /// Writes the sample to $ERP_PRINT_SAMPLE (when set) to look at it.

@@ -399,7 +399,7 @@ pub(crate) async fn spec(
         memo,
         reverses_id: None,
         sales_document_id: None,
-        purchase_order_id: order.and_then(|_| input.purchase_order_id),
+        purchase_order_id: order.and(input.purchase_order_id),
         remission: None,
         counted: Vec::new(),
         landed: Vec::new(),

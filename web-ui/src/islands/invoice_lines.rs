@@ -4,7 +4,9 @@
 //! works without JavaScript (the page recomputes on "Recalcular"). Once
 //! hydrated, every keystroke recomputes the totals in the browser with the
 //! same code the server books them with (`sales-totals`), and choosing a
-//! product fills in its name, price and tax class.
+//! product fills in its name, price and tax class. A line that sells a
+//! vehicle names its VIN (offered from the units available); typing or
+//! scanning a known VIN fills in its product and a quantity of 1.
 
 use leptos::prelude::*;
 use rust_decimal::Decimal;
@@ -22,6 +24,17 @@ pub struct LineRow {
     pub unit_price: String,
     pub discount: String,
     pub tax_class: String,
+    /// The VIN (serial number) of the unit sold, if the line sells one.
+    pub serial: String,
+}
+
+/// A unit that can be sold: its serial number (VIN), product and a label
+/// (product, colour, year, where it is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitChoice {
+    pub serial: String,
+    pub product: String,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +56,7 @@ pub struct LineLabels {
     pub unit_price: String,
     pub discount: String,
     pub tax_class: String,
+    pub serial: String,
     pub amount: String,
     /// (class, label) for isv15, isv18, exempt, exonerated.
     pub classes: Vec<(String, String)>,
@@ -84,10 +98,26 @@ fn amount_of(t: &Totals, key: &str) -> Decimal {
     }
 }
 
+/// Put product `id` on the row, with its name, price and tax class, and a
+/// quantity of 1 if none was typed.
+fn choose_product(r: &mut LineRow, id: String, chosen: Option<ProductChoice>) {
+    r.product = id;
+    if let Some(p) = chosen {
+        r.description = p.name;
+        r.unit_price = p.price;
+        r.tax_class = p.tax_class;
+        if r.quantity.trim().is_empty() {
+            r.quantity = "1".into();
+        }
+    }
+}
+
 #[island]
 pub fn InvoiceLines(
     rows: Vec<LineRow>,
     products: Vec<ProductChoice>,
+    /// The units available to sell (offered for the VIN field).
+    units: Vec<UnitChoice>,
     /// "0.15" and "0.18" (the company's tax codes).
     isv15: String,
     isv18: String,
@@ -122,17 +152,28 @@ pub fn InvoiceLines(
                 move |ev: leptos::ev::Event| {
                     let id = event_target_value(&ev);
                     let chosen = products.iter().find(|p| p.id == id).cloned();
+                    row.update(|r| choose_product(r, id, chosen));
+                }
+            };
+            let name_unit = {
+                let products = products.clone();
+                let units = units.clone();
+                move |ev: leptos::ev::Event| {
+                    let serial = event_target_value(&ev);
+                    let unit = units
+                        .iter()
+                        .find(|u| u.serial.eq_ignore_ascii_case(serial.trim()))
+                        .cloned();
                     row.update(|r| {
-                        r.product = id;
-                        if let Some(p) = chosen {
-                            r.description = p.name;
-                            r.unit_price = p.price;
-                            r.tax_class = p.tax_class;
-                            if r.quantity.trim().is_empty() {
-                                r.quantity = "1".into();
+                        r.serial = serial;
+                        if let Some(u) = unit {
+                            if r.product != u.product {
+                                let chosen = products.iter().find(|p| p.id == u.product).cloned();
+                                choose_product(r, u.product, chosen);
                             }
+                            r.quantity = "1".into();
                         }
-                    })
+                    });
                 }
             };
             let selected_product = row.get_untracked().product;
@@ -162,8 +203,9 @@ pub fn InvoiceLines(
             };
             view! {
                 <tr>
-                    <td><select name="line_product" aria-label=labels.product.clone() id=format!("line-product-{i}") on:change=choose>{product_options}</select></td>
+                    <td><select name="line_product" aria-label=labels.product.clone() id=format!("line-product-{i}") prop:value=move || row.get().product on:change=choose>{product_options}</select></td>
                     <td><input name="line_description" aria-label=labels.description.clone() prop:value=move || row.get().description on:input=set(|r, v| r.description = v)/></td>
+                    <td><input name="line_serial" class="vin" size="17" maxlength="17" autocomplete="off" list="sale-units" aria-label=labels.serial.clone() id=format!("line-serial-{i}") prop:value=move || row.get().serial on:input=name_unit/></td>
                     <td><input name="line_quantity" class="num" size="5" inputmode="decimal" aria-label=labels.quantity.clone() id=format!("line-quantity-{i}") prop:value=move || row.get().quantity on:input=set(|r, v| r.quantity = v)/></td>
                     <td><input name="line_unit_price" class="num" size="9" inputmode="decimal" aria-label=labels.unit_price.clone() prop:value=move || row.get().unit_price on:input=set(|r, v| r.unit_price = v)/></td>
                     <td><input name="line_discount" class="num" size="4" inputmode="decimal" aria-label=labels.discount.clone() prop:value=move || row.get().discount on:input=set(|r, v| r.discount = v)/></td>
@@ -186,11 +228,16 @@ pub fn InvoiceLines(
             }
         })
         .collect_view();
+    let unit_options = units
+        .iter()
+        .map(|u| view! { <option value=u.serial.clone()>{u.label.clone()}</option> })
+        .collect_view();
     view! {
         <div class="invoice-lines" data-live=move || hydrated.get().to_string()>
+            <datalist id="sale-units">{unit_options}</datalist>
             <table class="lines">
                 <thead><tr>
-                    <th>{labels.product.clone()}</th><th>{labels.description.clone()}</th>
+                    <th>{labels.product.clone()}</th><th>{labels.description.clone()}</th><th>{labels.serial.clone()}</th>
                     <th class="num">{labels.quantity.clone()}</th><th class="num">{labels.unit_price.clone()}</th>
                     <th class="num">{labels.discount.clone()}</th><th>{labels.tax_class.clone()}</th>
                     <th class="num">{labels.amount.clone()}</th>

@@ -56,4 +56,6 @@ mod invoice_lines;
 
 pub use file_picker::{FilePicker, FilePickerProps};
 
-pub use invoice_lines::{InvoiceLines, InvoiceLinesProps, LineLabels, LineRow, ProductChoice};
+pub use invoice_lines::{
+    InvoiceLines, InvoiceLinesProps, LineLabels, LineRow, ProductChoice, UnitChoice,
+};

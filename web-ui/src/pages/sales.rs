@@ -23,7 +23,9 @@ use super::fields::{Issues, refused_form, summary};
 use super::{PageRole, csrf_field, module_page};
 use crate::form::{Form, FormRows};
 use crate::i18n::Lang;
-use crate::islands::{InvoiceLines, InvoiceLinesProps, LineLabels, LineRow, ProductChoice};
+use crate::islands::{
+    InvoiceLines, InvoiceLinesProps, LineLabels, LineRow, ProductChoice, UnitChoice,
+};
 use crate::request::{SignedIn, Visitor, unavailable};
 
 /// Rows a new document's form offers (blank ones are ignored).
@@ -165,13 +167,14 @@ pub struct DocumentForm {
 
 fn rows_of(rows: &crate::form::Rows) -> Vec<LineRow> {
     let col = |name: &str| rows.all(name);
-    let (p, d, q, u, di, t) = (
+    let (p, d, q, u, di, t, se) = (
         col("line_product"),
         col("line_description"),
         col("line_quantity"),
         col("line_unit_price"),
         col("line_discount"),
         col("line_tax_class"),
+        col("line_serial"),
     );
     (0..q.len())
         .map(|i| LineRow {
@@ -181,6 +184,7 @@ fn rows_of(rows: &crate::form::Rows) -> Vec<LineRow> {
             unit_price: u.get(i).cloned().unwrap_or_default(),
             discount: di.get(i).cloned().unwrap_or_default(),
             tax_class: t.get(i).cloned().unwrap_or_default(),
+            serial: se.get(i).cloned().unwrap_or_default(),
         })
         .collect()
 }
@@ -193,6 +197,7 @@ fn line_inputs(rows: &[LineRow], issues: &mut Issues) -> Vec<LineInput> {
         .filter(|r| {
             !(r.quantity.trim().is_empty()
                 && r.description.trim().is_empty()
+                && r.serial.trim().is_empty()
                 && r.product.is_empty())
         })
         .enumerate()
@@ -216,7 +221,7 @@ fn line_inputs(rows: &[LineRow], issues: &mut Issues) -> Vec<LineInput> {
                 discount_pct: number("discount_pct", &r.discount),
                 tax_class: r.tax_class.parse::<TaxClass>().ok(),
                 source_line_id: None,
-                serial: None,
+                serial: Some(r.serial.trim().to_owned()).filter(|s| !s.is_empty()),
             }
         })
         .collect()
@@ -274,6 +279,34 @@ pub(crate) async fn product_choices(erp: &Erp, user: &erp::SessionUser) -> Vec<P
         .unwrap_or_default()
 }
 
+/// The units that can be sold now (available, the first 1,000 by VIN),
+/// labelled with their product, colour, year and where they are.
+async fn unit_choices(erp: &Erp, user: &erp::SessionUser) -> Vec<UnitChoice> {
+    let q = erp::stock::on_hand::UnitQuery {
+        status: Some("available".into()),
+        ..Default::default()
+    };
+    erp::stock::on_hand::units(&erp.db, user, q)
+        .await
+        .map(|units| {
+            units
+                .into_iter()
+                .map(|u| {
+                    let mut label = vec![u.product_name];
+                    label.extend(Some(u.colour).filter(|c| !c.is_empty()));
+                    label.extend(u.model_year.map(|y| y.to_string()));
+                    label.extend(u.location_code);
+                    UnitChoice {
+                        serial: u.serial,
+                        product: u.product_id.to_string(),
+                        label: label.join(" · "),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 async fn rates(erp: &Erp, user: &erp::SessionUser) -> (String, String) {
     let codes = erp::accounting::taxes::list(&erp.db, user)
         .await
@@ -297,6 +330,7 @@ fn labels(lang: Lang) -> LineLabels {
         unit_price: lang.t("sales-line-unit-price"),
         discount: lang.t("sales-line-discount"),
         tax_class: lang.t("sales-line-tax-class"),
+        serial: lang.t("sales-line-serial"),
         amount: lang.t("sales-line-amount"),
         classes: TaxClass::ALL
             .iter()
@@ -370,6 +404,7 @@ async fn form_page(
     let island = InvoiceLines(InvoiceLinesProps {
         rows,
         products: product_choices(erp, user).await,
+        units: unit_choices(erp, user).await,
         isv15,
         isv18,
         currency: currency.clone(),
@@ -557,7 +592,7 @@ fn document_view(
         .iter()
         .map(|l| view! {
             <tr>
-                <td>{l.description.clone()}{l.serial.clone().map(|vin| view! { <br/><span class="tag">"VIN "{vin}</span> })}</td>
+                <td>{l.description.clone()}{erp::sales::print::unit_text(l).map(|unit| view! { <br/><span class="tag unit">{unit}</span> })}</td>
                 <td class="num">{l.quantity.normalize().to_string()}</td>
                 <td class="num">{money(l.unit_price)}</td>
                 <td class="num">{(!l.discount_pct.is_zero()).then(|| format!("{} %", l.discount_pct.normalize()))}</td>

@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use erp::sales::print::{title, total_in_words, totals_rows};
+use erp::sales::print::{title, total_in_words, totals_rows, unit_text};
 use erp::values::format_amount;
 use erp::{Erp, ErrorKind};
 use leptos::prelude::*;
@@ -37,7 +37,7 @@ pub async fn show(
         .map(|l| view! {
             <tr>
                 <td class="num">{l.quantity.normalize().to_string()}</td>
-                <td>{l.description.clone()}</td>
+                <td>{l.description.clone()}{unit_text(l).map(|unit| view! { <br/><small class="unit">{unit}</small> })}</td>
                 <td class="num">{money(l.unit_price)}</td>
                 <td class="num">{(!l.discount_pct.is_zero()).then(|| l.discount_pct.normalize().to_string())}</td>
                 <td class="num">{money(l.net)}</td>
