@@ -323,6 +323,80 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
         "{strings}"
     );
 
+    // A bill of last month reversed this month: last month's book keeps
+    // it (it may have been filed), this month's has it negative on the
+    // reversal's day; each book's ISV moves as that month's ledger does.
+    let this_month = ok(c.get(url("/api/v1/purchases/book"))).await?["period"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (year, month) = this_month.split_once('-').ok_or("no period")?;
+    let (year, month): (i32, u32) = (year.parse()?, month.parse()?);
+    let last_month = if month == 1 {
+        format!("{}-12", year - 1)
+    } else {
+        format!("{year}-{:02}", month - 1)
+    };
+    let isv_of = |book: &serde_json::Value| num(&book["totals"]["isv15"]);
+    let ledger_isv = |tb: &serde_json::Value| account(tb, "1106");
+    let snapshot = || async {
+        let mut got = Vec::new();
+        for period in [&last_month, &this_month] {
+            let book = ok(c.get(url(&format!("/api/v1/purchases/book?period={period}")))).await?;
+            let tb = ok(c.get(url(&format!(
+                "/api/v1/reports/trial-balance?period={period}"
+            ))))
+            .await?;
+            got.push((isv_of(&book), ledger_isv(&tb), book));
+        }
+        Ok::<_, crate::api::Error>(got)
+    };
+    let before = snapshot().await?;
+    let mut late = local("002-001-01-00000078", "invoice", "1000.00", None);
+    late["issue_date"] = json!(format!("{last_month}-28"));
+    let late = ok(c.post(url("/api/v1/purchases/bills")).json(&late)).await?;
+    ok(c.post(url(&format!(
+        "/api/v1/purchases/bills/{}/reverse",
+        id(&late)
+    )))
+    .json(&json!({"version": late["version"]})))
+    .await?;
+    let after = snapshot().await?;
+    let row_of = |book: &serde_json::Value| {
+        book["rows"].as_array().and_then(|rows| {
+            rows.iter()
+                .find(|r| r["number"] == "002-001-01-00000078")
+                .cloned()
+        })
+    };
+    let kept = row_of(&after[0].2).ok_or("last month's book lost the reversed bill")?;
+    assert_eq!(
+        (num(&kept["isv15"]), num(&kept["total"])),
+        (150.0, 1_150.0),
+        "{kept}"
+    );
+    let undone = row_of(&after[1].2).ok_or("this month's book lacks the reversal")?;
+    assert_eq!(
+        (num(&undone["isv15"]), num(&undone["total"])),
+        (-150.0, -1_150.0),
+        "{undone}"
+    );
+    assert!(
+        undone["date"]
+            .as_str()
+            .is_some_and(|d| d.starts_with(&this_month)),
+        "{undone}"
+    );
+    // (the trial balance is cumulative: a month's movement is its balance
+    // less the month before's)
+    let book_moved = (after[0].0 - before[0].0, after[1].0 - before[1].0);
+    let ledger_moved = (
+        after[0].1 - before[0].1,
+        (after[1].1 - after[0].1) - (before[1].1 - before[0].1),
+    );
+    assert_eq!(book_moved, (150.0, -150.0));
+    assert_eq!(book_moved, ledger_moved);
+
     // A used motorcycle bought from a private person: a purchase receipt
     // (boleta de compra) from the company's own range; the unit arrives at
     // its price, no ISV credit. A bad VIN is refused and draws no number.

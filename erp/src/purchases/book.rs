@@ -5,7 +5,10 @@
 //! documents at their rate, each amount rounded to cents). Credit notes
 //! count negative, so the ISV column is the month's net ISV credit: what
 //! the bills debited to it. A foreign commercial invoice is not in it (its
-//! import is, as the DUA); a reversed bill is not either.
+//! import is, as the DUA). A bill reversed in the month it was booked is
+//! not in it either; one reversed in a later month stays in its own month
+//! (that book may have been filed) and comes back negative, dated by its
+//! reversal, in the month of the reversal — as the ledger has it.
 //!
 //! The same rows, by class, are the three sheets of the SAR's monthly
 //! purchase declaration (DMC): local purchases, FYDUCA, imports by DUA.
@@ -77,7 +80,24 @@ pub async fn purchase_book(
     let (_, mut tx) = Access::begin(db, user, Resource::Purchases, Action::Read).await?;
     let first = month_start(&mut tx, q.period.as_deref()).await?;
     let rows: Vec<PurchaseBookRow> = sqlx::query_as(
-        "SELECT b.accounting_date AS date, b.class, b.supplier_number AS number,
+        "WITH m AS (SELECT $1::date AS first, ($1 + interval '1 month')::date AS next),
+              bills AS (
+                SELECT b.*, e.entry_date AS reversed_on
+                  FROM m, supplier_bills b LEFT JOIN journal_entries e ON e.id = b.reversal_entry_id
+                 WHERE b.class <> 'foreign'
+                   AND ((b.accounting_date >= m.first AND b.accounting_date < m.next)
+                        OR b.reversed_at >= m.first - interval '1 day')),
+              booked AS (
+                -- booked this month and not reversed within it
+                SELECT b.*, b.accounting_date AS on_date, 1 AS r FROM bills b, m
+                 WHERE b.accounting_date >= m.first AND b.accounting_date < m.next
+                   AND (b.reversed_on IS NULL OR b.reversed_on >= m.next)
+                UNION ALL
+                -- booked before, reversed this month: its opposite, on the reversal's day
+                SELECT b.*, b.reversed_on, -1 FROM bills b, m
+                 WHERE b.accounting_date < m.first
+                   AND b.reversed_on >= m.first AND b.reversed_on < m.next)
+         SELECT b.on_date AS date, b.class, b.supplier_number AS number,
                 coalesce(c.cai, '') AS cai, b.supplier_name, coalesce(b.supplier_rtn, '') AS supplier_rtn,
                 s * round(b.exempt * b.exchange_rate, 2) AS exempt,
                 s * round(b.exonerated * b.exchange_rate, 2) AS exonerated, b.exoneration_ref,
@@ -86,11 +106,9 @@ pub async fn purchase_book(
                 s * (round((b.exempt + b.exonerated + b.taxed15 + b.taxed18) * b.exchange_rate, 2)
                      + round((b.isv15 + b.isv18) * b.exchange_rate, 2)) AS total,
                 s * round(b.withheld * b.exchange_rate, 2) AS withheld
-           FROM (SELECT *, CASE class WHEN 'credit_note' THEN -1 ELSE 1 END AS s FROM supplier_bills) b
+           FROM (SELECT *, r * CASE class WHEN 'credit_note' THEN -1 ELSE 1 END AS s FROM booked) b
            LEFT JOIN supplier_cais c ON c.id = b.supplier_cai_id
-          WHERE b.reversed_at IS NULL AND b.class <> 'foreign'
-            AND b.accounting_date >= $1 AND b.accounting_date < ($1 + interval '1 month')
-          ORDER BY b.accounting_date, b.doc_no",
+          ORDER BY b.on_date, b.doc_no, b.r DESC",
     )
     .bind(first)
     .fetch_all(&mut *tx)
