@@ -78,6 +78,19 @@ impl Access {
         Ok((access, tx))
     }
 
+    /// The companies a consolidated report covers: the ids in `text`
+    /// (comma-separated, one to 50), or the user's active company when
+    /// there is no text. Whether the user may see them is `begin_many`'s
+    /// to judge.
+    pub fn chosen_companies(user: &SessionUser, text: Option<&str>) -> Result<Vec<Uuid>> {
+        match text.filter(|c| !c.trim().is_empty()) {
+            Some(text) => parse_companies(text),
+            None => Ok(vec![user.company_id.ok_or_else(|| {
+                Error::new(ErrorKind::Forbidden, "no_company", "choose a company first")
+            })?]),
+        }
+    }
+
     /// Several companies in one transaction (consolidated reports): the
     /// user must hold `resource`/`action` in every one of them, and the
     /// transaction sees exactly those companies.
@@ -136,4 +149,32 @@ impl Access {
             Err(Error::forbidden())
         }
     }
+}
+
+/// Company ids separated by commas, sorted and without repeats.
+fn parse_companies(text: &str) -> Result<Vec<Uuid>> {
+    let mut ids: Vec<Uuid> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse().map_err(|_| {
+                Error::validation(
+                    "invalid_company",
+                    "/companies",
+                    format!("{s:?} is not a company id"),
+                )
+            })
+        })
+        .collect::<Result<_>>()?;
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > 50 {
+        return Err(Error::validation(
+            "invalid_company",
+            "/companies",
+            "one to 50 company ids",
+        ));
+    }
+    Ok(ids)
 }

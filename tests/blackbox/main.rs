@@ -47,6 +47,7 @@ mod session;
 mod socket_activation;
 mod stock;
 mod stock_locations;
+mod stock_reports;
 mod totp;
 mod users_admin;
 mod web;

@@ -97,7 +97,7 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/reports/{kind}", get(pages::reports::stock_report))
         .route("/reports/trial-balance", get(pages::reports::trial_balance))
         .route(
-            "/reports/trial-balance/choose",
+            "/reports/{kind}/choose",
             get(pages::reports::choose_companies),
         )
         .route(

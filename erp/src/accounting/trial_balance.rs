@@ -62,48 +62,12 @@ fn parse_period(text: &str) -> Result<NaiveDate> {
     })
 }
 
-fn parse_companies(text: &str) -> Result<Vec<Uuid>> {
-    let mut ids: Vec<Uuid> = text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse().map_err(|_| {
-                Error::validation(
-                    "invalid_company",
-                    "/companies",
-                    format!("{s:?} is not a company id"),
-                )
-            })
-        })
-        .collect::<Result<_>>()?;
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() || ids.len() > 50 {
-        return Err(Error::validation(
-            "invalid_company",
-            "/companies",
-            "one to 50 company ids",
-        ));
-    }
-    Ok(ids)
-}
-
 pub async fn trial_balance(
     db: &Db,
     user: &SessionUser,
     q: TrialBalanceQuery,
 ) -> Result<TrialBalance> {
-    let companies = match q.companies.as_deref().filter(|c| !c.trim().is_empty()) {
-        Some(text) => parse_companies(text)?,
-        None => vec![user.company_id.ok_or_else(|| {
-            Error::new(
-                crate::ErrorKind::Forbidden,
-                "no_company",
-                "choose a company first",
-            )
-        })?],
-    };
+    let companies = Access::chosen_companies(user, q.companies.as_deref())?;
     let period = match q.period.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(p) => Some(parse_period(p)?),
         None => None,

@@ -16,11 +16,13 @@ use crate::jobs::Job;
 use crate::{Erp, SessionUser};
 
 /// The reports a run can build, by the name their pages' addresses use.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 10] = [
     "sales-book",
     "purchase-book",
     "stock-valuation",
     "stock-on-hand",
+    "stock-units",
+    "unit-history",
     "unit-margins",
     "trial-balance",
     "aged-receivables",

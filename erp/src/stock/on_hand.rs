@@ -16,6 +16,8 @@ use crate::{Error, Result, SessionUser};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnHandRow {
+    /// Whose stock (several companies when consolidated).
+    pub company_name: String,
     pub location_id: Uuid,
     pub location_code: String,
     /// internal or transit.
@@ -38,6 +40,9 @@ pub struct OnHandRow {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(deny_unknown_fields)]
 pub struct OnHandQuery {
+    /// Company ids separated by commas, consolidated; the active company
+    /// when missing.
+    pub companies: Option<String>,
     pub branch_id: Option<Uuid>,
     pub warehouse_id: Option<Uuid>,
     pub location_id: Option<Uuid>,
@@ -49,15 +54,17 @@ pub struct OnHandQuery {
 /// Quantities on hand, by location and product (rows with nothing left
 /// are not listed).
 pub async fn on_hand(db: &Db, user: &SessionUser, q: OnHandQuery) -> Result<Vec<OnHandRow>> {
-    let (_, mut tx) = Access::begin(db, user, Resource::Stock, Action::Read).await?;
+    let companies = Access::chosen_companies(user, q.companies.as_deref())?;
+    let mut tx = Access::begin_many(db, user, &companies, Resource::Stock, Action::Read).await?;
     let mut qb = QueryBuilder::<Postgres>::new(
-        "SELECT h.location_id, l.code AS location_code, l.kind AS location_kind, l.warehouse_id,
+        "SELECT c.name AS company_name, h.location_id, l.code AS location_code, l.kind AS location_kind, l.warehouse_id,
                 w.branch_id, h.product_id, p.sku, p.name AS product_name, h.quantity,
                 r.reserved, h.quantity - r.reserved AS available
            FROM stock_on_hand h
            JOIN stock_locations l ON l.id = h.location_id
            LEFT JOIN warehouses w ON w.id = l.warehouse_id
            JOIN products p ON p.id = h.product_id
+           JOIN companies c ON c.id = p.company_id
            CROSS JOIN LATERAL (SELECT count(*)::numeric AS reserved FROM serial_numbers s
                                 WHERE s.location_id = h.location_id AND s.product_id = h.product_id
                                   AND s.reserved_by IS NOT NULL) r
@@ -81,7 +88,7 @@ pub async fn on_hand(db: &Db, user: &SessionUser, q: OnHandQuery) -> Result<Vec<
             .push_bind(text.trim().replace(['%', '_', '\\'], ""))
             .push(") || '%'");
     }
-    qb.push(" ORDER BY l.code, p.sku");
+    qb.push(" ORDER BY c.name, l.code, p.sku");
     let rows = qb.build_query_as().fetch_all(&mut *tx).await?;
     tx.commit().await?;
     Ok(rows)
@@ -90,6 +97,8 @@ pub async fn on_hand(db: &Db, user: &SessionUser, q: OnHandQuery) -> Result<Vec<
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValuationRow {
+    /// Whose stock (several companies when consolidated).
+    pub company_name: String,
     pub product_id: Uuid,
     pub sku: String,
     pub product_name: String,
@@ -120,6 +129,9 @@ pub struct Valuation {
 pub struct ValuationQuery {
     /// At the end of this day; default today.
     pub date: Option<NaiveDate>,
+    /// Company ids separated by commas, consolidated (the ledger balance
+    /// too); the active company when missing.
+    pub companies: Option<String>,
 }
 
 /// Quantity and value held per product at the end of `date`: what is held
@@ -128,7 +140,8 @@ pub struct ValuationQuery {
 /// long the ledger. Beside it the ledger's inventory balance that day: the
 /// monthly totals of the months before, plus the entries of its own month.
 pub async fn valuation(db: &Db, user: &SessionUser, q: ValuationQuery) -> Result<Valuation> {
-    let (_, mut tx) = Access::begin(db, user, Resource::Stock, Action::Read).await?;
+    let companies = Access::chosen_companies(user, q.companies.as_deref())?;
+    let mut tx = Access::begin_many(db, user, &companies, Resource::Stock, Action::Read).await?;
     let date = super::date_or_today(&mut tx, q.date).await?;
     let rows: Vec<ValuationRow> = sqlx::query_as(
         "WITH later AS (
@@ -146,10 +159,11 @@ pub async fn valuation(db: &Db, user: &SessionUser, q: ValuationQuery) -> Result
                     coalesce(s.quantity, 0) - coalesce(l.quantity, 0) AS quantity,
                     coalesce(s.value, 0) - coalesce(l.value, 0) AS value
                FROM stock_values s FULL JOIN later l ON l.product_id = s.product_id)
-         SELECT p.id AS product_id, p.sku, p.name AS product_name, p.is_vehicle, v.quantity, v.value
-           FROM v JOIN products p ON p.id = v.product_id
+         SELECT c.name AS company_name, p.id AS product_id, p.sku, p.name AS product_name,
+                p.is_vehicle, v.quantity, v.value
+           FROM v JOIN products p ON p.id = v.product_id JOIN companies c ON c.id = p.company_id
           WHERE v.quantity <> 0 OR v.value <> 0
-          ORDER BY p.sku",
+          ORDER BY c.name, p.sku",
     )
     .bind(date)
     .fetch_all(&mut *tx)
@@ -182,6 +196,8 @@ pub async fn valuation(db: &Db, user: &SessionUser, q: ValuationQuery) -> Result
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unit {
+    /// Whose unit (several companies when consolidated).
+    pub company_name: String,
     pub id: Uuid,
     pub product_id: Uuid,
     pub sku: String,
@@ -217,8 +233,13 @@ pub const UNIT_STATUSES: [&str; 7] = [
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(deny_unknown_fields)]
 pub struct UnitQuery {
+    /// Company ids separated by commas, consolidated; the active company
+    /// when missing.
+    pub companies: Option<String>,
     /// registered, in_transit, available, reserved, delivered, returned or lost.
     pub status: Option<String>,
+    /// Only the units still held (in transit, available or reserved).
+    pub held: Option<bool>,
     pub product_id: Option<Uuid>,
     pub location_id: Option<Uuid>,
     pub warehouse_id: Option<Uuid>,
@@ -228,20 +249,22 @@ pub struct UnitQuery {
 
 macro_rules! unit_select {
     () => {
-        "SELECT s.id, s.product_id, p.sku, p.name AS product_name, s.serial, s.engine_no, s.colour,
+        "SELECT c.name AS company_name, s.id, s.product_id, p.sku, p.name AS product_name, s.serial, s.engine_no, s.colour,
                 s.model_year, s.status, s.location_id, l.code AS location_code, s.cost,
                 (SELECT (hn_today() - min(m.move_date))::int FROM stock_moves m
                   WHERE m.serial_id = s.id AND m.quantity > 0) AS age_days,
                 s.created_at
            FROM serial_numbers s
            JOIN products p ON p.id = s.product_id
+           JOIN companies c ON c.id = s.company_id
            LEFT JOIN stock_locations l ON l.id = s.location_id"
     };
 }
 
 /// Units (vehicles and other serial-tracked goods), by serial number.
 pub async fn units(db: &Db, user: &SessionUser, q: UnitQuery) -> Result<Vec<Unit>> {
-    let (_, mut tx) = Access::begin(db, user, Resource::Stock, Action::Read).await?;
+    let companies = Access::chosen_companies(user, q.companies.as_deref())?;
+    let mut tx = Access::begin_many(db, user, &companies, Resource::Stock, Action::Read).await?;
     let mut qb = QueryBuilder::<Postgres>::new(concat!(unit_select!(), " WHERE true"));
     if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
         if !UNIT_STATUSES.contains(&status) {
@@ -252,6 +275,9 @@ pub async fn units(db: &Db, user: &SessionUser, q: UnitQuery) -> Result<Vec<Unit
             ));
         }
         qb.push(" AND s.status = ").push_bind(status.to_owned());
+    }
+    if q.held == Some(true) {
+        qb.push(" AND s.status IN ('in_transit', 'available', 'reserved')");
     }
     if let Some(p) = q.product_id {
         qb.push(" AND s.product_id = ").push_bind(p);

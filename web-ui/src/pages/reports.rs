@@ -29,6 +29,8 @@ pub struct ReportQuery {
     pub party_id: Option<Uuid>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// The unit (vehicle) whose history a report shows.
+    pub unit_id: Option<Uuid>,
 }
 
 impl ReportQuery {
@@ -46,6 +48,7 @@ impl ReportQuery {
         add("party_id", self.party_id.map(|d| d.to_string()));
         add("from", self.from.map(|d| d.to_string()));
         add("to", self.to.map(|d| d.to_string()));
+        add("unit_id", self.unit_id.map(|d| d.to_string()));
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         format!("{path}?{query}")
     }
@@ -147,6 +150,53 @@ pub(crate) fn base(
     }
 }
 
+/// The companies a consolidated report may cover (those the user belongs
+/// to), as checkboxes named `company`, the chosen ones ticked (the active
+/// company when none is named). Nothing for a member of one company.
+async fn companies_fieldset(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    r: &ReportQuery,
+) -> AnyView {
+    let member_of = erp::companies::me(&erp.db, user.user_id)
+        .await
+        .map(|m| m.companies)
+        .unwrap_or_default();
+    if member_of.len() < 2 {
+        return ().into_any();
+    }
+    let chosen =
+        erp::access::Access::chosen_companies(user, r.companies.as_deref()).unwrap_or_default();
+    let choices = member_of
+        .into_iter()
+        .map(|c| {
+            let checked = chosen.contains(&c.company_id);
+            view! { <label class="check"><input type="checkbox" name="company" value=c.company_id.to_string() checked=checked/>{c.company_name}</label> }
+        })
+        .collect_view();
+    view! { <fieldset><legend>{lang.t("report-companies")}</legend>{choices}</fieldset> }.into_any()
+}
+
+/// The heading line naming whose figures a report shows: the company
+/// with its RTN, or the names of the companies it consolidates.
+pub(crate) async fn companies_line(erp: &Erp, user: &erp::SessionUser, ids: &[Uuid]) -> String {
+    if ids.len() < 2 {
+        return company_line(erp, user).await;
+    }
+    erp::companies::me(&erp.db, user.user_id)
+        .await
+        .map(|m| {
+            m.companies
+                .into_iter()
+                .filter(|c| ids.contains(&c.company_id))
+                .map(|c| c.company_name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
 pub(crate) async fn company_line(erp: &Erp, user: &erp::SessionUser) -> String {
     let Ok(company) = erp::companies::settings::get(&erp.db, user).await else {
         return String::new();
@@ -188,6 +238,7 @@ pub async fn index(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Respo
             <li><a href="/reports/purchase-book" id="report-purchase-book">{lang.t("report-purchase-book")}</a></li>
             <li><a href="/reports/stock-valuation" id="report-stock-valuation">{lang.t("report-stock-valuation")}</a></li>
             <li><a href="/reports/stock-on-hand" id="report-stock-on-hand">{lang.t("report-stock-on-hand")}</a></li>
+            <li><a href="/reports/stock-units" id="report-stock-units">{lang.t("report-stock-units")}</a></li>
             <li><a href="/reports/unit-margins" id="report-unit-margins">{lang.t("report-unit-margins")}</a></li>
             <li><a href="/reports/trial-balance" id="report-trial-balance">{lang.t("report-trial-balance")}</a></li>
             <li><a href="/reports/aged-receivables" id="report-aged">{lang.t("report-aged")}</a></li>
@@ -245,6 +296,8 @@ pub async fn build(
         "stock-valuation" => super::stock_reports::valuation(erp, user, lang, q).await,
         "stock-on-hand" => super::stock_reports::on_hand(erp, user, lang, q).await,
         "unit-margins" => super::stock_reports::margins(erp, user, lang, q).await,
+        "stock-units" => super::stock_reports::units(erp, user, lang, q).await,
+        "unit-history" => super::stock_reports::unit_history(erp, user, lang, q).await,
         "trial-balance" => build_trial_balance(erp, user, lang, q).await,
         "aged-receivables" => build_aged_receivables(erp, user, lang, q).await,
         "statement" => build_statement(erp, user, lang, q).await,
@@ -271,42 +324,37 @@ async fn filters(
             .into_any()
         }
         "trial-balance" => {
-            let me = erp::companies::me(&erp.db, user.user_id).await.ok();
-            let chosen: Vec<String> = r
-                .companies
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .map(str::to_owned)
-                .collect();
             let period = r.period.clone().unwrap_or_default();
-    let choices = me
-        .map(|m| m.companies)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| {
-            let checked = chosen.contains(&c.company_id.to_string());
-            view! { <label class="check"><input type="checkbox" name="company" value=c.company_id.to_string() checked=checked/>{c.company_name}</label> }
-        })
-        .collect_view();
+            let chooser = companies_fieldset(erp, user, lang, r).await;
             view! {
-        <form method="get" action="/reports/trial-balance/choose" class="filters">
-            <label for="f-period">{lang.t("report-period")}</label>
-            <input type="month" id="f-period" name="period" value=period.clone()/>
-            <fieldset><legend>{lang.t("report-companies")}</legend>{choices}</fieldset>
-            <button type="submit">{lang.t("report-show")}</button>
-        </form>
-    }
+                <form method="get" action="/reports/trial-balance/choose" class="filters">
+                    <label for="f-period">{lang.t("report-period")}</label>
+                    <input type="month" id="f-period" name="period" value=period/>
+                    {chooser}
+                    <button type="submit">{lang.t("report-show")}</button>
+                </form>
+            }
             .into_any()
         }
-        // (stock by location is what is held now: it has no filter)
-        "stock-on-hand" => ().into_any(),
-        "stock-valuation" => {
-            let action = format!("/reports/{kind}");
+        // (what is held now: no date, only whose)
+        "stock-on-hand" | "stock-units" => {
+            let chooser = companies_fieldset(erp, user, lang, r).await;
+            let action = format!("/reports/{kind}/choose");
             view! {
                 <form method="get" action=action class="filters">
+                    {chooser}
+                    <button type="submit">{lang.t("report-show")}</button>
+                </form>
+            }
+            .into_any()
+        }
+        "stock-valuation" => {
+            let chooser = companies_fieldset(erp, user, lang, r).await;
+            view! {
+                <form method="get" action="/reports/stock-valuation/choose" class="filters">
                     <label for="f-as_of">{lang.t("report-as-of")}</label>
                     <input type="date" id="f-as_of" name="as_of" value=r.as_of.map(|d| d.to_string()).unwrap_or_default()/>
+                    {chooser}
                     <button type="submit">{lang.t("report-show")}</button>
                 </form>
             }
@@ -322,6 +370,8 @@ async fn filters(
             </form>
         }
         .into_any(),
+        // (one unit's whole history: nothing to filter)
+        "unit-history" => ().into_any(),
         "aged-receivables" => view! {
             <form method="get" action="/reports/aged-receivables" class="filters">
                 <label for="f-as_of">{lang.t("report-as-of")}</label>
@@ -399,7 +449,9 @@ pub async fn stock_report(
     Query(q): Query<ReportQuery>,
 ) -> Response {
     match kind.as_str() {
-        "stock-valuation" | "stock-on-hand" | "unit-margins" => report_page(erp, v, q, &kind).await,
+        "stock-valuation" | "stock-on-hand" | "unit-margins" | "stock-units" | "unit-history" => {
+            report_page(erp, v, q, &kind).await
+        }
         _ => axum::response::Redirect::to("/reports").into_response(),
     }
 }
@@ -621,23 +673,13 @@ async fn build_trial_balance(
         Ok(t) => t,
         Err(e) => return Err(e),
     };
-    let me = erp::companies::me(&erp.db, user.user_id).await.ok();
-    let names: Vec<String> = me
-        .as_ref()
-        .map(|m| {
-            m.companies
-                .iter()
-                .filter(|c| tb.companies.contains(&c.company_id))
-                .map(|c| c.company_name.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = companies_line(erp, user, &tb.companies).await;
     let l = |k: &str| lang.t(&format!("report-col-{k}"));
     let mut t = base(
         lang,
         lang.t("report-trial-balance"),
         vec![
-            names.join(", "),
+            names,
             lang.t_args("report-until-line", &[("period", tb.period.clone())]),
         ],
         vec![
@@ -843,9 +885,16 @@ async fn build_statement(
     })
 }
 
-/// The trial balance's filter form posts one `company` per checkbox; the
-/// report takes them as one comma-separated `companies`.
-pub async fn choose_companies(axum::extract::RawQuery(raw): axum::extract::RawQuery) -> Response {
+/// A filter form with company checkboxes posts one `company` per box; the
+/// report takes them as one comma-separated `companies` (its other
+/// filters pass through).
+pub async fn choose_companies(
+    axum::extract::Path(kind): axum::extract::Path<String>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Response {
+    if !erp::reports::KINDS.contains(&kind.as_str()) {
+        return axum::response::Redirect::to("/reports").into_response();
+    }
     let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
@@ -854,13 +903,11 @@ pub async fn choose_companies(axum::extract::RawQuery(raw): axum::extract::RawQu
         .filter(|(k, _)| k == "company")
         .map(|(_, v)| v.clone())
         .collect();
-    let period = pairs
-        .iter()
-        .find(|(k, _)| k == "period")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let query =
-        serde_urlencoded::to_string([("period", period), ("companies", companies.join(","))])
-            .unwrap_or_default();
-    axum::response::Redirect::to(&format!("/reports/trial-balance?{query}")).into_response()
+    let mut query: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, v)| k != "company" && !v.is_empty())
+        .collect();
+    query.push(("companies".to_owned(), companies.join(",")));
+    let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+    axum::response::Redirect::to(&format!("/reports/{kind}?{query}")).into_response()
 }

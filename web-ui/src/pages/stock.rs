@@ -236,11 +236,11 @@ pub async fn units(
     .await
 }
 
-fn status_label(lang: Lang, status: &str) -> String {
+pub(crate) fn status_label(lang: Lang, status: &str) -> String {
     lang.t(&format!("unit-status-{}", status.replace('_', "-")))
 }
 
-fn kind_label(lang: Lang, kind: &str) -> String {
+pub(crate) fn kind_label(lang: Lang, kind: &str) -> String {
     lang.t(&format!("stock-kind-{}", kind.replace('_', "-")))
 }
 
@@ -278,7 +278,11 @@ pub async fn unit(
         .await
         .can(Resource::Stock, Action::Create);
     let content = view! {
-        <div class="page-head"><h1>{title.clone()}</h1></div>
+        <div class="page-head">
+            <h1>{title.clone()}</h1>
+            <a href=format!("/reports/unit-history?unit_id={id}&format=csv") id="unit-csv">{lang.t("report-csv")}</a>
+            <a href=format!("/reports/unit-history?unit_id={id}&format=pdf") id="unit-pdf" target="_blank">{lang.t("report-pdf")}</a>
+        </div>
         {tabs(lang, "", can_create)}
         <dl class="document-head" id="unit-facts">
             <dt>{lang.t("stock-col-status")}</dt><dd><span class=format!("tag unit-{}", u.unit.status)>{status_label(lang, &u.unit.status)}</span></dd>

@@ -1,18 +1,51 @@
 //! The inventory as reports (page, CSV, PDF, background run): the
 //! valuation at a day beside the ledger's inventory balance, stock by
 //! location (available, reserved, in transit), and the gross margin of
-//! every delivered unit.
+//! every delivered unit. The valuation and stock by location consolidate
+//! the companies chosen (a company column then says whose each row is).
 
 use erp::Erp;
 use erp::report_table::{Cell, Column};
 use erp::stock::margins::MarginQuery;
 use erp::stock::on_hand::{OnHandQuery, ValuationQuery};
 
-use super::reports::{Built, ReportQuery, base, company_line};
+use super::reports::{Built, ReportQuery, base, companies_line, company_line};
 use crate::i18n::Lang;
 
 fn col(lang: Lang, key: &str) -> String {
     lang.t(&format!("report-col-{key}"))
+}
+
+/// Whether a report consolidates several companies: then its first
+/// column says whose each row is.
+#[derive(Clone, Copy)]
+struct Whose(bool);
+
+impl Whose {
+    fn columns(self, lang: Lang, rest: Vec<Column>) -> Vec<Column> {
+        let mut columns = Vec::with_capacity(rest.len() + 1);
+        if self.0 {
+            columns.push(Column::text(col(lang, "company")));
+        }
+        columns.extend(rest);
+        columns
+    }
+
+    fn cells(self, company: &str, rest: Vec<Cell>) -> Vec<Cell> {
+        let mut cells = Vec::with_capacity(rest.len() + 1);
+        if self.0 {
+            cells.push(Cell::Text(company.to_owned()));
+        }
+        cells.extend(rest);
+        cells
+    }
+}
+
+fn join(ids: &[uuid::Uuid]) -> String {
+    ids.iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub async fn valuation(
@@ -21,13 +54,18 @@ pub async fn valuation(
     lang: Lang,
     q: &ReportQuery,
 ) -> Result<Built, erp::Error> {
-    let val =
-        erp::stock::on_hand::valuation(&erp.db, user, ValuationQuery { date: q.as_of }).await?;
+    let companies = erp::access::Access::chosen_companies(user, q.companies.as_deref())?;
+    let query = ValuationQuery {
+        date: q.as_of,
+        companies: q.companies.clone(),
+    };
+    let val = erp::stock::on_hand::valuation(&erp.db, user, query).await?;
+    let whose = Whose(companies.len() > 1);
     let mut t = base(
         lang,
         lang.t("report-stock-valuation"),
         vec![
-            company_line(erp, user).await,
+            companies_line(erp, user, &companies).await,
             format!("{} {}", lang.t("report-as-of"), val.date.format("%d/%m/%Y")),
             format!(
                 "{}: {}",
@@ -35,13 +73,16 @@ pub async fn valuation(
                 Cell::Money(val.ledger_balance).shown()
             ),
         ],
-        vec![
-            Column::text(col(lang, "sku")),
-            Column::text(col(lang, "product")),
-            Column::number(col(lang, "quantity")),
-            Column::number(col(lang, "average")),
-            Column::number(col(lang, "value")),
-        ],
+        whose.columns(
+            lang,
+            vec![
+                Column::text(col(lang, "sku")),
+                Column::text(col(lang, "product")),
+                Column::number(col(lang, "quantity")),
+                Column::number(col(lang, "average")),
+                Column::number(col(lang, "value")),
+            ],
+        ),
     );
     t.rows = val
         .rows
@@ -52,26 +93,27 @@ pub async fn valuation(
             } else {
                 Cell::Money((r.value / r.quantity).round_dp(2))
             };
-            vec![
-                Cell::Text(r.sku.clone()),
-                Cell::Text(r.product_name.clone()),
-                Cell::Text(super::stock::qty(r.quantity)),
-                average,
-                Cell::Money(r.value),
-            ]
+            whose.cells(
+                &r.company_name,
+                vec![
+                    Cell::Text(r.sku.clone()),
+                    Cell::Text(r.product_name.clone()),
+                    Cell::Text(super::stock::qty(r.quantity)),
+                    average,
+                    Cell::Money(r.value),
+                ],
+            )
         })
         .collect();
-    t.totals = Some(vec![
-        Cell::Text(col(lang, "totals")),
-        Cell::Empty,
-        Cell::Empty,
-        Cell::Empty,
-        Cell::Money(val.total),
-    ]);
+    let mut totals = vec![Cell::Text(col(lang, "totals"))];
+    totals.extend(std::iter::repeat_n(Cell::Empty, t.columns.len() - 2));
+    totals.push(Cell::Money(val.total));
+    t.totals = Some(totals);
     Ok(Built {
         stem: format!("valuacion-inventario-{}", val.date),
         resolved: ReportQuery {
             as_of: Some(val.date),
+            companies: Some(join(&companies)),
             ..q.clone()
         },
         table: t,
@@ -84,19 +126,28 @@ pub async fn on_hand(
     lang: Lang,
     q: &ReportQuery,
 ) -> Result<Built, erp::Error> {
-    let rows = erp::stock::on_hand::on_hand(&erp.db, user, OnHandQuery::default()).await?;
+    let companies = erp::access::Access::chosen_companies(user, q.companies.as_deref())?;
+    let query = OnHandQuery {
+        companies: q.companies.clone(),
+        ..Default::default()
+    };
+    let rows = erp::stock::on_hand::on_hand(&erp.db, user, query).await?;
+    let whose = Whose(companies.len() > 1);
     let mut t = base(
         lang,
         lang.t("report-stock-on-hand"),
-        vec![company_line(erp, user).await],
-        vec![
-            Column::text(col(lang, "location")),
-            Column::text(col(lang, "sku")),
-            Column::text(col(lang, "product")),
-            Column::number(col(lang, "quantity")),
-            Column::number(col(lang, "reserved")),
-            Column::number(col(lang, "available")),
-        ],
+        vec![companies_line(erp, user, &companies).await],
+        whose.columns(
+            lang,
+            vec![
+                Column::text(col(lang, "location")),
+                Column::text(col(lang, "sku")),
+                Column::text(col(lang, "product")),
+                Column::number(col(lang, "quantity")),
+                Column::number(col(lang, "reserved")),
+                Column::number(col(lang, "available")),
+            ],
+        ),
     );
     t.rows = rows
         .iter()
@@ -106,19 +157,25 @@ pub async fn on_hand(
             } else {
                 r.location_code.clone()
             };
-            vec![
-                Cell::Text(place),
-                Cell::Text(r.sku.clone()),
-                Cell::Text(r.product_name.clone()),
-                Cell::Text(super::stock::qty(r.quantity)),
-                Cell::Text(super::stock::qty(r.reserved)),
-                Cell::Text(super::stock::qty(r.available)),
-            ]
+            whose.cells(
+                &r.company_name,
+                vec![
+                    Cell::Text(place),
+                    Cell::Text(r.sku.clone()),
+                    Cell::Text(r.product_name.clone()),
+                    Cell::Text(super::stock::qty(r.quantity)),
+                    Cell::Text(super::stock::qty(r.reserved)),
+                    Cell::Text(super::stock::qty(r.available)),
+                ],
+            )
         })
         .collect();
     Ok(Built {
         stem: "existencias".to_owned(),
-        resolved: q.clone(),
+        resolved: ReportQuery {
+            companies: Some(join(&companies)),
+            ..q.clone()
+        },
         table: t,
     })
 }
@@ -178,6 +235,154 @@ pub async fn margins(
     ]);
     Ok(Built {
         stem: "margen-por-unidad".to_owned(),
+        resolved: q.clone(),
+        table: t,
+    })
+}
+
+/// The units still held (in transit, available, reserved), oldest first:
+/// where each is, what it cost and how many days since it arrived — the
+/// stock age per unit. Consolidates the companies chosen.
+pub async fn units(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    q: &ReportQuery,
+) -> Result<Built, erp::Error> {
+    let companies = erp::access::Access::chosen_companies(user, q.companies.as_deref())?;
+    let query = erp::stock::on_hand::UnitQuery {
+        companies: q.companies.clone(),
+        held: Some(true),
+        ..Default::default()
+    };
+    let mut rows = erp::stock::on_hand::units(&erp.db, user, query).await?;
+    rows.sort_by(|a, b| b.age_days.cmp(&a.age_days).then(a.serial.cmp(&b.serial)));
+    let whose = Whose(companies.len() > 1);
+    let stock = |k: &str| lang.t(&format!("stock-col-{k}"));
+    let mut t = base(
+        lang,
+        lang.t("report-stock-units"),
+        vec![companies_line(erp, user, &companies).await],
+        whose.columns(
+            lang,
+            vec![
+                Column::text(col(lang, "vin")),
+                Column::text(col(lang, "product")),
+                Column::text(stock("colour")),
+                Column::text(stock("year")),
+                Column::text(stock("status")),
+                Column::text(col(lang, "location")),
+                Column::number(col(lang, "cost")),
+                Column::number(stock("age")),
+            ],
+        ),
+    );
+    t.rows = rows
+        .iter()
+        .map(|u| {
+            whose.cells(
+                &u.company_name,
+                vec![
+                    Cell::Text(u.serial.clone()),
+                    Cell::Text(u.product_name.clone()),
+                    Cell::Text(u.colour.clone()),
+                    Cell::Text(u.model_year.map(|y| y.to_string()).unwrap_or_default()),
+                    Cell::Text(super::stock::status_label(lang, &u.status)),
+                    Cell::Text(u.location_code.clone().unwrap_or_default()),
+                    Cell::Money(u.cost),
+                    u.age_days.map_or(Cell::Empty, |d| Cell::Count(d.into())),
+                ],
+            )
+        })
+        .collect();
+    let mut totals = vec![
+        Cell::Text(col(lang, "totals")),
+        Cell::Count(rows.len() as i64),
+    ];
+    totals.extend(std::iter::repeat_n(Cell::Empty, t.columns.len() - 4));
+    totals.push(Cell::Money(rows.iter().map(|u| u.cost).sum()));
+    totals.push(Cell::Empty);
+    t.totals = Some(totals);
+    Ok(Built {
+        stem: "unidades-en-inventario".to_owned(),
+        resolved: ReportQuery {
+            companies: Some(join(&companies)),
+            ..q.clone()
+        },
+        table: t,
+    })
+}
+
+/// One unit's history: every move with its document, and its cost after
+/// each (the purchase, each share of landed costs, and what carried it).
+pub async fn unit_history(
+    erp: &Erp,
+    user: &erp::SessionUser,
+    lang: Lang,
+    q: &ReportQuery,
+) -> Result<Built, erp::Error> {
+    let id = q
+        .unit_id
+        .ok_or_else(|| erp::Error::validation("required", "/unit_id", "name the unit (unit_id)"))?;
+    let u = erp::stock::on_hand::unit(&erp.db, user, id).await?;
+    let stock = |k: &str| lang.t(&format!("stock-col-{k}"));
+    let facts = [
+        (stock("engine"), u.unit.engine_no.clone()),
+        (stock("colour"), u.unit.colour.clone()),
+        (
+            stock("year"),
+            u.unit.model_year.map(|y| y.to_string()).unwrap_or_default(),
+        ),
+        (
+            stock("status"),
+            super::stock::status_label(lang, &u.unit.status),
+        ),
+        (
+            stock("location"),
+            u.unit.location_code.clone().unwrap_or_default(),
+        ),
+        (stock("cost"), Cell::Money(u.unit.cost).shown()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k}: {v}"))
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let mut t = base(
+        lang,
+        format!("{} {}", lang.t("report-unit-history"), u.unit.serial),
+        vec![
+            company_line(erp, user).await,
+            format!("{} — {}", u.unit.sku, u.unit.product_name),
+            facts,
+        ],
+        vec![
+            Column::text(col(lang, "date")),
+            Column::text(col(lang, "document")),
+            Column::text(stock("kind")),
+            Column::text(stock("from")),
+            Column::text(stock("to")),
+            Column::number(col(lang, "value")),
+            Column::number(stock("cost-after")),
+        ],
+    );
+    t.rows = u
+        .history
+        .iter()
+        .map(|e| {
+            vec![
+                Cell::Date(e.doc_date),
+                Cell::Text(e.number.clone()),
+                Cell::Text(super::stock::kind_label(lang, &e.kind)),
+                Cell::Text(e.from_code.clone()),
+                Cell::Text(e.to_code.clone()),
+                Cell::Money(e.value),
+                Cell::Money(e.cost_after),
+            ]
+        })
+        .collect();
+    Ok(Built {
+        stem: format!("historial-{}", u.unit.serial),
         resolved: q.clone(),
         table: t,
     })
