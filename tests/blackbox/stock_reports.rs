@@ -13,6 +13,12 @@ const MOTOS: &str = "Motos Catrachas";
 const AUTOS: &str = "Autos del Valle";
 const ACCOUNTANT: (&str, &str) = ("contador@demo.hn", "demo-usuario-2026");
 
+/// A page or a report file as text (a CSV's byte-order mark left out).
+async fn text(c: &reqwest::Client, url: &str) -> Result<String, crate::api::Error> {
+    let body = c.get(url).send().await?.text().await?;
+    Ok(body.trim_start_matches('\u{feff}').to_owned())
+}
+
 fn names(rows: &Value) -> Vec<String> {
     let mut names: Vec<String> = rows
         .as_array()
@@ -101,16 +107,13 @@ async fn stock_reports_consolidate_the_chosen_companies_and_show_each_units_age_
     assert_eq!(problem["errors"][0]["pointer"], "/companies");
 
     // The report pages' files: a company column first when consolidated.
-    let csv = motos
-        .get(url(&format!(
+    let csv = text(
+        &motos,
+        &url(&format!(
             "/reports/stock-valuation?companies={m},{a}&format=csv"
-        )))
-        .send()
-        .await?
-        .text()
-        .await?
-        .trim_start_matches('\u{feff}')
-        .to_owned();
+        )),
+    )
+    .await?;
     assert!(
         csv.lines()
             .next()
@@ -122,14 +125,7 @@ async fn stock_reports_consolidate_the_chosen_companies_and_show_each_units_age_
             .any(|l| l.starts_with("Autos del Valle,LLANTA-R15,")),
         "{csv}"
     );
-    let own = motos
-        .get(url("/reports/stock-on-hand?format=csv"))
-        .send()
-        .await?
-        .text()
-        .await?
-        .trim_start_matches('\u{feff}')
-        .to_owned();
+    let own = text(&motos, &url("/reports/stock-on-hand?format=csv")).await?;
     assert!(
         own.lines()
             .next()
@@ -146,14 +142,7 @@ async fn stock_reports_consolidate_the_chosen_companies_and_show_each_units_age_
     assert!(held.iter().all(|u| {
         ["in_transit", "available", "reserved"].contains(&u["status"].as_str().unwrap_or_default())
     }));
-    let units = motos
-        .get(url("/reports/stock-units?format=csv"))
-        .send()
-        .await?
-        .text()
-        .await?
-        .trim_start_matches('\u{feff}')
-        .to_owned();
+    let units = text(&motos, &url("/reports/stock-units?format=csv")).await?;
     let header = units.lines().next().unwrap_or_default();
     assert!(
         header.starts_with("VIN,") && header.ends_with("Días en inventario"),
@@ -190,14 +179,7 @@ async fn stock_reports_consolidate_the_chosen_companies_and_show_each_units_age_
         history.lines().any(|l| l.contains("Recepción")),
         "its receipt: {history}"
     );
-    let page = motos
-        .get(url(&format!("/inventory/units/{}", id(unit))))
-        .send()
-        .await?
-        .text()
-        .await?
-        .trim_start_matches('\u{feff}')
-        .to_owned();
+    let page = text(&motos, &url(&format!("/inventory/units/{}", id(unit)))).await?;
     assert!(
         page.contains(&format!(
             "/reports/unit-history?unit_id={}&amp;format=pdf",

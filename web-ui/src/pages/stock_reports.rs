@@ -16,36 +16,51 @@ fn col(lang: Lang, key: &str) -> String {
     lang.t(&format!("report-col-{key}"))
 }
 
-/// Whether a report consolidates several companies: then its first
-/// column says whose each row is.
-#[derive(Clone, Copy)]
-struct Whose(bool);
+/// Whose figures a report shows: the companies chosen (the active one by
+/// default), the heading line naming them, and — when there are several —
+/// a first column saying whose each row is.
+struct Scope {
+    companies: Vec<uuid::Uuid>,
+    line: String,
+}
 
-impl Whose {
-    fn columns(self, lang: Lang, rest: Vec<Column>) -> Vec<Column> {
+impl Scope {
+    async fn of(erp: &Erp, user: &erp::SessionUser, q: &ReportQuery) -> Result<Scope, erp::Error> {
+        let companies = erp::access::Access::chosen_companies(user, q.companies.as_deref())?;
+        let line = companies_line(erp, user, &companies).await;
+        Ok(Scope { companies, line })
+    }
+
+    fn several(&self) -> bool {
+        self.companies.len() > 1
+    }
+
+    fn columns(&self, lang: Lang, rest: Vec<Column>) -> Vec<Column> {
         let mut columns = Vec::with_capacity(rest.len() + 1);
-        if self.0 {
+        if self.several() {
             columns.push(Column::text(col(lang, "company")));
         }
         columns.extend(rest);
         columns
     }
 
-    fn cells(self, company: &str, rest: Vec<Cell>) -> Vec<Cell> {
+    fn cells(&self, company: &str, rest: Vec<Cell>) -> Vec<Cell> {
         let mut cells = Vec::with_capacity(rest.len() + 1);
-        if self.0 {
+        if self.several() {
             cells.push(Cell::Text(company.to_owned()));
         }
         cells.extend(rest);
         cells
     }
-}
 
-fn join(ids: &[uuid::Uuid]) -> String {
-    ids.iter()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
+    /// The query as built: the companies it covered, by id.
+    fn resolved(&self, q: ReportQuery) -> ReportQuery {
+        let ids: Vec<String> = self.companies.iter().map(|c| c.to_string()).collect();
+        ReportQuery {
+            companies: Some(ids.join(",")),
+            ..q
+        }
+    }
 }
 
 pub async fn valuation(
@@ -54,18 +69,17 @@ pub async fn valuation(
     lang: Lang,
     q: &ReportQuery,
 ) -> Result<Built, erp::Error> {
-    let companies = erp::access::Access::chosen_companies(user, q.companies.as_deref())?;
+    let scope = Scope::of(erp, user, q).await?;
     let query = ValuationQuery {
         date: q.as_of,
         companies: q.companies.clone(),
     };
     let val = erp::stock::on_hand::valuation(&erp.db, user, query).await?;
-    let whose = Whose(companies.len() > 1);
     let mut t = base(
         lang,
         lang.t("report-stock-valuation"),
         vec![
-            companies_line(erp, user, &companies).await,
+            scope.line.clone(),
             format!("{} {}", lang.t("report-as-of"), val.date.format("%d/%m/%Y")),
             format!(
                 "{}: {}",
@@ -73,7 +87,7 @@ pub async fn valuation(
                 Cell::Money(val.ledger_balance).shown()
             ),
         ],
-        whose.columns(
+        scope.columns(
             lang,
             vec![
                 Column::text(col(lang, "sku")),
@@ -93,7 +107,7 @@ pub async fn valuation(
             } else {
                 Cell::Money((r.value / r.quantity).round_dp(2))
             };
-            whose.cells(
+            scope.cells(
                 &r.company_name,
                 vec![
                     Cell::Text(r.sku.clone()),
@@ -111,11 +125,10 @@ pub async fn valuation(
     t.totals = Some(totals);
     Ok(Built {
         stem: format!("valuacion-inventario-{}", val.date),
-        resolved: ReportQuery {
+        resolved: scope.resolved(ReportQuery {
             as_of: Some(val.date),
-            companies: Some(join(&companies)),
             ..q.clone()
-        },
+        }),
         table: t,
     })
 }
@@ -126,18 +139,17 @@ pub async fn on_hand(
     lang: Lang,
     q: &ReportQuery,
 ) -> Result<Built, erp::Error> {
-    let companies = erp::access::Access::chosen_companies(user, q.companies.as_deref())?;
+    let scope = Scope::of(erp, user, q).await?;
     let query = OnHandQuery {
         companies: q.companies.clone(),
         ..Default::default()
     };
     let rows = erp::stock::on_hand::on_hand(&erp.db, user, query).await?;
-    let whose = Whose(companies.len() > 1);
     let mut t = base(
         lang,
         lang.t("report-stock-on-hand"),
-        vec![companies_line(erp, user, &companies).await],
-        whose.columns(
+        vec![scope.line.clone()],
+        scope.columns(
             lang,
             vec![
                 Column::text(col(lang, "location")),
@@ -157,7 +169,7 @@ pub async fn on_hand(
             } else {
                 r.location_code.clone()
             };
-            whose.cells(
+            scope.cells(
                 &r.company_name,
                 vec![
                     Cell::Text(place),
@@ -172,10 +184,7 @@ pub async fn on_hand(
         .collect();
     Ok(Built {
         stem: "existencias".to_owned(),
-        resolved: ReportQuery {
-            companies: Some(join(&companies)),
-            ..q.clone()
-        },
+        resolved: scope.resolved(q.clone()),
         table: t,
     })
 }
@@ -249,7 +258,7 @@ pub async fn units(
     lang: Lang,
     q: &ReportQuery,
 ) -> Result<Built, erp::Error> {
-    let companies = erp::access::Access::chosen_companies(user, q.companies.as_deref())?;
+    let scope = Scope::of(erp, user, q).await?;
     let query = erp::stock::on_hand::UnitQuery {
         companies: q.companies.clone(),
         held: Some(true),
@@ -257,13 +266,12 @@ pub async fn units(
     };
     let mut rows = erp::stock::on_hand::units(&erp.db, user, query).await?;
     rows.sort_by(|a, b| b.age_days.cmp(&a.age_days).then(a.serial.cmp(&b.serial)));
-    let whose = Whose(companies.len() > 1);
     let stock = |k: &str| lang.t(&format!("stock-col-{k}"));
     let mut t = base(
         lang,
         lang.t("report-stock-units"),
-        vec![companies_line(erp, user, &companies).await],
-        whose.columns(
+        vec![scope.line.clone()],
+        scope.columns(
             lang,
             vec![
                 Column::text(col(lang, "vin")),
@@ -280,7 +288,7 @@ pub async fn units(
     t.rows = rows
         .iter()
         .map(|u| {
-            whose.cells(
+            scope.cells(
                 &u.company_name,
                 vec![
                     Cell::Text(u.serial.clone()),
@@ -305,10 +313,7 @@ pub async fn units(
     t.totals = Some(totals);
     Ok(Built {
         stem: "unidades-en-inventario".to_owned(),
-        resolved: ReportQuery {
-            companies: Some(join(&companies)),
-            ..q.clone()
-        },
+        resolved: scope.resolved(q.clone()),
         table: t,
     })
 }
