@@ -65,6 +65,9 @@ pub async fn post(db: &Db, user: &SessionUser, id: Uuid, version: i32) -> Result
         let owner = before.source_id.unwrap_or(id);
         crate::stock::reservations::reserve(&mut tx, id, owner).await?;
     }
+    if kind == Kind::CreditNote && before.lines.iter().any(|l| l.serial_id.is_some()) {
+        crate::stock::reservations::release_credited(&mut tx, id).await?;
+    }
 
     let issued = numbering::draw(&mut tx, before.emission_point_id, kind.as_str()).await?;
     let Parties {

@@ -55,6 +55,12 @@ pub struct DeliveryInput {
     pub memo: String,
 }
 
+impl InvoiceLine {
+    fn left(&self) -> Decimal {
+        (self.quantity - self.delivered - self.credited).max(Decimal::ZERO)
+    }
+}
+
 /// An invoice line with what is left to deliver.
 #[derive(sqlx::FromRow)]
 struct InvoiceLine {
@@ -64,6 +70,9 @@ struct InvoiceLine {
     serial_location: Option<Uuid>,
     quantity: Decimal,
     delivered: Decimal,
+    /// Credited by posted credit notes and not taken back by a return:
+    /// credited before it was delivered, it is no longer to deliver.
+    credited: Decimal,
     /// The product is tracked by unit or has been in stock: it is delivered.
     stocked: bool,
 }
@@ -103,6 +112,12 @@ pub async fn create(db: &Db, user: &SessionUser, input: DeliveryInput) -> Result
                 coalesce((SELECT sum(CASE WHEN t.kind = 'customer' THEN m.quantity ELSE -m.quantity END)
                             FROM stock_moves m JOIN stock_locations t ON t.id = m.to_location_id
                            WHERE m.sales_line_id = l.id), 0) AS delivered,
+                greatest(coalesce((SELECT sum(c.quantity) FROM sales_document_lines c
+                                     JOIN sales_documents n ON n.id = c.document_id
+                                    WHERE c.source_line_id = l.id AND n.status = 'posted'), 0)
+                         - coalesce((SELECT sum(m.quantity) FROM sales_document_lines c
+                                       JOIN stock_moves m ON m.sales_line_id = c.id
+                                      WHERE c.source_line_id = l.id), 0), 0) AS credited,
                 (p.tracking = 'serial' OR EXISTS (SELECT 1 FROM stock_values v WHERE v.product_id = p.id)) AS stocked
            FROM sales_document_lines l
            JOIN products p ON p.id = l.product_id
@@ -116,7 +131,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: DeliveryInput) -> Result
         Some(lines) => lines,
         None => invoice_lines
             .iter()
-            .filter(|l| l.stocked && l.quantity > l.delivered)
+            .filter(|l| l.stocked && l.left() > Decimal::ZERO)
             .map(|l| DeliveryLineInput {
                 line_id: Some(l.id),
                 ..DeliveryLineInput::default()
@@ -168,7 +183,7 @@ pub async fn create(db: &Db, user: &SessionUser, input: DeliveryInput) -> Result
             ));
             continue;
         };
-        let left = line.quantity - line.delivered;
+        let left = line.left();
         let quantity = match w.quantity {
             Some(q) => lines::quantity(&mut checks, &format!("{at}/quantity"), Some(q)),
             None => Some(left),

@@ -1,7 +1,8 @@
 //! Units promised to a sale. Confirming an order reserves the units its
 //! lines name (a vehicle by VIN); a unit promised to another document, or
 //! not in stock to sell, refuses the confirmation with the VIN and the
-//! document named. Cancelling releases them; delivering takes them.
+//! document named. Cancelling releases them; delivering takes them; a
+//! credit note posted before the delivery gives them back.
 
 use uuid::Uuid;
 
@@ -78,5 +79,22 @@ pub(crate) async fn release(tx: &mut sqlx::PgConnection, owner: Uuid) -> Result<
         .bind(owner)
         .execute(&mut *tx)
         .await?;
+    Ok(())
+}
+
+/// Release the units a posted credit note credits that its invoice (or the
+/// invoice's order) still holds: credited before delivery, they are sold
+/// no more. A unit already delivered comes back by a return instead.
+pub(crate) async fn release_credited(tx: &mut sqlx::PgConnection, note: Uuid) -> Result<()> {
+    sqlx::query(
+        "UPDATE serial_numbers s SET reserved_by = NULL
+           FROM sales_documents n JOIN sales_documents i ON i.id = n.source_id
+          WHERE n.id = $1
+            AND s.id IN (SELECT serial_id FROM sales_document_lines WHERE document_id = $1)
+            AND (s.reserved_by = i.id OR s.reserved_by = i.source_id)",
+    )
+    .bind(note)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
