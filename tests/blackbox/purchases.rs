@@ -138,6 +138,47 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
         ),
         (10_000.0, -1_250.0, -8_750.0)
     );
+    // The receipt the supplier gets, printed: our head and CAI, the
+    // supplier, the document withheld from, the amount in words.
+    let receipt = c
+        .get(url(&format!(
+            "/api/v1/purchases/bills/{}/withholding-receipt",
+            id(&bill)
+        )))
+        .send()
+        .await?;
+    assert_eq!(receipt.status(), StatusCode::OK);
+    let text = crate::browser_sales::pdf_text(&app, &receipt.bytes().await?)?;
+    for needed in [
+        "COMPROBANTE DE RETENCIÓN",
+        "No. 001-001-05-00000001",
+        &format!("CAI: {OWN_CAI}"),
+        "Motos Catrachas S. de R.L.",
+        "Bufete Mejía",
+        "RTN: 08011985123456",
+        "Factura 001-001-01-00000457",
+        "ISR-HON",
+        "L 10,000.00",
+        "12.5",
+        "L 1,250.00",
+        "SON: MIL DOSCIENTOS CINCUENTA LEMPIRAS CON 00/100",
+        "Original: Sujeto retenido",
+    ] {
+        assert!(
+            text.contains(needed),
+            "the receipt lacks {needed:?}:\n{text}"
+        );
+    }
+    let page = c
+        .get(url(&format!("/purchases/bills/{}", id(&bill))))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        page.contains(&format!("/purchases/bills/{}/withholding.pdf", id(&bill))),
+        "{page}"
+    );
     let (status, problem) = send(
         c.post(url("/api/v1/purchases/bills"))
             .json(&fee("001-001-01-00000457", "2026-12-01")),
@@ -161,6 +202,15 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
             second["withholding_number"].as_str()
         ),
         (0.0, None)
+    );
+    let (status, problem) = send(c.get(url(&format!(
+        "/api/v1/purchases/bills/{}/withholding-receipt",
+        id(&second)
+    ))))
+    .await?;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("nothing_withheld"))
     );
     ok(c.post(url(&format!(
         "/api/v1/purchases/bills/{}/reverse",

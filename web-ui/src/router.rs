@@ -205,6 +205,10 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/purchases/bills/new", get(pages::purchase_forms::new_bill))
         .route("/purchases/bills/{id}", get(pages::purchases::bill))
         .route(
+            "/purchases/bills/{id}/withholding.pdf",
+            get(pages::purchases::withholding_pdf),
+        )
+        .route(
             "/purchases/bills/{id}/reverse",
             post(pages::purchases::reverse_bill),
         )

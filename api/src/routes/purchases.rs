@@ -122,6 +122,21 @@ async fn get_bill(
 }
 
 /// Reverse a bill (the mirror entry); refused while payments or notes count against it.
+/// The withholding receipt (comprobante de retención) of a bill, as the
+/// supplier gets it (409 when nothing was withheld on the bill).
+#[utoipa::path(get, path = "/api/v1/purchases/bills/{id}/withholding-receipt", tag = "purchases", params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn withholding_receipt(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::response::Response> {
+    let printed = erp::purchases::withholding_print::pdf(&erp.db, &caller.user, id).await?;
+    Ok(super::common::pdf_response(printed.file_name, printed.pdf))
+}
+
 #[utoipa::path(post, path = "/api/v1/purchases/bills/{id}/reverse", tag = "purchases", params(("id" = Uuid, Path)),
     request_body = ReverseBillInput,
     responses((status = 200, body = SupplierBill),
@@ -285,6 +300,7 @@ pub fn routes() -> OpenApiRouter<Erp> {
         .routes(routes!(create_bill, list_bills))
         .routes(routes!(get_bill))
         .routes(routes!(reverse_bill))
+        .routes(routes!(withholding_receipt))
         .routes(routes!(create_payment, list_payments))
         .routes(routes!(get_payment))
         .routes(routes!(reverse_payment))

@@ -3,6 +3,7 @@
 //! is posted.
 
 pub mod numbering;
+pub mod print;
 pub mod ranges;
 
 pub use numbering::{FiscalNumber, Issued};

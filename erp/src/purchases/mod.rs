@@ -10,3 +10,4 @@ pub mod orders;
 pub mod payments;
 pub mod purchase_receipts;
 pub mod withholding;
+pub mod withholding_print;

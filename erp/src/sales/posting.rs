@@ -35,17 +35,14 @@ async fn parties(
     emission_point_id: Uuid,
     buyer: Uuid,
 ) -> Result<Parties> {
-    Ok(sqlx::query_as(
-        "SELECT jsonb_build_object(
-                    'legal_name', c.legal_name, 'trade_name', c.name, 'rtn', coalesce(c.rtn, ''),
-                    'address', c.address, 'phone', coalesce(nullif(b.phone, ''), c.phone), 'email', c.email,
-                    'branch_code', b.code, 'branch_name', b.name, 'branch_address', b.address,
-                    'point_code', e.code) AS issuer,
-                p.name AS buyer_name, p.rtn AS buyer_rtn, hn_today() AS today
-           FROM emission_points e JOIN branches b ON b.id = e.branch_id
-           JOIN companies c ON c.id = e.company_id, parties p
-          WHERE e.id = $1 AND p.id = $2",
-    )
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        crate::issuer_json!(),
+        " AS issuer, p.name AS buyer_name, p.rtn AS buyer_rtn, hn_today() AS today
+               FROM emission_points e JOIN branches b ON b.id = e.branch_id
+               JOIN companies c ON c.id = e.company_id, parties p
+              WHERE e.id = $1 AND p.id = $2"
+    ))
     .bind(emission_point_id)
     .bind(buyer)
     .fetch_one(&mut *tx)

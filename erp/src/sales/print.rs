@@ -13,6 +13,7 @@ use super::documents::{self, Document, DocumentLine};
 use super::transitions::Kind;
 use crate::access::Access;
 use crate::db::Db;
+use crate::fiscal::print::{self as fiscal_print, date};
 use crate::pdf::{self, MARGIN, Pdf, WIDTH, Weight};
 use crate::roles::{Action, Resource};
 use crate::values::{CurrencyName, amount_in_words, format_amount};
@@ -43,10 +44,6 @@ pub async fn pdf(db: &Db, user: &SessionUser, id: Uuid) -> Result<Printed> {
         file_name: format!("{prefix}-{}.pdf", fiscal.number),
         pdf: render(&doc)?,
     })
-}
-
-fn date(d: chrono::NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
 }
 
 /// The title a document prints under.
@@ -131,101 +128,21 @@ fn layout(doc: &Document) -> Result<Pdf> {
             "only a posted invoice or credit note is printed",
         )
     })?;
-    let issuer = |k: &str| fiscal.issuer[k].as_str().unwrap_or_default().to_owned();
     let money = |x: Decimal| format_amount(x, &doc.currency);
     let mut p = Pdf::new();
-
-    // Issuer, left; title and number, right.
-    let mut y = MARGIN + 14.0;
-    p.text(
-        MARGIN,
-        y,
-        14.0,
-        Weight::Bold,
-        &pdf::fit(&issuer("legal_name"), 14.0, Weight::Bold, 330.0),
+    let mut y = fiscal_print::head(
+        &mut p,
+        &fiscal_print::Head {
+            issuer: &fiscal.issuer,
+            title: title(doc.kind),
+            number: &fiscal.number,
+            issue_date: doc.issue_date,
+            cai: &fiscal.cai,
+            range_first: &fiscal.range_first,
+            range_last: &fiscal.range_last,
+            deadline: fiscal.deadline,
+        },
     );
-    p.text_right(RIGHT, y, 18.0, Weight::Bold, title(doc.kind));
-    y += 15.0;
-    p.text(MARGIN, y, 10.0, Weight::Regular, &issuer("trade_name"));
-    p.text_right(
-        RIGHT,
-        y,
-        11.0,
-        Weight::Bold,
-        &format!("No. {}", fiscal.number),
-    );
-    y += 13.0;
-    p.text(
-        MARGIN,
-        y,
-        9.0,
-        Weight::Regular,
-        &format!("RTN: {}", issuer("rtn")),
-    );
-    p.text_right(
-        RIGHT,
-        y,
-        9.0,
-        Weight::Regular,
-        &format!("Fecha de emisión: {}", date(doc.issue_date)),
-    );
-    y += 12.0;
-    for line in pdf::wrap(
-        &format!("Casa matriz: {}", issuer("address")),
-        8.5,
-        Weight::Regular,
-        330.0,
-    ) {
-        p.text(MARGIN, y, 8.5, Weight::Regular, &line);
-        y += 11.0;
-    }
-    let branch = format!(
-        "Establecimiento {} {}: {}",
-        issuer("branch_code"),
-        issuer("branch_name"),
-        issuer("branch_address")
-    );
-    for line in pdf::wrap(&branch, 8.5, Weight::Regular, 330.0) {
-        p.text(MARGIN, y, 8.5, Weight::Regular, &line);
-        y += 11.0;
-    }
-    p.text(
-        MARGIN,
-        y,
-        8.5,
-        Weight::Regular,
-        &format!("Tel.: {}   Correo: {}", issuer("phone"), issuer("email")),
-    );
-    y += 10.0;
-
-    // The authorization.
-    y += 6.0;
-    p.shade(MARGIN, y, RIGHT - MARGIN, 40.0, 242);
-    p.text(
-        MARGIN + 8.0,
-        y + 13.0,
-        8.5,
-        Weight::Bold,
-        &format!("CAI: {}", fiscal.cai),
-    );
-    p.text(
-        MARGIN + 8.0,
-        y + 25.0,
-        8.5,
-        Weight::Regular,
-        &format!(
-            "Rango autorizado: del {} al {}",
-            fiscal.range_first, fiscal.range_last
-        ),
-    );
-    p.text(
-        MARGIN + 8.0,
-        y + 36.0,
-        8.5,
-        Weight::Regular,
-        &format!("Fecha límite de emisión: {}", date(fiscal.deadline)),
-    );
-    y += 58.0;
 
     // The buyer.
     p.text(MARGIN, y, 9.5, Weight::Bold, "Cliente:");

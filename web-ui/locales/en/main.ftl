@@ -817,6 +817,7 @@ purchases-pay = Record a payment
 purchases-reverse = Reverse bill
 purchases-bill-reversed = This bill was reversed: it counts neither in the books nor in what the supplier is owed.
 purchases-withholding-receipt = Withholding receipt
+purchases-print-withholding = Print the withholding receipt (PDF)
 purchases-period = Month
 purchases-save-order = Save order
 purchases-save-bill = Record bill

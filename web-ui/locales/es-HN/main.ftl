@@ -817,6 +817,7 @@ purchases-pay = Registrar pago
 purchases-reverse = Revertir factura
 purchases-bill-reversed = Esta factura fue revertida: no cuenta en los libros ni en el saldo del proveedor.
 purchases-withholding-receipt = Comprobante de retención
+purchases-print-withholding = Imprimir comprobante de retención (PDF)
 purchases-period = Mes
 purchases-save-order = Guardar orden
 purchases-save-bill = Registrar factura

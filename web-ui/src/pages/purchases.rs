@@ -360,6 +360,7 @@ pub async fn bill(
             <dt>{lang.t("purchases-col-code")}</dt><dd>{b.withholding_code.clone()}" ("{b.withholding_rate.map(|r| format!("{} %", r.normalize()))}")"</dd>
             <dt>{lang.t("purchases-col-withheld")}</dt><dd class="num">{money(&c, b.withheld)}</dd>
         </dl>
+        <p><a href=format!("/purchases/bills/{}/withholding.pdf", b.id) id="withholding-pdf" target="_blank">{lang.t("purchases-print-withholding")}</a></p>
     });
     let title = format!("{} · {}", b.number, b.supplier_name);
     let content = view! {
@@ -559,4 +560,14 @@ pub async fn dmc(
         Ok(f) => super::imports::file_response(f),
         Err(e) => unavailable(e),
     }
+}
+
+/// The bill's withholding receipt, printed for the supplier.
+pub async fn withholding_pdf(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<uuid::Uuid>,
+) -> Response {
+    let printed = erp::purchases::withholding_print::pdf(&erp.db, &user, id).await;
+    super::sales::printed(v, printed).await
 }

@@ -742,7 +742,13 @@ pub async fn pdf(
     SignedIn(v, user): SignedIn,
     Path(id): Path<Uuid>,
 ) -> Response {
-    match erp::sales::print::pdf(&erp.db, &user, id).await {
+    printed(v, erp::sales::print::pdf(&erp.db, &user, id).await).await
+}
+
+/// A printed document opened in the browser; a document that is not
+/// there, or not printable (a draft), is a page not found.
+pub(crate) async fn printed(v: Visitor, p: erp::Result<erp::sales::print::Printed>) -> Response {
+    match p {
         Ok(p) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_owned()),
