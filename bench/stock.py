@@ -16,6 +16,11 @@ inventory reports over a big stock ledger.
    times each. The loaded moves have no journal entries, so the check here
    is the API's figures against the moves summed in SQL (the containers of
    part 1 are checked against the ledger).
+3. The peer, in the same run and the same PostgreSQL cluster: Tryton 7.0
+   (LTS) with its stock and lot modules, the same ledger loaded into a
+   database of its own, the same four figures timed in Tryton's own process
+   (bench/tryton_stock_peer.py; no HTTP, TLS or JSON on its side), printed
+   beside ours. Tryton comes from PyPI into ~/.cache/erp-tools/tryton.
 
     python3 bench/stock.py target/release/appliance [N=30] [U=100000] [M=2000000]
 """
@@ -32,6 +37,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (BenchError, main_guard, percentiles, positive, start)  # noqa: E402
+
+TRYTON_VENV = os.path.expanduser("~/.cache/erp-tools/tryton")
+TRYTON_PACKAGES = ["trytond>=7.0,<7.1", "trytond_stock>=7.0,<7.1", "trytond_stock_lot>=7.0,<7.1",
+                   "psycopg2-binary>=2.9,<3"]
 
 LOAD = """
 SET session_replication_role = replica;
@@ -159,6 +168,33 @@ def report(label, samples):
     print(f"{label:44} {p50:8.2f} {p99:8.2f} {worst:8.2f}")
 
 
+def tryton_python():
+    """The peer's Python, with Tryton installed in its virtualenv."""
+    python = os.path.join(TRYTON_VENV, "bin/python")
+    if not os.path.exists(os.path.join(TRYTON_VENV, "bin/trytond-admin")):
+        subprocess.run([sys.executable, "-m", "venv", TRYTON_VENV], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q"] + TRYTON_PACKAGES, check=True)
+    return python
+
+
+def tryton_peer(socket_dir, n, u, m):
+    """Tryton's figures for the same reads: {label: (p50, p99, max)}."""
+    peer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tryton_stock_peer.py")
+    out = subprocess.run([tryton_python(), "-W", "ignore", peer, "tryton_bench", str(n), str(u), str(m)],
+                         env=dict(os.environ, PGHOST=socket_dir, PGUSER="erp"),
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise BenchError(f"the Tryton peer failed: {out.stderr[-1500:]}")
+    figures = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("#"):
+            print(line[2:])
+            continue
+        label, *numbers = line.split("\t")
+        figures[label] = tuple(positive(float(x), f"Tryton {label}") for x in numbers)
+    return figures
+
+
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/appliance"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 30
@@ -248,6 +284,20 @@ def main():
                 raise BenchError(f"the VIN lookup found {len(answers['a unit by VIN'])} units")
             print(f"valuation today L {answers['valuation today']['total']} and at {month_end} "
                   f"L {answers[f'valuation at {month_end}']['total']} equal the moves summed in SQL")
+
+            # Tryton takes seconds per figure at this size: five samples each.
+            peer_n = min(n, 5)
+            peer = tryton_peer(os.path.join(var, "pg", "run"), peer_n, u, m)
+            missing = [label for label in reads if label not in peer]
+            if missing:
+                raise BenchError(f"the Tryton peer did not answer {missing}")
+            print(f"side by side, same ledger and PostgreSQL: p50 / p99 in ms, n={n} ours, n={peer_n} Tryton's "
+                  f"(ours over HTTPS through the proxy, Tryton in process)")
+            print(f"{'request':44} {'ours p50':>9} {'Tryton p50':>11} {'ours p99':>9} {'Tryton p99':>11}")
+            for label in reads:
+                ours = percentiles(samples[label])
+                theirs = peer[label]
+                print(f"{label:44} {ours[0]:9.2f} {theirs[0]:11.2f} {ours[1]:9.2f} {theirs[1]:11.2f}")
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait()

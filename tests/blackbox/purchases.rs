@@ -631,9 +631,11 @@ async fn chromium_orders_receives_bills_and_pays_through_the_pages() -> TestResu
         follow(&browser, Locator::LinkText("OC-00001")).await?;
         assert_eq!(text_of(&browser, "#order-state").await?, "Recibida");
 
-        // The supplier's invoice: outside its CAI range first, then right.
-        follow(&browser, Locator::LinkText("Registrar factura")).await?;
-        choose("f-party_id", "Honda Motor de Centroamérica").await?;
+        // The supplier's invoice, from the order's page (its supplier and
+        // the value received filled in): outside its CAI range first, then right.
+        follow(&browser, Locator::Id("bill-from-order")).await?;
+        assert!(text_of(&browser, "#bill-for-order").await?.contains("OC-00001"));
+        assert_eq!(browser.find(Locator::Id("f-goods")).await?.prop("value").await?.as_deref(), Some("122500.00"));
         fill(&browser, "f-supplier_number", "001-002-01-00009001").await?;
         fill(&browser, "f-supplier_cai", SUPPLIER_CAI).await?;
         fill(&browser, "f-cai_range_first", "001-002-01-00000001").await?;
@@ -669,6 +671,9 @@ async fn chromium_orders_receives_bills_and_pays_through_the_pages() -> TestResu
         // Paid in full from the bill's page.
         follow(&browser, Locator::Id("pay-bill")).await?;
         assert_eq!(text_of(&browser, "#bill-open").await?, "L 0.00");
+        let paid = text_of(&browser, "#bill-payments").await?;
+        assert!(paid.contains("PP-00001") && paid.contains("L 140,875.00"), "{paid}");
+        assert!(browser.find(Locator::Id("bill-order")).await.is_ok(), "the bill links its order");
         shot(&browser, "bill-paid.png").await?;
 
         // Sold: the VIN typed on the invoice line fills in its product and

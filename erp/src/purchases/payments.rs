@@ -103,6 +103,8 @@ pub struct SupplierPaymentInput {
 #[serde(deny_unknown_fields)]
 pub struct SupplierPaymentQuery {
     pub party_id: Option<Uuid>,
+    /// Only the payments allocated (in part) to this bill.
+    pub bill_id: Option<Uuid>,
     /// 1–200, default 50 (newest first).
     pub limit: Option<i64>,
 }
@@ -131,14 +133,34 @@ async fn fetch(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<SupplierPayment>
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| Error::not_found("supplier_payment_not_found"))?;
-    p.allocations = sqlx::query_as(
-        "SELECT a.bill_id, b.supplier_number, a.amount FROM supplier_payment_allocations a
-           JOIN supplier_bills b ON b.id = a.bill_id WHERE a.payment_id = $1 ORDER BY b.supplier_number",
+    with_allocations(tx, std::slice::from_mut(&mut p)).await?;
+    Ok(p)
+}
+
+/// Fill in the bills each of `payments` was allocated to, in one query.
+async fn with_allocations(
+    tx: &mut sqlx::PgConnection,
+    payments: &mut [SupplierPayment],
+) -> Result<()> {
+    let ids: Vec<Uuid> = payments.iter().map(|p| p.id).collect();
+    let rows: Vec<(Uuid, Uuid, String, Decimal)> = sqlx::query_as(
+        "SELECT a.payment_id, a.bill_id, b.supplier_number, a.amount FROM supplier_payment_allocations a
+           JOIN supplier_bills b ON b.id = a.bill_id WHERE a.payment_id = ANY($1)
+          ORDER BY b.supplier_number",
     )
-    .bind(id)
+    .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(p)
+    for (payment, bill_id, supplier_number, amount) in rows {
+        if let Some(p) = payments.iter_mut().find(|p| p.id == payment) {
+            p.allocations.push(BillAllocation {
+                bill_id,
+                supplier_number,
+                amount,
+            });
+        }
+    }
+    Ok(())
 }
 
 pub async fn get(db: &Db, user: &SessionUser, id: Uuid) -> Result<SupplierPayment> {
@@ -154,16 +176,20 @@ pub async fn list(
     q: SupplierPaymentQuery,
 ) -> Result<Vec<SupplierPayment>> {
     let (access, mut tx) = Access::begin(db, user, Resource::Purchases, Action::Read).await?;
-    let rows = sqlx::query_as(concat!(
+    let mut rows: Vec<SupplierPayment> = sqlx::query_as(concat!(
         payment_select!(),
         " WHERE p.company_id = $1 AND ($2::uuid IS NULL OR p.party_id = $2)
+            AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM supplier_payment_allocations a
+                                              WHERE a.payment_id = p.id AND a.bill_id = $4))
           ORDER BY p.payment_date DESC, p.doc_no DESC LIMIT $3"
     ))
     .bind(access.company_id)
     .bind(q.party_id)
     .bind(crate::paging::limit(q.limit))
+    .bind(q.bill_id)
     .fetch_all(&mut *tx)
     .await?;
+    with_allocations(&mut tx, &mut rows).await?;
     tx.commit().await?;
     Ok(rows)
 }

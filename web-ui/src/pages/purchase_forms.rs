@@ -5,7 +5,7 @@
 //! goods, expense, non-deductible, withholding). A refused form comes back
 //! with what was typed and each problem beside its field.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use erp::purchases::bills::{BillInput, CLASSES};
 use erp::purchases::orders::{PurchaseOrderInput, PurchaseOrderLineInput};
@@ -303,6 +303,9 @@ pub struct BillForm {
     non_deductible: String,
     #[serde(default)]
     memo: String,
+    /// The order billed, when the bill is recorded from its page.
+    #[serde(default)]
+    purchase_order_id: String,
 }
 
 async fn bill_page(
@@ -329,6 +332,13 @@ async fn bill_page(
     let amount = |name: &'static str, value: &String| {
         field(lang, issues, name, value.clone(), Kind::Amount, false)
     };
+    let order = match f.purchase_order_id.parse() {
+        Ok(id) => erp::purchases::orders::get(&erp.db, user, id).await.ok(),
+        Err(_) => None,
+    };
+    let order_line = order.map(|o| {
+        view! { <p id="bill-for-order">{lang.t("purchases-col-order")}": "<a href=format!("/purchases/orders/{}", o.id)>{o.number}</a></p> }
+    });
     let content = view! {
         <div class="page-head"><h1>{lang.t("purchases-new-bill")}</h1></div>
         {tabs(lang, "/purchases/bills/new", true)}
@@ -336,8 +346,10 @@ async fn bill_page(
         {banner.map(|b| view! { <p class="alert" role="alert">{b}</p> })}
         <form method="post" action="/purchases/bills" class="record" novalidate>
             {csrf_field(&v.csrf)}
+            <input type="hidden" name="purchase_order_id" value=f.purchase_order_id.clone()/>
             <fieldset>
                 <legend>{lang.t("purchases-bill-document")}</legend>
+                {order_line}
                 {select(lang, issues, "party_id", &f.party_id, supplier_choices)}
                 {select(lang, issues, "class", &f.class, classes)}
                 {field(lang, issues, "supplier_number", f.supplier_number.clone(), Kind::Text, true)}
@@ -383,16 +395,42 @@ async fn bill_page(
     .await
 }
 
-pub async fn new_bill(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> Response {
-    bill_page(
-        &erp,
-        &v,
-        &user,
-        &BillForm::default(),
-        &Issues::default(),
-        None,
-    )
-    .await
+#[derive(Deserialize, Default)]
+pub struct NewBillQuery {
+    /// The order billed: its supplier, currency and rate, and the value of
+    /// what arrived as the goods, filled in.
+    order: Option<uuid::Uuid>,
+}
+
+pub async fn new_bill(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Query(q): Query<NewBillQuery>,
+) -> Response {
+    let mut f = BillForm::default();
+    if let Some(order) = q.order {
+        match erp::purchases::orders::get(&erp.db, &user, order).await {
+            Ok(o) => {
+                let received: rust_decimal::Decimal = o
+                    .lines
+                    .iter()
+                    .map(|l| (l.received * l.unit_price).round_dp(2))
+                    .sum();
+                f.party_id = o.party_id.to_string();
+                f.purchase_order_id = o.id.to_string();
+                f.currency = o.currency.clone();
+                if o.currency != "HNL" {
+                    f.exchange_rate = o.exchange_rate.normalize().to_string();
+                }
+                if !received.is_zero() {
+                    f.goods = received.to_string();
+                }
+            }
+            Err(e) if e.kind == erp::ErrorKind::NotFound => {}
+            Err(e) => return unavailable(e),
+        }
+    }
+    bill_page(&erp, &v, &user, &f, &Issues::default(), None).await
 }
 
 pub async fn create_bill(State(erp): State<Erp>, v: Visitor, Form(f): Form<BillForm>) -> Response {
@@ -421,6 +459,7 @@ pub async fn create_bill(State(erp): State<Erp>, v: Visitor, Form(f): Form<BillF
         expense_account: f.expense_account.clone(),
         non_deductible: amount("non_deductible", &f.non_deductible),
         memo: f.memo.clone(),
+        purchase_order_id: f.purchase_order_id.parse().ok(),
         ..Default::default()
     };
     let input = BillInput {

@@ -143,8 +143,12 @@ pub async fn order(
     };
     let can_update = role.can(Resource::Purchases, Action::Update) && o.status == "open";
     let nothing_arrived = o.lines.iter().all(|l| l.received.is_zero());
+    let bill = (!nothing_arrived && role.can(Resource::Purchases, Action::Create)).then(|| view! {
+        <a class="button secondary" id="bill-from-order" href=format!("/purchases/bills/new?order={}", o.id)>{lang.t("purchases-new-bill")}</a>
+    });
     let actions = view! {
         {receive}
+        {bill}
         {(can_update && !nothing_arrived).then(|| status_form("closed", "purchases-close"))}
         {(can_update && nothing_arrived).then(|| status_form("cancelled", "purchases-cancel"))}
     };
@@ -363,6 +367,51 @@ pub async fn bill(
         <p><a href=format!("/purchases/bills/{}/withholding.pdf", b.id) id="withholding-pdf" target="_blank">{lang.t("purchases-print-withholding")}</a></p>
     });
     let title = format!("{} · {}", b.number, b.supplier_name);
+    let paid_by = erp::purchases::payments::list(
+        &erp.db,
+        &user,
+        erp::purchases::payments::SupplierPaymentQuery {
+            bill_id: Some(b.id),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_or_default();
+    let payments = (!paid_by.is_empty()).then(|| {
+        let rows = paid_by
+            .iter()
+            .map(|p| {
+                let applied: rust_decimal::Decimal = p
+                    .allocations
+                    .iter()
+                    .filter(|a| a.bill_id == b.id)
+                    .map(|a| a.amount)
+                    .sum();
+                view! {
+                    <tr class:reversed=p.reversed_at.is_some()>
+                        <td>{p.number.clone()}</td>
+                        <td>{date(p.payment_date)}</td>
+                        <td>{lang.t(&format!("supplier-payment-{}", p.method))}</td>
+                        <td>{p.reference.clone()}</td>
+                        <td class="num">{money(&p.currency, p.amount)}</td>
+                        <td class="num">{money(&b.currency, applied)}</td>
+                        <td>{p.reversed_at.map(|_| lang.t("purchases-reversed"))}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <h2>{lang.t("purchases-payments")}</h2>
+            <table id="bill-payments">
+                <thead><tr>
+                    <th>{lang.t("purchases-col-number")}</th><th>{lang.t("purchases-col-date")}</th>
+                    <th>{lang.t("field-label-method")}</th><th>{lang.t("field-label-payment-reference")}</th>
+                    <th class="num">{lang.t("field-label-amount")}</th><th class="num">{lang.t("purchases-col-applied")}</th><th></th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
     let content = view! {
         <div class="page-head"><h1>{title.clone()}</h1><div class="actions">{reverse}</div></div>
         {tabs(lang, "", can_create(&erp, &user).await)}
@@ -374,6 +423,10 @@ pub async fn bill(
             <dt>"RTN"</dt><dd>{b.supplier_rtn.clone()}</dd>
             <dt>{lang.t("purchases-col-issued")}</dt><dd>{date(b.issue_date)}</dd>
             <dt>{lang.t("purchases-col-date")}</dt><dd>{date(b.accounting_date)}</dd>
+            {b.purchase_order_id.map(|o| view! {
+                <dt>{lang.t("purchases-col-order")}</dt>
+                <dd><a href=format!("/purchases/orders/{o}") id="bill-order">{lang.t("purchases-see-order")}</a></dd>
+            })}
         </dl>
         <dl class="document-head amounts" id="bill-amounts">
             {row("field-label-exempt", b.exempt)}
@@ -390,6 +443,7 @@ pub async fn bill(
             <dt>{lang.t("purchases-col-open")}</dt><dd class="num" id="bill-open">{money(&c, b.open_amount)}</dd>
         </dl>
         {withholding}
+        {payments}
         {pay}
     };
     module_page(&erp, &v, &user, "nav-purchasing", title, content).await
