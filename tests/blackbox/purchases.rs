@@ -708,6 +708,47 @@ async fn chromium_orders_receives_bills_and_pays_through_the_pages() -> TestResu
         let margins = text_of(&browser, "#report").await?;
         let row = margins.lines().find(|l| l.contains("MLHKD0810R5100201")).ok_or(margins.clone())?;
         assert!(row.contains("67,500.00") && row.contains("22,400.00"), "{row}");
+
+        // A used motorcycle taken from a private person, through its form
+        // (boleta de compra): a mistyped VIN is refused beside its field and
+        // draws no number; then the boleta is numbered from the own range.
+        ok(c.post(app.url("/api/v1/fiscal-ranges")).json(&json!({
+            "doc_kind": "purchase_receipt", "cai": "6A7B8C-9D0E1F-2A3B4C-5D6E7F-8A9B0C-1D",
+            "first": "001-001-10-00000001", "last": "001-001-10-00000100", "deadline": "2027-12-31"})))
+        .await?;
+        ok(c.post(app.url("/api/v1/parties")).json(&json!({
+            "name": "Juan Pérez", "is_customer": false, "is_supplier": true})))
+        .await?;
+        browser.goto(&app.url("/purchases")).await?;
+        follow(&browser, Locator::LinkText("Boleta de compra")).await?;
+        choose("f-party_id", "Juan Pérez").await?;
+        choose("f-product_id", "XR190L — Motocicleta Honda XR190L").await?;
+        fill(&browser, "f-serial", "MLHKD0810R51").await?;
+        fill(&browser, "f-engine_no", "KD08E-777001").await?;
+        fill(&browser, "f-colour", "Azul").await?;
+        fill(&browser, "f-model_year", "2021").await?;
+        fill(&browser, "f-price", "85000").await?;
+        choose("f-location_id", "BOD-01 — Bodega principal").await?;
+        follow(&browser, Locator::Id("save-receipt")).await?;
+        assert!(!text_of(&browser, "#f-serial-error").await?.is_empty());
+        fill(&browser, "f-serial", "MLHKD0810R5177701").await?;
+        follow(&browser, Locator::Id("save-receipt")).await?;
+        let head = text_of(&browser, "#bill-head").await?;
+        assert!(head.contains("Boleta de compra") && head.contains("001-001-10-00000001"), "{head}");
+        assert_eq!(text_of(&browser, "#bill-total").await?, "L 85,000.00");
+        shot(&browser, "purchase-receipt.png").await?;
+        let href = browser.find(Locator::Id("boleta-pdf")).await?.attr("href").await?.ok_or("no boleta link")?;
+        let bill_id = href.split('/').nth(3).ok_or("no bill id")?;
+        let printed = c
+            .get(app.url(&format!("/api/v1/purchases/bills/{bill_id}/purchase-receipt")))
+            .send()
+            .await?;
+        assert_eq!(printed.status(), reqwest::StatusCode::OK);
+        let text = crate::browser_sales::pdf_text(&app, &printed.bytes().await?)?;
+        for needed in ["BOLETA DE COMPRA", "No. 001-001-10-00000001", "Juan Pérez", "VIN: MLHKD0810R5177701",
+                       "Motor: KD08E-777001", "L 85,000.00", "SON: OCHENTA Y CINCO MIL LEMPIRAS", "Firma del vendedor"] {
+            assert!(text.contains(needed), "the boleta lacks {needed:?}:\n{text}");
+        }
         Ok::<(), crate::api::Error>(())
     }
     .await;

@@ -203,7 +203,19 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
             get(pages::purchases::bills).post(pages::purchase_forms::create_bill),
         )
         .route("/purchases/bills/new", get(pages::purchase_forms::new_bill))
+        .route(
+            "/purchases/purchase-receipts/new",
+            get(pages::purchase_receipt_form::new),
+        )
+        .route(
+            "/purchases/purchase-receipts",
+            post(pages::purchase_receipt_form::create),
+        )
         .route("/purchases/bills/{id}", get(pages::purchases::bill))
+        .route(
+            "/purchases/bills/{id}/boleta.pdf",
+            get(pages::purchases::boleta_pdf),
+        )
         .route(
             "/purchases/bills/{id}/withholding.pdf",
             get(pages::purchases::withholding_pdf),

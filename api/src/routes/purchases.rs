@@ -137,6 +137,21 @@ async fn withholding_receipt(
     Ok(super::common::pdf_response(printed.file_name, printed.pdf))
 }
 
+/// A purchase receipt (boleta de compra) printed for seller and buyer to
+/// sign (409 for a bill of another class).
+#[utoipa::path(get, path = "/api/v1/purchases/bills/{id}/purchase-receipt", tag = "purchases", params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn purchase_receipt_pdf(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::response::Response> {
+    let printed = erp::purchases::purchase_receipt_print::pdf(&erp.db, &caller.user, id).await?;
+    Ok(super::common::pdf_response(printed.file_name, printed.pdf))
+}
+
 #[utoipa::path(post, path = "/api/v1/purchases/bills/{id}/reverse", tag = "purchases", params(("id" = Uuid, Path)),
     request_body = ReverseBillInput,
     responses((status = 200, body = SupplierBill),
@@ -301,6 +316,7 @@ pub fn routes() -> OpenApiRouter<Erp> {
         .routes(routes!(get_bill))
         .routes(routes!(reverse_bill))
         .routes(routes!(withholding_receipt))
+        .routes(routes!(purchase_receipt_pdf))
         .routes(routes!(create_payment, list_payments))
         .routes(routes!(get_payment))
         .routes(routes!(reverse_payment))

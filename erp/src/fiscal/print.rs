@@ -136,3 +136,13 @@ pub fn head(p: &mut Pdf, h: &Head) -> f32 {
     );
     y + 58.0
 }
+
+/// Two signature lines at `y` (left and right captions) and, under them,
+/// where the copies go.
+pub fn signatures(p: &mut Pdf, y: f32, captions: (&str, &str), copies: &str) {
+    p.rule(MARGIN, y, MARGIN + 220.0, y, 0.6);
+    p.text(MARGIN, y + 12.0, 8.5, Weight::Regular, captions.0);
+    p.rule(RIGHT - 220.0, y, RIGHT, y, 0.6);
+    p.text(RIGHT - 220.0, y + 12.0, 8.5, Weight::Regular, captions.1);
+    p.text_center(WIDTH / 2.0, y + 50.0, 8.5, Weight::Bold, copies);
+}

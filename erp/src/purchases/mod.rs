@@ -8,6 +8,7 @@ mod cais;
 pub mod dmc;
 pub mod orders;
 pub mod payments;
+pub mod purchase_receipt_print;
 pub mod purchase_receipts;
 pub mod withholding;
 pub mod withholding_print;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::access::Access;
 use crate::db::Db;
-use crate::fiscal::print::{self as fiscal_print, date};
+use crate::fiscal::print::{self as fiscal_print, date, signatures};
 use crate::pdf::{self, MARGIN, Pdf, WIDTH, Weight};
 use crate::roles::{Action, Resource};
 use crate::sales::print::Printed;
@@ -225,28 +225,13 @@ pub(crate) fn layout(r: &Receipt) -> Result<Pdf> {
     }
 
     // The withholding agent signs; the copies.
-    y += 70.0;
-    p.rule(MARGIN, y, MARGIN + 220.0, y, 0.6);
-    p.text(
-        MARGIN,
-        y + 12.0,
-        8.5,
-        Weight::Regular,
-        "Firma y sello del agente de retención",
-    );
-    p.rule(RIGHT - 220.0, y, RIGHT, y, 0.6);
-    p.text(
-        RIGHT - 220.0,
-        y + 12.0,
-        8.5,
-        Weight::Regular,
-        "Recibido por el sujeto retenido",
-    );
-    p.text_center(
-        WIDTH / 2.0,
-        y + 50.0,
-        8.5,
-        Weight::Bold,
+    signatures(
+        &mut p,
+        y + 70.0,
+        (
+            "Firma y sello del agente de retención",
+            "Recibido por el sujeto retenido",
+        ),
         "Original: Sujeto retenido / Copia: Agente de retención",
     );
     Ok(p)

@@ -23,6 +23,7 @@ pub mod parties;
 pub mod payments;
 pub mod products;
 pub mod purchase_forms;
+pub mod purchase_receipt_form;
 pub mod purchases;
 pub mod records;
 pub mod report_runs;

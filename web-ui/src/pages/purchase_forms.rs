@@ -25,7 +25,11 @@ const ROWS: usize = 4;
 
 /// A number typed in a form, or a problem at `pointer` (left for the domain
 /// to call required when empty).
-fn number(issues: &mut Issues, pointer: &str, text: &str) -> Option<rust_decimal::Decimal> {
+pub(crate) fn number(
+    issues: &mut Issues,
+    pointer: &str,
+    text: &str,
+) -> Option<rust_decimal::Decimal> {
     if text.trim().is_empty() {
         return None;
     }
@@ -36,7 +40,7 @@ fn number(issues: &mut Issues, pointer: &str, text: &str) -> Option<rust_decimal
 }
 
 /// A date typed in a form (`<input type="date">` sends YYYY-MM-DD).
-fn day(issues: &mut Issues, pointer: &str, text: &str) -> Option<chrono::NaiveDate> {
+pub(crate) fn day(issues: &mut Issues, pointer: &str, text: &str) -> Option<chrono::NaiveDate> {
     if text.trim().is_empty() {
         return None;
     }
@@ -52,7 +56,7 @@ fn currencies() -> Vec<(String, String)> {
         .collect()
 }
 
-fn date_field(
+pub(crate) fn date_field(
     lang: Lang,
     issues: &Issues,
     name: &'static str,
@@ -71,7 +75,7 @@ fn date_field(
 
 /// What a posted purchase form leads to: the record's page, or the form
 /// again with its problems (and a banner for a refusal that is no field's).
-fn outcome(
+pub(crate) fn outcome(
     lang: Lang,
     done: erp::Result<String>,
     issues: &mut Issues,

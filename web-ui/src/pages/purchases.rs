@@ -34,6 +34,7 @@ pub(crate) fn tabs(lang: Lang, current: &str, can_create: bool) -> impl IntoView
     if can_create {
         links.push(("/purchases/orders/new", "purchases-new-order"));
         links.push(("/purchases/bills/new", "purchases-new-bill"));
+        links.push(("/purchases/purchase-receipts/new", "purchases-new-receipt"));
     }
     tab_nav(lang, "nav-purchasing", links, current)
 }
@@ -367,6 +368,9 @@ pub async fn bill(
         <p><a href=format!("/purchases/bills/{}/withholding.pdf", b.id) id="withholding-pdf" target="_blank">{lang.t("purchases-print-withholding")}</a></p>
     });
     let title = format!("{} · {}", b.number, b.supplier_name);
+    let boleta = (b.class == "purchase_receipt").then(|| view! {
+        <p><a href=format!("/purchases/bills/{}/boleta.pdf", b.id) id="boleta-pdf" target="_blank">{lang.t("purchases-print-receipt")}</a></p>
+    });
     let paid_by = erp::purchases::payments::list(
         &erp.db,
         &user,
@@ -442,6 +446,7 @@ pub async fn bill(
             <dt>{lang.t("purchases-col-payable")}</dt><dd class="num">{money(&c, b.payable)}</dd>
             <dt>{lang.t("purchases-col-open")}</dt><dd class="num" id="bill-open">{money(&c, b.open_amount)}</dd>
         </dl>
+        {boleta}
         {withholding}
         {payments}
         {pay}
@@ -623,5 +628,15 @@ pub async fn withholding_pdf(
     Path(id): Path<uuid::Uuid>,
 ) -> Response {
     let printed = erp::purchases::withholding_print::pdf(&erp.db, &user, id).await;
+    super::sales::printed(v, printed).await
+}
+
+/// A purchase receipt (boleta de compra), printed for seller and buyer.
+pub async fn boleta_pdf(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<uuid::Uuid>,
+) -> Response {
+    let printed = erp::purchases::purchase_receipt_print::pdf(&erp.db, &user, id).await;
     super::sales::printed(v, printed).await
 }
