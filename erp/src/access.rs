@@ -91,6 +91,25 @@ impl Access {
         }
     }
 
+    /// The transaction of a report that may consolidate: the companies in
+    /// `text` (see `chosen_companies`), or the active company alone — then
+    /// by `begin`, which reuses the role this request's session check read.
+    pub async fn begin_chosen(
+        db: &Db,
+        user: &SessionUser,
+        text: Option<&str>,
+        resource: Resource,
+        action: Action,
+    ) -> Result<(Vec<Uuid>, Tx)> {
+        let companies = Access::chosen_companies(user, text)?;
+        if companies.len() == 1 && Some(companies[0]) == user.company_id {
+            let (_, tx) = Access::begin(db, user, resource, action).await?;
+            return Ok((companies, tx));
+        }
+        let tx = Access::begin_many(db, user, &companies, resource, action).await?;
+        Ok((companies, tx))
+    }
+
     /// Several companies in one transaction (consolidated reports): the
     /// user must hold `resource`/`action` in every one of them, and the
     /// transaction sees exactly those companies.

@@ -67,12 +67,18 @@ pub async fn trial_balance(
     user: &SessionUser,
     q: TrialBalanceQuery,
 ) -> Result<TrialBalance> {
-    let companies = Access::chosen_companies(user, q.companies.as_deref())?;
     let period = match q.period.as_deref().filter(|p| !p.trim().is_empty()) {
         Some(p) => Some(parse_period(p)?),
         None => None,
     };
-    let mut tx = Access::begin_many(db, user, &companies, Resource::Ledger, Action::Read).await?;
+    let (companies, mut tx) = Access::begin_chosen(
+        db,
+        user,
+        q.companies.as_deref(),
+        Resource::Ledger,
+        Action::Read,
+    )
+    .await?;
     let period = match period {
         Some(p) => p,
         None => {

@@ -54,8 +54,14 @@ pub struct OnHandQuery {
 /// Quantities on hand, by location and product (rows with nothing left
 /// are not listed).
 pub async fn on_hand(db: &Db, user: &SessionUser, q: OnHandQuery) -> Result<Vec<OnHandRow>> {
-    let companies = Access::chosen_companies(user, q.companies.as_deref())?;
-    let mut tx = Access::begin_many(db, user, &companies, Resource::Stock, Action::Read).await?;
+    let (_, mut tx) = Access::begin_chosen(
+        db,
+        user,
+        q.companies.as_deref(),
+        Resource::Stock,
+        Action::Read,
+    )
+    .await?;
     let mut qb = QueryBuilder::<Postgres>::new(
         "SELECT c.name AS company_name, h.location_id, l.code AS location_code, l.kind AS location_kind, l.warehouse_id,
                 w.branch_id, h.product_id, p.sku, p.name AS product_name, h.quantity,
@@ -140,8 +146,14 @@ pub struct ValuationQuery {
 /// long the ledger. Beside it the ledger's inventory balance that day: the
 /// monthly totals of the months before, plus the entries of its own month.
 pub async fn valuation(db: &Db, user: &SessionUser, q: ValuationQuery) -> Result<Valuation> {
-    let companies = Access::chosen_companies(user, q.companies.as_deref())?;
-    let mut tx = Access::begin_many(db, user, &companies, Resource::Stock, Action::Read).await?;
+    let (_, mut tx) = Access::begin_chosen(
+        db,
+        user,
+        q.companies.as_deref(),
+        Resource::Stock,
+        Action::Read,
+    )
+    .await?;
     let date = super::date_or_today(&mut tx, q.date).await?;
     let rows: Vec<ValuationRow> = sqlx::query_as(
         "WITH later AS (
@@ -263,8 +275,14 @@ macro_rules! unit_select {
 
 /// Units (vehicles and other serial-tracked goods), by serial number.
 pub async fn units(db: &Db, user: &SessionUser, q: UnitQuery) -> Result<Vec<Unit>> {
-    let companies = Access::chosen_companies(user, q.companies.as_deref())?;
-    let mut tx = Access::begin_many(db, user, &companies, Resource::Stock, Action::Read).await?;
+    let (_, mut tx) = Access::begin_chosen(
+        db,
+        user,
+        q.companies.as_deref(),
+        Resource::Stock,
+        Action::Read,
+    )
+    .await?;
     let mut qb = QueryBuilder::<Postgres>::new(concat!(unit_select!(), " WHERE true"));
     if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
         if !UNIT_STATUSES.contains(&status) {
