@@ -350,6 +350,28 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         "{transfer}"
     );
     assert!(transfer["journal_entry_id"].is_null(), "{transfer}");
+    // The guide printed to travel with the goods: where from, where to, the VIN.
+    let guide = c
+        .get(url(&format!(
+            "/api/v1/stock/documents/{}/remission-guide",
+            id(&transfer)
+        )))
+        .send()
+        .await?;
+    assert_eq!(guide.status(), StatusCode::OK);
+    let text = crate::browser_sales::pdf_text(&app, &guide.bytes().await?)?;
+    for needed in [
+        "GUÍA DE REMISIÓN",
+        "No. 001-001-09-00000001",
+        "CAI: 5E6F70-81920A-B3C4D5-E6F708-192A3B-4C",
+        "Punto de partida",
+        "BOD-01",
+        "Punto de llegada",
+        "W2 — Bodega San Pedro Sula",
+        VIN_B,
+    ] {
+        assert!(text.contains(needed), "the guide lacks {needed:?}:\n{text}");
+    }
     assert_eq!(
         ok(c.get(url("/api/v1/journal-entries?limit=200"))).await?["items"]
             .as_array()

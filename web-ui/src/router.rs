@@ -154,6 +154,10 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         .route("/inventory/documents", get(pages::stock::documents))
         .route("/inventory/documents/{id}", get(pages::stock::document))
         .route(
+            "/inventory/documents/{id}/guia.pdf",
+            get(pages::stock::remission_pdf),
+        )
+        .route(
             "/inventory/documents/{id}/reverse",
             post(pages::stock::reverse),
         )

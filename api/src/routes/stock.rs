@@ -168,6 +168,21 @@ async fn get(
     Ok(Json(documents::get(&erp.db, &caller.user, id).await?))
 }
 
+/// The remission guide of a transfer on the road, printed to travel with
+/// the goods (409 for a document without one).
+#[utoipa::path(get, path = "/api/v1/stock/documents/{id}/remission-guide", tag = "stock", params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+async fn remission_guide(
+    State(erp): State<Erp>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::response::Response> {
+    let printed = erp::stock::remission_print::pdf(&erp.db, &caller.user, id).await?;
+    Ok(super::common::pdf_response(printed.file_name, printed.pdf))
+}
+
 /// Post the document that undoes this one (answers it); refused when the
 /// goods have moved on since.
 #[utoipa::path(post, path = "/api/v1/stock/documents/{id}/reverse", tag = "stock", params(("id" = Uuid, Path)), request_body = ReverseInput,
@@ -242,6 +257,7 @@ pub fn routes() -> OpenApiRouter<Erp> {
         .routes(routes!(margin))
         .routes(routes!(list))
         .routes(routes!(get))
+        .routes(routes!(remission_guide))
         .routes(routes!(reverse))
         .routes(routes!(stock_on_hand))
         .routes(routes!(valuation))

@@ -12,6 +12,7 @@ pub mod locations;
 pub mod margins;
 pub mod on_hand;
 pub mod receipts;
+pub mod remission_print;
 pub(crate) mod reservations;
 pub mod returns;
 pub mod transfers;

@@ -756,6 +756,7 @@ landed-isv-hint = The import ISV is not a cost: it is tax credit, booked with th
 landed-save = Spread costs
 transfer-remission-guide = Issue a remission guide (goods on the road)
 transfer-remission-guide-number = Remission guide
+transfer-print-guide = Print the guide (PDF)
 field-insufficient-stock = Not enough on hand where this is taken from.
 field-unit-not-here = This unit is not at that location.
 field-unit-not-in-stock = This unit is not in stock.

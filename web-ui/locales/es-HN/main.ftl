@@ -756,6 +756,7 @@ landed-isv-hint = El ISV de importación no es costo: es crédito fiscal y se re
 landed-save = Distribuir costos
 transfer-remission-guide = Emitir guía de remisión (mercadería en tránsito por carretera)
 transfer-remission-guide-number = Guía de remisión
+transfer-print-guide = Imprimir guía (PDF)
 field-insufficient-stock = No hay suficiente existencia donde se toma.
 field-unit-not-here = Esta unidad no está en esa ubicación.
 field-unit-not-in-stock = Esta unidad no está en inventario.

@@ -419,7 +419,8 @@ pub async fn document(
             <dt>{lang.t("stock-col-value")}</dt><dd id="document-value">{format_lempiras(d.value)}</dd>
             {d.remission_number.clone().map(|n| view! {
                 <dt>{lang.t("transfer-remission-guide-number")}</dt>
-                <dd id="remission-guide">{n}" · CAI "{d.remission_cai.clone()}" · "{lang.t("sales-deadline")}" "{d.remission_deadline.map(|x| x.format("%d/%m/%Y").to_string())}</dd>
+                <dd id="remission-guide">{n}" · CAI "{d.remission_cai.clone()}" · "{lang.t("sales-deadline")}" "{d.remission_deadline.map(|x| x.format("%d/%m/%Y").to_string())}
+                    " · "<a href=format!("/inventory/documents/{}/guia.pdf", d.id) id="remission-pdf" target="_blank">{lang.t("transfer-print-guide")}</a></dd>
             })}
         </dl>
         {links}
@@ -529,4 +530,14 @@ pub async fn valuation(State(erp): State<Erp>, SignedIn(v, user): SignedIn) -> R
         content,
     )
     .await
+}
+
+/// A transfer's remission guide, printed to travel with the goods.
+pub async fn remission_pdf(
+    State(erp): State<Erp>,
+    SignedIn(v, user): SignedIn,
+    Path(id): Path<Uuid>,
+) -> Response {
+    let printed = erp::stock::remission_print::pdf(&erp.db, &user, id).await;
+    super::sales::printed(v, printed).await
 }
