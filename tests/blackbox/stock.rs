@@ -894,6 +894,24 @@ async fn a_credit_note_takes_back_a_delivered_unit_and_parts_at_their_cost() -> 
         (Some("returned"), 400_000.0)
     );
     assert_eq!(on_hand(&app, &c, &s.w1, &s.part).await?, 10.0);
+    // The margin of the sale and, beside it, its return: they net to nothing.
+    let margins = ok(c.get(url("/api/v1/stock/margins?units_only=true"))).await?;
+    let rows: Vec<(f64, f64, f64)> = margins
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter(|r| r["serial"] == VIN_A)
+                .map(|r| (num(&r["revenue"]), num(&r["cost"]), num(&r["margin"])))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        rows,
+        [
+            (520_000.0, 400_000.0, 120_000.0),
+            (-520_000.0, -400_000.0, -120_000.0)
+        ]
+    );
     let (status, problem) = send(
         c.post(url("/api/v1/stock/returns"))
             .json(&json!({"credit_note_id": id(&note), "location_id": s.w1})),
