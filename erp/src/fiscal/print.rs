@@ -146,3 +146,29 @@ pub fn signatures(p: &mut Pdf, y: f32, captions: (&str, &str), copies: &str) {
     p.text(RIGHT - 220.0, y + 12.0, 8.5, Weight::Regular, captions.1);
     p.text_center(WIDTH / 2.0, y + 50.0, 8.5, Weight::Bold, copies);
 }
+
+/// The total of a one-amount document in lempiras: a rule, the labelled
+/// amount boxed at the right and, at the left, the amount in words. Where
+/// the page continues.
+pub fn lempiras_total(p: &mut Pdf, y: f32, label: &str, amount: rust_decimal::Decimal) -> f32 {
+    let mut y = y + 8.0;
+    p.rule(MARGIN, y, RIGHT, y, 0.6);
+    y += 16.0;
+    p.shade(380.0, y - 11.0, RIGHT - 380.0, 17.0, 225);
+    p.text_right(470.0, y + 1.0, 10.0, Weight::Bold, label);
+    p.text_right(
+        RIGHT - 4.0,
+        y + 1.0,
+        10.0,
+        Weight::Bold,
+        &crate::values::format_lempiras(amount),
+    );
+    let words = crate::values::amount_in_words(amount, crate::values::LEMPIRAS)
+        .map(|w| format!("SON: {}", w.to_uppercase()))
+        .unwrap_or_default();
+    for line in pdf::wrap(&words, 8.5, Weight::Bold, 320.0) {
+        p.text(MARGIN, y, 8.5, Weight::Bold, &line);
+        y += 11.0;
+    }
+    y
+}

@@ -9,11 +9,11 @@ use uuid::Uuid;
 
 use crate::access::Access;
 use crate::db::Db;
-use crate::fiscal::print::{self as fiscal_print, signatures};
+use crate::fiscal::print::{self as fiscal_print, lempiras_total, signatures};
 use crate::pdf::{self, MARGIN, Pdf, WIDTH, Weight};
 use crate::roles::{Action, Resource};
 use crate::sales::print::Printed;
-use crate::values::{LEMPIRAS, amount_in_words, format_lempiras};
+use crate::values::format_lempiras;
 use crate::{Error, Result, SessionUser};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -163,25 +163,7 @@ pub(crate) fn layout(b: &Boleta) -> Result<Pdf> {
             &format!("{label}: {value}"),
         );
     }
-    y += 10.0;
-    p.rule(MARGIN, y, RIGHT, y, 0.6);
-    y += 16.0;
-    p.shade(380.0, y - 11.0, RIGHT - 380.0, 17.0, 225);
-    p.text_right(470.0, y + 1.0, 10.0, Weight::Bold, "TOTAL");
-    p.text_right(
-        RIGHT - 4.0,
-        y + 1.0,
-        10.0,
-        Weight::Bold,
-        &format_lempiras(b.price),
-    );
-    let words = amount_in_words(b.price, LEMPIRAS)
-        .map(|w| format!("SON: {}", w.to_uppercase()))
-        .unwrap_or_default();
-    for line in pdf::wrap(&words, 8.5, Weight::Bold, 320.0) {
-        p.text(MARGIN, y, 8.5, Weight::Bold, &line);
-        y += 11.0;
-    }
+    y = lempiras_total(&mut p, y + 2.0, "TOTAL", b.price);
     y += 8.0;
     for line in pdf::wrap(
         "El vendedor declara que el bien es de su legítima propiedad, libre de gravámenes, y que no está obligado a emitir factura por esta venta.",

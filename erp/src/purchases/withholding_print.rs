@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use crate::access::Access;
 use crate::db::Db;
-use crate::fiscal::print::{self as fiscal_print, date, signatures};
+use crate::fiscal::print::{self as fiscal_print, date, lempiras_total, signatures};
 use crate::pdf::{self, MARGIN, Pdf, WIDTH, Weight};
 use crate::roles::{Action, Resource};
 use crate::sales::print::Printed;
-use crate::values::{LEMPIRAS, amount_in_words, format_lempiras};
+use crate::values::format_lempiras;
 use crate::{Error, Result, SessionUser};
 
 /// What the receipt prints (amounts in lempiras).
@@ -194,25 +194,7 @@ pub(crate) fn layout(r: &Receipt) -> Result<Pdf> {
         Weight::Regular,
         &format_lempiras(r.withheld),
     );
-    y += 8.0;
-    p.rule(MARGIN, y, RIGHT, y, 0.6);
-    y += 16.0;
-    p.shade(380.0, y - 11.0, RIGHT - 380.0, 17.0, 225);
-    p.text_right(470.0, y + 1.0, 10.0, Weight::Bold, "TOTAL RETENIDO");
-    p.text_right(
-        RIGHT - 4.0,
-        y + 1.0,
-        10.0,
-        Weight::Bold,
-        &format_lempiras(r.withheld),
-    );
-    let words = amount_in_words(r.withheld, LEMPIRAS)
-        .map(|w| format!("SON: {}", w.to_uppercase()))
-        .unwrap_or_default();
-    for line in pdf::wrap(&words, 8.5, Weight::Bold, 320.0) {
-        p.text(MARGIN, y, 8.5, Weight::Bold, &line);
-        y += 11.0;
-    }
+    y = lempiras_total(&mut p, y, "TOTAL RETENIDO", r.withheld);
     if r.reversed {
         y += 10.0;
         p.text(
