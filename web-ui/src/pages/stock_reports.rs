@@ -303,11 +303,13 @@ pub async fn units(
             )
         })
         .collect();
-    let mut totals = vec![
-        Cell::Text(col(lang, "totals")),
-        Cell::Count(rows.len() as i64),
-    ];
-    totals.extend(std::iter::repeat_n(Cell::Empty, t.columns.len() - 4));
+    // (the count of units stands in the label: no column of this table counts)
+    let mut totals = vec![Cell::Text(format!(
+        "{} ({})",
+        col(lang, "totals"),
+        rows.len()
+    ))];
+    totals.extend(std::iter::repeat_n(Cell::Empty, t.columns.len() - 3));
     totals.push(Cell::Money(rows.iter().map(|u| u.cost).sum()));
     totals.push(Cell::Empty);
     t.totals = Some(totals);
