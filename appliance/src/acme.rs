@@ -253,6 +253,13 @@ impl ResolvesServerCert for EdgeResolver {
         {
             return Some(file.key.clone());
         }
+        // A certificate for every other name (a site without a host name
+        // with its own `tls cert key`): after the names given elsewhere, as
+        // Caddy puts the catch-all connection policy last.
+        let any_name = self
+            .files
+            .iter()
+            .find(|f| f.names.iter().any(|n| n == caddy_compat::serve::ANY_NAME));
         if let Some((domains, acme)) = &self.acme {
             let public = hello
                 .server_name()
@@ -262,6 +269,9 @@ impl ResolvesServerCert for EdgeResolver {
             {
                 return Some(cert);
             }
+        }
+        if let Some(file) = any_name {
+            return Some(file.key.clone());
         }
         Some(self.local.clone())
     }

@@ -7,6 +7,7 @@
 //! - [`adapt`]: Caddy's JSON configuration for the supported subset.
 
 pub mod adapt;
+mod import_graph;
 pub mod lexer;
 pub mod names;
 pub mod parser;

@@ -80,11 +80,16 @@ fn every_case_adapts_or_fails_as_expected() {
     let (mut adapted, mut failed_as_expected, mut unsupported) = (0, 0, 0);
     let mut wrong = Vec::new();
     let all = cases();
-    assert!(all.len() > 150, "the whole suite is there: {}", all.len());
+    assert!(all.len() > 230, "the whole suite is there: {}", all.len());
     for case in &all {
+        // Caddy's cases name the file `Caddyfile`, as `caddy adapt` run in
+        // its folder would: errors are compared that way.
+        let relative = |e: String| e.replace(&format!("{}/", dir.display()), "");
         let result = Caddyfile::parse(&file, &case.caddyfile)
-            .map_err(|e| (e.to_string(), false))
-            .and_then(|tree| adapt(&tree).map_err(|e| (e.to_string(), e.is_unsupported())));
+            .map_err(|e| (relative(e.to_string()), false))
+            .and_then(|tree| {
+                adapt(&tree).map_err(|e| (relative(e.to_string()), e.is_unsupported()))
+            });
         match (&case.expected, result) {
             (Expected::Json(want), Ok(got)) => {
                 if &got == want {

@@ -17,6 +17,7 @@ mod browser_import;
 mod browser_master_data;
 mod browser_sales;
 mod caddy_cli;
+mod caddyfile_globals;
 mod caddyfile_proxy;
 mod compression;
 mod csv_transfer;

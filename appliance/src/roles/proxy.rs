@@ -13,14 +13,26 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
     // First, before any thread: taking the sockets clears their variables.
     let inherited = proxy::Inherited::from_env()?;
     let activated = !inherited.is_empty();
-    let ca = LocalCa::load_or_create(&args.tls_dir)?;
     let caddyfile = match &args.caddyfile {
         Some(path) => Some(Loaded::read(path)?),
         None => None,
     };
+    // The Caddyfile's `storage file_system <path>` is where certificates
+    // are kept, as it is for Caddy; else --tls-dir.
+    let tls_dir = match caddyfile
+        .as_ref()
+        .and_then(|c| c.config.certificates.storage.as_ref())
+    {
+        Some(path) => {
+            log::info!("keeping certificates in {path} (the Caddyfile's storage)");
+            std::path::PathBuf::from(path)
+        }
+        None => args.tls_dir.clone(),
+    };
+    let ca = LocalCa::load_or_create(&tls_dir)?;
     let (mut http, mut https) = (args.http, args.https);
     let certificates = match &caddyfile {
-        None => Certificates::new(&args.edge.acme, &ca, &args.tls_dir)?,
+        None => Certificates::new(&args.edge.acme, &ca, &tls_dir)?,
         Some(loaded) => {
             let c = &loaded.config;
             http = SocketAddr::new(http.ip(), c.http_port);
@@ -45,7 +57,7 @@ pub fn run(args: ProxyArgs) -> anyhow::Result<()> {
                 .iter()
                 .map(|(cert, key, names)| FileCert::read(cert, key, names.clone()))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            Certificates::with(&acme, &wanted.internal, files, &ca, &args.tls_dir)?
+            Certificates::with(&acme, &wanted.internal, files, &ca, &tls_dir)?
         }
     };
     let routes = caddyfile.map(Routes::new);

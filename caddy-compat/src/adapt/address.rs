@@ -1,10 +1,12 @@
 //! Site addresses: `[scheme://]host[:port][/path]`, as Caddy reads them.
 
-use super::AdaptError;
+use super::{AdaptError, Options, SiteBlock};
 use crate::lexer::Token;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Address {
+    /// As written.
+    pub original: String,
     pub scheme: String,
     pub host: String,
     pub port: String,
@@ -33,11 +35,50 @@ impl Address {
             }
         }
         Ok(Address {
+            original: text.to_owned(),
             scheme,
             host: host.to_lowercase(),
             port: port.to_owned(),
             path,
         })
+    }
+
+    /// What Caddy refuses in a site address before it looks at the site:
+    /// a directive's name (a directive written outside any block), a
+    /// scheme it does not serve, `http://` on the HTTPS port or the other
+    /// way round.
+    pub fn check(&self, token: &Token, opts: &Options) -> Result<(), AdaptError> {
+        if DIRECTIVES.contains(&token.text.as_str()) {
+            return Err(AdaptError::plain(format!(
+                "{}:{}: parsed '{}' as a site address, but it is a known directive; directives must appear in a site block",
+                token.file, token.line, token.text
+            )));
+        }
+        let refuse = |m: String| Err(AdaptError::at(token, m));
+        match self.scheme.as_str() {
+            "" | "http" | "https" => {}
+            "wss" => {
+                return refuse(
+                    "the scheme wss:// is only supported in browsers; use https:// instead".into(),
+                );
+            }
+            "ws" => {
+                return refuse(
+                    "the scheme ws:// is only supported in browsers; use http:// instead".into(),
+                );
+            }
+            other => return refuse(format!("unsupported URL scheme {other}://")),
+        }
+        let port = self.listen_port(opts.http_port, opts.https_port);
+        if (self.scheme == "http" && port == opts.https_port.to_string())
+            || (self.scheme == "https" && port == opts.http_port.to_string())
+        {
+            return refuse(format!(
+                "[{}] scheme and port violate convention",
+                self.original
+            ));
+        }
+        Ok(())
     }
 
     /// The port this address is served on.
@@ -50,6 +91,98 @@ impl Address {
             https_port.to_string()
         }
     }
+}
+
+/// Every directive Caddy (with its standard modules) knows: a site address
+/// spelled like one is a directive written outside a block.
+const DIRECTIVES: &[&str] = &[
+    "abort",
+    "acme_server",
+    "basic_auth",
+    "basicauth",
+    "bind",
+    "copy_response",
+    "copy_response_headers",
+    "encode",
+    "error",
+    "file_server",
+    "forward_auth",
+    "fs",
+    "handle",
+    "handle_errors",
+    "handle_path",
+    "header",
+    "intercept",
+    "invoke",
+    "log",
+    "log_append",
+    "log_name",
+    "log_skip",
+    "map",
+    "method",
+    "metrics",
+    "php_fastcgi",
+    "push",
+    "redir",
+    "request_body",
+    "request_header",
+    "respond",
+    "reverse_proxy",
+    "rewrite",
+    "root",
+    "route",
+    "skip_log",
+    "templates",
+    "tls",
+    "tracing",
+    "try_files",
+    "uri",
+    "vars",
+];
+
+/// One listener cannot serve plain HTTP and HTTPS: an address is plain when
+/// it says `http://` or the HTTP port (or has neither host nor TLS), and
+/// HTTPS when it says `https://`, the HTTPS port, or the server has TLS
+/// connection policies. Caddy's words for the conflict.
+pub(super) fn conflicting_schemes(
+    sites: &[SiteBlock],
+    has_policies: bool,
+    listen: &str,
+    opts: &Options,
+) -> Result<(), AdaptError> {
+    let (http_port, https_port) = (opts.http_port.to_string(), opts.https_port.to_string());
+    let mut seen: Option<bool> = None; // Some(true): HTTPS
+    for a in sites.iter().flat_map(|s| &s.addresses) {
+        let https = if a.scheme == "http" || a.port == http_port {
+            false
+        } else if a.scheme == "https" || a.port == https_port || has_policies {
+            true
+        } else if a.host.is_empty() {
+            false
+        } else {
+            continue;
+        };
+        if let Some(earlier) = seen
+            && earlier != https
+        {
+            let mut m = format!(
+                "server listening on [{listen}] is configured for {} and cannot natively multiplex HTTP and HTTPS: {}",
+                if earlier { "HTTPS" } else { "HTTP" },
+                a.original
+            );
+            if !https && a.scheme.is_empty() && a.host.is_empty() {
+                m.push_str(" (try specifying https:// in the address)");
+            }
+            return Err(AdaptError::plain(m));
+        }
+        if !https && has_policies {
+            return Err(AdaptError::plain(format!(
+                "server listening on [{listen}] is HTTP, but attempts to configure TLS connection policies"
+            )));
+        }
+        seen = Some(https);
+    }
+    Ok(())
 }
 
 /// "host:port", "[v6]:port", "host", ":port".

@@ -199,8 +199,10 @@ fn directive(d: &Directive, defs: &Defs, groups: &mut Groups) -> Result<Routes, 
             routes: Vec::new(),
         });
     }
-    // `root /srv` is a path, not a path matcher: one argument is the root.
-    let m = if d.name == "root" && d.args.len() == 1 {
+    // `root /srv` is a path, not a path matcher: one argument is the root;
+    // so is one argument of `rewrite` its URI (Caddy reads a matcher only
+    // in front of a second argument).
+    let m = if matches!(d.name.as_str(), "root" | "rewrite") && d.args.len() == 1 {
         Matcher::None
     } else {
         matchers::from_token(d.args.first(), defs)?
@@ -271,7 +273,21 @@ fn directive(d: &Directive, defs: &Defs, groups: &mut Groups) -> Result<Routes, 
                     "rewrite",
                     route(&m, vec![json!({"handler": "rewrite", "uri": to})]),
                 )),
-                _ => Err(AdaptError::line(d, "rewrite takes one URI")),
+                [] if d.args.is_empty() => Err(AdaptError::line(
+                    d,
+                    "too few arguments; must have at least a rewrite URI",
+                )),
+                _ if d.args.len() > 2 => Err(AdaptError::line(
+                    d,
+                    "too many arguments; should only be a matcher and a URI",
+                )),
+                _ => Err(AdaptError::line(
+                    d,
+                    format!(
+                        "rewrite: '{}' is not a matcher (*, /path or @name)",
+                        d.args[0].text
+                    ),
+                )),
             }
         }
         "uri" => uri(d, &m, &args),

@@ -4,7 +4,9 @@
 //! Anything else is an error naming the directive (or option) and its line.
 
 mod address;
+mod admin_storage;
 mod auth_encode;
+mod conn_policies;
 mod directives;
 mod header;
 mod matchers;
@@ -95,6 +97,9 @@ struct Options {
     certificates: tls::Globals,
     /// The ports as written, for `apps.http` (Caddy prints them when set).
     ports_set: Map<String, Value>,
+    /// The top-level `admin` and `storage`, when written.
+    admin: Option<Value>,
+    storage: Option<Value>,
 }
 
 fn port_option(d: &Directive) -> Result<u16, AdaptError> {
@@ -113,7 +118,11 @@ fn options(global: &[Directive]) -> Result<Options, AdaptError> {
         auto_https: Vec::new(),
         certificates: tls::Globals::default(),
         ports_set: Map::new(),
+        admin: None,
+        storage: None,
     };
+    // Applied after the loop: it goes into whatever `admin` says.
+    let mut persist_off = None;
     for d in global {
         if tls::global(d, &mut o.certificates)? {
             continue;
@@ -138,8 +147,14 @@ fn options(global: &[Directive]) -> Result<Options, AdaptError> {
                     ));
                 }
             },
+            "admin" => o.admin = Some(admin_storage::admin(d)?),
+            "storage" => o.storage = Some(admin_storage::storage(d)?),
+            "persist_config" => persist_off = Some(d),
             other => return Err(unsupported(d, &format!("global option '{other}'"))),
         }
+    }
+    if let Some(d) = persist_off {
+        admin_storage::persist_config(d, &mut o.admin)?;
     }
     Ok(o)
 }
@@ -171,15 +186,7 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
         let mut ports = Vec::new();
         for key in &site.addresses {
             let a = Address::parse(key)?;
-            match a.scheme.as_str() {
-                "" | "http" | "https" => {}
-                other => {
-                    return Err(AdaptError::at(
-                        key,
-                        format!("unsupported URL scheme {other}://"),
-                    ));
-                }
-            }
+            a.check(key, &opts)?;
             if !a.path.is_empty() {
                 return Err(AdaptError::at(
                     key,
@@ -211,8 +218,10 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
 
     let mut groups = Groups::default();
     let mut servers = Map::new();
-    // Every site's certificate facts, and the server it is on.
-    let mut cert_sites: Vec<(String, tls::Site)> = Vec::new();
+    // Every site's certificate facts, in the order of the servers' sites.
+    let mut cert_sites: Vec<tls::Site> = Vec::new();
+    // Each server's sites and the hosts automatic HTTPS leaves alone.
+    let mut server_sites: Vec<(String, String, Vec<SiteBlock>, Vec<String>)> = Vec::new();
     for (i, (listen, mut sites)) in by_port.into_iter().enumerate() {
         for (a, sa) in sites.iter().enumerate() {
             for (b, sb) in sites.iter().enumerate() {
@@ -271,7 +280,7 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
             routes.push(Value::Object(r));
         }
         let mut server = Map::new();
-        server.insert("listen".into(), json!([listen]));
+        server.insert("listen".into(), json!([&listen]));
         if !routes.is_empty() {
             server.insert("routes".into(), Value::Array(routes));
         }
@@ -289,7 +298,7 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
             }
         }
         if !skip.is_empty() {
-            auto.insert("skip".into(), json!(skip));
+            auto.insert("skip".into(), json!(skip.clone()));
         }
         for v in &opts.auto_https {
             let key = match v.as_str() {
@@ -317,22 +326,44 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
                     hosts.push(a.host.clone());
                 }
             }
-            cert_sites.push((format!("srv{i}"), tls::Site { hosts, tls }));
+            let catch_all = site.addresses.iter().any(|a| a.host.is_empty());
+            cert_sites.push(tls::Site {
+                hosts,
+                catch_all,
+                tls,
+            });
         }
         servers.insert(format!("srv{i}"), Value::Object(server));
+        server_sites.push((format!("srv{i}"), listen, sites, skip));
     }
-    let (sites_only, names): (Vec<tls::Site>, Vec<String>) =
-        cert_sites.into_iter().map(|(n, s)| (s, n)).unzip();
-    let (tls_app, selections) = tls::app(&sites_only, &opts.certificates);
-    for (site, policy) in selections {
-        if let Some(Value::Object(server)) = servers.get_mut(&names[site]) {
-            let policies = server
-                .entry("tls_connection_policies")
-                .or_insert_with(|| json!([{}]));
-            if let Value::Array(list) = policies {
-                // Before the final catch-all `{}`.
-                list.insert(list.len() - 1, policy);
-            }
+    let (tls_app, selections) = tls::app(&cert_sites, &opts.certificates);
+    let mut site_index = 0;
+    for (name, listen, sites, skip) in &server_sites {
+        let mut with_policies = Vec::new();
+        for site in sites {
+            let policy = selections
+                .iter()
+                .find(|(i, _)| *i == site_index)
+                .map(|(_, p)| p.clone());
+            site_index += 1;
+            with_policies.push(conn_policies::SitePolicy {
+                addresses: &site.addresses,
+                has_tls: site.directives.iter().any(|d| d.name == "tls"),
+                policy,
+            });
+        }
+        let policies = conn_policies::for_server(&conn_policies::Server {
+            sites: with_policies,
+            http_port: opts.http_port.to_string(),
+            https_port: opts.https_port.to_string(),
+            auto_https_off: opts.auto_https.iter().any(|v| v == "off"),
+            skip,
+        });
+        address::conflicting_schemes(sites, !policies.is_empty(), listen, &opts)?;
+        if !policies.is_empty()
+            && let Some(Value::Object(server)) = servers.get_mut(name)
+        {
+            server.insert("tls_connection_policies".into(), Value::Array(policies));
         }
     }
     let mut apps = Map::new();
@@ -344,10 +375,17 @@ pub fn adapt(cf: &Caddyfile) -> Result<Value, AdaptError> {
     if let Some(app) = tls_app {
         apps.insert("tls".into(), app);
     }
-    if apps.is_empty() {
-        return Ok(json!({}));
+    let mut config = Map::new();
+    if let Some(admin) = &opts.admin {
+        config.insert("admin".into(), admin.clone());
     }
-    Ok(json!({"apps": apps}))
+    if let Some(storage) = &opts.storage {
+        config.insert("storage".into(), storage.clone());
+    }
+    if !apps.is_empty() {
+        config.insert("apps".into(), Value::Object(apps));
+    }
+    Ok(Value::Object(config))
 }
 
 /// The server's `logs`: the hosts of sites with `log` log to the default

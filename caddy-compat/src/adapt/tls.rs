@@ -94,11 +94,13 @@ pub fn site_tls(d: &Directive) -> Result<SiteTls, AdaptError> {
 /// A site as far as certificates go.
 pub struct Site {
     pub hosts: Vec<String>,
+    /// An address of the site has no host: it answers every name.
+    pub catch_all: bool,
     pub tls: Option<SiteTls>,
 }
 
-/// The `tls` app, and the connection policies per listener for the sites
-/// with certificate files (by the index of the site in `sites`).
+/// The `tls` app, and the connection policy of each site with certificate
+/// files (by the index of the site in `sites`).
 pub fn app(sites: &[Site], g: &Globals) -> (Option<Value>, Vec<(usize, Value)>) {
     let mut policies = Vec::new();
     let mut files = Vec::new();
@@ -114,10 +116,15 @@ pub fn app(sites: &[Site], g: &Globals) -> (Option<Value>, Vec<(usize, Value)>) 
             Some(SiteTls::Files { cert, key }) => {
                 let tag = format!("cert{}", files.len());
                 files.push(json!({"certificate": cert, "key": key, "tags": [tag]}));
-                selections.push((
-                    i,
-                    json!({"match": {"sni": site.hosts}, "certificate_selection": {"any_tag": [tag]}}),
-                ));
+                // The site's names, sorted; none for a site answering any
+                // name (its policy is then the catch-all).
+                let mut policy = json!({"certificate_selection": {"any_tag": [tag]}});
+                if !site.catch_all {
+                    let mut names = site.hosts.clone();
+                    names.sort();
+                    policy["match"] = json!({"sni": names});
+                }
+                selections.push((i, policy));
             }
             None => {}
         }

@@ -45,8 +45,31 @@ pub struct Certificates {
     pub ca_root: Option<String>,
     /// Names served with the local CA.
     pub internal: Vec<String>,
-    /// Certificate file, key file, the names they are for.
+    /// Certificate file, key file, the names they are for (`*`: every
+    /// name no other certificate is for).
     pub files: Vec<(String, String, Vec<String>)>,
+    /// The folder certificates, keys and the local CA are kept in
+    /// (`storage file_system`), when the Caddyfile names one.
+    pub storage: Option<String>,
+}
+
+/// How a file certificate chosen by a catch-all connection policy is named.
+pub const ANY_NAME: &str = "*";
+
+/// The admin endpoint: the appliance has none, which `admin off` says (and
+/// `persist_config off`, which only says the configuration is not saved
+/// back, is true of it as well). An address for one is refused.
+fn no_admin_endpoint(admin: &Value) -> Compile<()> {
+    if admin.is_null() || admin["disabled"].as_bool() == Some(true) {
+        return Ok(());
+    }
+    match admin["listen"].as_str() {
+        None => Ok(()),
+        Some(listen) => Err(err(format!(
+            "unsupported admin endpoint {listen}: the appliance has none (SIGHUP reloads the \
+             Caddyfile, `appliance admin status` shows the state); write `admin off`"
+        ))),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +125,7 @@ fn route_hosts(server: &Value) -> Vec<String> {
 impl Config {
     /// Compile the JSON `adapt` made.
     pub fn compile(json: &Value) -> Compile<Config> {
+        no_admin_endpoint(&json["admin"])?;
         let http_app = &json["apps"]["http"];
         let http_port = port(&http_app["http_port"], 80);
         let https_port = port(&http_app["https_port"], 443);
@@ -152,6 +176,7 @@ impl Config {
         collect_proxies(&config.https, &mut config.proxies);
         collect_proxies(&config.http, &mut config.proxies);
         config.certificates = certificates(&json["apps"]["tls"], &https_hosts)?;
+        config.certificates.storage = json["storage"]["root"].as_str().map(str::to_owned);
         // Which names each loaded certificate file serves (by its tag).
         for server in http_app["servers"]
             .as_object()
@@ -168,6 +193,9 @@ impl Config {
                     .and_then(|t| t.strip_prefix("cert"))
                     .and_then(|n| n.parse::<usize>().ok());
                 if let Some(file) = index.and_then(|i| config.certificates.files.get_mut(i)) {
+                    if policy.get("match").is_none() {
+                        file.2.push(ANY_NAME.to_owned());
+                    }
                     for name in policy["match"]["sni"]
                         .as_array()
                         .into_iter()
