@@ -271,7 +271,7 @@ async fn request_bodies_stream_through_within_the_limit() -> TestResult {
     }
     let _ = long.finish().await;
     let head = long.recv_response().await?;
-    assert_eq!(head.status(), 413);
+    assert_eq!(head.status(), 413, "{}", proxy.log_text());
     assert_eq!(head.headers()["content-type"], "text/html; charset=utf-8");
     assert_eq!(
         upstream.received(),

@@ -405,6 +405,16 @@ async fn answer(
     };
     let forwarded =
         match upstream_request(req, body, cleared.upstream, client, shared.https_port, plan) {
+            // A body of unknown length may be answered before it is all
+            // sent (an upstream refusing it early), and the upstream then
+            // closes a connection the pool would still hand to the next
+            // request, which fails (503) with its own body half sent and
+            // not to be sent again: such a request's connection is not kept.
+            Ok(mut r) if cleared.length.is_none() && !bodiless => {
+                r.headers_mut()
+                    .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+                r
+            }
             Ok(r) => r,
             Err(e) => {
                 let _ = respond(send, bad_request(), None, builtin).await;
