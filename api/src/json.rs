@@ -52,7 +52,18 @@ where
     }
 }
 
+/// What a text holding the NUL character is told (PostgreSQL cannot store it).
+pub(crate) const NUL_TEXT: &str = "text may not contain the NUL character (\\u0000)";
+
 pub fn parse<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Problem> {
+    if let Some(pointer) = nul_in(bytes) {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("{pointer}: {NUL_TEXT}"),
+        )
+        .with_field(pointer, NUL_TEXT));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let pointer = pointer_of(err.path());
@@ -148,5 +159,62 @@ mod tests {
             p.and_then(|p| p.errors.first().map(|e| e.pointer.clone())),
             Some("/admin".to_owned())
         );
+    }
+}
+
+/// The pointer of the first string (or key) holding NUL, when the body has
+/// one: the escape is looked for in the bytes (cheap, and rare to find);
+/// only then is the body walked as a value to name the field.
+fn nul_in(bytes: &[u8]) -> Option<String> {
+    let mut i = 0;
+    let mut found = false;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes[i + 1] == b'u' && bytes.get(i + 2..i + 6) == Some(b"0000") {
+                found = true;
+                break;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    if !found {
+        return None;
+    }
+    fn walk(v: &serde_json::Value, at: String) -> Option<String> {
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => Some(at),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(n, item)| walk(item, format!("{at}/{n}"))),
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, item)| {
+                let key = k.replace('~', "~0").replace('/', "~1");
+                if k.contains('\0') {
+                    Some(format!("{at}/{key}"))
+                } else {
+                    walk(item, format!("{at}/{key}"))
+                }
+            }),
+            _ => None,
+        }
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    Some(walk(&value, String::new()).unwrap_or_else(|| "/".to_owned()))
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::nul_in;
+
+    #[test]
+    fn nul_is_found_with_its_field_and_an_escaped_backslash_is_not_nul() {
+        assert_eq!(
+            nul_in(br#"{"a":"x","b":["ok","n\u0000"]}"#),
+            Some("/b/1".to_owned())
+        );
+        assert_eq!(nul_in(br#"{"a":"\\u0000"}"#), None);
+        assert_eq!(nul_in(br#"{"a":"plain"}"#), None);
     }
 }

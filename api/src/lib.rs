@@ -6,8 +6,10 @@
 //! Redis-backed one), and `ConnectInfo<SocketAddr>` from the server.
 
 pub mod auth;
+mod contract;
 pub mod json;
 pub mod metrics;
+pub mod path;
 pub mod problem;
 pub mod query;
 mod routes;
@@ -70,6 +72,8 @@ pub fn router_with_doc(erp: Erp) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routes::purchases::routes())
         .with_state(erp)
         .split_for_parts();
+    let mut doc = doc;
+    contract::document_errors(&mut doc);
     (router, doc)
 }
 

@@ -16,6 +16,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
         let raw = parts.uri.query().unwrap_or_default();
+        // PostgreSQL text cannot hold NUL: refused here, naming the parameter.
+        if let Some((key, _)) =
+            form_urlencoded::parse(raw.as_bytes()).find(|(_, v)| v.contains('\0'))
+        {
+            let pointer = format!("/{key}");
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!("query parameter {pointer}: {}", crate::json::NUL_TEXT),
+            )
+            .with_field(pointer, crate::json::NUL_TEXT));
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
         serde_path_to_error::deserialize(de)
             .map(Query)

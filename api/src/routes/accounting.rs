@@ -1,7 +1,7 @@
 //! The chart of accounts and the ISV tax codes.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::accounting::accounts::{self, Account, AccountInput};
@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::common::VersionDto;
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 use crate::query::Query;
 

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use erp::Erp;
@@ -15,6 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 use crate::query::Query;
 
@@ -22,6 +23,7 @@ use crate::query::Query;
 #[serde(deny_unknown_fields)]
 struct OwnerQuery {
     /// What the file is attached to.
+    #[param(inline)]
     owner_kind: OwnerKind,
     /// The party's, product's or sales document's id.
     owner_id: Uuid,

@@ -1,7 +1,7 @@
 //! The catalog: categories, products and their serial numbers (VINs).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::catalog::categories::{self, Category, CategoryInput};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 
 #[utoipa::path(get, path = "/api/v1/product-categories", tag = "catalog", responses((status = 200, body = [Category])))]

@@ -1,7 +1,7 @@
 //! The active company's settings, branches (with emission points) and warehouses.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::companies::branches::{self, Branch, BranchInput};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 
 #[utoipa::path(get, path = "/api/v1/company", tag = "companies", responses((status = 200, body = CompanySettings)))]

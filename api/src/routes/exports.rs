@@ -1,7 +1,7 @@
 //! Exports of company data, produced by the worker.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 
 #[derive(Serialize, ToSchema)]

@@ -1,7 +1,7 @@
 //! The SAR's authorized number ranges (CAI).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::fiscal::ranges::{self, FiscalRange, FiscalRangeInput};
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 
 /// Every range with what is left of it, its state and any warning.

@@ -3,7 +3,7 @@
 //! actions of `appliance admin jobs`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use erp::Erp;
@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::Caller;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 
 /// Rows per list.

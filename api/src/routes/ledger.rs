@@ -1,7 +1,7 @@
 //! The journal (entries, manual entries, reversals) and the trial balance.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::accounting::journal::{self, JournalEntry, JournalQuery, ManualEntryInput, ReverseInput};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 use crate::query::Query;
 

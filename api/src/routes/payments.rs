@@ -1,7 +1,7 @@
 //! Customer payments, statements and aged receivables.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::receivables::aging::{self, Aging, AgingQuery};
@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::common::VersionDto;
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 use crate::query::Query;
 

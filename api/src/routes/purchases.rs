@@ -2,7 +2,7 @@
 //! receipts, supplier payments, and the month's withholdings.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::purchases::bills::{self, BillInput, BillQuery, ReverseBillInput, SupplierBill};
@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 use crate::query::Query;
 use crate::routes::common::download;

@@ -13,7 +13,8 @@ macro_rules! record_routes {
     (mod $name:ident, $path:literal, $tag:literal, $row:ident, $input:ident, $query:ident) => {
         pub mod $name {
             use axum::Json;
-            use axum::extract::{Path, State};
+            use axum::extract::State;
+            use $crate::path::Path;
             use axum::http::StatusCode;
             use axum::response::Response;
             use erp::Erp;

@@ -3,7 +3,7 @@
 //! same runs as the "build in the background" button under each report.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use erp::Erp;
@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 
 #[derive(Deserialize, ToSchema)]

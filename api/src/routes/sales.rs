@@ -1,7 +1,7 @@
 //! Quotes, orders, invoices and credit notes, and the moves between them.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::paging::Page;
@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::common::VersionDto;
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 use crate::query::Query;
 

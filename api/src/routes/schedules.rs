@@ -1,8 +1,9 @@
 //! Periodic tasks: group admins read and change them; schedulers pick the
 //! change up through LISTEN/NOTIFY.
 
+use crate::query::Query;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use erp::Erp;
 use erp::schedules::{PeriodicTask, PeriodicTaskPatch, TaskRun};
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 
 #[derive(Serialize, ToSchema)]

@@ -3,7 +3,7 @@
 //! what the stock ledger says (on hand, valuation, units).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::paging::Page;
@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 use crate::query::Query;
 

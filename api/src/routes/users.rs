@@ -1,7 +1,7 @@
 //! The people of the active company and their roles.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use erp::Erp;
 use erp::companies::members::{self, Member, MemberUpdate, NewMember};
@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::common::VersionDto;
 use crate::auth::Caller;
 use crate::json;
+use crate::path::Path;
 use crate::problem::{ApiResult, Problem};
 
 /// Everyone with access to the active company (deactivated ones last).
