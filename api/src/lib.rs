@@ -21,7 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "ERP appliance API", description = "JSON API of the ERP appliance. Errors are RFC 9457 problem+json."),
+    info(title = "ERP appliance API", description = "JSON API of the ERP appliance. Errors are RFC 9457 problem+json; `errors` names each field at fault by its JSON pointer. Text never holds the NUL character (U+0000): a parameter or body with one is refused (400 or 422)."),
     tags(
         (name = "system", description = "Health and the API document"),
         (name = "session", description = "Login, logout and the current user"),

@@ -38,6 +38,7 @@ pub mod search;
 pub mod stock;
 mod validate;
 pub mod values;
+pub mod whole_number;
 
 pub use auth::SessionUser;
 pub use db::{Db, Tenant};

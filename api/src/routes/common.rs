@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VersionDto {
+    #[serde(deserialize_with = "erp::whole_number::i32")]
     pub version: i32,
 }
 

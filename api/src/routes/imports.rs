@@ -28,7 +28,7 @@ struct UploadQuery {
 /// the file kept; the answer is the preview: counts and each bad row with its
 /// line. Nothing is imported until the import is started.
 #[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "imports",
-    params(("kind" = Kind, Path), UploadQuery),
+    params(("kind" = inline(Kind), Path), UploadQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 201, body = Import),
               (status = 415, body = Problem, content_type = "application/problem+json"),
@@ -60,7 +60,7 @@ async fn upload(
 }
 
 /// The latest imports of this kind.
-#[utoipa::path(get, path = "/api/v1/imports/{kind}", tag = "imports", params(("kind" = Kind, Path)),
+#[utoipa::path(get, path = "/api/v1/imports/{kind}", tag = "imports", params(("kind" = inline(Kind), Path)),
     responses((status = 200, body = [Import])))]
 async fn list(
     State(erp): State<Erp>,
@@ -72,7 +72,7 @@ async fn list(
 
 /// One import: its preview, or its progress once started.
 #[utoipa::path(get, path = "/api/v1/imports/{kind}/{id}", tag = "imports",
-    params(("kind" = Kind, Path), ("id" = Uuid, Path)),
+    params(("kind" = inline(Kind), Path), ("id" = Uuid, Path)),
     responses((status = 200, body = Import), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get(
     State(erp): State<Erp>,
@@ -84,7 +84,7 @@ async fn get(
 
 /// Import the good rows of a previewed file in the background (202).
 #[utoipa::path(post, path = "/api/v1/imports/{kind}/{id}/start", tag = "imports",
-    params(("kind" = Kind, Path), ("id" = Uuid, Path)),
+    params(("kind" = inline(Kind), Path), ("id" = Uuid, Path)),
     responses((status = 202, body = Import), (status = 409, body = Problem, content_type = "application/problem+json")))]
 async fn start(
     State(erp): State<Erp>,

@@ -50,6 +50,7 @@ impl From<PeriodicTask> for PeriodicTaskDto {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodicTaskPatchDto {
+    #[serde(deserialize_with = "erp::whole_number::i32")]
     pub version: i32,
     pub cron: Option<String>,
     pub enabled: Option<bool>,

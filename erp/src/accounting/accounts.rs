@@ -44,7 +44,7 @@ pub struct AccountInput {
     #[serde(default = "yes")]
     pub active: bool,
     /// Required on update.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 

@@ -55,6 +55,7 @@ pub struct LedgerAccount {
 #[serde(deny_unknown_fields)]
 pub struct LedgerAccountInput {
     pub account_id: Uuid,
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 

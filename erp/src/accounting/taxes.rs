@@ -36,6 +36,7 @@ pub struct TaxCodeInput {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.15"))]
     pub rate: Decimal,
     pub account_id: Option<Uuid>,
+    #[serde(deserialize_with = "crate::whole_number::i32")]
     pub version: i32,
 }
 

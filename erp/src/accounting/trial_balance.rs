@@ -47,8 +47,15 @@ pub struct TrialBalance {
 #[serde(deny_unknown_fields)]
 pub struct TrialBalanceQuery {
     /// Company ids separated by commas; the active company when missing.
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}){0,49}$"
+        )
+    )]
     pub companies: Option<String>,
     /// "2026-11"; the current month when missing.
+    #[cfg_attr(feature = "openapi", param(pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"))]
     pub period: Option<String>,
 }
 

@@ -26,7 +26,7 @@ pub struct Category {
 pub struct CategoryInput {
     pub name: String,
     /// Required on update.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
     /// On update: true archives, false restores.
     #[serde(default)]

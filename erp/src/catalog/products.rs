@@ -71,7 +71,7 @@ pub struct ProductInput {
     #[serde(default)]
     pub description: String,
     /// Required on update.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 
@@ -170,6 +170,7 @@ crate::list_query! {
     pub struct ProductQuery {
         q: "Text in the name or SKU (accents and case ignored).",
         sort: "`name` (default), `sku` or `created`; prefix `-` for descending.",
+        sort_pattern: r"^(-?(name|sku|created))?$",
         pub category_id: Option<Uuid>,
         pub tax_class: Option<String>,
         /// Only vehicles (true) or only other products (false).

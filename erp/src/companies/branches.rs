@@ -44,7 +44,7 @@ pub struct BranchInput {
     /// On update: true archives, false restores.
     #[serde(default)]
     pub archived: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 

@@ -52,6 +52,7 @@ pub struct NewMember {
 pub struct MemberUpdate {
     pub role: String,
     /// The version that was read.
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 

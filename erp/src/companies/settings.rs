@@ -57,8 +57,11 @@ pub struct CompanySettingsInput {
     pub mail_sender: String,
     #[serde(default)]
     pub require_totp: bool,
+    #[serde(deserialize_with = "crate::whole_number::i32")]
     pub fiscal_warn_remaining: i32,
+    #[serde(deserialize_with = "crate::whole_number::i32")]
     pub fiscal_warn_days: i32,
+    #[serde(deserialize_with = "crate::whole_number::i32")]
     pub version: i32,
 }
 

@@ -31,7 +31,7 @@ pub struct WarehouseInput {
     pub name: String,
     #[serde(default)]
     pub archived: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 

@@ -73,7 +73,7 @@ pub struct FiscalRangeInput {
     /// On update: true archives (retires the range), false restores it.
     #[serde(default)]
     pub archived: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 

@@ -30,6 +30,7 @@ const KEPT_ISSUES: usize = 1000;
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ImportKind))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Parties,

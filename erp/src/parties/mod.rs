@@ -83,6 +83,7 @@ pub struct PartyInput {
     #[serde(default)]
     pub city: String,
     #[serde(default)]
+    #[serde(deserialize_with = "crate::whole_number::i32")]
     pub payment_terms_days: i32,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "15000.00"))]
@@ -95,7 +96,7 @@ pub struct PartyInput {
     #[serde(default)]
     pub contacts: Vec<Contact>,
     /// Required on update: the version that was read.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 
@@ -214,7 +215,9 @@ crate::list_query! {
     pub struct PartyQuery {
         q: "Text in the name or RTN (accents and case ignored).",
         sort: "`name` (default) or `created`; prefix `-` for descending.",
+        sort_pattern: r"^(-?(name|created))?$",
         /// `customer` or `supplier`.
+        #[cfg_attr(feature = "openapi", param(pattern = r"^(customer|supplier)?$"))]
         pub kind: Option<String>,
     }
 }

@@ -69,6 +69,7 @@ pub struct PurchaseBook {
 #[serde(deny_unknown_fields)]
 pub struct PurchaseBookQuery {
     /// "2026-12"; the current month when missing.
+    #[cfg_attr(feature = "openapi", param(pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"))]
     pub period: Option<String>,
 }
 

@@ -114,6 +114,7 @@ pub struct OrderStatusInput {
     /// closed or cancelled.
     #[serde(default)]
     pub status: String,
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 
@@ -123,6 +124,7 @@ pub struct OrderStatusInput {
 pub struct PurchaseOrderQuery {
     pub party_id: Option<Uuid>,
     /// open, closed or cancelled.
+    #[cfg_attr(feature = "openapi", param(pattern = r"^(open|closed|cancelled)$"))]
     pub status: Option<String>,
     /// 1–200, default 50 (newest first).
     pub limit: Option<i64>,

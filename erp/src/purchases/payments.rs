@@ -113,6 +113,7 @@ pub struct SupplierPaymentQuery {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReversePaymentInput {
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 

@@ -36,7 +36,7 @@ pub struct PurchaseReceiptInput {
     pub engine_no: String,
     #[serde(default)]
     pub colour: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub model_year: Option<i32>,
     /// What was paid for it, in lempiras: its cost (no ISV).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "85000.00"))]

@@ -205,3 +205,30 @@ pub async fn audit_change<T: Serialize>(
     )
     .await
 }
+
+#[cfg(test)]
+mod sort_pattern_tests {
+    use super::{ListQuery, Record};
+
+    /// The document's pattern for `sort` names every sort key of the list,
+    /// each alone and with `-`.
+    fn names_every_sort<R: Record>() {
+        let pattern = <R::Query as ListQuery>::SORT_PATTERN;
+        let inner = pattern
+            .strip_prefix("^(-?(")
+            .and_then(|p| p.strip_suffix("))?$"))
+            .unwrap_or_else(|| panic!("{pattern}: ^(-?(a|b))?$"));
+        let mut allowed: Vec<&str> = inner.split('|').collect();
+        let mut keys: Vec<&str> = R::SORTS.iter().map(|s| s.name).collect();
+        allowed.sort();
+        keys.sort();
+        assert_eq!(allowed, keys, "{pattern}");
+    }
+
+    #[test]
+    fn every_list_documents_exactly_its_sorts() {
+        names_every_sort::<crate::parties::Party>();
+        names_every_sort::<crate::catalog::products::Product>();
+        names_every_sort::<crate::stock::locations::Location>();
+    }
+}

@@ -98,6 +98,8 @@ pub trait ListQuery: Clone + Send + Sync {
     fn cursor(&self) -> Option<&str>;
     fn limit(&self) -> Option<i64>;
     fn set_cursor(&mut self, cursor: Option<String>);
+    /// The `sort` values the API document allows, as a pattern.
+    const SORT_PATTERN: &'static str;
 }
 
 /// Define a list's query: its own filters plus the parameters every list
@@ -111,6 +113,7 @@ pub trait ListQuery: Clone + Send + Sync {
 ///     pub struct ThingQuery {
 ///         q: "Text in the name (accents and case ignored).",
 ///         sort: "`name` (default) or `created`; prefix `-` for descending.",
+///         sort_pattern: r"^(-?(name|created))?$",
 ///         /// Only things of this colour.
 ///         pub colour: Option<String>,
 ///     }
@@ -123,6 +126,7 @@ macro_rules! list_query {
         pub struct $name:ident {
             q: $q_doc:literal,
             sort: $sort_doc:literal,
+            sort_pattern: $sort_pattern:literal,
             $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)*
         }
     ) => {
@@ -135,8 +139,10 @@ macro_rules! list_query {
             pub q: Option<String>,
             $($(#[$field_meta])* pub $field: $ty,)*
             /// `active` (default), `archived` or `all`.
+            #[cfg_attr(feature = "openapi", param(pattern = r"^(active|archived|all)?$"))]
             pub status: Option<String>,
             #[doc = $sort_doc]
+            #[cfg_attr(feature = "openapi", param(pattern = $sort_pattern))]
             pub sort: Option<String>,
             /// The `next_cursor` of the previous page.
             pub cursor: Option<String>,
@@ -145,6 +151,8 @@ macro_rules! list_query {
         }
 
         impl $crate::records::ListQuery for $name {
+            const SORT_PATTERN: &'static str = $sort_pattern;
+
             fn text(&self) -> Option<&str> {
                 self.q.as_deref()
             }

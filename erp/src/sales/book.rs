@@ -53,6 +53,7 @@ pub struct SalesBook {
 #[serde(deny_unknown_fields)]
 pub struct SalesBookQuery {
     /// "2026-11"; the current month when missing.
+    #[cfg_attr(feature = "openapi", param(pattern = r"^([0-9]{4}-(0[1-9]|1[0-2]))?$"))]
     pub period: Option<String>,
 }
 

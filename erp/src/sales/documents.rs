@@ -356,8 +356,16 @@ pub async fn get(db: &Db, user: &SessionUser, id: Uuid) -> Result<Document> {
 #[serde(deny_unknown_fields)]
 pub struct DocumentQuery {
     /// quote, order, invoice or credit_note; all kinds when missing.
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = r"^(quote|order|invoice|credit_note)?$")
+    )]
     pub kind: Option<String>,
     /// draft, confirmed, done, posted or cancelled.
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = r"^(draft|confirmed|done|posted|cancelled)?$")
+    )]
     pub status: Option<String>,
     pub party_id: Option<Uuid>,
     pub cursor: Option<String>,

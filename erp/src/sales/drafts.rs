@@ -55,7 +55,7 @@ pub struct DocumentInput {
     #[serde(default)]
     pub lines: Vec<LineInput>,
     /// On update: the version read.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 

@@ -20,6 +20,7 @@ use crate::{Error, Result, SessionUser};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VersionInput {
+    #[serde(deserialize_with = "crate::whole_number::i32")]
     pub version: i32,
 }
 

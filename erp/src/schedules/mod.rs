@@ -34,6 +34,7 @@ pub struct PeriodicTask {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodicTaskPatch {
+    #[serde(deserialize_with = "crate::whole_number::i32")]
     pub version: i32,
     pub cron: Option<String>,
     pub enabled: Option<bool>,

@@ -180,6 +180,10 @@ pub async fn get(db: &Db, user: &SessionUser, id: Uuid) -> Result<StockDocument>
 #[serde(deny_unknown_fields)]
 pub struct StockDocumentQuery {
     /// receipt, transfer, count, delivery, return or landed_cost.
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = r"^(receipt|transfer|count|delivery|return|landed_cost)?$")
+    )]
     pub kind: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -236,6 +240,7 @@ pub async fn list(
 
 #[derive(Debug, Clone, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = StockReverseInput))]
 #[serde(deny_unknown_fields)]
 pub struct ReverseInput {
     /// Why (kept on the reversing document).

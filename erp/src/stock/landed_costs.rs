@@ -47,6 +47,7 @@ pub struct CostInput {
 #[serde(deny_unknown_fields)]
 pub struct ShareInput {
     /// The receipt's move (its `line_no`).
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub line_no: Option<i32>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub amount: Option<Decimal>,

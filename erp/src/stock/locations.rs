@@ -80,7 +80,7 @@ pub struct LocationInput {
     pub code: String,
     pub name: String,
     /// Required on update.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
 }
 
@@ -121,8 +121,10 @@ crate::list_query! {
     pub struct LocationQuery {
         q: "Text in the code or name (accents and case ignored).",
         sort: "`code` (default), `name` or `created`; prefix `-` for descending.",
+        sort_pattern: r"^(-?(code|name|created))?$",
         pub warehouse_id: Option<Uuid>,
         /// internal, supplier, customer, transit or loss.
+        #[cfg_attr(feature = "openapi", param(pattern = r"^(internal|supplier|customer|transit|loss)?$"))]
         pub kind: Option<String>,
     }
 }

@@ -42,6 +42,12 @@ pub struct OnHandRow {
 pub struct OnHandQuery {
     /// Company ids separated by commas, consolidated; the active company
     /// when missing.
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}){0,49}$"
+        )
+    )]
     pub companies: Option<String>,
     pub branch_id: Option<Uuid>,
     pub warehouse_id: Option<Uuid>,
@@ -137,6 +143,12 @@ pub struct ValuationQuery {
     pub date: Option<NaiveDate>,
     /// Company ids separated by commas, consolidated (the ledger balance
     /// too); the active company when missing.
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}){0,49}$"
+        )
+    )]
     pub companies: Option<String>,
 }
 
@@ -247,8 +259,18 @@ pub const UNIT_STATUSES: [&str; 7] = [
 pub struct UnitQuery {
     /// Company ids separated by commas, consolidated; the active company
     /// when missing.
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(,[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}){0,49}$"
+        )
+    )]
     pub companies: Option<String>,
     /// registered, in_transit, available, reserved, delivered, returned or lost.
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = r"^(registered|in_transit|available|reserved|delivered|returned|lost)?$")
+    )]
     pub status: Option<String>,
     /// Only the units still held (in transit, available or reserved).
     pub held: Option<bool>,

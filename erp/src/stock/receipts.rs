@@ -36,7 +36,7 @@ pub struct UnitInput {
     pub engine_no: String,
     #[serde(default)]
     pub colour: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub model_year: Option<i32>,
     /// This unit's price when it differs from the line's.
     #[serde(default)]
