@@ -92,6 +92,9 @@ export ERP_SMTP_PYTHON
 # package registries here), which is what the test's note says.
 ERP_S3_PYTHON=$(python_tool moto moto.server "moto[server]>=5.1,<6")
 export ERP_S3_PYTHON
+# The API contract test: schemathesis against the served OpenAPI document.
+ERP_SCHEMATHESIS="$(dirname "$(python_tool schemathesis schemathesis "schemathesis>=4.32,<4.33")")/schemathesis"
+export ERP_SCHEMATHESIS
 
 if ! command -v cargo >/dev/null 2>&1; then
   for env in "$HOME/.cargo/env" /usr/local/cargo/env; do

@@ -20,6 +20,7 @@ mod caddy_cli;
 mod caddyfile_globals;
 mod caddyfile_proxy;
 mod compression;
+mod contract;
 mod csv_transfer;
 mod edge_limits;
 mod exports;
