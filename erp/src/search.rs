@@ -1,5 +1,6 @@
-//! The one search box: parties by name or RTN, products by name or SKU, and
-//! vehicles by VIN, accent- and case-insensitive, inside the active company.
+//! The one search box: parties by name or RTN, products by name or SKU,
+//! vehicles by VIN, accent- and case-insensitive, and sales documents by
+//! fiscal number or reference, inside the active company.
 //! Each kind answers from its trigram index; the caller sees only the kinds
 //! their role may read.
 
@@ -16,12 +17,12 @@ use crate::{Error, Result, SessionUser};
 #[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hit {
-    /// party, product or serial.
+    /// party, product, serial or sales_document.
     pub kind: String,
-    /// The party's or product's id (for a serial, its product).
+    /// The party's, product's or document's id (for a serial, its product).
     pub id: Uuid,
     pub title: String,
-    /// RTN, SKU or VIN: what tells two similar titles apart.
+    /// RTN, SKU, VIN or the customer: what tells two similar titles apart.
     pub detail: String,
 }
 
@@ -73,6 +74,40 @@ pub async fn search(db: &Db, user: &SessionUser, q: &str) -> Result<Vec<Hit>> {
         push_text_match(&mut qb, "s.id", "lower(s.serial)", &text);
         qb.push(" ORDER BY s.serial LIMIT ").push_bind(PER_KIND);
         hits.extend(qb.build_query_as::<Hit>().fetch_all(&mut *tx).await?);
+    }
+    // A text that reads as a document's number finds the documents.
+    if access.can(Resource::Sales, Action::Read)
+        && let Ok(Some(number)) = crate::sales::numbers::parse("/q", q)
+    {
+        #[derive(sqlx::FromRow)]
+        struct Found {
+            id: Uuid,
+            kind: String,
+            doc_no: i32,
+            fiscal_number: Option<String>,
+            party_name: String,
+        }
+        let mut qb = QueryBuilder::<Postgres>::new(
+            "SELECT d.id, d.kind, d.doc_no, d.fiscal_number, p.name AS party_name
+               FROM sales_documents d JOIN parties p ON p.id = d.party_id
+              WHERE d.company_id = ",
+        );
+        qb.push_bind(access.company_id);
+        crate::sales::numbers::push(&mut qb, &number);
+        qb.push(" ORDER BY d.issue_date DESC, d.id DESC LIMIT ")
+            .push_bind(PER_KIND);
+        for f in qb.build_query_as::<Found>().fetch_all(&mut *tx).await? {
+            let title = match f.fiscal_number {
+                Some(fiscal) => fiscal,
+                None => crate::sales::documents::reference(f.kind.parse()?, f.doc_no),
+            };
+            hits.push(Hit {
+                kind: "sales_document".into(),
+                id: f.id,
+                title,
+                detail: f.party_name,
+            });
+        }
     }
     tx.commit().await?;
     Ok(hits)

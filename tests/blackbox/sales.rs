@@ -341,6 +341,62 @@ async fn a_quote_becomes_an_order_two_invoices_and_a_credit_note() -> TestResult
     let (_, cn) = post_doc(&app, &c, &cn, "post", json!({"version": cn["version"]})).await?;
     assert_eq!(cn["fiscal"]["number"], "001-001-04-00000001");
     assert_eq!(cn["amounts"]["total"], "1914.75");
+
+    // Found by the number on the paper: the list's `number` filter takes a
+    // fiscal number, part of one, or a reference; the search box too.
+    let numbers_of = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| d["fiscal"]["number"].as_str().unwrap_or("-").to_owned())
+            .collect()
+    };
+    let by = |number: &str| {
+        c.get(app.url("/api/v1/sales/documents"))
+            .query(&[("number", number)])
+    };
+    assert_eq!(
+        numbers_of(&ok(by("001-001-01-00000002")).await?),
+        ["001-001-01-00000002"]
+    );
+    assert_eq!(
+        numbers_of(&ok(by("04-00000001")).await?),
+        ["001-001-04-00000001"],
+        "part of a fiscal number"
+    );
+    let by_ref = ok(by(&inv2["reference"]
+        .as_str()
+        .unwrap_or("FAC-?")
+        .to_lowercase()))
+    .await?;
+    assert_eq!(
+        numbers_of(&by_ref),
+        ["001-001-01-00000002"],
+        "by reference: {by_ref}"
+    );
+    let (status, problem) = send(by("Honda")).await?;
+    assert_eq!(
+        (status, problem["errors"][0]["pointer"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("/number")),
+        "{problem}"
+    );
+    let hits = ok(c
+        .get(app.url("/api/v1/search"))
+        .query(&[("q", "001-001-04-00000001")]))
+    .await?;
+    let found: Vec<(&str, &str)> = hits
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            (
+                h["kind"].as_str().unwrap_or(""),
+                h["title"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("sales_document", "001-001-04-00000001")], "{hits}");
     let (status, _) = post_doc(&app, &c, &inv1, "credit", json!({"reason": "otra vez"})).await?;
     assert_eq!(status, StatusCode::CONFLICT, "nothing left to credit");
 

@@ -368,6 +368,15 @@ pub struct DocumentQuery {
     )]
     pub status: Option<String>,
     pub party_id: Option<Uuid>,
+    /// Its fiscal number or part of it (`00000012`, `001-001-01-00000012`),
+    /// or its reference (`FAC-00012`).
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            pattern = r"^\s*(([Cc][Oo][Tt]|[Pp][Ee][Dd]|[Ff][Aa][Cc]|[Nn][Cc])-?[0-9]{1,9}|[0-9-]{1,19})?\s*$"
+        )
+    )]
+    pub number: Option<String>,
     pub cursor: Option<String>,
     /// 1–200, default 50.
     pub limit: Option<i64>,
@@ -396,6 +405,9 @@ pub async fn list(db: &Db, user: &SessionUser, q: DocumentQuery) -> Result<Page<
     }
     if let Some(party) = q.party_id {
         qb.push(" AND d.party_id = ").push_bind(party);
+    }
+    if let Some(number) = super::numbers::parse("/number", q.number.as_deref().unwrap_or(""))? {
+        super::numbers::push(&mut qb, &number);
     }
     if let Some(c) = &cursor {
         qb.push(" AND (d.issue_date, d.id) < (")

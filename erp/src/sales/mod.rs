@@ -11,6 +11,7 @@ pub mod book;
 pub mod documents;
 pub mod drafts;
 pub mod moves;
+pub mod numbers;
 pub mod posting;
 pub mod print;
 pub mod transitions;

@@ -56,6 +56,7 @@ search-go = Search
 search-kind-party = Customer/Supplier
 search-kind-product = Product
 search-kind-serial = Vehicle (VIN)
+search-kind-sales_document = Sales document
 list-filter = Filter
 list-next = Next page →
 list-first = ← First page

@@ -56,6 +56,7 @@ search-go = Buscar
 search-kind-party = Cliente/Proveedor
 search-kind-product = Producto
 search-kind-serial = Vehículo (VIN)
+search-kind-sales_document = Documento de venta
 list-filter = Filtrar
 list-next = Página siguiente →
 list-first = ← Primera página

@@ -123,8 +123,28 @@ pub async fn list(
             .clone()
             .map(|k| format!("kind={k}&"))
             .unwrap_or_default();
-        view! { <a class="pager" href=format!("/sales?{kind}cursor={c}")>{lang.t("list-next")}</a> }
+        let number = q
+            .number
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                let pair: String = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("number", n)
+                    .finish();
+                format!("{pair}&")
+            })
+            .unwrap_or_default();
+        view! { <a class="pager" href=format!("/sales?{kind}{number}cursor={c}")>{lang.t("list-next")}</a> }
     });
+    // Find a document by the number on the paper: fiscal number or reference.
+    let by_number = view! {
+        <form method="get" action="/sales" class="filters" role="search">
+            {q.kind.clone().map(|k| view! { <input type="hidden" name="kind" value=k/> })}
+            <input type="search" name="number" id="number-filter" value=q.number.clone().unwrap_or_default()
+                placeholder="001-001-01-00000012 · FAC-00012" aria-label=lang.t("sales-number")/>
+            <button type="submit">{lang.t("search-go")}</button>
+        </form>
+    };
     let content = view! {
         <div class="page-head">
             <h1>{lang.t("sales-title")}</h1>
@@ -137,6 +157,7 @@ pub async fn list(
         </div>
         {warnings}
         <nav class="tabs">{tabs}</nav>
+        {by_number}
         {table}
         {next}
     };

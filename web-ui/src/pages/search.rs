@@ -37,6 +37,7 @@ pub async fn show(
             .map(|h| {
                 let href = match h.kind.as_str() {
                     "party" => format!("/parties/{}", h.id),
+                    "sales_document" => format!("/sales/{}", h.id),
                     _ => format!("/products/{}", h.id),
                 };
                 view! {
