@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod companies;
 pub mod csv_io;
 pub mod db;
+pub mod decimal_out;
 pub mod demo;
 pub mod error;
 pub mod exports;

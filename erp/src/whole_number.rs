@@ -112,10 +112,18 @@ mod tests {
                 year: None
             })
         );
+        // As text too: a query string's values are text.
+        assert_eq!(
+            read(r#"{"version": "3"}"#),
+            Ok(Input {
+                version: 3,
+                year: None
+            })
+        );
         for bad in [
             r#"{"version": 3.5}"#,
             r#"{"version": 3000000000}"#,
-            r#"{"version": "3"}"#,
+            r#"{"version": "3x"}"#,
         ] {
             let e = read(bad).expect_err(bad);
             assert!(e.contains("whole number"), "{bad}: {e}");

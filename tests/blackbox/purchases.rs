@@ -519,6 +519,17 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
         "party_id": id(&guatemala), "class": "fyduca", "supplier_number": "FYDUCA-GT-2026-000781",
         "currency": "USD", "exchange_rate": "24.50", "exempt": "1000.00", "expense_account": "6106"})))
     .await?;
+    // Figures read the same way everywhere: the rate without its column's
+    // six places, a zero amount with two.
+    assert_eq!(
+        (
+            usd["exchange_rate"].as_str(),
+            usd["isv15"].as_str(),
+            usd["exempt"].as_str()
+        ),
+        (Some("24.5"), Some("0.00"), Some("1000.00")),
+        "{usd}"
+    );
     let tb_bill = books_agree(&app, &c, "dollar bill").await?;
     assert_eq!(moved(&tb, &tb_bill, "2101"), -24_500.0);
     ok(c.post(url("/api/v1/purchases/payments")).json(&json!({

@@ -24,8 +24,10 @@ pub struct JournalLine {
     pub account_name: String,
     pub party_id: Option<Uuid>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub debit: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub credit: Decimal,
     pub memo: String,
 }
@@ -44,6 +46,7 @@ pub struct JournalEntry {
     /// The entry that reversed this one.
     pub reversed_by: Option<Uuid>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub total: Decimal,
     pub created_at: DateTime<Utc>,
     #[sqlx(skip)]

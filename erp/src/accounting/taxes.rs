@@ -22,6 +22,7 @@ pub struct TaxCode {
     pub name: String,
     /// 0.15 for 15 %.
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.1500"))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub rate: Decimal,
     pub account_id: Option<Uuid>,
     pub version: i32,

@@ -21,11 +21,14 @@ pub struct TrialBalanceRow {
     pub name: String,
     pub kind: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub debit: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub credit: Decimal,
     /// debit − credit.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub balance: Decimal,
 }
 
@@ -37,8 +40,10 @@ pub struct TrialBalance {
     pub period: String,
     pub rows: Vec<TrialBalanceRow>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub total_debit: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub total_credit: Decimal,
 }
 

@@ -23,8 +23,10 @@ pub struct Product {
     pub category_id: Option<Uuid>,
     pub unit: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "45999.00"))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub sale_price: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "38000.0000"))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub cost: Decimal,
     /// isv15, isv18, exempt or exonerated.
     pub tax_class: String,

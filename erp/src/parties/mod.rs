@@ -29,6 +29,7 @@ pub struct Party {
     pub city: String,
     pub payment_terms_days: i32,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "15000.00"))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub credit_limit: Decimal,
     pub notes: String,
     /// The withholding code applied to this supplier's bills ("ISR-HON").

@@ -67,43 +67,58 @@ pub struct SupplierBill {
     pub purchase_order_id: Option<Uuid>,
     pub currency: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::rate")]
     pub exchange_rate: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub exempt: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub exonerated: Decimal,
     pub exoneration_ref: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub taxed15: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub taxed18: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub isv15: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub isv18: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub goods: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub expense: Decimal,
     pub expense_account: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub non_deductible: Decimal,
     /// What is owed for it before withholding.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub total: Decimal,
     pub withholding_code: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[serde(serialize_with = "crate::decimal_out::option_four_places")]
     pub withholding_rate: Option<Decimal>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub withheld: Decimal,
     /// The withholding receipt's number, from the company's CAI range.
     pub withholding_number: Option<String>,
     pub withholding_cai: Option<String>,
     /// What the supplier is paid in all: total less withheld.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub payable: Decimal,
     /// What is still to pay (0 once paid, or for a credit note).
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub open_amount: Decimal,
     pub memo: String,
     pub journal_entry_id: Uuid,

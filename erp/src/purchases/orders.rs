@@ -27,14 +27,18 @@ pub struct PurchaseOrderLine {
     pub sku: String,
     pub product_name: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2"))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub quantity: Decimal,
     /// In the order's currency, before ISV.
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "400000.00"))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub unit_price: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub amount: Decimal,
     /// What receipts have brought in of this line.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub received: Decimal,
 }
 
@@ -51,6 +55,7 @@ pub struct PurchaseOrder {
     pub expected_date: Option<NaiveDate>,
     pub currency: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::rate")]
     pub exchange_rate: Decimal,
     /// open, closed or cancelled.
     pub status: String,
@@ -60,6 +65,7 @@ pub struct PurchaseOrder {
     pub reference: String,
     pub memo: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub total: Decimal,
     pub version: i32,
     pub created_at: DateTime<Utc>,

@@ -30,6 +30,7 @@ pub struct BillAllocation {
     /// The supplier's number of the bill.
     pub supplier_number: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub amount: Decimal,
 }
 
@@ -46,11 +47,14 @@ pub struct SupplierPayment {
     pub payment_date: NaiveDate,
     pub currency: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::rate")]
     pub exchange_rate: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub amount: Decimal,
     /// What is not allocated to a bill (an advance to the supplier).
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub unallocated: Decimal,
     /// The transfer or check number.
     pub reference: String,

@@ -22,6 +22,7 @@ pub struct WithholdingCode {
     pub name: String,
     /// Percent of the bill's amount before ISV.
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "12.50"))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub rate: Decimal,
 }
 
@@ -50,10 +51,13 @@ pub struct WithholdingRow {
     pub supplier_number: String,
     /// What the rate applied to, in lempiras.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub base: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub rate: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub withheld: Decimal,
 }
 
@@ -64,6 +68,7 @@ pub struct Withholdings {
     pub period: String,
     pub rows: Vec<WithholdingRow>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub total: Decimal,
 }
 

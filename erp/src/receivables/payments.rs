@@ -27,6 +27,7 @@ pub struct Allocation {
     /// The invoice's fiscal number.
     pub fiscal_number: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub amount: Decimal,
 }
 
@@ -43,11 +44,14 @@ pub struct Payment {
     pub payment_date: NaiveDate,
     pub currency: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::rate")]
     pub exchange_rate: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub amount: Decimal,
     /// What is not allocated to an invoice (the customer's credit).
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub unallocated: Decimal,
     /// The bank or card reference the customer gave.
     pub reference: String,

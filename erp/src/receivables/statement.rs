@@ -23,12 +23,15 @@ pub struct Movement {
     pub document_id: Uuid,
     /// What the customer was charged.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub debit: Decimal,
     /// What was paid or credited.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub credit: Decimal,
     #[sqlx(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub balance: Decimal,
 }
 
@@ -41,9 +44,11 @@ pub struct OpenInvoice {
     pub due_date: NaiveDate,
     pub currency: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub total: Decimal,
     /// Still owed, in the invoice's currency.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub open_amount: Decimal,
     /// Days past the due date on the statement's last day (0 when not due).
     pub days_overdue: i32,
@@ -58,9 +63,11 @@ pub struct Statement {
     pub from: NaiveDate,
     pub to: NaiveDate,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub opening_balance: Decimal,
     pub movements: Vec<Movement>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub closing_balance: Decimal,
     pub open_invoices: Vec<OpenInvoice>,
 }

@@ -23,19 +23,25 @@ pub struct DocumentLine {
     pub product_id: Option<Uuid>,
     pub description: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2"))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub quantity: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1250.00"))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub unit_price: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "5"))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub discount_pct: Decimal,
     pub tax_class: String,
     /// quantity × price, in cents.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub gross: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub discount: Decimal,
     /// gross − discount: what the line adds to its tax class's subtotal.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub net: Decimal,
     /// The order line this invoice line bills, or the invoice line this credit note line credits.
     pub source_line_id: Option<Uuid>,
@@ -73,20 +79,28 @@ impl DocumentLine {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Amounts {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub discount: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub exempt: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub exonerated: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub taxed15: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub taxed18: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub isv15: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub isv18: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub total: Decimal,
 }
 
@@ -163,6 +177,7 @@ pub struct Document {
     pub source_id: Option<Uuid>,
     pub currency: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1"))]
+    #[serde(serialize_with = "crate::decimal_out::rate")]
     pub exchange_rate: Decimal,
     pub issue_date: NaiveDate,
     pub due_date: NaiveDate,

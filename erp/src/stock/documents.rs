@@ -37,14 +37,17 @@ pub struct StockMove {
     /// The unit's serial number (the VIN of a vehicle).
     pub serial: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1"))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub quantity: Decimal,
     pub from_location_id: Uuid,
     pub from_code: String,
     pub to_location_id: Uuid,
     pub to_code: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[serde(serialize_with = "crate::decimal_out::option_four_places")]
     pub unit_cost: Option<Decimal>,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "400000.00"))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub value: Decimal,
     /// The invoice or credit note line a delivery or return carries out.
     pub sales_line_id: Option<Uuid>,
@@ -59,8 +62,10 @@ pub struct CountLine {
     pub product_id: Uuid,
     pub sku: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub expected: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub counted: Decimal,
     /// The serial numbers found, for products tracked by unit.
     pub found: Vec<String>,
@@ -94,6 +99,7 @@ pub struct StockDocument {
     /// The journal entry it booked (none for a transfer between warehouses).
     pub journal_entry_id: Option<Uuid>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub value: Decimal,
     pub created_at: DateTime<Utc>,
     #[sqlx(skip)]
@@ -111,6 +117,7 @@ pub struct LandedCost {
     /// freight, dai, selectivo, insurance, broker or other.
     pub kind: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "50000.00"))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub amount: Decimal,
 }
 

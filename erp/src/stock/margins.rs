@@ -30,13 +30,17 @@ pub struct MarginRow {
     /// The VIN of a vehicle.
     pub serial: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub quantity: Decimal,
     /// What it sold for, in lempiras, before ISV.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub revenue: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub cost: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub margin: Decimal,
 }
 

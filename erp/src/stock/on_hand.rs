@@ -28,11 +28,14 @@ pub struct OnHandRow {
     pub sku: String,
     pub product_name: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "3"))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub quantity: Decimal,
     /// Units promised to a confirmed sales order.
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1"))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub reserved: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2"))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub available: Decimal,
 }
 
@@ -116,8 +119,10 @@ pub struct ValuationRow {
     pub product_name: String,
     pub is_vehicle: bool,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub quantity: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub value: Decimal,
 }
 
@@ -127,11 +132,13 @@ pub struct Valuation {
     pub date: NaiveDate,
     pub rows: Vec<ValuationRow>,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub total: Decimal,
     /// The balance of the inventory accounts (vehicles, parts, in transit)
     /// in the ledger that day; equal to `total` unless someone posted to
     /// them by hand.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub ledger_balance: Decimal,
 }
 
@@ -237,6 +244,7 @@ pub struct Unit {
     pub location_code: Option<String>,
     /// Its own cost: purchase price plus its share of landed costs.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub cost: Decimal,
     /// Days since it was first received (none before).
     pub age_days: Option<i32>,
@@ -350,11 +358,14 @@ pub struct UnitEvent {
     pub from_code: String,
     pub to_code: String,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub quantity: Decimal,
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::money")]
     pub value: Decimal,
     /// The unit's cost after this move.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[serde(serialize_with = "crate::decimal_out::four_places")]
     pub cost_after: Decimal,
 }
 
