@@ -11,6 +11,7 @@ pub mod json;
 pub mod metrics;
 pub mod path;
 pub mod problem;
+mod problem_language;
 pub mod query;
 mod routes;
 
@@ -100,4 +101,5 @@ pub fn router(erp: Erp) -> Router {
                 "this resource does not accept that method",
             )
         })
+        .layer(axum::middleware::from_fn(problem_language::in_language))
 }

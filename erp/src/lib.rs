@@ -24,6 +24,7 @@ pub mod imports;
 pub mod jobs;
 pub mod kv;
 pub mod mail;
+pub mod messages;
 pub mod paging;
 pub mod parties;
 pub mod pdf;

@@ -531,3 +531,92 @@ async fn master_data_of_one_company_is_invisible_from_another() -> TestResult {
     assert!(inserted.is_err(), "RLS lets Autos write a Motos row");
     Ok(())
 }
+
+/// A client that asks for Spanish reads the problem in Spanish (the
+/// catalogue the pages use); the codes stay; without asking, English.
+#[tokio::test(flavor = "multi_thread")]
+async fn problems_are_written_in_the_language_the_client_asks_for() -> TestResult {
+    let app = App::start()?;
+    let (c, _) = app.api_login(MANAGER).await?;
+    let bad = json!({"sku": "M 3", "name": " ", "sale_price": "1"});
+    let spanish = c
+        .post(app.url("/api/v1/products"))
+        .header("Accept-Language", "es-HN,es;q=0.9,en;q=0.5")
+        .json(&bad)
+        .send()
+        .await?;
+    assert_eq!(spanish.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        spanish
+            .headers()
+            .get("content-language")
+            .and_then(|v| v.to_str().ok()),
+        Some("es-HN")
+    );
+    let es: Value = spanish.json().await?;
+    let english: Value = c
+        .post(app.url("/api/v1/products"))
+        .json(&bad)
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(es["detail"], "2 campos no son válidos.", "{es}");
+    assert_eq!(english["detail"], "2 fields are invalid", "{english}");
+    let codes = |p: &Value| -> Vec<(String, String)> {
+        p["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                (
+                    e["pointer"].as_str().unwrap_or("").to_owned(),
+                    e["code"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(codes(&es), codes(&english), "codes do not change");
+    assert_eq!(es["code"], english["code"]);
+    let detail_of = |p: &Value, pointer: &str| {
+        p["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["pointer"] == pointer)
+            .map(|e| e["detail"].clone())
+    };
+    assert_eq!(
+        detail_of(&es, "/name"),
+        Some(json!("Este campo es obligatorio."))
+    );
+    assert_eq!(
+        detail_of(&es, "/sku"),
+        Some(json!(
+            "El SKU admite de 1 a 40 letras, dígitos, «.», «_», «/» o «-»."
+        ))
+    );
+    // A problem of the whole request, and one no handler wrote.
+    let (_, gone) = send(
+        c.get(app.url("/api/v1/products/01a24dea-0000-7000-8000-000000000000"))
+            .header("Accept-Language", "es"),
+    )
+    .await?;
+    assert_eq!(
+        (gone["code"].as_str(), gone["detail"].as_str()),
+        (
+            Some("product_not_found"),
+            Some("No existe en la empresa activa.")
+        )
+    );
+    let (_, route) = send(
+        c.get(app.url("/api/v1/nothing-here"))
+            .header("Accept-Language", "es"),
+    )
+    .await?;
+    assert_eq!(
+        route["detail"], "No existe esa dirección en la API.",
+        "{route}"
+    );
+    Ok(())
+}

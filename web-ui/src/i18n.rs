@@ -36,6 +36,15 @@ pub enum Lang {
     En,
 }
 
+impl From<erp::messages::Language> for Lang {
+    fn from(language: erp::messages::Language) -> Lang {
+        match language {
+            erp::messages::Language::Spanish => Lang::Es,
+            erp::messages::Language::English => Lang::En,
+        }
+    }
+}
+
 impl Lang {
     pub const DEFAULT: Lang = Lang::Es;
 
@@ -49,33 +58,20 @@ impl Lang {
 
     /// Accepts any Spanish or English tag ("es", "es-HN", "en-US" …).
     pub fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "es" => Some(Lang::Es),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
+        erp::messages::Language::of_tag(tag).map(Lang::from)
     }
 
     /// The first supported language of an `Accept-Language` header, by weight.
     pub fn from_accept_language(header: &str) -> Option<Lang> {
-        let mut ranges: Vec<(f32, &str)> = header
-            .split(',')
-            .filter_map(|part| {
-                let mut it = part.split(';');
-                let tag = it.next()?.trim();
-                let q = it
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                Some((q, tag))
-            })
-            .collect();
-        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ranges
-            .into_iter()
-            .filter(|(q, _)| *q > 0.0)
-            .find_map(|(_, tag)| Lang::parse(tag))
+        erp::messages::Language::of_accept_language(header).map(Lang::from)
+    }
+
+    /// The language of the problem catalogue (erp's, shared with the API).
+    pub fn language(self) -> erp::messages::Language {
+        match self {
+            Lang::Es => erp::messages::Language::Spanish,
+            Lang::En => erp::messages::Language::English,
+        }
     }
 
     fn id(self) -> LanguageIdentifier {

@@ -124,25 +124,6 @@ field-label-is-vehicle = Is a vehicle (tracked by VIN)
 field-label-serial-tracked = Track by serial number
 field-label-active = Active
 field-label-description = Description
-field-required = This field is required.
-field-too-long = The text is too long.
-field-invalid-email = Not a valid e-mail address.
-field-invalid-rtn = An RTN has exactly 14 digits.
-field-rtn-taken = Another customer or supplier has this RTN.
-field-out-of-range = The value is out of range (0 to 365).
-field-not-a-number = Type a number, e.g. 1,234.50.
-field-negative-amount = The amount cannot be negative.
-field-invalid-amount = Amount too large or with too many decimals.
-field-customer-or-supplier = Tick customer, supplier or both.
-field-invalid-sku = A SKU has 1 to 40 letters, digits, ".", "_", "/" or "-".
-field-sku-taken = Another product has this SKU.
-field-unknown-tax-class = Unknown tax.
-field-unknown-category = Unknown category.
-field-vehicle-needs-serial = A vehicle is always tracked by its VIN.
-field-invalid-vin = A VIN has 17 letters and digits, without I, O or Q.
-field-invalid-serial = A serial number has 1 to 40 letters, digits or "-".
-field-serial-taken = This serial number is already registered.
-field-not-serial-tracked = This product is not tracked by serial number.
 
 # CSV import and export
 list-export = Export CSV
@@ -178,18 +159,6 @@ import-issues = Rows with errors
 import-more-issues = The first ones are shown; there are { $count } errors in all.
 field-label-category = Category
 field-label-tracking = Tracking
-field-invalid-boolean = Write "yes" or "no".
-field-invalid-number = Write a whole number.
-field-unreadable-row = The row cannot be read (unclosed quotes or damaged text).
-field-extra-cells = The row has more cells than the header has columns.
-field-unknown-column = Unknown column.
-field-duplicate-column = The column appears twice.
-field-missing-column = A required column is missing.
-field-file-too-large = The file is too large (20 MB at most).
-field-empty-file = The file is empty.
-field-unreadable-file = The file is not a readable CSV.
-field-too-many-rows = The file has too many rows (200,000 at most).
-field-unknown-tracking = Unknown tracking (none or serial).
 
 # Users and the audit trail
 nav-users = Users
@@ -208,9 +177,6 @@ field-label-display-name = Name
 field-label-password = Password
 field-label-role = Role
 field-label-entity = Kind of record
-field-already-member = This person already works in this company.
-field-unknown-role = Unknown role.
-field-password-too-short = The password needs at least 10 characters.
 audit-title = Audit trail
 audit-all = All records
 audit-empty = No changes recorded.
@@ -268,7 +234,6 @@ security-on = Two-step verification is on.
 security-disable = Turn off
 security-cannot-disable = A company you work in requires two-step verification; it cannot be turned off.
 field-label-code = Code
-field-totp-invalid = The code is not right. Type the code the app shows now.
 
 # Company settings and categories
 nav-company = Company
@@ -285,7 +250,6 @@ categories-empty = No categories yet.
 categories-add = New category
 categories-add-button = Add
 products-categories = Categories
-field-name-taken = Another one has this name.
 
 # Chart of accounts and taxes
 accounts-title = Chart of accounts
@@ -304,10 +268,6 @@ field-label-postable = Takes entries
 field-label-rate = Rate
 field-label-account-id = Account
 field-label-parent-id = Parent account
-field-account-code-taken = Another account has this code.
-field-invalid-account-code = The code has 1 to 12 digits.
-field-unknown-account-kind = Unknown account kind.
-field-unknown-parent = That account does not exist in this company.
 
 # Branches and warehouses
 nav-branches = Branches
@@ -320,10 +280,6 @@ warehouses-title = Warehouses
 warehouses-add = New warehouse
 field-label-emission-points = Emission points
 field-label-branch-id = Branch
-field-invalid-sar-code = Three digits, e.g. 001.
-field-branch-code-taken = Another branch has this code.
-field-warehouse-code-taken = Another warehouse has this code.
-field-unknown-branch = That branch does not exist in this company.
 
 # Party contacts
 party-contacts = Contacts
@@ -410,14 +366,6 @@ fiscal-warning-few-numbers-left = { $remaining } numbers are left in the range s
 fiscal-warning-deadline-near = The range starting at { $first } expires on { $deadline }. Request a new CAI from the SAR.
 fiscal-warning-range-expired = The range starting at { $first } expired on { $deadline }: it can no longer be used.
 fiscal-warning-range-exhausted = The range starting at { $first } has no numbers left.
-field-quantity-exceeds-source = is more than what is pending
-field-invalid-quantity = must be more than zero
-field-invalid-price = must be zero or more
-field-invalid-discount = a percentage from 0 to 100
-field-unknown-product = unknown product
-field-no-lines = add at least one line
-field-exchange-rate-required = give the exchange rate (lempiras per dollar)
-field-unknown-party = choose a customer from the list
 
 ## Reports
 report-empty = Nothing in this period.
@@ -513,13 +461,6 @@ fiscal-state-exhausted = Used up
 fiscal-state-archived = Retired
 fiscal-short-few-numbers-left = few numbers left
 fiscal-short-deadline-near = expires soon
-field-invalid-cai = the CAI is six groups of hexadecimal digits separated by dashes
-field-invalid-fiscal-number = a 16-digit fiscal number: 000-000-00-00000000
-field-range-prefix-differs = first and last number must share establishment, point and type
-field-range-reversed = the last number is below the first
-field-range-overlaps = another range of this point and type already holds some of these numbers
-field-unknown-emission-point = no such branch with that emission point
-field-not-a-date = type a date
 
 ## Payments
 nav-payments = Payments
@@ -542,8 +483,6 @@ payments-apply = Apply
 payments-save = Record payment
 payments-reverse = Reverse
 payments-reversed = Reversed
-field-exceeds-balance = is more than this invoice owes
-field-allocations-exceed-payment = the amounts applied add up to more than the amount received
 sales-print-html = Print view
 sales-print-now = Print
 
@@ -559,10 +498,6 @@ journal-source-credit_note = Credit note
 journal-source-payment = Payment
 journal-source-manual = Manual
 journal-source-reversal = Reversal
-field-one-side-amount = an amount on the debit or the credit side, not both
-field-entry-unbalanced = debits and credits do not add up to the same
-field-too-few-lines = an entry has at least two lines
-field-account-not-postable = that account takes no entries
 
 ## Accounts of automatic entries
 mapping-title = Accounts of automatic entries
@@ -662,10 +597,6 @@ location-kind-transit = In transit and customs
 location-kind-loss = Inventory losses
 location-choose-warehouse = Choose a warehouse
 field-label-warehouse-id = Warehouse
-field-location-code-taken = Another location has this code.
-field-unknown-warehouse = That warehouse does not exist in this company.
-field-virtual-location-fixed = The suppliers, customers, transit and losses locations belong to the system: they are not changed or archived.
-field-invalid-code = Letters, digits, - and _ only (not first).
 
 # Inventory: on hand, units, stock documents
 stock-title = Stock on hand
@@ -758,26 +689,11 @@ landed-save = Spread costs
 transfer-remission-guide = Issue a remission guide (goods on the road)
 transfer-remission-guide-number = Remission guide
 transfer-print-guide = Print the guide (PDF)
-field-insufficient-stock = Not enough on hand where this is taken from.
-field-unit-not-here = This unit is not at that location.
-field-unit-not-in-stock = This unit is not in stock.
-field-unknown-serial = No unit with this serial number.
-field-serial-repeated = This serial number is repeated.
-field-serial-quantity = A line that sells a unit has quantity 1.
-field-location-not-held = Choose a warehouse location or the in-transit one.
-field-same-location = A transfer goes to another location.
-field-quantity-units-differ = The quantity differs from the units listed.
-field-not-a-supplier = This party is not marked as a supplier.
-field-unit-reserved = The unit is reserved for another sale.
-field-unit-moved = The unit is no longer where the document left it, or its cost changed.
-field-already-reversed = This document has been reversed already or is a reversal.
 stock-deliver = Deliver the goods
 stock-deliver-from = Deliver from (parts; a vehicle leaves from where it is)
 stock-take-back = Take the goods back
 stock-take-back-into = Take back into
 stock-refused = The stock could not be moved:
-field-nothing-to-deliver = Everything stocked on this invoice has been delivered.
-field-nothing-to-return = Nothing this credit note takes back was delivered, or it has come back already.
 
 ## Purchasing
 purchases-title = Purchase orders
@@ -883,22 +799,3 @@ field-label-cai-range-last = Authorized range: to
 field-label-cai-deadline = Issue deadline
 field-label-issue-date = Issue date
 field-label-memo = Note
-field-outside-cai-range = The number is outside the range the supplier's CAI authorizes.
-field-cai-expired = The document was issued after the deadline of the supplier's CAI.
-field-cai-range-differs = This CAI was recorded with another range or deadline; check what the document prints.
-field-bill-entered = This supplier's document has been entered already.
-field-split-differs = Goods, expense and non-deductible must add up to the document's amounts.
-field-exceeds-ordered = That is more than the order still expects.
-field-not-on-order = Nothing of this product is still expected on the order.
-field-product-differs = The order line is for another product.
-field-supplier-rtn-missing = A local document needs the supplier's RTN: add it to the supplier.
-field-unknown-withholding-code = No such withholding code in this company.
-field-isv-differs = The ISV differs from the one computed on the base.
-field-unknown-account = No such account in this company.
-field-unknown-purchase-order = No purchase order of this supplier with this id.
-field-purchase-order-not-open = The order is no longer open.
-field-supplier-differs = The order is another supplier's.
-field-empty-bill = The document has no amounts.
-field-unknown-bill = No such bill (or it was reversed).
-field-bill-settled = Payments or notes count against this bill: reverse them first.
-field-fiscal-range-missing = The company has no usable CAI range for this document: add one under Fiscal numbering.

@@ -124,25 +124,6 @@ field-label-is-vehicle = Es un vehículo (se controla por VIN)
 field-label-serial-tracked = Controlar por número de serie
 field-label-active = Activo
 field-label-description = Descripción
-field-required = Este campo es obligatorio.
-field-too-long = El texto es demasiado largo.
-field-invalid-email = No es un correo electrónico válido.
-field-invalid-rtn = El RTN debe tener exactamente 14 dígitos.
-field-rtn-taken = Ya existe otro cliente o proveedor con este RTN.
-field-out-of-range = El valor está fuera del rango permitido (0 a 365).
-field-not-a-number = Escriba un número, por ejemplo 1,234.50.
-field-negative-amount = El monto no puede ser negativo.
-field-invalid-amount = Monto demasiado grande o con demasiados decimales.
-field-customer-or-supplier = Marque cliente, proveedor o ambos.
-field-invalid-sku = El SKU admite de 1 a 40 letras, dígitos, «.», «_», «/» o «-».
-field-sku-taken = Ya existe otro producto con este SKU.
-field-unknown-tax-class = Impuesto desconocido.
-field-unknown-category = Categoría desconocida.
-field-vehicle-needs-serial = Un vehículo siempre se controla por su VIN.
-field-invalid-vin = Un VIN tiene 17 letras y dígitos, sin I, O ni Q.
-field-invalid-serial = El número de serie admite de 1 a 40 letras, dígitos o «-».
-field-serial-taken = Este número de serie ya está registrado.
-field-not-serial-tracked = Este producto no se controla por número de serie.
 
 # CSV import and export
 list-export = Exportar CSV
@@ -178,18 +159,6 @@ import-issues = Filas con errores
 import-more-issues = Se muestran las primeras; en total hay { $count } errores.
 field-label-category = Categoría
 field-label-tracking = Seguimiento
-field-invalid-boolean = Escriba «sí» o «no».
-field-invalid-number = Escriba un número entero.
-field-unreadable-row = No se puede leer la fila (comillas sin cerrar o texto dañado).
-field-extra-cells = La fila tiene más celdas que columnas el encabezado.
-field-unknown-column = Columna desconocida.
-field-duplicate-column = La columna aparece dos veces.
-field-missing-column = Falta una columna obligatoria.
-field-file-too-large = El archivo es demasiado grande (máximo 20 MB).
-field-empty-file = El archivo está vacío.
-field-unreadable-file = El archivo no es un CSV legible.
-field-too-many-rows = El archivo tiene demasiadas filas (máximo 200 000).
-field-unknown-tracking = Seguimiento desconocido (ninguno o serie).
 
 # Users and the audit trail
 nav-users = Usuarios
@@ -208,9 +177,6 @@ field-label-display-name = Nombre
 field-label-password = Contraseña
 field-label-role = Rol
 field-label-entity = Tipo de registro
-field-already-member = Esta persona ya trabaja en esta empresa.
-field-unknown-role = Rol desconocido.
-field-password-too-short = La contraseña necesita al menos 10 caracteres.
 audit-title = Bitácora de cambios
 audit-all = Todos los registros
 audit-empty = No hay cambios registrados.
@@ -268,7 +234,6 @@ security-on = La verificación en dos pasos está activa.
 security-disable = Desactivar
 security-cannot-disable = Una empresa en la que trabaja exige la verificación en dos pasos; no se puede desactivar.
 field-label-code = Código
-field-totp-invalid = El código no es correcto. Escriba el código que muestra ahora la aplicación.
 
 # Company settings and categories
 nav-company = Empresa
@@ -285,7 +250,6 @@ categories-empty = Todavía no hay categorías.
 categories-add = Nueva categoría
 categories-add-button = Agregar
 products-categories = Categorías
-field-name-taken = Ya existe otra con este nombre.
 
 # Chart of accounts and taxes
 accounts-title = Catálogo de cuentas
@@ -304,10 +268,6 @@ field-label-postable = Recibe movimientos
 field-label-rate = Tasa
 field-label-account-id = Cuenta
 field-label-parent-id = Cuenta superior
-field-account-code-taken = Ya existe otra cuenta con este código.
-field-invalid-account-code = El código tiene de 1 a 12 dígitos.
-field-unknown-account-kind = Tipo de cuenta desconocido.
-field-unknown-parent = Esa cuenta no existe en esta empresa.
 
 # Branches and warehouses
 nav-branches = Sucursales
@@ -320,10 +280,6 @@ warehouses-title = Bodegas
 warehouses-add = Nueva bodega
 field-label-emission-points = Puntos de emisión
 field-label-branch-id = Sucursal
-field-invalid-sar-code = Tres dígitos, por ejemplo 001.
-field-branch-code-taken = Ya existe otra sucursal con este código.
-field-warehouse-code-taken = Ya existe otra bodega con este código.
-field-unknown-branch = Esa sucursal no existe en esta empresa.
 
 # Party contacts
 party-contacts = Contactos
@@ -410,14 +366,6 @@ fiscal-warning-few-numbers-left = Quedan { $remaining } números en el rango que
 fiscal-warning-deadline-near = El rango que empieza en { $first } vence el { $deadline }. Solicite un nuevo CAI al SAR.
 fiscal-warning-range-expired = El rango que empieza en { $first } venció el { $deadline }: ya no se puede facturar con él.
 fiscal-warning-range-exhausted = El rango que empieza en { $first } ya no tiene números disponibles.
-field-quantity-exceeds-source = es más de lo que queda pendiente
-field-invalid-quantity = debe ser mayor que cero
-field-invalid-price = debe ser cero o más
-field-invalid-discount = un porcentaje de 0 a 100
-field-unknown-product = producto desconocido
-field-no-lines = agregue al menos una línea
-field-exchange-rate-required = indique el tipo de cambio (lempiras por dólar)
-field-unknown-party = elija un cliente de la lista
 
 ## Reports
 report-empty = No hay movimientos en este período.
@@ -513,13 +461,6 @@ fiscal-state-exhausted = Agotado
 fiscal-state-archived = Retirado
 fiscal-short-few-numbers-left = quedan pocos números
 fiscal-short-deadline-near = vence pronto
-field-invalid-cai = el CAI tiene seis grupos de dígitos hexadecimales separados por guiones
-field-invalid-fiscal-number = un número fiscal de 16 dígitos: 000-000-00-00000000
-field-range-prefix-differs = el primer y el último número deben tener el mismo establecimiento, punto y tipo
-field-range-reversed = el último número es menor que el primero
-field-range-overlaps = otro rango de este punto y tipo ya incluye algunos de estos números
-field-unknown-emission-point = no existe esa sucursal con ese punto de emisión
-field-not-a-date = escriba una fecha
 
 ## Payments
 nav-payments = Cobros
@@ -542,8 +483,6 @@ payments-apply = Aplicar
 payments-save = Registrar cobro
 payments-reverse = Revertir
 payments-reversed = Revertido
-field-exceeds-balance = es más de lo que debe esta factura
-field-allocations-exceed-payment = lo aplicado suma más que el monto recibido
 sales-print-html = Vista de impresión
 sales-print-now = Imprimir
 
@@ -559,10 +498,6 @@ journal-source-credit_note = Nota de crédito
 journal-source-payment = Cobro
 journal-source-manual = Manual
 journal-source-reversal = Reversión
-field-one-side-amount = un monto en el debe o en el haber, no en ambos
-field-entry-unbalanced = el debe y el haber no suman lo mismo
-field-too-few-lines = una partida tiene al menos dos líneas
-field-account-not-postable = esa cuenta no recibe movimientos
 
 ## Accounts of automatic entries
 mapping-title = Cuentas de los asientos automáticos
@@ -662,10 +597,6 @@ location-kind-transit = En tránsito y aduana
 location-kind-loss = Pérdidas de inventario
 location-choose-warehouse = Elija una bodega
 field-label-warehouse-id = Bodega
-field-location-code-taken = Ya existe otra ubicación con este código.
-field-unknown-warehouse = Esa bodega no existe en esta empresa.
-field-virtual-location-fixed = Las ubicaciones de proveedores, clientes, tránsito y pérdidas son del sistema: no se cambian ni se archivan.
-field-invalid-code = Solo letras, dígitos, - y _ (no al inicio).
 
 # Inventory: on hand, units, stock documents
 stock-title = Existencias
@@ -758,26 +689,11 @@ landed-save = Distribuir costos
 transfer-remission-guide = Emitir guía de remisión (mercadería en tránsito por carretera)
 transfer-remission-guide-number = Guía de remisión
 transfer-print-guide = Imprimir guía (PDF)
-field-insufficient-stock = No hay suficiente existencia donde se toma.
-field-unit-not-here = Esta unidad no está en esa ubicación.
-field-unit-not-in-stock = Esta unidad no está en inventario.
-field-unknown-serial = No hay una unidad con este número de serie.
-field-serial-repeated = Este número de serie está repetido.
-field-serial-quantity = Una línea que vende una unidad lleva cantidad 1.
-field-location-not-held = Elija una ubicación de bodega o la de tránsito.
-field-same-location = El traslado va a otra ubicación.
-field-quantity-units-differ = La cantidad no coincide con las unidades listadas.
-field-not-a-supplier = Esta persona no está marcada como proveedor.
-field-unit-reserved = La unidad está reservada para otra venta.
-field-unit-moved = La unidad ya no está donde el documento la dejó, o su costo cambió.
-field-already-reversed = Este documento ya fue anulado o es una anulación.
 stock-deliver = Entregar mercadería
 stock-deliver-from = Entregar desde (repuestos; un vehículo sale de donde está)
 stock-take-back = Recibir devolución
 stock-take-back-into = Recibir en
 stock-refused = No se pudo mover el inventario:
-field-nothing-to-deliver = Todo lo de esta factura que lleva inventario ya fue entregado.
-field-nothing-to-return = Nada de esta nota de crédito fue entregado, o ya regresó.
 
 ## Purchasing
 purchases-title = Órdenes de compra
@@ -883,22 +799,3 @@ field-label-cai-range-last = Rango autorizado: hasta
 field-label-cai-deadline = Fecha límite de emisión
 field-label-issue-date = Fecha de emisión
 field-label-memo = Nota
-field-outside-cai-range = El número está fuera del rango que autoriza el CAI del proveedor.
-field-cai-expired = El documento se emitió después de la fecha límite del CAI del proveedor.
-field-cai-range-differs = Este CAI ya se registró con otro rango o fecha límite; revise lo impreso en el documento.
-field-bill-entered = Este documento del proveedor ya fue registrado.
-field-split-differs = Mercadería, gasto y no deducible deben sumar los importes del documento.
-field-exceeds-ordered = Es más de lo que la orden aún espera.
-field-not-on-order = Este producto no está pendiente en la orden.
-field-product-differs = La línea de la orden es de otro producto.
-field-supplier-rtn-missing = Un documento local necesita el RTN del proveedor: agréguelo al proveedor.
-field-unknown-withholding-code = No existe ese código de retención en esta empresa.
-field-isv-differs = El ISV difiere del calculado sobre la base.
-field-unknown-account = No existe esa cuenta en esta empresa.
-field-unknown-purchase-order = No existe esa orden de compra de este proveedor.
-field-purchase-order-not-open = La orden ya no está abierta.
-field-supplier-differs = La orden es de otro proveedor.
-field-empty-bill = El documento no tiene importes.
-field-unknown-bill = No existe esa factura (o fue revertida).
-field-bill-settled = Hay pagos o notas aplicados a esta factura: reviértalos primero.
-field-fiscal-range-missing = La empresa no tiene un rango CAI vigente para este documento: agréguelo en Numeración fiscal.

@@ -189,7 +189,7 @@ pub async fn save_tax(
     let Some(percent) = parse_amount(&form.rate) else {
         return (
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            v.lang.t("field-not-a-number"),
+            super::fields::issue_text(v.lang, "not_a_number", ""),
         )
             .into_response();
     };

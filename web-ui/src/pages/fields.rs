@@ -32,13 +32,7 @@ impl Issues {
 /// The translated message of a field problem's `code`; a code without a
 /// translation still says something useful: the domain's own `message`.
 pub fn issue_text(lang: Lang, code: &str, message: &str) -> String {
-    let key = format!("field-{}", code.replace('_', "-"));
-    let text = lang.t(&key);
-    if text == key {
-        message.to_owned()
-    } else {
-        text
-    }
+    erp::messages::for_code(lang.language(), code).unwrap_or_else(|| message.to_owned())
 }
 
 /// The label of a field or CSV column (`credit_limit`), or the name itself.

@@ -109,7 +109,7 @@ async fn page(
                     }))
                     .collect_view();
                 let error = issues.0.iter().find(|x| x.pointer.starts_with(&format!("/lines/{i}/"))).map(|x| {
-                    lang.t_opt(&format!("field-{}", x.code.replace('_', "-"))).unwrap_or_else(|| x.message.clone())
+                    super::fields::issue_text(lang, &x.code, &x.message)
                 });
                 view! {
                     <tr>

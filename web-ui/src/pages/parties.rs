@@ -293,7 +293,7 @@ impl RecordPages for Party {
             .0
             .iter()
             .any(|i| i.pointer == "/is_customer")
-            .then(|| lang.t("field-customer-or-supplier"));
+            .then(|| super::fields::issue_text(lang, "customer_or_supplier", ""));
         view! {
             {field(lang, issues, "name", f.name.clone(), Kind::Text, true)}
             {field(lang, issues, "rtn", f.rtn.clone(), Kind::Number, false)}

@@ -140,7 +140,7 @@ async fn form_page(
         .map(|(i, inv)| {
             let value = typed.iter().find(|(id, _)| *id == inv.id.to_string()).map(|(_, a)| a.clone()).unwrap_or_default();
             let error = issues.0.iter().find(|x| x.pointer.starts_with(&format!("/allocations/{i}/"))).map(|x| {
-                lang.t_opt(&format!("field-{}", x.code.replace('_', "-"))).unwrap_or_else(|| x.message.clone())
+                super::fields::issue_text(lang, &x.code, &x.message)
             });
             view! {
                 <tr>

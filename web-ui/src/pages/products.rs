@@ -143,11 +143,10 @@ fn serials_view(
     } else {
         "serial-number"
     });
-    let error = issues.0.first().map(|i| {
-        let key = format!("field-{}", i.code.replace('_', "-"));
-        let text = lang.t(&key);
-        if text == key { i.message.clone() } else { text }
-    });
+    let error = issues
+        .0
+        .first()
+        .map(|i| super::fields::issue_text(lang, &i.code, &i.message));
     view! {
         <section class="serials" id="serials">
             <h2>{lang.t("serials-title")}</h2>
@@ -335,7 +334,7 @@ impl RecordPages for Product {
         };
         let needs_serial =
             issues.0.iter().find(|i| i.pointer == "/tracking").map(
-                |_| view! { <p class="field-error">{lang.t("field-vehicle-needs-serial")}</p> },
+                |_| view! { <p class="field-error">{super::fields::issue_text(lang, "vehicle_needs_serial", "")}</p> },
             );
         view! {
             {field(lang, issues, "sku", f.sku.clone(), Kind::Text, true)}

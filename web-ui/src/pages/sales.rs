@@ -413,7 +413,7 @@ async fn form_page(
         .filter(|i| i.pointer.starts_with("/lines"))
         .map(|i| {
             let row: usize = i.pointer.split('/').nth(2).and_then(|n| n.parse().ok()).unwrap_or(0);
-            let text = lang.t_opt(&format!("field-{}", i.code.replace('_', "-"))).unwrap_or_else(|| i.message.clone());
+            let text = super::fields::issue_text(lang, &i.code, &i.message);
             view! { <li>{lang.t_args("sales-line-error", &[("row", (row + 1).to_string())])}" "{text}</li> }
         })
         .collect_view();
@@ -745,10 +745,9 @@ pub async fn act(
             ) =>
         {
             let text = match e.fields.first() {
-                Some(field) if e.kind == ErrorKind::Validation => v
-                    .lang
-                    .t_opt(&format!("field-{}", field.code.replace('_', "-")))
-                    .unwrap_or_else(|| field.message.clone()),
+                Some(field) if e.kind == ErrorKind::Validation => {
+                    super::fields::issue_text(v.lang, &field.code, &field.message)
+                }
                 _ => refusal_text(v.lang, &e),
             };
             show_page(&erp, &v, &user, id, Some(text)).await
