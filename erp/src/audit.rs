@@ -54,6 +54,7 @@ pub struct AuditQuery {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[cfg_attr(feature = "openapi", param(pattern = r"^-?[0-9]{1,18}$"))]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     pub limit: Option<i64>,
@@ -69,13 +70,7 @@ pub async fn list(
     let limit = crate::paging::limit(query.limit);
     let before: Option<i64> = match query.cursor.as_deref() {
         None | Some("") => None,
-        Some(c) => Some(c.parse().map_err(|_| {
-            crate::Error::validation(
-                "invalid_cursor",
-                "/cursor",
-                "this cursor is not one we issued",
-            )
-        })?),
+        Some(c) => Some(c.parse().map_err(|_| crate::paging::invalid_cursor())?),
     };
     let (access, mut tx) =
         crate::access::Access::begin(db, user, Resource::Audit, Action::Read).await?;

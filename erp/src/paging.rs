@@ -37,14 +37,33 @@ impl Cursor {
             .decode(text)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or_else(|| {
-                Error::validation(
-                    "invalid_cursor",
-                    "/cursor",
-                    "this cursor is not one we issued",
-                )
-            })
+            .ok_or_else(invalid_cursor)
     }
+}
+
+/// A cursor that is not one of ours (or not for this list).
+pub fn invalid_cursor() -> Error {
+    Error::validation(
+        "invalid_cursor",
+        "/cursor",
+        "this cursor is not one we issued",
+    )
+}
+
+/// What a list's query failing over its cursor's key means: a key that
+/// does not read as its column's type (text, a time, a number: a cursor
+/// written by hand) is a cursor we did not issue, not a server error.
+pub fn refused_key(e: sqlx::Error) -> Error {
+    let bad_text = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| {
+            matches!(
+                code.as_ref(),
+                "22P02" | "22007" | "22008" | "22003" | "22009"
+            )
+        });
+    if bad_text { invalid_cursor() } else { e.into() }
 }
 
 /// The row limit a caller asked for, clamped to what we serve.

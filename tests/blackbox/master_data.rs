@@ -620,3 +620,29 @@ async fn problems_are_written_in_the_language_the_client_asks_for() -> TestResul
     );
     Ok(())
 }
+
+/// A cursor written by hand (the right shape, a key that is not of its
+/// list's type) is refused as a cursor we did not issue, never a 500.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_cursor_is_refused_not_a_server_error() -> TestResult {
+    use base64::Engine;
+    let app = App::start()?;
+    let (c, _) = app.api_login(MANAGER).await?;
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(br#"{"key":"not a time","id":"01a24dea-0000-7000-8000-000000000000"}"#);
+    for list in [
+        "/api/v1/products?sort=-created",
+        "/api/v1/parties?sort=created",
+        "/api/v1/sales/documents?kind=invoice",
+        "/api/v1/journal-entries?limit=5",
+    ] {
+        let (status, problem) =
+            send(c.get(app.url(list)).query(&[("cursor", forged.as_str())])).await?;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_cursor")),
+            "{list}: {problem}"
+        );
+    }
+    Ok(())
+}

@@ -127,13 +127,7 @@ pub async fn list(db: &Db, user: &SessionUser, q: JournalQuery) -> Result<Page<J
         qb.push(" AND e.entry_date <= ").push_bind(to);
     }
     if let Some(c) = &cursor {
-        let no: i32 = c.key.parse().map_err(|_| {
-            Error::validation(
-                "invalid_cursor",
-                "/cursor",
-                "this cursor is not one we issued",
-            )
-        })?;
+        let no: i32 = c.key.parse().map_err(|_| paging::invalid_cursor())?;
         qb.push(" AND e.entry_no < ").push_bind(no);
     }
     qb.push(" ORDER BY e.entry_no DESC LIMIT ")

@@ -53,7 +53,11 @@ pub async fn list_in<R: Record>(
         push_text_match(&mut qb, "id", "search", &text);
     }
     push_keyset(&mut qb, sort.sql, sort.cast, dir, cursor, limit);
-    let rows: Vec<R> = qb.build_query_as().fetch_all(&mut **tx).await?;
+    let rows: Vec<R> = qb
+        .build_query_as()
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(crate::paging::refused_key)?;
     Ok(paging::page(rows, limit, |r| Cursor {
         key: r.sort_value(sort.name),
         id: r.id(),

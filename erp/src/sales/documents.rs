@@ -425,9 +425,11 @@ pub async fn list(db: &Db, user: &SessionUser, q: DocumentQuery) -> Result<Page<
         super::numbers::push(&mut qb, &number);
     }
     if let Some(c) = &cursor {
+        let date =
+            NaiveDate::parse_from_str(&c.key, "%Y-%m-%d").map_err(|_| paging::invalid_cursor())?;
         qb.push(" AND (d.issue_date, d.id) < (")
-            .push_bind(c.key.clone())
-            .push("::date, ")
+            .push_bind(date)
+            .push(", ")
             .push_bind(c.id)
             .push(")");
     }
