@@ -103,6 +103,15 @@ async fn stock_reports_consolidate_the_chosen_companies_and_show_each_units_age_
         let (status, _) = send(accountant.get(url(&path))).await?;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
+    // Nor is a company chooser (or a lone "Mostrar") offered to them.
+    let page = text(&accountant, &url("/reports/stock-units")).await?;
+    assert!(
+        page.contains("<h1") && !page.contains("/reports/stock-units/choose"),
+        "{page}"
+    );
+    // Autos del Valle holds tyres but no vehicles: the units report says so.
+    let page = text(&autos, &url("/reports/stock-units")).await?;
+    assert!(page.contains("No hay unidades en inventario."), "{page}");
     let (status, problem) = send(motos.get(url("/api/v1/stock/valuation?companies=nadie"))).await?;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["errors"][0]["pointer"], "/companies");

@@ -369,6 +369,9 @@ fiscal-warning-range-exhausted = The range starting at { $first } has no numbers
 
 ## Reports
 report-empty = Nothing in this period.
+report-empty-stock-units = No units in stock.
+report-empty-stock-on-hand = Nothing in stock.
+report-empty-stock-valuation = Nothing in stock on that date.
 report-csv = Download CSV
 report-pdf = Open PDF
 report-page = Page {"{"}n{"}"} of {"{"}total{"}"}

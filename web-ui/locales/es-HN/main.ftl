@@ -369,6 +369,9 @@ fiscal-warning-range-exhausted = El rango que empieza en { $first } ya no tiene 
 
 ## Reports
 report-empty = No hay movimientos en este período.
+report-empty-stock-units = No hay unidades en inventario.
+report-empty-stock-on-hand = No hay existencias.
+report-empty-stock-valuation = No hay existencias a esa fecha.
 report-csv = Descargar CSV
 report-pdf = Abrir PDF
 report-page = Página {"{"}n{"}"} de {"{"}total{"}"}

@@ -111,10 +111,15 @@ async fn deliver(
     };
     let body = table.rows.iter().map(|r| row_view(r, false)).collect_view();
     let totals = table.totals.as_ref().map(|r| row_view(r, true));
-    let empty = table
-        .rows
-        .is_empty()
-        .then(|| view! { <p class="empty">{lang.t("report-empty")}</p> });
+    let empty = table.rows.is_empty().then(|| {
+        // What "empty" means depends on the report: a period without
+        // movements, or nothing held now.
+        let kind = path.rsplit('/').next().unwrap_or_default();
+        let text = lang
+            .t_opt(&format!("report-empty-{kind}"))
+            .unwrap_or_else(|| lang.t("report-empty"));
+        view! { <p class="empty">{text}</p> }
+    });
     let heading = table
         .heading
         .iter()
@@ -152,19 +157,19 @@ pub(crate) fn base(
 
 /// The companies a consolidated report may cover (those the user belongs
 /// to), as checkboxes named `company`, the chosen ones ticked (the active
-/// company when none is named). Nothing for a member of one company.
+/// company when none is named). None for a member of one company.
 async fn companies_fieldset(
     erp: &Erp,
     user: &erp::SessionUser,
     lang: Lang,
     r: &ReportQuery,
-) -> AnyView {
+) -> Option<AnyView> {
     let member_of = erp::companies::me(&erp.db, user.user_id)
         .await
         .map(|m| m.companies)
         .unwrap_or_default();
     if member_of.len() < 2 {
-        return ().into_any();
+        return None;
     }
     let chosen =
         erp::access::Access::chosen_companies(user, r.companies.as_deref()).unwrap_or_default();
@@ -175,7 +180,10 @@ async fn companies_fieldset(
             view! { <label class="check"><input type="checkbox" name="company" value=c.company_id.to_string() checked=checked/>{c.company_name}</label> }
         })
         .collect_view();
-    view! { <fieldset><legend>{lang.t("report-companies")}</legend>{choices}</fieldset> }.into_any()
+    Some(
+        view! { <fieldset><legend>{lang.t("report-companies")}</legend>{choices}</fieldset> }
+            .into_any(),
+    )
 }
 
 /// The heading line naming whose figures a report shows: the company
@@ -337,17 +345,20 @@ async fn filters(
             .into_any()
         }
         // (what is held now: no date, only whose)
-        "stock-on-hand" | "stock-units" => {
-            let chooser = companies_fieldset(erp, user, lang, r).await;
-            let action = format!("/reports/{kind}/choose");
-            view! {
-                <form method="get" action=action class="filters">
-                    {chooser}
-                    <button type="submit">{lang.t("report-show")}</button>
-                </form>
+        // (a member of one company has nothing to choose: no form)
+        "stock-on-hand" | "stock-units" => match companies_fieldset(erp, user, lang, r).await {
+            Some(chooser) => {
+                let action = format!("/reports/{kind}/choose");
+                view! {
+                    <form method="get" action=action class="filters">
+                        {chooser}
+                        <button type="submit">{lang.t("report-show")}</button>
+                    </form>
+                }
+                .into_any()
             }
-            .into_any()
-        }
+            None => ().into_any(),
+        },
         "stock-valuation" => {
             let chooser = companies_fieldset(erp, user, lang, r).await;
             view! {
