@@ -229,6 +229,28 @@ async fn an_unreadable_number_in_a_form_saves_nothing() -> TestResult {
         .text()
         .await?;
     assert!(!list.contains("Cliente Sin Límite"), "nothing was saved");
+
+    // A NUL character (no page sends one; PostgreSQL cannot store it) is a
+    // 400 page for a form, and finds nothing in a search, never a 5xx.
+    let res = client
+        .post(app.url("/parties"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", "Cliente\0Nulo"),
+            ("is_customer", "on"),
+        ])
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    for page in [
+        "/search?q=a%00b",
+        "/parties?q=%00",
+        "/products?q=x%00",
+        "/reports/stock-units?q=%00",
+    ] {
+        let res = client.get(app.url(page)).send().await?;
+        assert!(res.status().is_success(), "{page}: {}", res.status());
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The form extractor of every page: a body that is not the form the page
-//! sent (a missing field, a bad id) gets a 400 page in the visitor's
-//! language instead of a bare text error.
+//! sent (a missing field, a bad id, a NUL character) gets a 400 page in the
+//! visitor's language instead of a bare text error (or, for NUL, the
+//! database's refusal as a 500).
 
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -51,7 +52,11 @@ where
             log::info!("web: rejected form: {e}");
             rejected(lang)
         })?;
-        let pairs = form_urlencoded::parse(&bytes).into_owned().collect();
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+        if holds_nul(&pairs) {
+            log::info!("web: rejected form: a value holds NUL");
+            return Err(rejected(lang));
+        }
         Ok(FormRows(value, Rows(pairs)))
     }
 }
@@ -64,13 +69,15 @@ where
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        let lang = crate::request::requested_lang(req.headers());
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(value)) => Ok(Form(value)),
-            Err(rejection) => {
-                log::info!("web: rejected form: {rejection}");
-                Err(rejected(lang))
-            }
-        }
+        FormRows::<T>::from_request(req, state)
+            .await
+            .map(|FormRows(value, _)| Form(value))
     }
+}
+
+/// PostgreSQL text cannot hold NUL, and no page sends one.
+fn holds_nul(pairs: &[(String, String)]) -> bool {
+    pairs
+        .iter()
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
 }

@@ -75,6 +75,11 @@ pub async fn text_match(
     let Some(q) = text.map(str::trim).filter(|q| !q.is_empty()) else {
         return Ok(TextMatch::Any);
     };
+    // Stored text never holds NUL (PostgreSQL cannot), so nothing matches
+    // it; and sent to the database it would be refused as a server error.
+    if q.contains('\0') {
+        return Ok(TextMatch::Ids(Vec::new()));
+    }
     let escaped = q
         .replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -100,7 +100,7 @@ pub async fn on_hand(db: &Db, user: &SessionUser, q: OnHandQuery) -> Result<Vec<
     if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
         // (the rows are those with stock, few enough to filter without an index)
         qb.push(" AND p.search LIKE '%' || search_norm(")
-            .push_bind(text.trim().replace(['%', '_', '\\'], ""))
+            .push_bind(text.trim().replace(['%', '_', '\\', '\0'], ""))
             .push(") || '%'");
     }
     qb.push(" ORDER BY c.name, l.code, p.sku");
@@ -339,7 +339,7 @@ pub async fn units(db: &Db, user: &SessionUser, q: UnitQuery) -> Result<Vec<Unit
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         qb.push(" AND s.serial LIKE ").push_bind(format!(
             "%{}%",
-            text.to_ascii_uppercase().replace(['%', '_'], "")
+            text.to_ascii_uppercase().replace(['%', '_', '\0'], "")
         ));
     }
     qb.push(" ORDER BY s.serial LIMIT 1000");
