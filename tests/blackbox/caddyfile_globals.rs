@@ -7,7 +7,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::edge_harness::{Proxy, Upstream};
+use crate::edge_harness::{Proxy, Upstream, served_certificate_and_body};
 use crate::harness::{BIN, TestResult};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -49,28 +49,18 @@ async fn admin_off_and_a_storage_folder_are_taken_and_a_hostless_site_serves_its
     );
     assert!(!dir.join("tls").join("local-ca.pem").exists());
 
-    let client = reqwest::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .tls_info(true)
-        .build()?;
     // Any name, and an address (no SNI at all): the site's certificate.
     // Before: the catch-all site's certificate was chosen for no name and
     // the local CA's was served instead.
     for host in ["localhost", "127.0.0.1"] {
-        let res = client
-            .get(format!("https://{host}:{}/hola", proxy.https))
-            .send()
-            .await?;
-        let served = res
-            .extensions()
-            .get::<reqwest::tls::TlsInfo>()
-            .and_then(|t| t.peer_certificate().map(<[u8]>::to_vec));
+        let (served, body) =
+            served_certificate_and_body(&format!("https://{host}:{}/hola", proxy.https)).await?;
         assert_eq!(
             served.as_deref(),
             Some(site.cert.der().as_ref()),
             "{host}: the site's own certificate"
         );
-        assert_eq!(res.text().await?, "hola");
+        assert_eq!(body, "hola");
     }
     assert!(
         proxy.log_text().contains("caddy-data"),

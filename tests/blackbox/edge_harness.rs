@@ -311,3 +311,18 @@ impl TlsConnection {
         Ok(String::from_utf8(body)?)
     }
 }
+
+/// GET `url` trusting any certificate: the leaf certificate served (DER)
+/// and the body.
+pub async fn served_certificate_and_body(url: &str) -> Result<(Option<Vec<u8>>, String), Error> {
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .tls_info(true)
+        .build()?;
+    let res = client.get(url).send().await?;
+    let served = res
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|t| t.peer_certificate().map(<[u8]>::to_vec));
+    Ok((served, res.text().await?))
+}

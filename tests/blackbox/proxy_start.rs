@@ -7,7 +7,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::edge_harness::{Proxy, Upstream};
+use crate::edge_harness::{Proxy, Upstream, served_certificate_and_body};
 use crate::harness::{BIN, TestResult};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -40,24 +40,14 @@ async fn a_site_with_a_self_signed_certificate_gets_ready_and_serves() -> TestRe
     // (UnknownIssuer) and the proxy exited after 15 s without READY=1.
     proxy.spawn(cmd)?;
 
-    let client = reqwest::Client::builder()
-        .danger_accept_invalid_certs(true)
-        .tls_info(true)
-        .build()?;
-    let res = client
-        .get(format!("https://localhost:{}/hola", proxy.https))
-        .send()
-        .await?;
-    let served = res
-        .extensions()
-        .get::<reqwest::tls::TlsInfo>()
-        .and_then(|t| t.peer_certificate().map(<[u8]>::to_vec));
+    let (served, body) =
+        served_certificate_and_body(&format!("https://localhost:{}/hola", proxy.https)).await?;
     assert_eq!(
         served.as_deref(),
         Some(site.cert.der().as_ref()),
         "the site's own certificate is served"
     );
-    assert_eq!(res.text().await?, "hola");
+    assert_eq!(body, "hola");
     assert!(
         !proxy.log_text().contains("did not start serving"),
         "{}",
