@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""The appliance's proxy against Caddy on the same work, side by side.
+"""The appliance's proxy against Caddy, nginx and HAProxy on the same work.
 
-One small upstream (Caddy answering a fixed 23-byte text, over plain HTTP
-for the proxies and over HTTPS for the ceiling) and, in front of it, each
-proxy terminating TLS 1.3 with an ECDSA P-256 certificate from its own
-local CA: Debian's Caddy 2.6 (`tls internal`, `reverse_proxy`) and
-`appliance proxy` (its per-client limits switched off, as Caddy has none
+One small upstream (nginx answering a fixed 23-byte text from memory, over
+plain HTTP for the proxies and over HTTPS for the ceiling) and, in front of it, each
+proxy terminating TLS 1.3 with an ECDSA P-256 certificate: Debian's Caddy
+2.6 (`tls internal`, `reverse_proxy`), nginx 1.22 (2 workers, keep-alive to
+the upstream, no access log) and HAProxy 2.6 (2 threads), both with one
+certificate made here, and
+`appliance proxy` (its per-client limits switched off, as the peers have none
 by default and all load comes from one address; it still adds its security
 headers and keeps its default of 256 requests in flight to the upstream). For each: requests/s and
 p99 with wrk (HTTP/1.1) and h2load (HTTP/2, 10 streams per connection),
 and the proxy's peak resident memory while wrk holds 1,000 keep-alive
-connections. The upstream hit directly is the ceiling.
+connections, and the CPU time the proxy (all its processes) spent per
+request during the HTTP/1.1 run, from /proc/PID/stat: on two shared cores
+the fairest figure, as the load generator competes for the same cores.
+The upstream hit directly is the ceiling.
 
     python3 bench/edge.py target/release/appliance [SECONDS=15] [ROUNDS=3]
 
@@ -19,7 +24,8 @@ median of its rounds: on a shared 2-core VM one pass moves by a quarter
 between runs, and measuring one target after the other would hand the drift
 to whichever came last.
 
-Installs caddy, wrk and nghttp2-client (h2load) when missing.
+Installs caddy, nginx, haproxy, wrk and nghttp2-client (h2load) when
+missing (the packaged services are disabled: the bench runs its own).
 """
 
 import os
@@ -47,13 +53,149 @@ def free_port():
         return s.getsockname()[1]
 
 
+TOOLS = [("caddy", "caddy"), ("nginx", "nginx"), ("haproxy", "haproxy"), ("wrk", "wrk"),
+         ("nghttp2-client", "h2load")]
+
+
 def ensure_tools():
-    missing = [p for p, exe in [("caddy", "caddy"), ("wrk", "wrk"), ("nghttp2-client", "h2load")] if not shutil.which(exe)]
+    path = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
+    missing = [p for p, exe in TOOLS if not shutil.which(exe, path=path)]
     if missing:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True,
                        env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-        subprocess.run(["systemctl", "disable", "--now", "caddy"], stderr=subprocess.DEVNULL, check=False)
+        for service in ("caddy", "nginx", "haproxy"):
+            subprocess.run(["systemctl", "disable", "--now", service], stderr=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, check=False)
+
+
+def certificate(tmp):
+    """One ECDSA P-256 certificate for localhost: (cert, key, both in one file)."""
+    cert, key, both = (os.path.join(tmp, n) for n in ("site.pem", "site.key", "site-both.pem"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-days", "2", "-keyout", key, "-out", cert], check=True, capture_output=True)
+    with open(both, "w") as out:
+        for part in (cert, key):
+            with open(part) as f:
+                out.write(f.read())
+    return cert, key, both
+
+
+def nginx_proxy(tmp, port, upstream, cert, key):
+    """nginx as the peer proxy: keep-alive to the upstream, no access log."""
+    return nginx(tmp, "nginx-proxy", f"""    upstream app {{ server 127.0.0.1:{upstream}; keepalive 64; }}
+    server {{
+        listen 127.0.0.1:{port} ssl http2;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.3;
+        location / {{
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}
+""")
+
+
+def nginx_upstream(tmp, http_port, https_port, cert, key):
+    """The upstream: nginx answering 23 bytes from memory, plain and TLS."""
+    return nginx(tmp, "upstream", f"""    server {{
+        listen 127.0.0.1:{http_port};
+        listen 127.0.0.1:{https_port} ssl http2;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.3;
+        location / {{ return 200 "hello from the upstream"; }}
+    }}
+""")
+
+
+def nginx(tmp, name, servers):
+    """nginx with 2 workers, no access log, keep-alive connections kept as
+    long as the load runs (its default closes one after 1,000 requests)."""
+    home = os.path.join(tmp, name)
+    os.makedirs(home)
+    conf = os.path.join(home, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""worker_processes 2;
+pid {home}/nginx.pid;
+error_log {home}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    keepalive_requests 10000000;
+    http2_max_requests 10000000;
+    client_body_temp_path {home}/body;
+    proxy_temp_path {home}/proxy;
+    fastcgi_temp_path {home}/fastcgi;
+    uwsgi_temp_path {home}/uwsgi;
+    scgi_temp_path {home}/scgi;
+{servers}}}
+""")
+    return subprocess.Popen(["/usr/sbin/nginx", "-p", home, "-c", conf, "-g", "daemon off;"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def haproxy(tmp, port, upstream, both):
+    home = os.path.join(tmp, "haproxy")
+    os.makedirs(home)
+    conf = os.path.join(home, "haproxy.cfg")
+    with open(conf, "w") as f:
+        f.write(f"""global
+    nbthread 2
+    maxconn 4000
+    ssl-default-bind-options ssl-min-ver TLSv1.3
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    http-reuse always
+frontend edge
+    bind 127.0.0.1:{port} ssl crt {both} alpn h2,http/1.1
+    default_backend app
+backend app
+    server upstream 127.0.0.1:{upstream}
+""")
+    # HAProxy reads its configuration as a file: the process stays the
+    # one whose CPU and memory are measured (-db: no daemon).
+    return subprocess.Popen(["/usr/sbin/haproxy", "-db", "-f", conf],
+                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(home, "haproxy.log"), "w"))
+
+
+def tree(pid):
+    """`pid` and its descendants (nginx's and HAProxy's workers)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo.extend(children.get(p, []))
+    return found
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of `pid` and its descendants so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
 
 
 def wait_port(port, timeout=30):
@@ -121,14 +263,21 @@ def h2load(url, seconds, tmp):
 
 
 def peak_rss_under(pid, url, seconds):
-    """wrk with 1,000 keep-alive connections; the highest VmRSS (MiB) meanwhile."""
+    """wrk with 1,000 keep-alive connections; the highest VmRSS (MiB) of the
+    proxy and its workers together meanwhile."""
     peak, done, failure = [0], threading.Event(), []
 
     def sample():
         try:
             while not done.is_set():
-                with open(f"/proc/{pid}/status") as f:
-                    kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+                kb = 0
+                for p in tree(pid):
+                    try:
+                        with open(f"/proc/{p}/status") as f:
+                            kb += next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+                    except (OSError, StopIteration):
+                        if p == pid:
+                            raise
                 peak[0] = max(peak[0], kb)
                 time.sleep(0.1)
         except (OSError, StopIteration) as e:  # the process is gone
@@ -183,20 +332,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         try:
             up_http, up_https, caddy_https, ours = free_port(), free_port(), free_port(), free_port()
-            procs.append(caddy(tmp, "upstream", f"""{{
-    admin off
-    skip_install_trust
-    http_port {free_port()}
-    https_port {up_https}
-}}
-http://127.0.0.1:{up_http} {{
-    respond "hello from the upstream"
-}}
-https://localhost:{up_https} {{
-    tls internal
-    respond "hello from the upstream"
-}}
-"""))
+            cert, key, both = certificate(tmp)
+            procs.append(nginx_upstream(tmp, up_http, up_https, cert, key))
             procs.append(caddy(tmp, "peer", f"""{{
     admin off
     skip_install_trust
@@ -208,26 +345,35 @@ https://localhost:{caddy_https} {{
     reverse_proxy 127.0.0.1:{up_http}
 }}
 """))
-            for port in (up_http, up_https, caddy_https):
+            nginx_https, haproxy_https = free_port(), free_port()
+            procs.append(nginx_proxy(tmp, nginx_https, up_http, cert, key))
+            procs.append(haproxy(tmp, haproxy_https, up_http, both))
+            for port in (up_http, up_https, caddy_https, nginx_https, haproxy_https):
                 wait_port(port)
             appliance = start_appliance(binary, tmp, ours, up_http)
             procs.append(appliance)
-            caddy_pid = procs[1].pid
             targets = [
                 ("appliance", f"https://localhost:{ours}/", appliance.pid),
-                ("caddy 2.6", f"https://localhost:{caddy_https}/", caddy_pid),
+                ("caddy 2.6", f"https://localhost:{caddy_https}/", procs[1].pid),
+                ("nginx 1.22", f"https://localhost:{nginx_https}/", procs[2].pid),
+                ("haproxy 2.6", f"https://localhost:{haproxy_https}/", procs[3].pid),
                 ("direct (TLS)", f"https://localhost:{up_https}/", None),
                 ("direct (plain)", f"http://127.0.0.1:{up_http}/", None),
             ]
-            # Warm both proxies (TLS session caches, upstream pools).
-            for _, url, _ in targets[:2]:
+            # Warm the proxies (TLS session caches, upstream pools).
+            for _, url, _ in targets[:4]:
                 wrk(url, 3, CONNECTIONS)
 
             passes = {name: [] for name, _, _ in targets}
             before = cpu_times()
             for _ in range(rounds):
                 for name, url, pid in targets:
+                    used = cpu_seconds(pid) if pid else 0.0
                     r = {"h1": wrk(url, seconds, CONNECTIONS)}
+                    if pid:
+                        spent = cpu_seconds(pid) - used
+                        per_request = spent / (r["h1"][0] * seconds) * 1e6
+                        r["cpu"] = (positive(per_request, f"{name} CPU per request"), "")
                     if url.startswith("https"):
                         r["h2"] = h2load(url, seconds, tmp)
                     if pid:
@@ -239,17 +385,20 @@ https://localhost:{caddy_https} {{
             print(f"edge bench: {THREADS} load threads, {CONNECTIONS} connections, {seconds} s per run, "
                   f"median of {rounds} rounds; upstream answers 23 bytes")
             print(f"{'':16} {'h1 req/s':>10} {'h1 p99 ms':>10} {'h2 req/s':>10} {'h2 p99 ms':>10} "
-                  f"{'RSS@1000 MiB':>13}  notes")
+                  f"{'RSS@1000 MiB':>13} {'CPU µs/req':>11}  notes")
             for name, r in results.items():
                 h2 = r.get("h2", (float("nan"), float("nan"), ""))
                 rss = r.get("rss", (float("nan"), 0, ""))
+                cpu = r.get("cpu", (float("nan"), ""))
                 notes = "; ".join(x for x in (r["h1"][2], h2[2], rss[2]) if x)
                 print(f"{name:16} {r['h1'][0]:10.0f} {r['h1'][1]:10.2f} {h2[0]:10.0f} {h2[1]:10.2f} "
-                      f"{rss[0]:13.1f}  {notes}")
-            a, c, d = results["appliance"], results["caddy 2.6"], results["direct (TLS)"]
-            print(f"appliance / caddy: h1 {a['h1'][0] / c['h1'][0]:.2f}x req/s, p99 {a['h1'][1] / c['h1'][1]:.2f}x; "
-                  f"h2 {a['h2'][0] / c['h2'][0]:.2f}x req/s, p99 {a['h2'][1] / c['h2'][1]:.2f}x; "
-                  f"memory {a['rss'][0] / c['rss'][0]:.2f}x")
+                      f"{rss[0]:13.1f} {cpu[0]:11.1f}  {notes}")
+            a, d = results["appliance"], results["direct (TLS)"]
+            for peer in ("caddy 2.6", "nginx 1.22", "haproxy 2.6"):
+                c = results[peer]
+                print(f"appliance / {peer}: h1 {a['h1'][0] / c['h1'][0]:.2f}x req/s, "
+                      f"h2 {a['h2'][0] / c['h2'][0]:.2f}x req/s, memory {a['rss'][0] / c['rss'][0]:.2f}x, "
+                      f"CPU per request {a['cpu'][0] / c['cpu'][0]:.2f}x")
             print(f"appliance / direct (TLS) ceiling: h1 {a['h1'][0] / d['h1'][0]:.2f}, h2 {a['h2'][0] / d['h2'][0]:.2f}")
             print(f"CPU stolen by the hypervisor during the runs: {steal:.0%}")
         finally:
