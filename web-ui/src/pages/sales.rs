@@ -141,7 +141,7 @@ pub async fn list(
         <form method="get" action="/sales" class="filters" role="search">
             {q.kind.clone().map(|k| view! { <input type="hidden" name="kind" value=k/> })}
             <input type="search" name="number" id="number-filter" value=q.number.clone().unwrap_or_default()
-                placeholder="001-001-01-00000012 · FAC-00012" aria-label=lang.t("sales-number")/>
+                placeholder=lang.t("sales-number-placeholder") aria-label=lang.t("sales-number")/>
             <button type="submit">{lang.t("search-go")}</button>
         </form>
     };
