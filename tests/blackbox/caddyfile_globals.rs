@@ -7,7 +7,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::edge_harness::{Proxy, Upstream, served_certificate_and_body};
+use crate::edge_harness::{Proxy, Upstream, self_signed_site, served_certificate_and_body};
 use crate::harness::{BIN, TestResult};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -15,11 +15,8 @@ async fn admin_off_and_a_storage_folder_are_taken_and_a_hostless_site_serves_its
 -> TestResult {
     let upstream = Upstream::start().await?;
     let mut proxy = Proxy::new()?;
-    let site = rcgen::generate_simple_self_signed(vec!["erp.example.hn".to_owned()])?;
     let dir = proxy.dir.path().to_path_buf();
-    let (cert, key) = (dir.join("site.pem"), dir.join("site.key"));
-    std::fs::write(&cert, site.cert.pem())?;
-    std::fs::write(&key, site.signing_key.serialize_pem())?;
+    let (site, cert, key) = self_signed_site(&dir, "erp.example.hn")?;
     let storage = dir.join("caddy-data");
     let caddyfile = dir.join("Caddyfile");
     std::fs::write(

@@ -326,3 +326,17 @@ pub async fn served_certificate_and_body(url: &str) -> Result<(Option<Vec<u8>>, 
         .and_then(|t| t.peer_certificate().map(<[u8]>::to_vec));
     Ok((served, res.text().await?))
 }
+
+/// A self-signed certificate for `name` written as `site.pem` and
+/// `site.key` in `dir`: the certificate (to compare with what is served)
+/// and the two paths.
+pub fn self_signed_site(
+    dir: &std::path::Path,
+    name: &str,
+) -> Result<(rcgen::CertifiedKey<rcgen::KeyPair>, PathBuf, PathBuf), Error> {
+    let site = rcgen::generate_simple_self_signed(vec![name.to_owned()])?;
+    let (cert, key) = (dir.join("site.pem"), dir.join("site.key"));
+    std::fs::write(&cert, site.cert.pem())?;
+    std::fs::write(&key, site.signing_key.serialize_pem())?;
+    Ok((site, cert, key))
+}

@@ -7,20 +7,14 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::edge_harness::{Proxy, Upstream, served_certificate_and_body};
+use crate::edge_harness::{Proxy, Upstream, self_signed_site, served_certificate_and_body};
 use crate::harness::{BIN, TestResult};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_site_with_a_self_signed_certificate_gets_ready_and_serves() -> TestResult {
     let upstream = Upstream::start().await?;
     let mut proxy = Proxy::new()?;
-    let site = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])?;
-    let (cert, key) = (
-        proxy.dir.path().join("site.pem"),
-        proxy.dir.path().join("site.key"),
-    );
-    std::fs::write(&cert, site.cert.pem())?;
-    std::fs::write(&key, site.signing_key.serialize_pem())?;
+    let (site, cert, key) = self_signed_site(proxy.dir.path(), "localhost")?;
     let caddyfile = proxy.dir.path().join("Caddyfile");
     std::fs::write(
         &caddyfile,
