@@ -6,10 +6,14 @@ plain HTTP for the proxies and over HTTPS for the ceiling) and, in front of it, 
 proxy terminating TLS 1.3 with an ECDSA P-256 certificate: Debian's Caddy
 2.6 (`tls internal`, `reverse_proxy`), nginx 1.22 (2 workers, keep-alive to
 the upstream, no access log) and HAProxy 2.6 (2 threads), both with one
-certificate made here, and
+certificate made here,
 `appliance proxy` (its per-client limits switched off, as the peers have none
 by default and all load comes from one address; it still adds its security
-headers and keeps its default of 256 requests in flight to the upstream). For each: requests/s and
+headers and keeps its default of 256 requests in flight to the upstream), the
+same with a Caddyfile (`--caddyfile`: one site, `reverse_proxy`), and the
+smallest pingora proxy (bench/pingora-minimal: one TLS listener, a fixed
+upstream, no hooks; on rustls as the appliance, and on pingora's OpenSSL
+backend), which says what pingora and its TLS library cost by themselves. For each: requests/s and
 p99 with wrk (HTTP/1.1) and h2load (HTTP/2, 10 streams per connection),
 and the proxy's peak resident memory while wrk holds 1,000 keep-alive
 connections, and the CPU time the proxy (all its processes) spent per
@@ -18,6 +22,9 @@ the fairest figure, as the load generator competes for the same cores.
 The upstream hit directly is the ceiling.
 
     python3 bench/edge.py target/release/appliance [SECONDS=15] [ROUNDS=3]
+
+EDGE_ONLY=appliance,pingora-minimal measures those targets only (names as
+in the table, comma-separated; the ceiling rows always run).
 
 The targets are measured in turn, ROUNDS times over, and each figure is the
 median of its rounds: on a shared 2-core VM one pass moves by a quarter
@@ -45,6 +52,8 @@ from common import LIMITS_OFF, BenchError, cpu_times, main_guard, positive, stea
 
 CONNECTIONS = 64
 THREADS = 2
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 
 
 def free_port():
@@ -306,17 +315,42 @@ def median_of(passes):
     return merged
 
 
-def start_appliance(binary, tmp, port, upstream):
-    notify = os.path.join(tmp, "notify.sock")
+def start_appliance(binary, tmp, name, port, upstream, caddyfile=None):
+    """`appliance proxy` on `port`: the built-in routes, or a Caddyfile's."""
+    home = os.path.join(tmp, name)
+    os.makedirs(home)
+    notify = os.path.join(home, "notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(notify)
-    proc = subprocess.Popen(
-        [binary, "proxy", "--https", f"127.0.0.1:{port}", "--http", f"127.0.0.1:{free_port()}",
-         "--api-upstream", f"127.0.0.1:{upstream}", "--web-upstream", f"127.0.0.1:{upstream}",
-         "--tls-dir", os.path.join(tmp, "tls"), *LIMITS_OFF],
-        env=dict(os.environ, NOTIFY_SOCKET=notify, RUST_LOG="warn"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_ready(proc, sock, "appliance proxy", 60)
+    http = free_port()
+    args = [binary, "proxy", "--https", f"127.0.0.1:{port}", "--http", f"127.0.0.1:{http}",
+            "--api-upstream", f"127.0.0.1:{upstream}", "--web-upstream", f"127.0.0.1:{upstream}",
+            "--tls-dir", os.path.join(home, "tls"), *LIMITS_OFF]
+    if caddyfile:
+        path = os.path.join(home, "Caddyfile")
+        with open(path, "w") as f:
+            f.write(caddyfile(http))
+        args += ["--caddyfile", path]
+    proc = subprocess.Popen(args, env=dict(os.environ, NOTIFY_SOCKET=notify, RUST_LOG="warn"),
+                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(home, "log"), "w"))
+    wait_ready(proc, sock, f"appliance proxy ({name})", 60)
+    return proc
+
+
+def build_minimal(backend):
+    """bench/pingora-minimal on `backend` ("rustls" or "openssl"), built in a
+    target directory of its own (it is not a workspace member)."""
+    target = os.path.join(TARGET, f"pingora-minimal-{backend}")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked", "--no-default-features", "--features", backend],
+                   cwd=os.path.join(ROOT, "bench/pingora-minimal"), check=True,
+                   env=dict(os.environ, CARGO_TARGET_DIR=target))
+    return os.path.join(target, "release/pingora-minimal")
+
+
+def start_minimal(binary, port, upstream, cert, key):
+    proc = subprocess.Popen([binary, f"127.0.0.1:{port}", f"127.0.0.1:{upstream}", cert, key, str(THREADS)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
     return proc
 
 
@@ -331,38 +365,67 @@ def main():
     procs = []
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            up_http, up_https, caddy_https, ours = free_port(), free_port(), free_port(), free_port()
+            only = set(filter(None, os.environ.get("EDGE_ONLY", "").split(",")))
+            wanted = lambda name: not only or name in only
+            up_http, up_https = free_port(), free_port()
             cert, key, both = certificate(tmp)
             procs.append(nginx_upstream(tmp, up_http, up_https, cert, key))
-            procs.append(caddy(tmp, "peer", f"""{{
+            wait_port(up_http)
+            wait_port(up_https)
+            proxies = []  # (name, port, process)
+
+            def add(name, start):
+                if wanted(name):
+                    port = free_port()
+                    proc = start(port)
+                    procs.append(proc)
+                    proxies.append((name, port, proc))
+
+            add("appliance", lambda port: start_appliance(binary, tmp, "appliance", port, up_http))
+            add("appliance caddyfile", lambda port: start_appliance(
+                binary, tmp, "appliance-caddyfile", port, up_http,
+                lambda http: f"""{{
     admin off
-    skip_install_trust
-    http_port {free_port()}
-    https_port {caddy_https}
+    http_port {http}
+    https_port {port}
 }}
-https://localhost:{caddy_https} {{
-    tls internal
+https://localhost:{port} {{
+    tls {cert} {key}
     reverse_proxy 127.0.0.1:{up_http}
 }}
 """))
-            nginx_https, haproxy_https = free_port(), free_port()
-            procs.append(nginx_proxy(tmp, nginx_https, up_http, cert, key))
-            procs.append(haproxy(tmp, haproxy_https, up_http, both))
-            for port in (up_http, up_https, caddy_https, nginx_https, haproxy_https):
+            for backend in ("rustls", "openssl"):
+                name = f"pingora-minimal {backend}"
+                if wanted(name):
+                    minimal = build_minimal(backend)
+                    add(name, lambda port, minimal=minimal: start_minimal(minimal, port, up_http, cert, key))
+
+            def started(proc, port):
                 wait_port(port)
-            appliance = start_appliance(binary, tmp, ours, up_http)
-            procs.append(appliance)
-            targets = [
-                ("appliance", f"https://localhost:{ours}/", appliance.pid),
-                ("caddy 2.6", f"https://localhost:{caddy_https}/", procs[1].pid),
-                ("nginx 1.22", f"https://localhost:{nginx_https}/", procs[2].pid),
-                ("haproxy 2.6", f"https://localhost:{haproxy_https}/", procs[3].pid),
+                return proc
+
+            add("caddy 2.6", lambda port: started(caddy(tmp, "peer", f"""{{
+    admin off
+    skip_install_trust
+    http_port {free_port()}
+    https_port {port}
+}}
+https://localhost:{port} {{
+    tls internal
+    reverse_proxy 127.0.0.1:{up_http}
+}}
+"""), port))
+            add("nginx 1.22", lambda port: started(nginx_proxy(tmp, port, up_http, cert, key), port))
+            add("haproxy 2.6", lambda port: started(haproxy(tmp, port, up_http, both), port))
+            targets = [(name, f"https://localhost:{port}/", proc.pid) for name, port, proc in proxies]
+            targets += [
                 ("direct (TLS)", f"https://localhost:{up_https}/", None),
                 ("direct (plain)", f"http://127.0.0.1:{up_http}/", None),
             ]
             # Warm the proxies (TLS session caches, upstream pools).
-            for _, url, _ in targets[:4]:
-                wrk(url, 3, CONNECTIONS)
+            for _, url, pid in targets:
+                if pid:
+                    wrk(url, 3, CONNECTIONS)
 
             passes = {name: [] for name, _, _ in targets}
             before = cpu_times()
@@ -384,22 +447,27 @@ https://localhost:{caddy_https} {{
 
             print(f"edge bench: {THREADS} load threads, {CONNECTIONS} connections, {seconds} s per run, "
                   f"median of {rounds} rounds; upstream answers 23 bytes")
-            print(f"{'':16} {'h1 req/s':>10} {'h1 p99 ms':>10} {'h2 req/s':>10} {'h2 p99 ms':>10} "
+            print(f"{'':24} {'h1 req/s':>10} {'h1 p99 ms':>10} {'h2 req/s':>10} {'h2 p99 ms':>10} "
                   f"{'RSS@1000 MiB':>13} {'CPU µs/req':>11}  notes")
             for name, r in results.items():
                 h2 = r.get("h2", (float("nan"), float("nan"), ""))
                 rss = r.get("rss", (float("nan"), 0, ""))
                 cpu = r.get("cpu", (float("nan"), ""))
                 notes = "; ".join(x for x in (r["h1"][2], h2[2], rss[2]) if x)
-                print(f"{name:16} {r['h1'][0]:10.0f} {r['h1'][1]:10.2f} {h2[0]:10.0f} {h2[1]:10.2f} "
+                print(f"{name:24} {r['h1'][0]:10.0f} {r['h1'][1]:10.2f} {h2[0]:10.0f} {h2[1]:10.2f} "
                       f"{rss[0]:13.1f} {cpu[0]:11.1f}  {notes}")
-            a, d = results["appliance"], results["direct (TLS)"]
-            for peer in ("caddy 2.6", "nginx 1.22", "haproxy 2.6"):
-                c = results[peer]
-                print(f"appliance / {peer}: h1 {a['h1'][0] / c['h1'][0]:.2f}x req/s, "
-                      f"h2 {a['h2'][0] / c['h2'][0]:.2f}x req/s, memory {a['rss'][0] / c['rss'][0]:.2f}x, "
-                      f"CPU per request {a['cpu'][0] / c['cpu'][0]:.2f}x")
-            print(f"appliance / direct (TLS) ceiling: h1 {a['h1'][0] / d['h1'][0]:.2f}, h2 {a['h2'][0] / d['h2'][0]:.2f}")
+            d = results["direct (TLS)"]
+            ours = [n for n in results if n.startswith(("appliance", "pingora-minimal"))]
+            peers = [n for n, _, pid in targets if pid and n not in ours]
+            for name in ours:
+                a = results[name]
+                for peer in peers:
+                    c = results[peer]
+                    print(f"{name} / {peer}: h1 {a['h1'][0] / c['h1'][0]:.2f}x req/s, "
+                          f"h2 {a['h2'][0] / c['h2'][0]:.2f}x req/s, memory {a['rss'][0] / c['rss'][0]:.2f}x, "
+                          f"CPU per request {a['cpu'][0] / c['cpu'][0]:.2f}x")
+                print(f"{name} / direct (TLS) ceiling: h1 {a['h1'][0] / d['h1'][0]:.2f}, "
+                      f"h2 {a['h2'][0] / d['h2'][0]:.2f}")
             print(f"CPU stolen by the hypervisor during the runs: {steal:.0%}")
         finally:
             for p in procs:

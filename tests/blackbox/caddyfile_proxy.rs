@@ -232,6 +232,68 @@ async fn basic_auth_asks_for_a_password() -> TestResult {
     Ok(())
 }
 
+/// What the Caddyfile answers itself (`respond`, like `file_server`) is
+/// compressed where it says `encode`, as proxied answers are; HEAD gets the
+/// header without a body, over HTTP/1.1 and HTTP/2.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_caddyfile_s_own_answers_are_compressed_where_it_says_encode() -> TestResult {
+    let upstream = Upstream::start().await?;
+    let text = "a line of text\n".repeat(200);
+    let sites = format!(
+        "localhost {{\n\thandle /encoded {{\n\t\tencode gzip\n\t\trespond \"{text}\"\n\t}}\n\thandle /plain {{\n\t\trespond \"{text}\"\n\t}}\n\thandle_path /gz/* {{\n\t\tencode gzip\n\t\treverse_proxy {}\n\t}}\n}}\n",
+        upstream.addr
+    );
+    let (proxy, _) = serve_sites(&sites, &upstream)?;
+    for (client, protocol) in [
+        (proxy.http1_client()?, "HTTP/1.1"),
+        (proxy.client()?, "HTTP/2"),
+    ] {
+        let get = |path: &str| {
+            client
+                .get(proxy.url(path))
+                .header("accept-encoding", "gzip")
+                .send()
+        };
+        let encoded = get("/encoded").await?;
+        assert_eq!(encoded.headers()["content-encoding"], "gzip", "{protocol}");
+        let body = encoded.bytes().await?;
+        let mut decoded = String::new();
+        flate2::read::GzDecoder::new(&body[..]).read_to_string(&mut decoded)?;
+        assert_eq!(decoded, text, "{protocol}: decodes to the answer");
+        assert!(
+            body.len() * 10 < text.len(),
+            "{protocol}: {} bytes",
+            body.len()
+        );
+
+        let plain = get("/plain").await?;
+        assert_eq!(plain.headers().get("content-encoding"), None, "{protocol}");
+        assert_eq!(plain.text().await?, text);
+        // Asking for no coding gets none.
+        let asked_none = client.get(proxy.url("/encoded")).send().await?;
+        assert_eq!(
+            asked_none.headers().get("content-encoding"),
+            None,
+            "{protocol}"
+        );
+        assert_eq!(asked_none.text().await?, text);
+
+        for path in ["/encoded", "/gz/big"] {
+            let head = client
+                .head(proxy.url(path))
+                .header("accept-encoding", "gzip")
+                .send()
+                .await?;
+            assert_eq!(head.status(), StatusCode::OK, "{protocol} HEAD {path}");
+            assert_eq!(head.bytes().await?.len(), 0, "{protocol} HEAD {path}");
+        }
+        // The connection still serves after the HEADs.
+        let proxied = get("/gz/big").await?;
+        assert_eq!(proxied.headers()["content-encoding"], "gzip", "{protocol}");
+    }
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn http3_serves_the_same_caddyfile_routes() -> TestResult {
     let upstream = Upstream::start().await?;

@@ -200,12 +200,20 @@ impl Proxy {
 
     /// A client that trusts the proxy's local CA (HTTP/2 by ALPN).
     pub fn client(&self) -> Result<reqwest::Client, Error> {
+        Ok(self.client_builder()?.build()?)
+    }
+
+    /// The same, speaking HTTP/1.1 only.
+    pub fn http1_client(&self) -> Result<reqwest::Client, Error> {
+        Ok(self.client_builder()?.http1_only().build()?)
+    }
+
+    fn client_builder(&self) -> Result<reqwest::ClientBuilder, Error> {
         let ca = std::fs::read(self.tls_dir().join("local-ca.pem"))?;
         Ok(reqwest::Client::builder()
             .tls_built_in_root_certs(false)
             .add_root_certificate(reqwest::Certificate::from_pem(&ca)?)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?)
+            .redirect(reqwest::redirect::Policy::none()))
     }
 
     /// The local CA's root certificate (DER).

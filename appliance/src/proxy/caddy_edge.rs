@@ -14,15 +14,13 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use caddy_compat::serve::{self, End, Plan};
 use pingora::http::{RequestHeader, ResponseHeader};
-use pingora::modules::http::HttpModules;
-use pingora::modules::http::compression::{ResponseCompression, ResponseCompressionBuilder};
 use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 use rustls_acme::ResolvesServerCertAcme;
 
 use super::caddy_answers::{apply_ops, direct_answer, verify};
 use super::caddy_routes::Routes;
-use super::compression;
+use super::compression::{Allowed, Encoder};
 use super::headers::forwarded;
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, UpstreamTurn};
@@ -37,7 +35,7 @@ pub struct CaddyEdge {
     pub limits: Arc<Limits>,
     pub acme: Option<Arc<ResolvesServerCertAcme>>,
     /// `Alt-Svc` for every answer when HTTP/3 listens too.
-    pub alt_svc: Option<String>,
+    pub alt_svc: Option<http::HeaderValue>,
 }
 
 pub struct Ctx {
@@ -50,6 +48,8 @@ pub struct Ctx {
     _busy: Option<BusyGuard>,
     /// The request's turn at its upstream, given back when the request ends.
     turn: Option<UpstreamTurn>,
+    /// Compression where the route says `encode` (none elsewhere).
+    encoder: Encoder,
 }
 
 /// Counts a request against its upstream while it is in flight.
@@ -79,21 +79,31 @@ fn facts(session: &Session, https: bool) -> serve::Request {
 }
 
 impl CaddyEdge {
-    /// Write an answer the plan made (not from an upstream).
-    async fn write(&self, session: &mut Session, answer: http::Response<Bytes>) -> Result<()> {
+    /// Write an answer the plan made (not from an upstream), compressed as
+    /// the route's `encode` says.
+    async fn write(
+        &self,
+        session: &mut Session,
+        encoder: &mut Encoder,
+        answer: http::Response<Bytes>,
+    ) -> Result<()> {
         let (parts, body) = answer.into_parts();
         let mut resp = ResponseHeader::build(parts.status, Some(parts.headers.len() + 1))?;
         for (name, value) in &parts.headers {
             resp.append_header(name.clone(), value.clone())?;
         }
         if let Some(alt_svc) = &self.alt_svc {
-            resp.insert_header("Alt-Svc", alt_svc)?;
+            resp.insert_header("Alt-Svc", alt_svc.clone())?;
         }
-        session
-            .write_response_header(Box::new(resp), body.is_empty())
-            .await?;
-        if !body.is_empty() {
-            session.write_response_body(Some(body), true).await?;
+        // HEAD: the header GET would get, and no body (over HTTP/2 a body
+        // there breaks the stream).
+        let end = body.is_empty() || session.req_header().method == http::Method::HEAD;
+        encoder.response_header(&mut resp, end);
+        session.write_response_header(Box::new(resp), end).await?;
+        if !end {
+            let mut body = Some(body);
+            encoder.body_filter(&mut body, true);
+            session.write_response_body(body, true).await?;
         }
         Ok(())
     }
@@ -113,12 +123,8 @@ impl ProxyHttp for CaddyEdge {
             upstream: None,
             _busy: None,
             turn: None,
+            encoder: Encoder::default(),
         }
-    }
-
-    fn init_downstream_modules(&self, modules: &mut HttpModules) {
-        // Off until a route says `encode`.
-        modules.add_module(ResponseCompressionBuilder::enable(0));
     }
 
     async fn early_request_filter(&self, session: &mut Session, _ctx: &mut Ctx) -> Result<()> {
@@ -163,17 +169,9 @@ impl ProxyHttp for CaddyEdge {
             return Ok(true);
         }
         if !plan.encode.is_empty() {
-            // The module read no Accept-Encoding while it was off: give it
-            // now, with only the codings the route's `encode` names.
-            let accepted =
-                compression::accept_encoding(&session.req_header().headers).map(str::to_owned);
-            let allowed = compression::Allowed::Only(&plan.encode);
-            if let Some(c) = session
-                .downstream_modules_ctx
-                .get_mut::<ResponseCompression>()
-            {
-                compression::read_request(c, accepted.as_deref(), allowed);
-            }
+            // Only the codings the route's `encode` names.
+            ctx.encoder =
+                Encoder::for_request(&session.req_header().headers, Allowed::Only(&plan.encode));
         }
         if let End::Respond(r) = &plan.end
             && r.close
@@ -182,7 +180,7 @@ impl ProxyHttp for CaddyEdge {
         }
         let done = match (&plan.end, direct_answer(&plan).await) {
             (_, Some(answer)) => {
-                self.write(session, answer).await?;
+                self.write(session, &mut ctx.encoder, answer).await?;
                 true
             }
             (End::Proxy(id), None) => {
@@ -260,7 +258,7 @@ impl ProxyHttp for CaddyEdge {
 
     async fn response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         resp: &mut ResponseHeader,
         ctx: &mut Ctx,
     ) -> Result<()> {
@@ -270,10 +268,23 @@ impl ProxyHttp for CaddyEdge {
         {
             apply_ops(resp, &plan.response_headers, &plan.request)?;
             if let Some(alt_svc) = &self.alt_svc {
-                resp.insert_header("Alt-Svc", alt_svc)?;
+                resp.insert_header("Alt-Svc", alt_svc.clone())?;
             }
+            ctx.encoder
+                .proxied_header(&session.req_header().method, resp);
         }
         Ok(())
+    }
+
+    fn response_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<Bytes>,
+        end_of_stream: bool,
+        ctx: &mut Ctx,
+    ) -> Result<Option<std::time::Duration>> {
+        ctx.encoder.body_filter(body, end_of_stream);
+        Ok(None)
     }
 
     async fn fail_to_proxy(&self, session: &mut Session, e: &Error, _ctx: &mut Ctx) -> FailToProxy {

@@ -1,9 +1,12 @@
 //! Response compression, the same for every protocol: gzip or zstd at one
 //! level, chosen by the client's Accept-Encoding (brotli left out, see
 //! [`without_brotli`]), for the content types pingora deems
-//! compressible. Over TCP pingora's compression module does the work; the
-//! HTTP/3 handler, which is ours, drives the same pingora context through
-//! [`Encoder`], so both decide alike.
+//! compressible. Each edge (both TCP ones from their hooks, HTTP/3 from its
+//! handler) drives pingora's compression context through [`Encoder`], so
+//! all decide alike. Not pingora's compression module: it made a context
+//! for every request, with Accept-Encoding or without, and that cost ~8 µs
+//! of CPU per request in `bench/edge.py` (docs/edge.md); a request that
+//! accepts no coding costs nothing here.
 
 use bytes::Bytes;
 use http::{HeaderMap, Response};
@@ -106,20 +109,59 @@ pub fn read_request(
     true
 }
 
-/// One response's compression outside pingora's module (HTTP/3).
+/// One response's compression.
+#[derive(Default)]
 pub struct Encoder(Option<ResponseCompressionCtx>);
 
 impl Encoder {
     /// For a request with these headers.
     pub fn for_request(headers: &HeaderMap, allowed: Allowed<'_>) -> Encoder {
+        if accept_encoding(headers).is_none() {
+            return Encoder(None);
+        }
         let mut ctx = ResponseCompressionCtx::new(0, false, false);
         Encoder(read_request(&mut ctx, accept_encoding(headers), allowed).then_some(ctx))
     }
 
-    /// Decide from the response head and adjust it (Content-Encoding, Vary,
-    /// no Content-Length, a weak ETag); `end`: no body follows.
-    pub fn head(&mut self, head: &mut Response<()>, end: bool) {
+    /// Decide from the response header and adjust it (Content-Encoding,
+    /// Vary, no Content-Length, a weak ETag; chunked for HTTP/1); `end`: no
+    /// body follows.
+    pub fn response_header(&mut self, resp: &mut ResponseHeader, end: bool) {
         let Some(ctx) = &mut self.0 else { return };
+        ctx.response_header_filter(resp, end);
+        if !ctx.is_enabled() {
+            // Nothing to do for this response (its type, its size, the client).
+            self.0 = None;
+        }
+    }
+
+    /// [`Self::response_header`] for an answer pingora proxies: the end is
+    /// known from the request and the status (pingora tells its module,
+    /// not the hooks). HEAD gets the header as it is.
+    pub fn proxied_header(&mut self, method: &http::Method, resp: &mut ResponseHeader) {
+        let end = method == http::Method::HEAD
+            || resp.status == http::StatusCode::NO_CONTENT
+            || resp.status == http::StatusCode::NOT_MODIFIED;
+        self.response_header(resp, end);
+    }
+
+    /// A piece of a body pingora proxies, compressed in place; `end` once
+    /// the body is over (the rest of the stream comes with it).
+    pub fn body_filter(&mut self, body: &mut Option<Bytes>, end: bool) {
+        // Still deciding (an informational answer came first): nothing to do yet.
+        let Some(ctx) = self.0.as_mut().filter(|c| !c.is_header_phase()) else {
+            return;
+        };
+        if let Some(out) = ctx.response_body_filter(body.as_ref(), end) {
+            *body = Some(out);
+        }
+    }
+
+    /// [`Self::response_header`] for HTTP/3's head.
+    pub fn head(&mut self, head: &mut Response<()>, end: bool) {
+        if self.0.is_none() {
+            return;
+        }
         let Ok(mut resp) = ResponseHeader::build(head.status(), Some(head.headers().len())) else {
             self.0 = None;
             return;
@@ -130,10 +172,8 @@ impl Encoder {
                 return;
             }
         }
-        ctx.response_header_filter(&mut resp, end);
-        if !ctx.is_enabled() {
-            // Nothing to do for this response (its type, its size, the client).
-            self.0 = None;
+        self.response_header(&mut resp, end);
+        if self.0.is_none() {
             return;
         }
         let mut parts = http::response::Parts::from(resp);
@@ -147,11 +187,10 @@ impl Encoder {
     /// over (with or without a last piece). The piece itself when the
     /// response goes as it is.
     pub fn body(&mut self, data: Bytes, end: bool) -> Bytes {
-        match &mut self.0 {
-            // None: the encoder gave up (and logged why); as pingora's module does, the bytes go on.
-            Some(ctx) => ctx.response_body_filter(Some(&data), end).unwrap_or(data),
-            None => data,
-        }
+        let mut body = Some(data);
+        // None: the encoder gave up (and logged why); as pingora's module does, the bytes go on.
+        self.body_filter(&mut body, end);
+        body.unwrap_or_default()
     }
 
     /// Whether the body is being rewritten (then its end must be fed too).

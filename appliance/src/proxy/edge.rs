@@ -7,13 +7,11 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use pingora::http::{RequestHeader, ResponseHeader};
-use pingora::modules::http::HttpModules;
-use pingora::modules::http::compression::ResponseCompressionBuilder;
 use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
-use super::compression;
-use super::headers::{alt_svc, apply_security, forwarded};
+use super::compression::{Allowed, Encoder};
+use super::headers::{alt_svc_value, apply_security, forwarded};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, UpstreamTurn};
 
@@ -39,7 +37,7 @@ pub struct Edge {
     https_port: u16,
     limits: Arc<Limits>,
     /// `Alt-Svc` for every answer when HTTP/3 listens too.
-    alt_svc: Option<String>,
+    alt_svc: Option<http::HeaderValue>,
 }
 
 impl Edge {
@@ -48,7 +46,7 @@ impl Edge {
             upstreams,
             https_port,
             limits,
-            alt_svc: http3.then(|| alt_svc(https_port)),
+            alt_svc: http3.then(|| alt_svc_value(https_port)),
         }
     }
 }
@@ -63,6 +61,7 @@ pub struct Ctx {
     received: u64,
     /// The request's turn at its upstream, given back when the request ends.
     turn: Option<UpstreamTurn>,
+    encoder: Encoder,
 }
 
 fn content_length(req: &RequestHeader) -> Option<u64> {
@@ -86,16 +85,14 @@ impl ProxyHttp for Edge {
             _admitted: None,
             received: 0,
             turn: None,
+            encoder: Encoder::default(),
         }
     }
 
-    fn init_downstream_modules(&self, modules: &mut HttpModules) {
-        modules.add_module(ResponseCompressionBuilder::enable(compression::LEVEL));
-    }
-
-    /// Runs before the compression module reads Accept-Encoding.
-    async fn early_request_filter(&self, session: &mut Session, _ctx: &mut Ctx) -> Result<()> {
-        hooks::before_request(session, &self.limits)
+    async fn early_request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<()> {
+        hooks::before_request(session, &self.limits)?;
+        ctx.encoder = Encoder::for_request(&session.req_header().headers, Allowed::All);
+        Ok(())
     }
 
     /// The client's limits, before anything goes upstream.
@@ -153,14 +150,28 @@ impl ProxyHttp for Edge {
 
     async fn response_filter(
         &self,
-        _session: &mut Session,
+        session: &mut Session,
         resp: &mut ResponseHeader,
-        _ctx: &mut Ctx,
+        ctx: &mut Ctx,
     ) -> Result<()> {
         if let Some(alt_svc) = &self.alt_svc {
-            resp.insert_header("Alt-Svc", alt_svc)?;
+            resp.insert_header("Alt-Svc", alt_svc.clone())?;
         }
-        apply_security(resp)
+        apply_security(resp)?;
+        ctx.encoder
+            .proxied_header(&session.req_header().method, resp);
+        Ok(())
+    }
+
+    fn response_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<bytes::Bytes>,
+        end_of_stream: bool,
+        ctx: &mut Ctx,
+    ) -> Result<Option<std::time::Duration>> {
+        ctx.encoder.body_filter(body, end_of_stream);
+        Ok(None)
     }
 
     async fn fail_to_proxy(&self, session: &mut Session, e: &Error, ctx: &mut Ctx) -> FailToProxy {

@@ -564,7 +564,7 @@ fn upstream_request(
         );
     }
     for (name, value) in forwarded(Some(client), Some(https_port)) {
-        headers.insert(name, HeaderValue::try_from(value)?);
+        headers.insert(name, value);
     }
     if let Some(plan) = plan {
         apply_ops(headers, &plan.request_headers, &plan.request)

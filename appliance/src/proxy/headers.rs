@@ -1,5 +1,6 @@
 //! Headers every response carries.
 
+use http::HeaderValue;
 use pingora::http::ResponseHeader;
 
 /// The Content-Security-Policy: same-origin only, no inline script or style;
@@ -21,9 +22,12 @@ pub const SECURITY: [(&str, &str); 6] = [
     ),
 ];
 
+/// Every response gets these, so their values are not copied per response
+/// (`from_static`; the names are too: pingora keeps a `&'static str`'s
+/// spelling without copying it).
 pub fn apply_security(resp: &mut ResponseHeader) -> pingora::Result<()> {
     for (name, value) in SECURITY {
-        resp.insert_header(name, value)?;
+        resp.insert_header(name, HeaderValue::from_static(value))?;
     }
     Ok(())
 }
@@ -33,22 +37,33 @@ pub fn alt_svc(port: u16) -> String {
     format!("h3=\":{port}\"; ma=86400")
 }
 
+/// [`alt_svc`] as a header value, made once per listener.
+pub fn alt_svc_value(port: u16) -> HeaderValue {
+    HeaderValue::try_from(alt_svc(port)).expect("a port makes a valid header value")
+}
+
 /// The headers an upstream gets about the client, replacing whatever the
 /// client sent under those names (a client must not choose its own address).
 /// `https_port`: the port of an HTTPS request, `None` for plain HTTP.
 pub fn forwarded(
     client: Option<std::net::IpAddr>,
     https_port: Option<u16>,
-) -> Vec<(&'static str, String)> {
-    let mut headers = match https_port {
-        Some(port) => vec![
-            ("X-Forwarded-Proto", "https".to_owned()),
-            ("X-Forwarded-Port", port.to_string()),
-        ],
-        None => vec![("X-Forwarded-Proto", "http".to_owned())],
+) -> impl Iterator<Item = (&'static str, HeaderValue)> {
+    let proto = if https_port.is_some() {
+        "https"
+    } else {
+        "http"
     };
-    if let Some(ip) = client {
-        headers.push(("X-Forwarded-For", ip.to_string()));
-    }
-    headers
+    [
+        Some(("X-Forwarded-Proto", HeaderValue::from_static(proto))),
+        https_port.map(|port| ("X-Forwarded-Port", HeaderValue::from(port))),
+        client.and_then(|ip| {
+            Some((
+                "X-Forwarded-For",
+                HeaderValue::try_from(ip.to_string()).ok()?,
+            ))
+        }),
+    ]
+    .into_iter()
+    .flatten()
 }

@@ -21,9 +21,10 @@ pub fn client_ip(session: &Session) -> Option<IpAddr> {
         .map(|a| a.ip())
 }
 
-/// Before the compression module reads the request: the client's timeouts
-/// (a client that stalls mid-request or stops reading gives its connection
-/// back), and brotli out of Accept-Encoding.
+/// First of all: the client's timeouts (a client that stalls mid-request
+/// or stops reading gives its connection back), and brotli out of the
+/// Accept-Encoding the upstream gets (an upstream that compresses itself
+/// must not answer in brotli either, see `compression`).
 pub fn before_request(session: &mut Session, limits: &Limits) -> Result<()> {
     session.set_read_timeout(Some(limits.client_timeout()));
     session.set_write_timeout(Some(limits.client_timeout()));
@@ -131,7 +132,7 @@ pub fn log_access(session: &Session, e: Option<&Error>, started: Instant) {
         client: client_ip(session),
         method: req.method.as_str(),
         path: req.uri.path(),
-        protocol: &format!("{:?}", req.version),
+        protocol: access::protocol(req.version),
         status: session
             .response_written()
             .map(|r| r.status.as_u16())

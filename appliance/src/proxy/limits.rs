@@ -84,6 +84,10 @@ impl Limits {
                 .or_insert_with(|| Arc::new(Semaphore::new(most as usize)))
                 .clone()
         });
+        // A free turn is taken at once, without arming a timer for the wait.
+        if let Ok(permit) = turns.clone().try_acquire_owned() {
+            return Ok(UpstreamTurn(Some(permit)));
+        }
         match tokio::time::timeout(self.upstream_timeout(), turns.acquire_owned()).await {
             Ok(Ok(permit)) => Ok(UpstreamTurn(Some(permit))),
             _ => Err(UpstreamBusy),
