@@ -340,6 +340,11 @@ def start_appliance(binary, tmp, name, port, upstream, caddyfile=None):
 def build_minimal(backend):
     """bench/pingora-minimal on `backend` ("rustls" or "openssl"), built in a
     target directory of its own (it is not a workspace member)."""
+    if backend == "openssl" and subprocess.run(["dpkg", "-s", "libssl-dev", "pkg-config"],
+                                               capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "libssl-dev", "pkg-config"], check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
     target = os.path.join(TARGET, f"pingora-minimal-{backend}")
     subprocess.run(["cargo", "build", "--release", "--quiet", "--locked", "--no-default-features", "--features", backend],
                    cwd=os.path.join(ROOT, "bench/pingora-minimal"), check=True,
