@@ -54,7 +54,7 @@ pub struct AuditQuery {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     /// The `next_cursor` of the previous page.
-    #[cfg_attr(feature = "openapi", param(pattern = r"^-?[0-9]{1,18}$"))]
+    #[cfg_attr(feature = "openapi", param(pattern = r"^(-?[0-9]{1,18})?$"))]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     pub limit: Option<i64>,

@@ -32,6 +32,14 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
+    /// A list query's `cursor`: none, or empty (`?cursor=`, as a client
+    /// that fills in its first page's cursor writes it), is the first page.
+    pub fn read(text: Option<&str>) -> Result<Option<Cursor>> {
+        text.filter(|t| !t.is_empty())
+            .map(Cursor::decode)
+            .transpose()
+    }
+
     pub fn decode(text: &str) -> Result<Cursor> {
         URL_SAFE_NO_PAD
             .decode(text)
@@ -134,6 +142,14 @@ mod tests {
             key: "ávila".into(),
             id: Uuid::nil(),
         };
+        assert_eq!(Cursor::read(None).ok(), Some(None));
+        assert_eq!(
+            Cursor::read(Some("")).ok(),
+            Some(None),
+            "empty: the first page"
+        );
+        assert_eq!(Cursor::read(Some(&c.encode())).ok(), Some(Some(c.clone())));
+        assert!(Cursor::read(Some("not-a-cursor")).is_err());
         assert_eq!(Cursor::decode(&c.encode()).ok(), Some(c));
         assert!(Cursor::decode("not-a-cursor").is_err());
     }

@@ -643,6 +643,14 @@ async fn a_forged_cursor_is_refused_not_a_server_error() -> TestResult {
             (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_cursor")),
             "{list}: {problem}"
         );
+        // An empty cursor (`?cursor=`) is the first page, on every list.
+        let (status, first) = send(c.get(app.url(list)).query(&[("cursor", "")])).await?;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{list} with an empty cursor: {first}"
+        );
+        assert!(first["items"].is_array(), "{list}: {first}");
     }
     Ok(())
 }

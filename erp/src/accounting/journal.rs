@@ -117,7 +117,7 @@ pub struct JournalQuery {
 pub async fn list(db: &Db, user: &SessionUser, q: JournalQuery) -> Result<Page<JournalEntry>> {
     let (access, mut tx) = Access::begin(db, user, Resource::Ledger, Action::Read).await?;
     let limit = paging::limit(q.limit);
-    let cursor = q.cursor.as_deref().map(Cursor::decode).transpose()?;
+    let cursor = Cursor::read(q.cursor.as_deref())?;
     let mut qb = QueryBuilder::<Postgres>::new(concat!(entry_select!(), " WHERE e.company_id = "));
     qb.push_bind(access.company_id);
     if let Some(from) = q.from {

@@ -35,7 +35,7 @@ pub async fn list_in<R: Record>(
 ) -> Result<Page<R>> {
     let sorts: Vec<(&str, &SortKey)> = R::SORTS.iter().map(|s| (s.name, s)).collect();
     let (sort, dir) = parse_sort(query.sort(), &sorts, &R::SORTS[0])?;
-    let cursor = query.cursor().map(Cursor::decode).transpose()?;
+    let cursor = Cursor::read(query.cursor())?;
     let mut qb = QueryBuilder::<Postgres>::new("SELECT ");
     qb.push(format_args!(
         "{}{} FROM {} WHERE company_id = ",

@@ -401,7 +401,7 @@ pub struct DocumentQuery {
 pub async fn list(db: &Db, user: &SessionUser, q: DocumentQuery) -> Result<Page<Document>> {
     let (access, mut tx) = Access::begin(db, user, Resource::Sales, Action::Read).await?;
     let limit = paging::limit(q.limit);
-    let cursor = q.cursor.as_deref().map(Cursor::decode).transpose()?;
+    let cursor = Cursor::read(q.cursor.as_deref())?;
     let mut qb = QueryBuilder::<Postgres>::new(concat!(header_select!(), " WHERE d.company_id = "));
     qb.push_bind(access.company_id);
     if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {

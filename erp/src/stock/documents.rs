@@ -209,7 +209,7 @@ pub async fn list(
 ) -> Result<Page<StockDocument>> {
     let (_, mut tx) = Access::begin(db, user, Resource::Stock, Action::Read).await?;
     let limit = paging::limit(q.limit);
-    let cursor = q.cursor.as_deref().map(Cursor::decode).transpose()?;
+    let cursor = Cursor::read(q.cursor.as_deref())?;
     let mut qb = QueryBuilder::<Postgres>::new(concat!(document_select!(), " WHERE true"));
     if let Some(kind) = q.kind.as_deref().filter(|k| !k.is_empty()) {
         if !KINDS.contains(&kind) {
