@@ -83,13 +83,14 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
         // idle sockets on the upstreams) measured h1 1.50x Caddy's, median
         // of 3 rounds, against 1.21x with 128 and glibc's allocator.
         upstream_keepalive_pool_size: 512,
-        // One single-threaded runtime per thread, connections spread over
-        // them, instead of tokio's work-stealing scheduler: a request stays
-        // on the thread that read it. On two cores shared with the load
-        // generator, the smallest pingora proxy spent ~10 µs less CPU per
-        // HTTP/1.1 request this way (89 → 78 µs) at the same HTTP/2 cost
-        // (`bench/edge.py`; figures in docs/edge.md).
-        work_stealing: false,
+        // Tokio's work-stealing scheduler, not pingora's single-threaded
+        // runtime per thread: the latter spent ~10 µs less CPU per HTTP/1.1
+        // request in the smallest pingora proxy, but pingora 0.9 then watches
+        // an idle upstream connection from a random thread, and taking it
+        // back races with that watcher: "failed to acquire reusable stream"
+        // at ERROR 27-90 times per 10 s of load, each a pooled connection
+        // thrown away (none with work stealing). docs/edge.md has the figures.
+        work_stealing: true,
         // Drain quickly: `up` must exit within 10 s of SIGTERM.
         grace_period_seconds: Some(1),
         graceful_shutdown_timeout_seconds: Some(4),

@@ -1,8 +1,8 @@
-//! `pingora-minimal LISTEN UPSTREAM CERT KEY [THREADS] [steal]`: terminate
+//! `pingora-minimal LISTEN UPSTREAM CERT KEY [THREADS] [nosteal]`: terminate
 //! TLS on LISTEN and pass every request to UPSTREAM (plain HTTP/1.1), with
 //! nothing in between: what pingora and its TLS library cost by themselves.
-//! Its runtime is set as the appliance's proxy sets it (one single-threaded
-//! runtime per thread) unless `steal` asks for tokio's work-stealing one.
+//! Its runtime is tokio's work-stealing one, as the appliance's proxy runs;
+//! `nosteal` asks for pingora's single-threaded runtime per thread.
 
 use std::net::SocketAddr;
 
@@ -29,7 +29,7 @@ impl ProxyHttp for Minimal {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 5 {
-        eprintln!("usage: pingora-minimal LISTEN UPSTREAM CERT KEY [THREADS] [steal]");
+        eprintln!("usage: pingora-minimal LISTEN UPSTREAM CERT KEY [THREADS] [nosteal]");
         std::process::exit(2);
     }
     let upstream: SocketAddr = args[2].parse().expect("UPSTREAM is host:port");
@@ -38,7 +38,7 @@ fn main() {
         .map_or(2, |t| t.parse().expect("THREADS is a number"));
     let conf = ServerConf {
         threads,
-        work_stealing: args.get(6).is_some_and(|a| a == "steal"),
+        work_stealing: args.get(6).is_none_or(|a| a != "nosteal"),
         ..ServerConf::default()
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);
