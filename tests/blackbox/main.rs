@@ -19,6 +19,7 @@ mod browser_sales;
 mod caddy_cli;
 mod caddyfile_globals;
 mod caddyfile_proxy;
+mod client_gone;
 mod compression;
 mod contract;
 mod csv_transfer;

@@ -17,7 +17,8 @@ pub struct Entry<'a> {
     /// Response body bytes sent.
     pub bytes: usize,
     pub started: Instant,
-    pub error: Option<String>,
+    /// Formatted only when the line is written.
+    pub error: Option<&'a dyn std::fmt::Display>,
 }
 
 /// How a version is written in the line (`HTTP/1.1`), without formatting it.
@@ -51,7 +52,7 @@ impl Entry<'_> {
         let client = client.as_str();
         let duration_ms = format!("{:.3}", self.started.elapsed().as_secs_f64() * 1000.0);
         let line = format!("{client} {method} {path} {protocol} {status} {bytes} {duration_ms}ms");
-        match self.error {
+        match self.error.map(|e| e.to_string()) {
             None => log::info!(
                 target: "access",
                 method, path, status, bytes, duration_ms, protocol, client;

@@ -21,7 +21,7 @@ use rustls_acme::ResolvesServerCertAcme;
 use super::caddy_answers::{apply_ops, direct_answer, verify};
 use super::caddy_routes::Routes;
 use super::compression::{Allowed, Encoder};
-use super::headers::forwarded;
+use super::headers::{apply_alt_svc, forwarded};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, UpstreamTurn};
 use super::redirect::{answer_acme, redirect, request_host};
@@ -92,9 +92,7 @@ impl CaddyEdge {
         for (name, value) in &parts.headers {
             resp.append_header(name.clone(), value.clone())?;
         }
-        if let Some(alt_svc) = &self.alt_svc {
-            resp.insert_header("Alt-Svc", alt_svc.clone())?;
-        }
+        apply_alt_svc(&mut resp, &self.alt_svc)?;
         // HEAD: the header GET would get, and no body (over HTTP/2 a body
         // there breaks the stream).
         let end = body.is_empty() || session.req_header().method == http::Method::HEAD;
@@ -267,9 +265,7 @@ impl ProxyHttp for CaddyEdge {
             && let Some(plan) = &ctx.plan
         {
             apply_ops(resp, &plan.response_headers, &plan.request)?;
-            if let Some(alt_svc) = &self.alt_svc {
-                resp.insert_header("Alt-Svc", alt_svc.clone())?;
-            }
+            apply_alt_svc(resp, &self.alt_svc)?;
             ctx.encoder
                 .proxied_header(&session.req_header().method, resp);
         }
@@ -295,10 +291,7 @@ impl ProxyHttp for CaddyEdge {
         hooks::log_access(session, e, ctx.started);
     }
 
-    /// An upstream that is down has its WARN line from `fail_to_proxy`;
-    /// pingora's ERROR for each such request would bury real failures in
-    /// `journalctl -p err` while an upstream restarts.
     fn suppress_error_log(&self, _session: &Session, _ctx: &Ctx, e: &Error) -> bool {
-        hooks::upstream_down(e)
+        hooks::said_elsewhere(e)
     }
 }

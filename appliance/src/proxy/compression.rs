@@ -90,20 +90,23 @@ pub fn accept_encoding(headers: &HeaderMap) -> Option<&str> {
 /// reduced to the allowed codings; false when none of them is left.
 pub fn read_request(
     ctx: &mut ResponseCompressionCtx,
-    accept_encoding: Option<&str>,
+    accept_encoding: &str,
     allowed: Allowed<'_>,
 ) -> bool {
-    let accepted = accept_encoding
-        .map(|v| usable(v, allowed))
-        .filter(|v| !v.is_empty());
+    let accepted = usable(accept_encoding, allowed);
+    if accepted.is_empty() {
+        return false;
+    }
     // The context reads only Accept-Encoding from the request.
-    let req = accepted.and_then(|accepted| {
-        let mut req = RequestHeader::build("GET", b"/", Some(1)).ok()?;
-        req.insert_header(http::header::ACCEPT_ENCODING, accepted)
-            .ok()?;
-        Some(req)
-    });
-    let Some(req) = req else { return false };
+    let Ok(mut req) = RequestHeader::build("GET", b"/", Some(1)) else {
+        return false;
+    };
+    if req
+        .insert_header(http::header::ACCEPT_ENCODING, accepted)
+        .is_err()
+    {
+        return false;
+    }
     ctx.adjust_level(LEVEL);
     ctx.request_filter(&req);
     true
@@ -116,11 +119,11 @@ pub struct Encoder(Option<ResponseCompressionCtx>);
 impl Encoder {
     /// For a request with these headers.
     pub fn for_request(headers: &HeaderMap, allowed: Allowed<'_>) -> Encoder {
-        if accept_encoding(headers).is_none() {
+        let Some(accepted) = accept_encoding(headers) else {
             return Encoder(None);
-        }
+        };
         let mut ctx = ResponseCompressionCtx::new(0, false, false);
-        Encoder(read_request(&mut ctx, accept_encoding(headers), allowed).then_some(ctx))
+        Encoder(read_request(&mut ctx, accepted, allowed).then_some(ctx))
     }
 
     /// Decide from the response header and adjust it (Content-Encoding,

@@ -11,7 +11,7 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::compression::{Allowed, Encoder};
-use super::headers::{alt_svc_value, apply_security, forwarded};
+use super::headers::{alt_svc_value, apply_alt_svc, apply_security, forwarded};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, UpstreamTurn};
 
@@ -154,9 +154,7 @@ impl ProxyHttp for Edge {
         resp: &mut ResponseHeader,
         ctx: &mut Ctx,
     ) -> Result<()> {
-        if let Some(alt_svc) = &self.alt_svc {
-            resp.insert_header("Alt-Svc", alt_svc.clone())?;
-        }
+        apply_alt_svc(resp, &self.alt_svc)?;
         apply_security(resp)?;
         ctx.encoder
             .proxied_header(&session.req_header().method, resp);
@@ -182,11 +180,8 @@ impl ProxyHttp for Edge {
         hooks::log_access(session, e, ctx.started);
     }
 
-    /// An upstream that is down has its WARN line from `fail_to_proxy`;
-    /// pingora's ERROR for each such request would bury real failures in
-    /// `journalctl -p err` while an upstream restarts.
     fn suppress_error_log(&self, _session: &Session, _ctx: &Ctx, e: &Error) -> bool {
-        hooks::upstream_down(e)
+        hooks::said_elsewhere(e)
     }
 }
 

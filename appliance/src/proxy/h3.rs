@@ -29,7 +29,7 @@ use super::caddy_answers::{apply_ops, direct_answer, verify};
 use super::caddy_routes::Routes;
 use super::compression::{Allowed, Encoder};
 use super::edge::Upstreams;
-use super::headers::{SECURITY, alt_svc, forwarded};
+use super::headers::{SECURITY, alt_svc_value, forwarded};
 use super::limits::Limits;
 use super::refusals::Refusal;
 
@@ -59,6 +59,8 @@ pub enum Routing {
 struct Shared {
     routing: Routing,
     https_port: u16,
+    /// Made once: every answer the edge sends over HTTP/3 carries it.
+    alt_svc: HeaderValue,
     limits: Arc<Limits>,
     client: Upstream,
 }
@@ -110,6 +112,7 @@ impl Http3 {
             shared: Arc::new(Shared {
                 routing,
                 https_port,
+                alt_svc: alt_svc_value(https_port),
                 limits,
                 client: client.build(connector),
             }),
@@ -247,7 +250,7 @@ async fn request(req: Request<()>, stream: RequestStream, client: IpAddr, shared
         status: outcome.status,
         bytes: outcome.bytes,
         started,
-        error: outcome.error,
+        error: outcome.error.as_ref().map(|e| e as &dyn std::fmt::Display),
     }
     .write();
 }
@@ -374,7 +377,7 @@ async fn answer(
         Err(Early::Answer(answer)) => {
             let (parts, body) = answer.into_parts();
             let head = Response::from_parts(parts, ());
-            return send_whole(send, head, body, shared.https_port, false).await;
+            return send_whole(send, head, body, Some(&shared.alt_svc), false).await;
         }
     };
     let (api, plan) = (cleared.api, cleared.plan.as_ref());
@@ -467,7 +470,7 @@ async fn answer(
         log::debug!("a response header change failed: {e}");
     }
     encoder.head(&mut head, empty);
-    if let Err(e) = respond(send, head, Some(alt_svc(shared.https_port)), builtin).await {
+    if let Err(e) = respond(send, head, Some(&shared.alt_svc), builtin).await {
         return Outcome {
             status,
             bytes: 0,
@@ -592,7 +595,7 @@ fn bad_request() -> Response<()> {
 async fn respond(
     stream: &mut Sender,
     mut head: Response<()>,
-    alt_svc: Option<String>,
+    alt_svc: Option<&HeaderValue>,
     security: bool,
 ) -> Result<(), String> {
     let headers = head.headers_mut();
@@ -601,32 +604,38 @@ async fn respond(
             headers.insert(name, HeaderValue::from_static(value));
         }
     }
-    if let Some(v) = alt_svc.and_then(|v| HeaderValue::try_from(v).ok()) {
-        headers.insert(http::header::ALT_SVC, v);
+    if let Some(v) = alt_svc {
+        headers.insert(http::header::ALT_SVC, v.clone());
     }
     stream.send_response(head).await.map_err(|e| e.to_string())
 }
 
 async fn refuse(stream: &mut Sender, refusal: Refusal, api: bool, security: bool) -> Outcome {
     let (parts, body) = refusal.response(api).into_parts();
-    let mut outcome = send_whole(stream, Response::from_parts(parts, ()), body, 0, security).await;
+    let mut outcome = send_whole(
+        stream,
+        Response::from_parts(parts, ()),
+        body,
+        None,
+        security,
+    )
+    .await;
     outcome.status = refusal.status();
     outcome
 }
 
-/// Send a whole answer the edge made itself (`alt_svc_port` 0: none).
+/// Send a whole answer the edge made itself.
 async fn send_whole(
     stream: &mut Sender,
     head: Response<()>,
     body: Bytes,
-    alt_svc_port: u16,
+    alt_svc: Option<&HeaderValue>,
     security: bool,
 ) -> Outcome {
     let status = head.status().as_u16();
     let bytes = body.len();
-    let alt = (alt_svc_port != 0).then(|| alt_svc(alt_svc_port));
     let sent = async {
-        respond(stream, head, alt, security).await?;
+        respond(stream, head, alt_svc, security).await?;
         if !body.is_empty() {
             stream.send_data(body).await.map_err(|e| e.to_string())?;
         }

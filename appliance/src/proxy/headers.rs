@@ -32,14 +32,22 @@ pub fn apply_security(resp: &mut ResponseHeader) -> pingora::Result<()> {
     Ok(())
 }
 
-/// The `Alt-Svc` value that tells browsers HTTP/3 answers on `port` (for a day).
-pub fn alt_svc(port: u16) -> String {
-    format!("h3=\":{port}\"; ma=86400")
+/// The `Alt-Svc` value that tells browsers HTTP/3 answers on `port` (for a
+/// day), made once per listener.
+pub fn alt_svc_value(port: u16) -> HeaderValue {
+    HeaderValue::try_from(format!("h3=\":{port}\"; ma=86400"))
+        .expect("a port makes a valid header value")
 }
 
-/// [`alt_svc`] as a header value, made once per listener.
-pub fn alt_svc_value(port: u16) -> HeaderValue {
-    HeaderValue::try_from(alt_svc(port)).expect("a port makes a valid header value")
+/// `Alt-Svc` on a TCP answer, when the listener has HTTP/3 beside it.
+pub fn apply_alt_svc(
+    resp: &mut ResponseHeader,
+    alt_svc: &Option<HeaderValue>,
+) -> pingora::Result<()> {
+    if let Some(value) = alt_svc {
+        resp.insert_header(http::header::ALT_SVC, value.clone())?;
+    }
+    Ok(())
 }
 
 /// The headers an upstream gets about the client, replacing whatever the

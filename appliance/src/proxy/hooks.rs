@@ -83,6 +83,31 @@ pub async fn take_turn(
     }
 }
 
+/// Whether pingora's ERROR line for a failed request would say nothing the
+/// log does not already hold: an upstream down has its WARN line from
+/// [`fail`], and a client that went away (closed its connection, cancelled
+/// its HTTP/2 stream, stopped reading) has its access line with the error.
+/// Either one, repeated per request, would bury the proxy's own failures in
+/// `journalctl -p err`.
+pub fn said_elsewhere(e: &Error) -> bool {
+    upstream_down(e) || client_went_away(e)
+}
+
+/// The client's side of the connection failed under the request: a
+/// transport error from downstream, not a request the edge refused.
+fn client_went_away(e: &Error) -> bool {
+    matches!(e.esource(), ErrorSource::Downstream)
+        && matches!(
+            e.etype(),
+            ErrorType::ReadError
+                | ErrorType::WriteError
+                | ErrorType::ReadTimedout
+                | ErrorType::WriteTimedout
+                | ErrorType::ConnectionClosed
+                | ErrorType::H2Error
+        )
+}
+
 /// The upstream could not be reached or failed mid-answer: the client gets
 /// the 503 page and the log one WARN line saying so (see [`fail`]).
 pub fn upstream_down(e: &Error) -> bool {
@@ -139,7 +164,7 @@ pub fn log_access(session: &Session, e: Option<&Error>, started: Instant) {
             .unwrap_or(0),
         bytes: session.body_bytes_sent(),
         started,
-        error: e.map(|e| e.to_string()),
+        error: e.map(|e| e as &dyn std::fmt::Display),
     }
     .write();
 }
