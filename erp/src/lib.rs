@@ -38,6 +38,8 @@ pub mod sales;
 pub mod schedules;
 pub mod search;
 pub mod stock;
+#[cfg(feature = "openapi")]
+pub mod schema;
 mod validate;
 pub mod values;
 pub mod whole_number;

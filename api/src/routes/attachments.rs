@@ -27,9 +27,24 @@ struct OwnerQuery {
     owner_kind: OwnerKind,
     /// The party's, product's or sales document's id.
     owner_id: Uuid,
-    /// The file's name on the user's computer; its ending must match the
-    /// content (upload only).
-    file_name: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct UploadQuery {
+    /// What the file is attached to.
+    #[param(inline)]
+    owner_kind: OwnerKind,
+    /// The party's, product's or sales document's id.
+    owner_id: Uuid,
+    /// The file's name on the user's computer (without a folder, at most
+    /// 200 characters); its ending (.jpg, .jpeg, .png, .webp, .pdf, any
+    /// case) must match the content.
+    #[param(
+        max_length = 200,
+        pattern = r"^[^/\\\x00-\x1F\x7F-\x9F]*\.(?:[Jj][Pp][Ee]?[Gg]|[Pp][Nn][Gg]|[Ww][Ee][Bb][Pp]|[Pp][Dd][Ff])$"
+    )]
+    file_name: String,
 }
 
 /// The body types an upload may carry: the file's own type, or a neutral
@@ -46,7 +61,7 @@ const BODY_TYPES: [&str; 5] = [
 /// to a party, product or sales document. The content must be what
 /// `file_name` says; an image's thumbnail is made in the background.
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "attachments",
-    params(OwnerQuery),
+    params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = Attachment),
               (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -56,7 +71,7 @@ const BODY_TYPES: [&str; 5] = [
 async fn upload(
     State(erp): State<Erp>,
     caller: Caller,
-    Query(q): Query<OwnerQuery>,
+    Query(q): Query<UploadQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Attachment>)> {
@@ -89,7 +104,7 @@ async fn upload(
     let bytes = axum::body::to_bytes(body, attachments::MAX_BYTES)
         .await
         .map_err(|_| too_large())?;
-    let name = q.file_name.unwrap_or_default();
+    let name = q.file_name;
     let a = attachments::upload(
         &erp,
         &caller.user,

@@ -21,7 +21,8 @@ use crate::problem::{ApiResult, Problem};
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunRequestDto {
-    /// sales-book, trial-balance, aged-receivables or statement.
+    /// The report's name, as its page's address has it.
+    #[schema(schema_with = report_kind_schema)]
     pub kind: String,
     /// The report's filters as its page's address takes them: `period`
     /// (YYYY-MM), `companies` (ids, comma-separated), `as_of`, `party_id`,
@@ -31,6 +32,10 @@ pub struct RunRequestDto {
     pub query: serde_json::Value,
     /// es-HN or en [default: the caller's language].
     pub lang: Option<String>,
+}
+
+fn report_kind_schema() -> utoipa::openapi::Object {
+    erp::schema::one_of(&erp::reports::KINDS)
 }
 
 fn empty_object() -> serde_json::Value {

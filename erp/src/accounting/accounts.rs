@@ -34,8 +34,11 @@ pub struct Account {
 #[serde(deny_unknown_fields)]
 pub struct AccountInput {
     /// Digits only, up to 12.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{1,12}$"))]
     pub code: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = kind_schema))]
     pub kind: String,
     #[serde(default)]
     pub parent_id: Option<Uuid>,
@@ -53,6 +56,11 @@ fn yes() -> bool {
 }
 
 const KINDS: [&str; 5] = ["asset", "liability", "equity", "income", "expense"];
+
+#[cfg(feature = "openapi")]
+fn kind_schema() -> utoipa::openapi::Object {
+    crate::schema::one_of(&KINDS)
+}
 
 impl AccountInput {
     fn check(&self) -> Result<(String, String)> {

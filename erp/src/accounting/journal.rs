@@ -144,16 +144,18 @@ pub async fn list(db: &Db, user: &SessionUser, q: JournalQuery) -> Result<Page<J
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ManualLineInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub account_id: Option<Uuid>,
     #[serde(default)]
     pub party_id: Option<Uuid>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "100.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::money))]
     pub debit: Option<Decimal>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::money))]
     pub credit: Option<Decimal>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub memo: String,
 }
 
@@ -165,8 +167,11 @@ pub struct ManualEntryInput {
     #[serde(default)]
     pub entry_date: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<500>, required = true))]
     pub memo: String,
+    /// At least two: the entry's debits and credits.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 2, required = true))]
     pub lines: Vec<ManualLineInput>,
 }
 

@@ -33,8 +33,9 @@ pub struct TaxCode {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TaxCodeInput {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<100>))]
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0.15"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::tax_rate))]
     pub rate: Decimal,
     pub account_id: Option<Uuid>,
     #[serde(deserialize_with = "crate::whole_number::i32")]

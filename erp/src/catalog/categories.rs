@@ -24,6 +24,7 @@ pub struct Category {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<100>))]
     pub name: String,
     /// Required on update.
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]

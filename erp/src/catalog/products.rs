@@ -49,28 +49,35 @@ pub struct Product {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
+    /// 1 to 40 letters, digits, `.`, `_`, `/` or `-`, starting with a letter or digit.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$"))]
     pub sku: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,
     #[serde(default)]
     pub category_id: Option<Uuid>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<20>))]
     pub unit: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "45999.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::money_or_zero))]
     pub sale_price: Decimal,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "38000.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
     pub cost: Decimal,
     /// isv15 (default), isv18, exempt or exonerated.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(isv15|isv18|exempt|exonerated)?$"))]
     pub tax_class: Option<String>,
     /// none (default) or serial; vehicles are always serial.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(none|serial)?$"))]
     pub tracking: Option<String>,
     #[serde(default)]
     pub is_vehicle: bool,
     #[serde(default = "yes")]
     pub active: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub description: String,
     /// Required on update.
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
@@ -174,6 +181,8 @@ crate::list_query! {
         sort: "`name` (default), `sku` or `created`; prefix `-` for descending.",
         sort_pattern: r"^(-?(name|sku|created))?$",
         pub category_id: Option<Uuid>,
+        /// isv15, isv18, exempt or exonerated.
+        #[cfg_attr(feature = "openapi", param(pattern = r"^(isv15|isv18|exempt|exonerated)?$"))]
         pub tax_class: Option<String>,
         /// Only vehicles (true) or only other products (false).
         pub vehicle: Option<bool>,

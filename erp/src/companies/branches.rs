@@ -32,20 +32,37 @@ pub struct Branch {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BranchInput {
+    /// SAR establishment code, three digits ("001").
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{3}$"))]
     pub code: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub address: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub phone: String,
     /// Emission point codes; missing ones are added (never removed: numbers were issued from them).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = emission_points_schema))]
     pub emission_points: Vec<String>,
     /// On update: true archives, false restores.
     #[serde(default)]
     pub archived: Option<bool>,
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,
+}
+
+/// A SAR code of an establishment or emission point.
+const SAR_CODE: &str = "^[0-9]{3}$";
+
+#[cfg(feature = "openapi")]
+fn emission_points_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String).pattern(Some(SAR_CODE)))
+        .build()
 }
 
 fn three_digits(c: &mut Checks, pointer: &str, code: &str) -> String {

@@ -36,6 +36,7 @@ pub struct Member {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewMember {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::required_email))]
     pub email: String,
     /// For a new user; an existing user keeps their name.
     #[serde(default)]
@@ -43,6 +44,7 @@ pub struct NewMember {
     /// For a new user (10 characters at least); an existing user keeps theirs.
     #[serde(default)]
     pub password: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = role_schema))]
     pub role: String,
 }
 
@@ -50,6 +52,7 @@ pub struct NewMember {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MemberUpdate {
+    #[cfg_attr(feature = "openapi", schema(schema_with = role_schema))]
     pub role: String,
     /// The version that was read.
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
@@ -61,6 +64,11 @@ macro_rules! columns {
         "u.id AS user_id, u.email, u.display_name, m.role, m.active, m.version, m.created_at, m.updated_at
            FROM memberships m JOIN users u ON u.id = m.user_id"
     };
+}
+
+#[cfg(feature = "openapi")]
+fn role_schema() -> utoipa::openapi::Object {
+    crate::schema::one_of(&Role::ALL.map(Role::as_str))
 }
 
 fn parse_role(c: &mut Checks, text: &str) -> Option<Role> {

@@ -43,23 +43,33 @@ pub struct CompanySettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CompanySettingsInput {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<300>))]
     pub legal_name: String,
     pub rtn: Option<String>,
+    /// HNL or USD.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]
     pub currency: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub address: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub phone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::email))]
     pub email: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::email))]
     pub mail_sender: String,
     #[serde(default)]
     pub require_totp: bool,
     #[serde(deserialize_with = "crate::whole_number::i32")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1_000_000))]
     pub fiscal_warn_remaining: i32,
     #[serde(deserialize_with = "crate::whole_number::i32")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 365))]
     pub fiscal_warn_days: i32,
     #[serde(deserialize_with = "crate::whole_number::i32")]
     pub version: i32,

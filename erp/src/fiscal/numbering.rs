@@ -34,6 +34,19 @@ impl fmt::Display for FiscalNumber {
     }
 }
 
+/// A fiscal number as documents print it: establishment, emission point,
+/// document type and a sequence that is not zero (the API also takes the
+/// 16 digits without dashes).
+#[cfg(feature = "openapi")]
+pub fn fiscal_number_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(
+            "^[0-9]{3}-[0-9]{3}-[0-9]{2}-(?:[1-9][0-9]{7}|0[1-9][0-9]{6}|00[1-9][0-9]{5}|000[1-9][0-9]{4}|0000[1-9][0-9]{3}|00000[1-9][0-9]{2}|000000[1-9][0-9]|0000000[1-9])$",
+        ))
+        .build()
+}
+
 impl FromStr for FiscalNumber {
     type Err = ();
     /// "001-001-01-00000001"; the dashes may be left out (16 digits).

@@ -19,6 +19,11 @@ use crate::{Error, FieldIssue, Result, SessionUser};
 /// What a range numbers: the sales documents, and what the company issues
 /// when it buys (withholding receipt, purchase receipt of a private
 /// seller) or moves goods on the road (remission guide).
+#[cfg(feature = "openapi")]
+fn doc_kind_schema() -> utoipa::openapi::Object {
+    crate::schema::one_of(&DOC_KINDS)
+}
+
 pub const DOC_KINDS: [&str; 6] = [
     "invoice",
     "credit_note",
@@ -57,17 +62,24 @@ pub struct FiscalRange {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FiscalRangeInput {
+    /// The fields but `archived` and `version` are required, except to
+    /// archive or restore (then they are not read).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = doc_kind_schema, required = true))]
     pub doc_kind: String,
+    /// As the SAR printed it: 3A1B2C-4D5E6F-708192-A3B4C5-D6E7F8-09.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{2}$", required = true))]
     pub cai: String,
     /// First authorized number, "001-001-01-00000001".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::fiscal::numbering::fiscal_number_schema, required = true))]
     pub first: String,
-    /// Last authorized number, "001-001-01-00000500".
+    /// Last authorized number, "001-001-01-00000500": the same establishment, point and type.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::fiscal::numbering::fiscal_number_schema, required = true))]
     pub last: String,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2027-06-30"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = NaiveDate, example = "2027-06-30", required = true))]
     #[serde(default)]
     pub deadline: Option<NaiveDate>,
     /// On update: true archives (retires the range), false restores it.

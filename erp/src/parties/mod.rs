@@ -67,6 +67,7 @@ pub struct Contact {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PartyInput {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,
     /// Dashes and spaces allowed; empty or absent for "Consumidor Final".
     #[serde(default)]
@@ -76,20 +77,26 @@ pub struct PartyInput {
     #[serde(default)]
     pub is_supplier: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::email))]
     pub email: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub phone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub address: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub city: String,
     #[serde(default)]
     #[serde(deserialize_with = "crate::whole_number::i32")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 365))]
     pub payment_terms_days: i32,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "15000.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::money_or_zero))]
     pub credit_limit: Decimal,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub notes: String,
     /// A withholding code of the company ("ISR-HON"); empty for none.
     #[serde(default)]

@@ -77,11 +77,12 @@ pub struct PurchaseOrder {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PurchaseOrderLineInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub product_id: Option<Uuid>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity, required = true))]
     pub quantity: Option<Decimal>,
     /// In the order's currency, before ISV.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "400000.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero, required = true))]
     pub unit_price: Option<Decimal>,
 }
 
@@ -90,6 +91,7 @@ pub struct PurchaseOrderLineInput {
 #[serde(deny_unknown_fields)]
 pub struct PurchaseOrderInput {
     /// The supplier.
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub party_id: Option<Uuid>,
     /// Default: today.
     #[serde(default)]
@@ -101,14 +103,17 @@ pub struct PurchaseOrderInput {
     pub currency: Option<String>,
     /// Lempiras per dollar, for USD.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "24.6512"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]
     pub exchange_rate: Option<Decimal>,
     /// The supplier's quotation or proforma.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub reference: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub memo: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, required = true))]
     pub lines: Vec<PurchaseOrderLineInput>,
 }
 
@@ -119,6 +124,7 @@ pub struct PurchaseOrderInput {
 pub struct OrderStatusInput {
     /// closed or cancelled.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(closed|cancelled)$", required = true))]
     pub status: String,
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,

@@ -23,6 +23,11 @@ use crate::{Error, FieldIssue, Result, SessionUser};
 
 pub const METHODS: [&str; 3] = ["cash", "transfer", "check"];
 
+#[cfg(feature = "openapi")]
+fn method_schema() -> utoipa::openapi::Object {
+    crate::schema::one_of(&METHODS)
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BillAllocation {
@@ -71,7 +76,7 @@ pub struct SupplierPayment {
 #[serde(deny_unknown_fields)]
 pub struct BillAllocationInput {
     pub bill_id: Option<Uuid>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "8750.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount, required = true))]
     pub amount: Option<Decimal>,
 }
 
@@ -79,9 +84,11 @@ pub struct BillAllocationInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupplierPaymentInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub party_id: Option<Uuid>,
     /// cash, transfer or check.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = method_schema, required = true))]
     pub method: String,
     /// Default: today.
     #[serde(default)]
@@ -90,13 +97,15 @@ pub struct SupplierPaymentInput {
     #[serde(default)]
     pub currency: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]
     pub exchange_rate: Option<Decimal>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "8750.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount, required = true))]
     pub amount: Option<Decimal>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub reference: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub notes: String,
     #[serde(default)]
     pub allocations: Vec<BillAllocationInput>,

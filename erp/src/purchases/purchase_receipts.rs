@@ -25,9 +25,12 @@ use crate::{Error, Result, SessionUser};
 #[serde(deny_unknown_fields)]
 pub struct PurchaseReceiptInput {
     /// The seller (a party marked as supplier; a private person needs no RTN).
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub party_id: Option<Uuid>,
     /// Where the unit goes.
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub location_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub product_id: Option<Uuid>,
     /// The VIN (or serial number).
     #[serde(default)]
@@ -39,7 +42,7 @@ pub struct PurchaseReceiptInput {
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub model_year: Option<i32>,
     /// What was paid for it, in lempiras: its cost (no ISV).
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "85000.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero, required = true))]
     pub price: Option<Decimal>,
     /// Default: today.
     #[serde(default)]

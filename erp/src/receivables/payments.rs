@@ -20,6 +20,11 @@ use crate::{Error, FieldIssue, Result, SessionUser};
 
 pub const METHODS: [&str; 3] = ["cash", "transfer", "card"];
 
+#[cfg(feature = "openapi")]
+fn method_schema() -> utoipa::openapi::Object {
+    crate::schema::one_of(&METHODS)
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Allocation {
@@ -69,7 +74,7 @@ pub struct Payment {
 #[serde(deny_unknown_fields)]
 pub struct AllocationInput {
     pub document_id: Uuid,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1000.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::money))]
     pub amount: Decimal,
 }
 
@@ -77,9 +82,11 @@ pub struct AllocationInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PaymentInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub party_id: Option<Uuid>,
     /// cash, transfer or card.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = method_schema, required = true))]
     pub method: String,
     /// Default: today.
     #[serde(default)]
@@ -88,13 +95,15 @@ pub struct PaymentInput {
     #[serde(default)]
     pub currency: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]
     pub exchange_rate: Option<Decimal>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2500.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::money, required = true))]
     pub amount: Option<Decimal>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub reference: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub notes: String,
     #[serde(default)]
     pub allocations: Vec<AllocationInput>,

@@ -48,7 +48,9 @@ fn resource(kind: &str) -> Result<Resource> {
     match kind {
         "sales-book" => Ok(Resource::Sales),
         "purchase-book" => Ok(Resource::Purchases),
-        "stock-valuation" | "stock-on-hand" | "unit-margins" => Ok(Resource::Stock),
+        "stock-valuation" | "stock-on-hand" | "stock-units" | "unit-history" | "unit-margins" => {
+            Ok(Resource::Stock)
+        }
         "trial-balance" => Ok(Resource::Ledger),
         "aged-receivables" | "statement" => Ok(Resource::Payments),
         _ => Err(Error::validation(
@@ -56,6 +58,16 @@ fn resource(kind: &str) -> Result<Resource> {
             "/kind",
             format!("one of {}", KINDS.join(", ")),
         )),
+    }
+}
+
+/// The filter a report is about, without which it cannot be built: a
+/// unit's history names the unit, a statement the customer.
+fn subject(kind: &str) -> Option<&'static str> {
+    match kind {
+        "unit-history" => Some("unit_id"),
+        "statement" => Some("party_id"),
+        _ => None,
     }
 }
 
@@ -75,6 +87,19 @@ pub async fn request(
             "/query",
             "the report's filters, as an object",
         ));
+    }
+    if let Some(field) = subject(kind) {
+        let named = query
+            .get(field)
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|v| v.parse::<Uuid>().is_ok());
+        if !named {
+            return Err(Error::validation(
+                "required",
+                &format!("/query/{field}"),
+                format!("this report needs `{field}` (an id) in its query"),
+            ));
+        }
     }
     let lang = if lang == "en" { "en" } else { "es-HN" };
     let (access, mut tx) = Access::begin(&erp.db, user, resource, Action::Read).await?;

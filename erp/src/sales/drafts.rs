@@ -28,9 +28,12 @@ pub const MAX_LINES: usize = 500;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
-    /// On create: quote, order or invoice (credit notes are made from an invoice).
+    /// quote, order or invoice (credit notes are made from an invoice); on
+    /// update it must be the document's.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Kind, required = true))]
     pub kind: Option<Kind>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub party_id: Option<Uuid>,
     /// Where the document is issued; the first emission point of the company when missing.
     #[serde(default)]
@@ -40,7 +43,7 @@ pub struct DocumentInput {
     pub currency: Option<String>,
     /// Lempiras per dollar; required for USD.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "24.6512"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]
     pub exchange_rate: Option<Decimal>,
     #[serde(default)]
     pub issue_date: Option<NaiveDate>,
@@ -48,9 +51,11 @@ pub struct DocumentInput {
     #[serde(default)]
     pub due_date: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub notes: String,
     /// Why, for a credit note.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: String,
     #[serde(default)]
     pub lines: Vec<LineInput>,
@@ -68,15 +73,15 @@ pub struct LineInput {
     /// Default: the product's name.
     #[serde(default)]
     pub description: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity, required = true))]
     pub quantity: Option<Decimal>,
     /// Default: the product's sale price.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "1250.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
     pub unit_price: Option<Decimal>,
     /// Percent, 0–100.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "0"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::percentage))]
     pub discount_pct: Option<Decimal>,
     /// Default: the product's tax class.
     #[serde(default)]

@@ -30,7 +30,7 @@ pub struct VersionInput {
 #[serde(deny_unknown_fields)]
 pub struct PartInput {
     pub source_line_id: Uuid,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "1"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity))]
     pub quantity: Decimal,
 }
 

@@ -24,10 +24,11 @@ use crate::{FieldIssue, Result, SessionUser};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CountLineInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub product_id: Option<Uuid>,
     /// The quantity found, for products not tracked by unit.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "7"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::counted, required = true))]
     pub counted: Option<Decimal>,
     /// The serial numbers (VINs) found, for products tracked by unit.
     #[serde(default)]
@@ -39,13 +40,16 @@ pub struct CountLineInput {
 #[serde(deny_unknown_fields)]
 pub struct CountInput {
     /// The location counted: a warehouse's (or the in-transit one).
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub location_id: Option<Uuid>,
     /// Default: today.
     #[serde(default)]
     pub doc_date: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub memo: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, required = true))]
     pub lines: Vec<CountLineInput>,
 }
 

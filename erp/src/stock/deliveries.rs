@@ -29,7 +29,7 @@ pub struct DeliveryLineInput {
     pub line_id: Option<Uuid>,
     /// Default: what is left to deliver of it.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "1"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity))]
     pub quantity: Option<Decimal>,
     /// The unit handed over, when the invoice line names none.
     #[serde(default)]
@@ -52,6 +52,7 @@ pub struct DeliveryInput {
     #[serde(default)]
     pub doc_date: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub memo: String,
 }
 

@@ -252,6 +252,7 @@ pub async fn list(
 pub struct ReverseInput {
     /// Why (kept on the reversing document).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub memo: String,
     /// Default: today.
     #[serde(default)]

@@ -30,15 +30,21 @@ pub const COST_KINDS: [&str; 6] = [
     "other",
 ];
 
+#[cfg(feature = "openapi")]
+fn cost_kind_schema() -> utoipa::openapi::Object {
+    crate::schema::one_of(&COST_KINDS)
+}
+
 #[derive(Debug, Clone, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CostInput {
     /// freight, dai, selectivo, insurance, broker or other.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = cost_kind_schema, required = true))]
     pub kind: String,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "50000.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount, required = true))]
     pub amount: Option<Decimal>,
 }
 
@@ -49,7 +55,7 @@ pub struct ShareInput {
     /// The receipt's move (its `line_no`).
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub line_no: Option<i32>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero, required = true))]
     pub amount: Option<Decimal>,
 }
 
@@ -58,16 +64,22 @@ pub struct ShareInput {
 #[serde(deny_unknown_fields)]
 pub struct LandedCostInput {
     /// The receipt whose goods carry the costs.
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub receipt_id: Option<Uuid>,
     /// The customs broker or customs (a supplier), whose bill will clear this.
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub party_id: Option<Uuid>,
     /// The customs declaration (DUA) number.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<100>, required = true))]
     pub reference: String,
     /// value (default), quantity or manual.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(value|quantity|manual)$"))]
     pub method: Option<String>,
+    /// At least one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, required = true))]
     pub costs: Vec<CostInput>,
     /// For `manual`: the amount each receipt line takes; they add up to the costs.
     #[serde(default)]
@@ -76,6 +88,7 @@ pub struct LandedCostInput {
     #[serde(default)]
     pub doc_date: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub memo: String,
 }
 

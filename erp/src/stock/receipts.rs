@@ -37,10 +37,11 @@ pub struct UnitInput {
     #[serde(default)]
     pub colour: String,
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1950, maximum = 2100))]
     pub model_year: Option<i32>,
     /// This unit's price when it differs from the line's.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "400000.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
     pub unit_cost: Option<Decimal>,
 }
 
@@ -51,11 +52,11 @@ pub struct ReceiptLineInput {
     pub product_id: Option<Uuid>,
     /// For products tracked by unit: the number of `units` (may be left out).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "10"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity))]
     pub quantity: Option<Decimal>,
     /// Purchase price per unit in lempiras, before ISV.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "100.00"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
     pub unit_cost: Option<Decimal>,
     /// The units received, for products tracked by unit (vehicles).
     #[serde(default)]
@@ -72,21 +73,26 @@ pub struct ReceiptLineInput {
 #[serde(deny_unknown_fields)]
 pub struct ReceiptInput {
     /// The supplier (default: the order's).
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub party_id: Option<Uuid>,
     /// The purchase order received against, if any.
     #[serde(default)]
     pub purchase_order_id: Option<Uuid>,
     /// Where the goods go: a warehouse location, or the in-transit one.
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub location_id: Option<Uuid>,
     /// Default: today.
     #[serde(default)]
     pub doc_date: Option<NaiveDate>,
     /// The supplier's delivery note or invoice number.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub reference: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub memo: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, required = true))]
     pub lines: Vec<ReceiptLineInput>,
 }
 

@@ -30,6 +30,7 @@ pub struct ReturnInput {
     #[serde(default)]
     pub doc_date: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub memo: String,
 }
 

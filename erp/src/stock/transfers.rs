@@ -27,9 +27,10 @@ pub struct TransferLineInput {
     #[serde(default)]
     pub serial: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub product_id: Option<Uuid>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity, required = true))]
     pub quantity: Option<Decimal>,
 }
 
@@ -37,16 +38,21 @@ pub struct TransferLineInput {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TransferInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub from_location_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub to_location_id: Option<Uuid>,
     /// Default: today.
     #[serde(default)]
     pub doc_date: Option<NaiveDate>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub reference: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub memo: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, required = true))]
     pub lines: Vec<TransferLineInput>,
     /// Issue a remission guide (guía de remisión) for goods on the road,
     /// numbered from the company's CAI range for remission guides.
