@@ -43,6 +43,7 @@ pub struct NewMember {
     pub display_name: String,
     /// For a new user (10 characters at least); an existing user keeps theirs.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(?:|[\\s\\S]{10,})$"))]
     pub password: String,
     #[cfg_attr(feature = "openapi", schema(schema_with = role_schema))]
     pub role: String,

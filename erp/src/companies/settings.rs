@@ -47,6 +47,8 @@ pub struct CompanySettingsInput {
     pub name: String,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<300>))]
     pub legal_name: String,
+    /// 14 digits, dashes and spaces allowed; empty or null for none.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::values::Rtn::schema))]
     pub rtn: Option<String>,
     /// HNL or USD.
     #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]

@@ -53,12 +53,16 @@ pub struct Party {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub role: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 50))]
     pub phone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::email))]
     pub email: String,
 }
 
@@ -69,8 +73,9 @@ pub struct Contact {
 pub struct PartyInput {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,
-    /// Dashes and spaces allowed; empty or absent for "Consumidor Final".
+    /// 14 digits, dashes and spaces allowed; empty or absent for "Consumidor Final".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::values::Rtn::schema))]
     pub rtn: Option<String>,
     #[serde(default = "yes")]
     pub is_customer: bool,
@@ -102,6 +107,7 @@ pub struct PartyInput {
     #[serde(default)]
     pub withholding: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub contacts: Vec<Contact>,
     /// Required on update: the version that was read.
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]

@@ -132,9 +132,11 @@ pub struct SupplierBill {
 #[serde(deny_unknown_fields)]
 pub struct BillInput {
     /// The supplier.
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub party_id: Option<Uuid>,
     /// invoice (default), credit_note, debit_note, fyduca, dua or foreign.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(invoice|credit_note|debit_note|fyduca|dua|foreign)$"))]
     pub class: Option<String>,
     /// EEE-PPP-TT-NNNNNNNN for a local document; the FYDUCA or DUA number otherwise.
     #[serde(default)]
@@ -164,6 +166,7 @@ pub struct BillInput {
     pub purchase_order_id: Option<Uuid>,
     /// HNL (default) or USD.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]
     pub currency: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]

@@ -100,6 +100,7 @@ pub struct PurchaseOrderInput {
     pub expected_date: Option<NaiveDate>,
     /// HNL (default) or USD.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]
     pub currency: Option<String>,
     /// Lempiras per dollar, for USD.
     #[serde(default)]

@@ -75,6 +75,7 @@ pub struct SupplierPayment {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BillAllocationInput {
+    #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub bill_id: Option<Uuid>,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount, required = true))]
     pub amount: Option<Decimal>,
@@ -95,6 +96,7 @@ pub struct SupplierPaymentInput {
     pub payment_date: Option<NaiveDate>,
     /// HNL (default) or USD; the bills paid are in the same currency.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]
     pub currency: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]

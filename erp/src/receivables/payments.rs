@@ -93,6 +93,7 @@ pub struct PaymentInput {
     pub payment_date: Option<NaiveDate>,
     /// HNL (default) or USD; invoices allocated must be in the same currency.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]
     pub currency: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]

@@ -28,10 +28,10 @@ pub const MAX_LINES: usize = 500;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
-    /// quote, order or invoice (credit notes are made from an invoice); on
-    /// update it must be the document's.
+    /// Required on create: quote, order or invoice (a credit note is made
+    /// from the invoice it credits). On update it may be left out, or must
+    /// be the document's.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Kind, required = true))]
     pub kind: Option<Kind>,
     #[cfg_attr(feature = "openapi", schema(value_type = Uuid, required = true))]
     pub party_id: Option<Uuid>,
@@ -40,6 +40,7 @@ pub struct DocumentInput {
     pub emission_point_id: Option<Uuid>,
     /// HNL (default: the company's currency) or USD.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]
     pub currency: Option<String>,
     /// Lempiras per dollar; required for USD.
     #[serde(default)]

@@ -9,6 +9,18 @@ use crate::FieldIssue;
 pub struct Rtn(String);
 
 impl Rtn {
+    /// What `parse` takes: 14 digits, dashes and spaces anywhere.
+    pub const PATTERN: &str = "^[- ]*(?:[0-9][- ]*){14}$";
+
+    /// [`Self::PATTERN`] as a schema, or empty for none.
+    #[cfg(feature = "openapi")]
+    pub fn schema() -> utoipa::openapi::Object {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(format!("^$|{}", Self::PATTERN)))
+            .build()
+    }
+
     pub fn parse(pointer: &str, input: &str) -> Result<Rtn, FieldIssue> {
         let digits: String = input.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
         if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -47,6 +59,25 @@ mod tests {
         for bad in ["", "0801199012345", "080119901234567", "0801199012345X"] {
             let err = Rtn::parse("/rtn", bad).err().map(|e| e.code);
             assert_eq!(err, Some("invalid_rtn"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_documented_pattern_takes_what_parse_takes() {
+        let pattern = regex::Regex::new(Rtn::PATTERN).expect("a valid pattern");
+        for input in [
+            "08011990123456",
+            "0801-1990-123456",
+            " 0801 1990 123456 ",
+            "-08011990123456-",
+            "0801199012345",
+            "080119901234567",
+            "0801199012345X",
+            "０801199012345６",
+            "",
+        ] {
+            let parsed = Rtn::parse("/rtn", input).is_ok();
+            assert_eq!(pattern.is_match(input), parsed, "{input:?}");
         }
     }
 }
