@@ -55,9 +55,17 @@ fn decimal(positive: bool, digits: u32, places: u32) -> Object {
     } else {
         format!("^(?:0|{whole}){fraction}$")
     };
+    decimal_string(pattern)
+}
+
+/// A decimal string matching `pattern`, saying what else the API takes.
+fn decimal_string(pattern: impl Into<String>) -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .pattern(Some(pattern))
+        .description(Some(
+            "A decimal written as a string (\"12.50\"); the same number as a JSON number is taken too.",
+        ))
         .build()
 }
 
@@ -98,18 +106,12 @@ pub fn exchange_rate() -> Object {
 
 /// A tax rate as a fraction: from 0 to below 1, four places.
 pub fn tax_rate() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some("^0(?:\\.[0-9]{1,4})?$"))
-        .build()
+    decimal_string("^0(?:\\.[0-9]{1,4})?$")
 }
 
 /// A percentage from 0 to 100, two places.
 pub fn percentage() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some("^(?:100(?:\\.0{1,2})?|[1-9]?[0-9](?:\\.[0-9]{1,2})?)$"))
-        .build()
+    decimal_string("^(?:100(?:\\.0{1,2})?|[1-9]?[0-9](?:\\.[0-9]{1,2})?)$")
 }
 
 /// One of `values`.
@@ -118,6 +120,40 @@ pub fn one_of(values: &[&str]) -> Object {
         .schema_type(Type::String)
         .enum_values(Some(values.iter().copied()))
         .build()
+}
+
+/// The same rules for an optional field, which the API also takes as
+/// `null` (read as absent): `or_null::quantity` beside `quantity`.
+pub mod or_null {
+    use utoipa::openapi::schema::{Object, SchemaType, Type};
+
+    fn nullable(mut schema: Object) -> Object {
+        schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+        schema
+    }
+
+    macro_rules! or_null {
+        ($($rule:ident),*) => {
+            $(
+                #[doc = concat!("[`super::", stringify!($rule), "`], or null.")]
+                pub fn $rule() -> Object {
+                    nullable(super::$rule())
+                }
+            )*
+        };
+    }
+
+    or_null!(quantity, amount_or_zero, money, exchange_rate, tax_rate, percentage);
+
+    /// [`super::text`], or null.
+    pub fn text<const MAX: usize>() -> Object {
+        nullable(super::text::<MAX>())
+    }
+
+    /// [`crate::values::Rtn::schema`], or null.
+    pub fn rtn() -> Object {
+        nullable(crate::values::Rtn::schema())
+    }
 }
 
 #[cfg(test)]

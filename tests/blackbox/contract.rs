@@ -5,16 +5,15 @@
 //!
 //! What must hold: no server error, every status and content type the API
 //! answers is in the document, every answer matches its schema, nothing is
-//! left reachable after its deletion, and a request the document allows is
-//! accepted. That last one is schemathesis' `positive_data_acceptance` with
-//! one kind of refusal let through, in `schemathesis_hooks.py`: a 422 whose
-//! every error is about stored data (a record named that this company does
-//! not have) or a rule between fields, which no schema can say. Left out:
-//! `negative_data_rejection` (a request the document forbids must be
-//! refused): the API takes more than its document says (text it trims,
-//! codes in lower case, fiscal numbers without dashes, JSON numbers for
-//! decimals). NUL is not generated: text cannot hold it, which the
-//! document's description says, and the API refuses it (tested in `api::`).
+//! left reachable after its deletion, a request the document forbids is
+//! refused, and a request the document allows is accepted. The last two
+//! are schemathesis' own checks wrapped in `schemathesis_hooks.py`, each
+//! with one exception: a 422 whose every error is about stored data (a
+//! record named that this company does not have) or a rule between fields,
+//! which no schema can say; and a JSON number taken where the document
+//! says a decimal string, a leniency the descriptions state. NUL is not generated: text
+//! cannot hold it, which the document's description says, and the API
+//! refuses it (tested in `api::`).
 //! Logging out is left out too: it would end the run's session.
 
 use std::process::Command;

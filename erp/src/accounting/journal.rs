@@ -149,10 +149,10 @@ pub struct ManualLineInput {
     #[serde(default)]
     pub party_id: Option<Uuid>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::money))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::money))]
     pub debit: Option<Decimal>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::money))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::money))]
     pub credit: Option<Decimal>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 200))]

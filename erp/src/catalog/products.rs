@@ -57,7 +57,7 @@ pub struct ProductInput {
     #[serde(default)]
     pub category_id: Option<Uuid>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<20>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::text::<20>))]
     pub unit: Option<String>,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::money_or_zero))]
     pub sale_price: Decimal,

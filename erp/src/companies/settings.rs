@@ -48,7 +48,7 @@ pub struct CompanySettingsInput {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<300>))]
     pub legal_name: String,
     /// 14 digits, dashes and spaces allowed; empty or null for none.
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::values::Rtn::schema))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::rtn))]
     pub rtn: Option<String>,
     /// HNL or USD.
     #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]

@@ -75,7 +75,7 @@ pub struct PartyInput {
     pub name: String,
     /// 14 digits, dashes and spaces allowed; empty or absent for "Consumidor Final".
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::values::Rtn::schema))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::rtn))]
     pub rtn: Option<String>,
     #[serde(default = "yes")]
     pub is_customer: bool,

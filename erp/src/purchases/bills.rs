@@ -169,13 +169,13 @@ pub struct BillInput {
     #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]
     pub currency: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::exchange_rate))]
     pub exchange_rate: Option<Decimal>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub exempt: Option<Decimal>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub exonerated: Option<Decimal>,
     /// The exoneration's resolution or OCE number; required with an exonerated amount.
     #[serde(default)]
@@ -183,31 +183,31 @@ pub struct BillInput {
     pub exoneration_ref: String,
     /// The base taxed at 15 % (for a DUA: the customs value the ISV was charged on).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub taxed15: Option<Decimal>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub taxed18: Option<Decimal>,
     /// The ISV as printed; default 15 % of its base. May differ by cents.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub isv15: Option<Decimal>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub isv18: Option<Decimal>,
     /// The part that clears goods received not invoiced (goods, landed costs).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub goods: Option<Decimal>,
     /// The part booked to `expense_account`.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub expense: Option<Decimal>,
     /// The code of a postable account ("6112").
     #[serde(default)]
     pub expense_account: String,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub non_deductible: Option<Decimal>,
     /// A withholding code; default: the supplier's. "" for none.
     #[serde(default)]

@@ -104,7 +104,7 @@ pub struct PurchaseOrderInput {
     pub currency: Option<String>,
     /// Lempiras per dollar, for USD.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::exchange_rate))]
     pub exchange_rate: Option<Decimal>,
     /// The supplier's quotation or proforma.
     #[serde(default)]

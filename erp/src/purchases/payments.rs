@@ -99,7 +99,7 @@ pub struct SupplierPaymentInput {
     #[cfg_attr(feature = "openapi", schema(pattern = "^(HNL|USD)$"))]
     pub currency: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::exchange_rate))]
     pub exchange_rate: Option<Decimal>,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount, required = true))]
     pub amount: Option<Decimal>,

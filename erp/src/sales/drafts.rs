@@ -44,7 +44,7 @@ pub struct DocumentInput {
     pub currency: Option<String>,
     /// Lempiras per dollar; required for USD.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::exchange_rate))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::exchange_rate))]
     pub exchange_rate: Option<Decimal>,
     #[serde(default)]
     pub issue_date: Option<NaiveDate>,
@@ -78,11 +78,11 @@ pub struct LineInput {
     pub quantity: Option<Decimal>,
     /// Default: the product's sale price.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub unit_price: Option<Decimal>,
     /// Percent, 0–100.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::percentage))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::percentage))]
     pub discount_pct: Option<Decimal>,
     /// Default: the product's tax class.
     #[serde(default)]

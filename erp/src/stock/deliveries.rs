@@ -29,7 +29,7 @@ pub struct DeliveryLineInput {
     pub line_id: Option<Uuid>,
     /// Default: what is left to deliver of it.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::quantity))]
     pub quantity: Option<Decimal>,
     /// The unit handed over, when the invoice line names none.
     #[serde(default)]

@@ -41,7 +41,7 @@ pub struct UnitInput {
     pub model_year: Option<i32>,
     /// This unit's price when it differs from the line's.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub unit_cost: Option<Decimal>,
 }
 
@@ -52,11 +52,11 @@ pub struct ReceiptLineInput {
     pub product_id: Option<Uuid>,
     /// For products tracked by unit: the number of `units` (may be left out).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::quantity))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::quantity))]
     pub quantity: Option<Decimal>,
     /// Purchase price per unit in lempiras, before ISV.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::amount_or_zero))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::or_null::amount_or_zero))]
     pub unit_cost: Option<Decimal>,
     /// The units received, for products tracked by unit (vehicles).
     #[serde(default)]
