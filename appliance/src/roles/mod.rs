@@ -8,6 +8,7 @@ pub mod proxy;
 pub mod quadlets;
 pub mod release;
 pub mod serve;
+mod unread_body;
 pub mod up;
 pub mod work;
 

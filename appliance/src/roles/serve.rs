@@ -54,7 +54,11 @@ async fn spawn_router(
         .await
         .with_context(|| format!("binding {what} to {addr}"))?;
     let bound = listener.local_addr()?;
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    let app = app
+        .layer(axum::middleware::from_fn(
+            super::unread_body::close_when_unread,
+        ))
+        .into_make_service_with_connect_info::<SocketAddr>();
     let what = what.to_owned();
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
