@@ -36,10 +36,10 @@ pub mod reports;
 pub mod roles;
 pub mod sales;
 pub mod schedules;
-pub mod search;
-pub mod stock;
 #[cfg(feature = "openapi")]
 pub mod schema;
+pub mod search;
+pub mod stock;
 mod validate;
 pub mod values;
 pub mod whole_number;

@@ -10,7 +10,8 @@ use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 /// A character `str::trim` keeps: anything but Unicode White_Space, spelt
 /// out because `\s` differs between regex engines (ECMA's has U+FEFF, not
 /// U+0085; Python's has U+001C–U+001F).
-pub const NOT_BLANK: &str = "[^\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+pub const NOT_BLANK: &str =
+    "[^\\t\\n\\x0B\\f\\r \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
 
 /// Text that must hold something besides white space, at most `MAX`
 /// characters (the API trims it, then counts).
@@ -143,7 +144,14 @@ pub mod or_null {
         };
     }
 
-    or_null!(quantity, amount_or_zero, money, exchange_rate, tax_rate, percentage);
+    or_null!(
+        quantity,
+        amount_or_zero,
+        money,
+        exchange_rate,
+        tax_rate,
+        percentage
+    );
 
     /// [`super::text`], or null.
     pub fn text<const MAX: usize>() -> Object {

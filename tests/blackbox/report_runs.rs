@@ -167,7 +167,11 @@ async fn the_api_runs_a_report_and_serves_its_files_to_its_owner_only() -> TestR
         "stock-units",
         "unit-margins",
     ] {
-        let asked = client.post(&runs).json(&json!({ "kind": kind })).send().await?;
+        let asked = client
+            .post(&runs)
+            .json(&json!({ "kind": kind }))
+            .send()
+            .await?;
         assert_eq!(asked.status(), StatusCode::ACCEPTED, "{kind}");
         let run: Value = asked.json().await?;
         let other = run["id"].as_str().ok_or("id")?.to_owned();
@@ -188,7 +192,10 @@ async fn the_api_runs_a_report_and_serves_its_files_to_its_owner_only() -> TestR
         .await?;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = bad.json().await?;
-    assert_eq!(problem["errors"][0]["pointer"], "/query/unit_id", "{problem}");
+    assert_eq!(
+        problem["errors"][0]["pointer"], "/query/unit_id",
+        "{problem}"
+    );
 
     let pdf = client.get(format!("{runs}/{id}/pdf")).send().await?;
     assert_eq!(pdf.status(), StatusCode::OK);

@@ -50,7 +50,10 @@ pub struct Product {
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
     /// 1 to 40 letters, digits, `.`, `_`, `/` or `-`, starting with a letter or digit.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+    )]
     pub sku: String,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,
@@ -66,7 +69,10 @@ pub struct ProductInput {
     pub cost: Decimal,
     /// isv15 (default), isv18, exempt or exonerated.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(isv15|isv18|exempt|exonerated)?$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(isv15|isv18|exempt|exonerated)?$")
+    )]
     pub tax_class: Option<String>,
     /// none (default) or serial; vehicles are always serial.
     #[serde(default)]

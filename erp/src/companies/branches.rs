@@ -61,7 +61,11 @@ const SAR_CODE: &str = "^[0-9]{3}$";
 fn emission_points_schema() -> utoipa::openapi::schema::Array {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
     ArrayBuilder::new()
-        .items(ObjectBuilder::new().schema_type(Type::String).pattern(Some(SAR_CODE)))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(SAR_CODE)),
+        )
         .build()
 }
 

@@ -28,7 +28,10 @@ pub struct Warehouse {
 pub struct WarehouseInput {
     pub branch_id: Uuid,
     /// Up to 20 letters, digits, `-` and `_`, starting with a letter or digit.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
+    )]
     pub code: String,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,

@@ -69,7 +69,13 @@ pub struct FiscalRangeInput {
     pub doc_kind: String,
     /// As the SAR printed it: 3A1B2C-4D5E6F-708192-A3B4C5-D6E7F8-09.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{2}$", required = true))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{6}-[0-9A-Fa-f]{2}$",
+            required = true
+        )
+    )]
     pub cai: String,
     /// First authorized number, "001-001-01-00000001".
     #[serde(default)]

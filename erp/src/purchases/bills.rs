@@ -136,7 +136,10 @@ pub struct BillInput {
     pub party_id: Option<Uuid>,
     /// invoice (default), credit_note, debit_note, fyduca, dua or foreign.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(invoice|credit_note|debit_note|fyduca|dua|foreign)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(invoice|credit_note|debit_note|fyduca|dua|foreign)$")
+    )]
     pub class: Option<String>,
     /// EEE-PPP-TT-NNNNNNNN for a local document; the FYDUCA or DUA number otherwise.
     #[serde(default)]

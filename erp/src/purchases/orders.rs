@@ -125,7 +125,10 @@ pub struct PurchaseOrderInput {
 pub struct OrderStatusInput {
     /// closed or cancelled.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(closed|cancelled)$", required = true))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(closed|cancelled)$", required = true)
+    )]
     pub status: String,
     #[serde(default, deserialize_with = "crate::whole_number::option_i32")]
     pub version: Option<i32>,

@@ -77,7 +77,10 @@ pub struct Location {
 pub struct LocationInput {
     pub warehouse_id: Uuid,
     /// 1–20 letters, digits, `-` or `_`, starting with a letter or digit; stored in capitals.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
+    )]
     pub code: String,
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::schema::text::<200>))]
     pub name: String,
