@@ -418,7 +418,9 @@ impl Ctx<'_> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn matrix_matches_the_document() -> TestResult {
-    let app = App::start()?;
+    // One client asking back to back, as no branch's users do: on a fast
+    // host it passes the edge's 400 requests per second per address.
+    let app = App::start_env(&[("ERP_MAX_REQUESTS_PER_SECOND", "0")])?;
     let admin = login_in(&app, ADMIN, MOTOS).await?;
     let mut clients = Vec::new();
     for (_, email) in ROLES {
