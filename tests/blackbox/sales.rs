@@ -909,3 +909,53 @@ async fn bad_documents_name_each_field_and_write_nothing() -> TestResult {
     assert_eq!(entry["total"], "29293.76", "{entry}");
     Ok(())
 }
+
+/// Numbers past what a document can hold are the client's mistake, said
+/// under the line's field: before, quantity × price overflowed `Decimal`
+/// in the handler (a panic, and the edge's 503 page).
+#[tokio::test(flavor = "multi_thread")]
+async fn amounts_too_large_for_a_document_are_refused_by_field() -> TestResult {
+    let app = App::start()?;
+    let c = login_in(&app, SALES, MOTOS).await?;
+    let customer = find(&app, &c, "parties", "Olanchanos").await?;
+    let cases = [
+        (
+            "99999999999999999999",
+            "1",
+            "/lines/0/quantity",
+            "invalid_quantity",
+        ),
+        (
+            "1",
+            "99999999999999999999",
+            "/lines/0/unit_price",
+            "invalid_price",
+        ),
+        (
+            "99999999",
+            "999999999999",
+            "/lines/0/unit_price",
+            "line_too_large",
+        ),
+    ];
+    for (quantity, price, pointer, code) in cases {
+        let (status, body) = send(c.post(app.url("/api/v1/sales/documents")).json(&json!({
+            "kind": "quote", "party_id": customer,
+            "lines": [{"description": "Moto", "quantity": quantity, "unit_price": price}]})))
+        .await?;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{quantity} × {price}: {body}"
+        );
+        let errors = body["errors"].as_array().cloned().unwrap_or_default();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["pointer"] == pointer && e["code"] == code),
+            "{quantity} × {price}: {body}"
+        );
+    }
+    assert!(!app.log_text().contains("panicked"), "{}", app.log_text());
+    Ok(())
+}

@@ -73,6 +73,7 @@ CROSS_FIELD = {
     "range_reversed",
     "vehicle_needs_serial",
     "not_serial_tracked",
+    "line_too_large",  # quantity times price beyond what a document holds
     "before_issue_date",
     "before_order_date",
     "due_before_issue",

@@ -55,6 +55,7 @@ pub struct BranchInput {
 }
 
 /// A SAR code of an establishment or emission point.
+#[cfg(feature = "openapi")]
 const SAR_CODE: &str = "^[0-9]{3}$";
 
 #[cfg(feature = "openapi")]

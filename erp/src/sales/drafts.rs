@@ -224,6 +224,17 @@ fn money_ok(value: Decimal, places: u32) -> bool {
     !value.is_sign_negative() && value.normalize().scale() <= places
 }
 
+/// Below 10^`digits`: the bounds the API document states for a line's
+/// quantity (8 digits) and unit price (12), which keep every product and
+/// sum of a document inside `Decimal` and the ledger's columns.
+fn below_digits(value: Decimal, digits: u32) -> bool {
+    value < Decimal::from(10_i64.pow(digits))
+}
+
+/// A line's gross amount the document columns (numeric(18, 2)) can hold
+/// with 500 lines summed: below 10^14.
+const MAX_LINE_GROSS: i64 = 100_000_000_000_000;
+
 /// Check every line (all problems at once, each with its pointer) and fill
 /// in what comes from the product or from the source line.
 async fn build_lines(
@@ -311,12 +322,12 @@ async fn build_lines(
     for (i, input) in inputs.iter().enumerate() {
         let at = |field: &str| format!("/lines/{i}/{field}");
         let quantity = match input.quantity {
-            Some(q) if q > Decimal::ZERO && money_ok(q, 4) => q,
+            Some(q) if q > Decimal::ZERO && money_ok(q, 4) && below_digits(q, 8) => q,
             Some(_) => {
                 c.push(FieldIssue::new(
                     &at("quantity"),
                     "invalid_quantity",
-                    "more than 0, at most 4 decimals",
+                    "more than 0 and below 100,000,000, at most 4 decimals",
                 ));
                 Decimal::ONE
             }
@@ -410,12 +421,12 @@ async fn build_lines(
         let description = c.text(&at("description"), &description, 1, 300);
         let unit_price = input.unit_price.or(product.map(|p| p.sale_price));
         let unit_price = match unit_price {
-            Some(p) if money_ok(p, 4) => p,
+            Some(p) if money_ok(p, 4) && below_digits(p, 12) => p,
             Some(_) => {
                 c.push(FieldIssue::new(
                     &at("unit_price"),
                     "invalid_price",
-                    "0 or more, at most 4 decimals",
+                    "0 or more and below 1,000,000,000,000, at most 4 decimals",
                 ));
                 Decimal::ZERO
             }
@@ -428,6 +439,13 @@ async fn build_lines(
                 Decimal::ZERO
             }
         };
+        if quantity * unit_price >= Decimal::from(MAX_LINE_GROSS) {
+            c.push(FieldIssue::new(
+                &at("unit_price"),
+                "line_too_large",
+                "quantity times price must stay below 100,000,000,000,000",
+            ));
+        }
         let discount_pct = input.discount_pct.unwrap_or_default();
         if !money_ok(discount_pct, 2) || discount_pct > Decimal::ONE_HUNDRED {
             c.push(FieldIssue::new(
