@@ -32,6 +32,8 @@ pub struct CaddyEdge {
     /// This listener is the HTTPS one (else plain HTTP).
     pub https: bool,
     pub https_port: u16,
+    /// `X-Forwarded-Port` for requests to the HTTPS listener, made once.
+    pub forwarded_port: http::HeaderValue,
     pub limits: Arc<Limits>,
     pub acme: Option<Arc<ResolvesServerCertAcme>>,
     /// `Alt-Svc` for every answer when HTTP/3 listens too.
@@ -224,7 +226,7 @@ impl ProxyHttp for CaddyEdge {
         let addr = ctx
             .upstream
             .ok_or_else(|| Error::explain(ErrorType::InternalError, "no upstream chosen"))?;
-        hooks::take_turn(&self.limits, addr, &mut ctx.turn).await?;
+        hooks::take_turn(&self.limits.turns(addr), &mut ctx.turn).await?;
         Ok(hooks::peer(addr, &self.limits))
     }
 
@@ -247,7 +249,7 @@ impl ProxyHttp for CaddyEdge {
         if req.headers.get("host").is_none() {
             req.insert_header("Host", plan.request.host.as_str())?;
         }
-        let port = self.https.then_some(self.https_port);
+        let port = self.https.then_some(&self.forwarded_port);
         for (name, value) in forwarded(client_ip(session), port) {
             req.insert_header(name, value)?;
         }

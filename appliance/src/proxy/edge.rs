@@ -11,9 +11,9 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::compression::{Allowed, Encoder};
-use super::headers::{alt_svc_value, apply_alt_svc, apply_security, forwarded};
+use super::headers::{alt_svc_value, apply_alt_svc, apply_security, forwarded, port_value};
 use super::hooks::{self, client_ip};
-use super::limits::{Admitted, Limits, UpstreamTurn};
+use super::limits::{Admitted, Limits, Turns, UpstreamTurn};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Upstreams {
@@ -34,7 +34,10 @@ impl Upstreams {
 
 pub struct Edge {
     upstreams: Upstreams,
-    https_port: u16,
+    /// The turns at the API and at the web UI, looked up once.
+    turns: (Turns, Turns),
+    /// `X-Forwarded-Port` for every request.
+    forwarded_port: http::HeaderValue,
     limits: Arc<Limits>,
     /// `Alt-Svc` for every answer when HTTP/3 listens too.
     alt_svc: Option<http::HeaderValue>,
@@ -44,7 +47,8 @@ impl Edge {
     pub fn new(upstreams: Upstreams, https_port: u16, limits: Arc<Limits>, http3: bool) -> Edge {
         Edge {
             upstreams,
-            https_port,
+            turns: (limits.turns(upstreams.api), limits.turns(upstreams.web)),
+            forwarded_port: port_value(https_port),
             limits,
             alt_svc: http3.then(|| alt_svc_value(https_port)),
         }
@@ -125,8 +129,9 @@ impl ProxyHttp for Edge {
     }
 
     async fn upstream_peer(&self, session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
-        let (addr, _) = self.upstreams.route(session.req_header().uri.path());
-        hooks::take_turn(&self.limits, addr, &mut ctx.turn).await?;
+        let (addr, api) = self.upstreams.route(session.req_header().uri.path());
+        let turns = if api { &self.turns.0 } else { &self.turns.1 };
+        hooks::take_turn(turns, &mut ctx.turn).await?;
         Ok(hooks::peer(addr, &self.limits))
     }
 
@@ -136,14 +141,16 @@ impl ProxyHttp for Edge {
         req: &mut RequestHeader,
         _ctx: &mut Ctx,
     ) -> Result<()> {
-        for (name, value) in forwarded(client_ip(session), Some(self.https_port)) {
+        for (name, value) in forwarded(client_ip(session), Some(&self.forwarded_port)) {
             req.insert_header(name, value)?;
         }
         // h2 requests carry the authority in the URI; HTTP/1.1 upstreams need Host.
-        if req.headers.get("host").is_none()
-            && let Some(authority) = session.req_header().uri.authority().map(|a| a.to_string())
+        if !req.headers.contains_key(http::header::HOST)
+            && let Some(authority) = session.req_header().uri.authority()
         {
-            req.insert_header("Host", authority)?;
+            let host = http::HeaderValue::from_str(authority.as_str())
+                .explain_err(ErrorType::InvalidHTTPHeader, |_| "the authority as Host")?;
+            req.insert_header(http::header::HOST, host)?;
         }
         Ok(())
     }

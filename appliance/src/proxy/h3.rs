@@ -29,7 +29,7 @@ use super::caddy_answers::{apply_ops, direct_answer, verify};
 use super::caddy_routes::Routes;
 use super::compression::{Allowed, Encoder};
 use super::edge::Upstreams;
-use super::headers::{SECURITY, alt_svc_value, forwarded};
+use super::headers::{SECURITY, alt_svc_value, forwarded, port_value};
 use super::limits::Limits;
 use super::refusals::Refusal;
 
@@ -58,7 +58,8 @@ pub enum Routing {
 /// What every request handler reads.
 struct Shared {
     routing: Routing,
-    https_port: u16,
+    /// `X-Forwarded-Port` for every request, made once.
+    forwarded_port: HeaderValue,
     /// Made once: every answer the edge sends over HTTP/3 carries it.
     alt_svc: HeaderValue,
     limits: Arc<Limits>,
@@ -111,7 +112,7 @@ impl Http3 {
             tls: Arc::new(tls),
             shared: Arc::new(Shared {
                 routing,
-                https_port,
+                forwarded_port: port_value(https_port),
                 alt_svc: alt_svc_value(https_port),
                 limits,
                 client: client.build(connector),
@@ -406,28 +407,34 @@ async fn answer(
             .map_err(BoxError::from)
             .boxed_unsync(),
     };
-    let forwarded =
-        match upstream_request(req, body, cleared.upstream, client, shared.https_port, plan) {
-            // A body of unknown length may be answered before it is all
-            // sent (an upstream refusing it early), and the upstream then
-            // closes a connection the pool would still hand to the next
-            // request, which fails (503) with its own body half sent and
-            // not to be sent again: such a request's connection is not kept.
-            Ok(mut r) if cleared.length.is_none() && !bodiless => {
-                r.headers_mut()
-                    .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
-                r
-            }
-            Ok(r) => r,
-            Err(e) => {
-                let _ = respond(send, bad_request(), None, builtin).await;
-                return Outcome {
-                    status: 400,
-                    bytes: 0,
-                    error: Some(e.to_string()),
-                };
-            }
-        };
+    let forwarded = match upstream_request(
+        req,
+        body,
+        cleared.upstream,
+        client,
+        &shared.forwarded_port,
+        plan,
+    ) {
+        // A body of unknown length may be answered before it is all
+        // sent (an upstream refusing it early), and the upstream then
+        // closes a connection the pool would still hand to the next
+        // request, which fails (503) with its own body half sent and
+        // not to be sent again: such a request's connection is not kept.
+        Ok(mut r) if cleared.length.is_none() && !bodiless => {
+            r.headers_mut()
+                .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+            r
+        }
+        Ok(r) => r,
+        Err(e) => {
+            let _ = respond(send, bad_request(), None, builtin).await;
+            return Outcome {
+                status: 400,
+                bytes: 0,
+                error: Some(e.to_string()),
+            };
+        }
+    };
     let sent =
         tokio::time::timeout(limits.upstream_timeout(), shared.client.request(forwarded)).await;
     let resp = match sent {
@@ -539,7 +546,7 @@ fn upstream_request(
     body: UpstreamBody,
     upstream: SocketAddr,
     client: IpAddr,
-    https_port: u16,
+    https_port: &HeaderValue,
     plan: Option<&Plan>,
 ) -> anyhow::Result<Request<UpstreamBody>> {
     // The path and query after the plan's rewrites.

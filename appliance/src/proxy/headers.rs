@@ -35,8 +35,20 @@ pub fn apply_security(resp: &mut ResponseHeader) -> pingora::Result<()> {
 /// The `Alt-Svc` value that tells browsers HTTP/3 answers on `port` (for a
 /// day), made once per listener.
 pub fn alt_svc_value(port: u16) -> HeaderValue {
-    HeaderValue::try_from(format!("h3=\":{port}\"; ma=86400"))
-        .expect("a port makes a valid header value")
+    lasting(format!("h3=\":{port}\"; ma=86400"))
+}
+
+/// A header value made once for the life of the process (a listener's port
+/// and what is said about it): kept as a `'static` text, so the copy each
+/// answer takes is a pointer, not a shared reference count that every
+/// request on every thread increments and decrements.
+fn lasting(text: String) -> HeaderValue {
+    HeaderValue::from_static(Box::leak(text.into_boxed_str()))
+}
+
+/// `X-Forwarded-Port` for requests to the HTTPS listener on `port`.
+pub fn port_value(port: u16) -> HeaderValue {
+    lasting(port.to_string())
 }
 
 /// `Alt-Svc` on a TCP answer, when the listener has HTTP/3 beside it.
@@ -52,10 +64,11 @@ pub fn apply_alt_svc(
 
 /// The headers an upstream gets about the client, replacing whatever the
 /// client sent under those names (a client must not choose its own address).
-/// `https_port`: the port of an HTTPS request, `None` for plain HTTP.
+/// `https_port`: the port of an HTTPS request ([`port_value`]), `None` for
+/// plain HTTP.
 pub fn forwarded(
     client: Option<std::net::IpAddr>,
-    https_port: Option<u16>,
+    https_port: Option<&HeaderValue>,
 ) -> impl Iterator<Item = (&'static str, HeaderValue)> {
     let proto = if https_port.is_some() {
         "https"
@@ -64,7 +77,7 @@ pub fn forwarded(
     };
     [
         Some(("X-Forwarded-Proto", HeaderValue::from_static(proto))),
-        https_port.map(|port| ("X-Forwarded-Port", HeaderValue::from(port))),
+        https_port.map(|port| ("X-Forwarded-Port", port.clone())),
         client.and_then(|ip| {
             Some((
                 "X-Forwarded-For",

@@ -11,7 +11,7 @@ use pingora::proxy::FailToProxy;
 
 use super::access;
 use super::compression::{accept_encoding, without_brotli};
-use super::limits::{Limits, UpstreamTurn};
+use super::limits::{Limits, Turns, UpstreamTurn};
 use super::refusals::Refusal;
 
 pub fn client_ip(session: &Session) -> Option<IpAddr> {
@@ -62,16 +62,13 @@ pub fn peer(addr: SocketAddr, limits: &Limits) -> Box<HttpPeer> {
     Box::new(peer)
 }
 
-/// A turn at `addr` for this request (see `Limits::upstream_turn`), in place
-/// of one at the upstream a retry moved away from. Waiting past the upstream
-/// timeout fails the request as if the upstream were down (the 503 page).
-pub async fn take_turn(
-    limits: &Limits,
-    addr: SocketAddr,
-    turn: &mut Option<UpstreamTurn>,
-) -> Result<()> {
+/// A turn at the upstream of `turns` for this request (see [`Turns::take`]),
+/// in place of one at the upstream a retry moved away from. Waiting past the
+/// upstream timeout fails the request as if the upstream were down (the 503
+/// page).
+pub async fn take_turn(turns: &Turns, turn: &mut Option<UpstreamTurn>) -> Result<()> {
     *turn = None;
-    match limits.upstream_turn(addr).await {
+    match turns.take().await {
         Ok(t) => {
             *turn = Some(t);
             Ok(())

@@ -27,6 +27,32 @@ pub struct Limits {
     turns: RwLock<HashMap<SocketAddr, Arc<Semaphore>>>,
 }
 
+/// One upstream's turns: as many as `max_upstream_requests` (none to wait
+/// for when that is 0), and how long a request waits for one.
+#[derive(Clone)]
+pub struct Turns {
+    permits: Option<Arc<Semaphore>>,
+    wait: Duration,
+}
+
+impl Turns {
+    /// Wait for a turn while the upstream has its most requests in flight,
+    /// up to the upstream timeout; first come, first served.
+    pub async fn take(&self) -> Result<UpstreamTurn, UpstreamBusy> {
+        let Some(permits) = &self.permits else {
+            return Ok(UpstreamTurn(None));
+        };
+        // A free turn is taken at once, without arming a timer for the wait.
+        if let Ok(permit) = permits.clone().try_acquire_owned() {
+            return Ok(UpstreamTurn(Some(permit)));
+        }
+        match tokio::time::timeout(self.wait, permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(UpstreamTurn(Some(permit))),
+            _ => Err(UpstreamBusy),
+        }
+    }
+}
+
 /// A request's turn at its upstream, given back when dropped.
 pub struct UpstreamTurn(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
 
@@ -62,12 +88,22 @@ impl Limits {
         }
     }
 
-    /// Wait for a turn at `upstream` while it has `max_upstream_requests`
-    /// in flight, up to the upstream timeout; first come, first served.
+    /// Wait for a turn at `upstream` (see [`Turns::take`]).
     pub async fn upstream_turn(&self, upstream: SocketAddr) -> Result<UpstreamTurn, UpstreamBusy> {
+        self.turns(upstream).take().await
+    }
+
+    /// The turns at `upstream`, shared by every request to it. An edge that
+    /// knows its upstreams at start asks once and keeps them, so a request
+    /// does not look its upstream up in the shared map.
+    pub fn turns(&self, upstream: SocketAddr) -> Turns {
+        let wait = self.upstream_timeout();
         let most = self.args.max_upstream_requests;
         if most == 0 {
-            return Ok(UpstreamTurn(None));
+            return Turns {
+                permits: None,
+                wait,
+            };
         }
         // Every request reads the map; only an upstream's first writes it.
         let known = self
@@ -76,7 +112,7 @@ impl Limits {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&upstream)
             .cloned();
-        let turns = known.unwrap_or_else(|| {
+        let permits = known.unwrap_or_else(|| {
             self.turns
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -84,13 +120,9 @@ impl Limits {
                 .or_insert_with(|| Arc::new(Semaphore::new(most as usize)))
                 .clone()
         });
-        // A free turn is taken at once, without arming a timer for the wait.
-        if let Ok(permit) = turns.clone().try_acquire_owned() {
-            return Ok(UpstreamTurn(Some(permit)));
-        }
-        match tokio::time::timeout(self.upstream_timeout(), turns.acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(UpstreamTurn(Some(permit))),
-            _ => Err(UpstreamBusy),
+        Turns {
+            permits: Some(permits),
+            wait,
         }
     }
 
