@@ -156,6 +156,21 @@ impl From<sqlx::Error> for Error {
                     ..Error::new(rule.kind, rule.code, rule.message)
                 }
             }
+            // A number past what its column holds. The checks before the
+            // database bound every number they read and name its field; this
+            // is the net under them, so an input they missed is a 422, not
+            // a 500, and the log says a bound is missing.
+            sqlx::Error::Database(db) if db.code().as_deref() == Some(NUMERIC_OUT_OF_RANGE) => {
+                log::warn!("a number out of its column's range reached the database: {db}");
+                Error {
+                    source: Some(e.into()),
+                    ..Error::new(
+                        ErrorKind::Validation,
+                        "number_out_of_range",
+                        "a number is larger than can be stored",
+                    )
+                }
+            }
             sqlx::Error::Database(db) if db.code().as_deref() == Some("40001") => Error {
                 source: Some(e.into()),
                 ..Error::conflict("serialization_failure", "a concurrent change won; retry")
@@ -164,6 +179,9 @@ impl From<sqlx::Error> for Error {
         }
     }
 }
+
+/// SQLSTATE numeric_value_out_of_range.
+const NUMERIC_OUT_OF_RANGE: &str = "22003";
 
 /// A business rule PostgreSQL enforces itself (triggers raise with the
 /// constraint name), and what the caller is told when it refuses.

@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod kv;
 pub mod mail;
 pub mod messages;
+pub mod numbers;
 pub mod paging;
 pub mod parties;
 pub mod pdf;

@@ -7,6 +7,8 @@
 
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
+use crate::numbers::{self, Bounds};
+
 /// A character `str::trim` keeps: anything but Unicode White_Space, spelt
 /// out because `\s` differs between regex engines (ECMA's has U+FEFF, not
 /// U+0085; Python's has U+001C–U+001F).
@@ -42,11 +44,15 @@ pub fn required_email() -> Object {
         .build()
 }
 
-/// A decimal written as a string, as the API's checks take it: more than 0
-/// (`positive`) or 0 and more, at most `digits` before the point and
-/// `places` after. No sign, no exponent, no leading zeros: the form every
-/// answer writes. The API also takes a JSON number.
-fn decimal(positive: bool, digits: u32, places: u32) -> Object {
+/// A decimal written as a string within `bounds` (the ones the checks
+/// use): no sign, no exponent, no leading zeros, the form every answer
+/// writes. The API also takes a JSON number.
+fn decimal(bounds: Bounds) -> Object {
+    let Bounds {
+        positive,
+        digits,
+        places,
+    } = bounds;
     let fraction = format!("(?:\\.[0-9]{{1,{places}}})?");
     let whole = format!("[1-9][0-9]{{0,{}}}", digits - 1);
     let pattern = if positive {
@@ -70,40 +76,27 @@ fn decimal_string(pattern: impl Into<String>) -> Object {
         .build()
 }
 
-/// A quantity moved or sold: more than 0, below 100,000,000, four places.
-pub fn quantity() -> Object {
-    decimal(true, 8, 4)
+/// The schema of each kind of decimal in [`crate::numbers`], by its name.
+macro_rules! decimals {
+    ($($name:ident = $bounds:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("[`numbers::", stringify!($bounds), "`] as a decimal string.")]
+            pub fn $name() -> Object {
+                decimal(numbers::$bounds)
+            }
+        )*
+    };
 }
 
-/// A quantity counted: 0 and more, below 100,000,000, four places.
-pub fn counted() -> Object {
-    decimal(false, 8, 4)
-}
-
-/// A cost or price: more than 0, below a billion lempiras, four places.
-pub fn amount() -> Object {
-    decimal(true, 12, 4)
-}
-
-/// A cost or price that may be 0.
-pub fn amount_or_zero() -> Object {
-    decimal(false, 12, 4)
-}
-
-/// Money paid or entered: more than 0, two places.
-pub fn money() -> Object {
-    decimal(true, 12, 2)
-}
-
-/// Money that may be 0 (a sale price, a credit limit), two places.
-pub fn money_or_zero() -> Object {
-    decimal(false, 12, 2)
-}
-
-/// Lempiras per dollar: more than 0, six places.
-pub fn exchange_rate() -> Object {
-    decimal(true, 6, 6)
-}
+decimals!(
+    quantity = QUANTITY,
+    counted = COUNTED,
+    amount = AMOUNT,
+    amount_or_zero = AMOUNT_OR_ZERO,
+    money = MONEY,
+    money_or_zero = MONEY_OR_ZERO,
+    exchange_rate = EXCHANGE_RATE,
+);
 
 /// A tax rate as a fraction: from 0 to below 1, four places.
 pub fn tax_rate() -> Object {
@@ -166,6 +159,63 @@ pub mod or_null {
 
 #[cfg(test)]
 mod tests {
+    use rust_decimal::Decimal;
+
+    use crate::numbers::{self, Bounds};
+
+    /// The document's pattern for a kind of decimal takes a number written
+    /// the way answers write it exactly when the checks admit that number.
+    #[test]
+    fn decimal_patterns_say_what_the_checks_admit() {
+        let kinds = [
+            numbers::QUANTITY,
+            numbers::COUNTED,
+            numbers::AMOUNT,
+            numbers::AMOUNT_OR_ZERO,
+            numbers::MONEY,
+            numbers::MONEY_OR_ZERO,
+            numbers::EXCHANGE_RATE,
+        ];
+        let samples = [
+            "0",
+            "0.01",
+            "0.0001",
+            "0.00001",
+            "0.000001",
+            "0.0000001",
+            "1",
+            "12.5",
+            "12.55",
+            "12.555",
+            "12.5555",
+            "12.55555",
+            "99999",
+            "999999",
+            "1000000",
+            "99999999",
+            "99999999.9999",
+            "100000000",
+            "999999999999",
+            "999999999999.99",
+            "1000000000000",
+            "10000000000000000",
+        ];
+        for bounds in kinds {
+            let Some(pattern) = super::decimal(bounds).pattern else {
+                panic!("{bounds:?} has no pattern");
+            };
+            let re = regex::Regex::new(&pattern).expect("a valid pattern");
+            for text in samples {
+                let value: Decimal = text.parse().expect("a decimal");
+                assert_eq!(
+                    re.is_match(text),
+                    Bounds::admits(bounds, value),
+                    "{text} under {bounds:?}"
+                );
+            }
+        }
+    }
+
     /// `NOT_BLANK` matches exactly the characters `trim` keeps.
     #[test]
     fn not_blank_is_what_trim_keeps() {

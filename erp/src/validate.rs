@@ -1,6 +1,7 @@
 //! Collects every problem of an input before refusing it, so a form shows all
 //! its bad fields at once and the API lists each with its JSON pointer.
 
+use crate::numbers::{Bounds, EXCHANGE_RATE};
 use crate::{Error, FieldIssue, Result};
 
 #[derive(Default)]
@@ -81,6 +82,28 @@ impl Checks {
         value
     }
 
+    /// An amount that may be 0 within `bounds`: a negative one is
+    /// `negative_amount`, one past the bounds `invalid_amount`.
+    pub fn amount(&mut self, pointer: &str, value: rust_decimal::Decimal, bounds: Bounds) {
+        if value.is_sign_negative() && !value.is_zero() {
+            self.push(FieldIssue::new(
+                pointer,
+                "negative_amount",
+                "must not be negative",
+            ));
+        } else if !bounds.admits(value) {
+            self.push(FieldIssue::new(
+                pointer,
+                "invalid_amount",
+                format!(
+                    "below {} with at most {} decimals",
+                    bounds.limit(),
+                    bounds.places
+                ),
+            ));
+        }
+    }
+
     /// The exchange rate of a document or payment in `currency`: 1 for
     /// lempiras (none may be given), lempiras per dollar (required, at most 6
     /// decimals) for USD.
@@ -101,12 +124,12 @@ impl Checks {
                 ));
                 Decimal::ONE
             }
-            ("USD", Some(r)) if r > Decimal::ZERO && r.normalize().scale() <= 6 => r,
+            ("USD", Some(r)) if EXCHANGE_RATE.admits(r) => r,
             ("USD", _) => {
                 self.push(FieldIssue::new(
                     "/exchange_rate",
                     "exchange_rate_required",
-                    "lempiras per dollar, e.g. 24.6512",
+                    "lempiras per dollar, more than 0 and below 1,000,000, e.g. 24.6512",
                 ));
                 Decimal::ONE
             }

@@ -1,7 +1,8 @@
 //! Getting paid: one payment over two invoices, a second one finishing the
 //! job, an allocation larger than what is owed refused, a reversal that
 //! brings the debt back; the statement, the aged receivables and the sales
-//! book say the same as the ledger.
+//! book say the same as the ledger. Amounts past what the ledger holds are
+//! refused and leave nothing behind.
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -244,5 +245,142 @@ async fn payments_statement_aging_and_sales_book_agree() -> TestResult {
     );
     let (status, _) = send(c.get(app.url("/api/v1/reports/sales-book?period=2026-13"))).await?;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    Ok(())
+}
+
+/// The pointers and codes of a problem's field errors.
+fn field_errors(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+                    (text("pointer"), text("code"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Numbers past what the document states, or past what the ledger's columns
+/// hold once converted to lempiras, are refused with a 422 (never the
+/// edge's 503 page of a panicked handler or a 500), and nothing is written.
+#[tokio::test(flavor = "multi_thread")]
+async fn amounts_too_large_for_the_ledger_are_refused_and_nothing_is_written() -> TestResult {
+    let app = App::start()?;
+    let c = login_in(
+        &app,
+        ("contador@demo.hn", "demo-usuario-2026"),
+        "Motos Catrachas",
+    )
+    .await?;
+    let customer =
+        ok(c.get(app.url("/api/v1/parties?q=Olanchanos"))).await?["items"][0]["id"].clone();
+    let invoice = posted_invoice(&app, &c, &customer, "1000.00").await?;
+    let payments_before = ok(c.get(app.url("/api/v1/payments"))).await?;
+    let entries_before = ok(c.get(app.url("/api/v1/journal-entries?limit=200"))).await?;
+    let pay = |body: Value| c.post(app.url("/api/v1/payments")).json(&body);
+
+    // A payment of 10^12: past the document's bound for money.
+    let (status, body) = send(pay(json!({"party_id": customer, "method": "cash",
+        "amount": "1000000000000"})))
+    .await?;
+    assert_eq!(
+        (status, field_errors(&body)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![("/amount".into(), "invalid_amount".into())]
+        ),
+        "{body}"
+    );
+
+    // Two allocations at Decimal's largest value: their sum overflowed (a
+    // panic) before each was checked.
+    let huge = "79228162514264337593543950335";
+    let (status, body) = send(pay(
+        json!({"party_id": customer, "method": "cash", "amount": "10.00",
+        "allocations": [{"document_id": invoice["id"], "amount": huge},
+                        {"document_id": invoice["id"], "amount": huge}]}),
+    ))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let errors = field_errors(&body);
+    assert!(
+        errors.contains(&("/allocations/0/amount".into(), "invalid_amount".into()))
+            && errors.contains(&("/allocations/1/amount".into(), "invalid_amount".into())),
+        "{body}"
+    );
+
+    // An exchange rate of a million lempiras per dollar does not fit its column.
+    let (status, body) = send(pay(json!({"party_id": customer, "method": "transfer",
+        "currency": "USD", "exchange_rate": "1000000", "amount": "10.00"})))
+    .await?;
+    assert_eq!(
+        (status, field_errors(&body)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![("/exchange_rate".into(), "exchange_rate_required".into())]
+        ),
+        "{body}"
+    );
+
+    // Each number within bounds, but the payment in lempiras (almost 10^18)
+    // is past what a journal line holds: the database refuses it, and that
+    // is the client's input, not a server error.
+    let (status, body) = send(
+        pay(
+            json!({"party_id": customer, "method": "transfer", "currency": "USD",
+        "exchange_rate": "999999.999999", "amount": "999999999999.99"}),
+        )
+        .header("accept-language", "es-HN"),
+    )
+    .await?;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("number_out_of_range")
+        ),
+        "{body}"
+    );
+    assert_eq!(
+        body["detail"].as_str(),
+        Some("un número es mayor de lo que se puede guardar"),
+        "{body}"
+    );
+
+    // A manual journal entry of 10^12 a side.
+    let accounts = ok(c.get(app.url("/api/v1/accounts"))).await?;
+    let account = |code: &str| {
+        accounts
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["code"] == code))
+            .map(|a| a["id"].clone())
+            .unwrap_or_default()
+    };
+    let (status, body) = send(c.post(app.url("/api/v1/journal-entries")).json(&json!({
+        "memo": "Aporte enorme",
+        "lines": [{"account_id": account("1101"), "debit": "1000000000000"},
+                  {"account_id": account("3101"), "credit": "1000000000000"}]})))
+    .await?;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        field_errors(&body)
+            .iter()
+            .all(|(_, code)| code == "one_side_amount"),
+        "{body}"
+    );
+
+    // None of it was written.
+    assert_eq!(
+        ok(c.get(app.url("/api/v1/payments"))).await?,
+        payments_before
+    );
+    assert_eq!(
+        ok(c.get(app.url("/api/v1/journal-entries?limit=200"))).await?,
+        entries_before
+    );
     Ok(())
 }

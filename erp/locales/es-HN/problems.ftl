@@ -50,6 +50,7 @@ field-quantity-exceeds-source = es más de lo que queda pendiente
 field-invalid-quantity = más de 0 (en un conteo, 0 o más) y menos de 100 000 000, con hasta 4 decimales
 field-invalid-price = 0 o más y menos de 1 000 000 000 000, con hasta 4 decimales
 field-line-too-large = cantidad por precio debe quedar por debajo de 100 000 000 000 000
+field-number-out-of-range = un número es mayor de lo que se puede guardar
 field-invalid-discount = un porcentaje de 0 a 100
 field-unknown-product = producto desconocido
 field-no-lines = agregue al menos una línea

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::entries::{self, EntryLine, NewEntry};
 use crate::access::Access;
 use crate::db::Db;
+use crate::numbers::MONEY;
 use crate::paging::{self, Cursor, Page};
 use crate::records::audit_change;
 use crate::roles::{Action, Resource};
@@ -193,7 +194,7 @@ pub async fn create_manual(
     }
     let mut lines = Vec::with_capacity(input.lines.len());
     for (i, l) in input.lines.iter().enumerate() {
-        let amount_ok = |x: Decimal| x > Decimal::ZERO && x.normalize().scale() <= 2;
+        let amount_ok = |x: Decimal| MONEY.admits(x);
         let (debit, credit) = match (
             l.debit.filter(|d| !d.is_zero()),
             l.credit.filter(|d| !d.is_zero()),
@@ -204,7 +205,7 @@ pub async fn create_manual(
                 c.push(FieldIssue::new(
                     &format!("/lines/{i}/debit"),
                     "one_side_amount",
-                    "either a debit or a credit, more than 0 with at most 2 decimals",
+                    "either a debit or a credit, more than 0 and below 1,000,000,000,000 with at most 2 decimals",
                 ));
                 continue;
             }

@@ -8,6 +8,7 @@ use sqlx::query_builder::Separated;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::numbers::{AMOUNT_OR_ZERO, MONEY_OR_ZERO};
 use crate::records::{Constraint, Record, SortKey};
 use crate::roles::Resource;
 use crate::validate::Checks;
@@ -109,30 +110,14 @@ pub struct ValidProduct {
     pub description: String,
 }
 
-fn amount(c: &mut Checks, pointer: &str, value: Decimal, decimals: u32) {
-    if value.is_sign_negative() && !value.is_zero() {
-        c.push(FieldIssue::new(
-            pointer,
-            "negative_amount",
-            "must not be negative",
-        ));
-    } else if value.scale() > decimals || value >= Decimal::from(10_i64.pow(14)) {
-        c.push(FieldIssue::new(
-            pointer,
-            "invalid_amount",
-            format!("at most 14 digits before and {decimals} after the point"),
-        ));
-    }
-}
-
 impl ProductInput {
     pub fn validate(self) -> Result<ValidProduct> {
         let mut c = Checks::new();
         let sku = c.take(Sku::parse("/sku", &self.sku));
         let name = c.text("/name", &self.name, 1, 200);
         let unit = c.text("/unit", self.unit.as_deref().unwrap_or("unidad"), 1, 20);
-        amount(&mut c, "/sale_price", self.sale_price, 2);
-        amount(&mut c, "/cost", self.cost, 4);
+        c.amount("/sale_price", self.sale_price, MONEY_OR_ZERO);
+        c.amount("/cost", self.cost, AMOUNT_OR_ZERO);
         let tax_class = match self.tax_class.as_deref() {
             None | Some("") => Some(TaxClass::Isv15),
             Some(text) => c.take(text.parse::<TaxClass>().map_err(|()| {

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::numbers::MONEY_OR_ZERO;
 use crate::validate::Checks;
 use crate::values::Rtn;
 use crate::{FieldIssue, Result};
@@ -158,20 +159,7 @@ impl PartyInput {
         let address = c.text("/address", &self.address, 0, 500);
         let city = c.text("/city", &self.city, 0, 100);
         let payment_terms_days = c.range("/payment_terms_days", self.payment_terms_days, 0, 365);
-        if self.credit_limit.is_sign_negative() {
-            c.push(FieldIssue::new(
-                "/credit_limit",
-                "negative_amount",
-                "must not be negative",
-            ));
-        }
-        if self.credit_limit.scale() > 2 || self.credit_limit >= Decimal::from(10_i64.pow(16)) {
-            c.push(FieldIssue::new(
-                "/credit_limit",
-                "invalid_amount",
-                "at most 16 digits and 2 decimals",
-            ));
-        }
+        c.amount("/credit_limit", self.credit_limit, MONEY_OR_ZERO);
         let notes = c.text("/notes", &self.notes, 0, 2000);
         let withholding = match self.withholding.as_deref().map(str::trim) {
             None | Some("") => None,

@@ -12,6 +12,7 @@ use crate::access::Access;
 use crate::accounting::entries::{self, EntryLine, NewEntry};
 use crate::accounting::reversal::{self, Reversible};
 use crate::db::Db;
+use crate::numbers::MONEY;
 use crate::records::audit_change;
 use crate::roles::{Action, Resource};
 use crate::sales::totals::cents;
@@ -169,7 +170,7 @@ pub async fn list(db: &Db, user: &SessionUser, q: PaymentQuery) -> Result<Vec<Pa
 }
 
 fn amount_ok(x: Decimal) -> bool {
-    x > Decimal::ZERO && x.normalize().scale() <= 2
+    MONEY.admits(x)
 }
 
 pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<Payment> {
@@ -187,7 +188,7 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
             c.push(FieldIssue::new(
                 "/amount",
                 "invalid_amount",
-                "more than 0, at most 2 decimals",
+                "more than 0 and below 1,000,000,000,000, at most 2 decimals",
             ));
             Decimal::ZERO
         }
@@ -209,13 +210,20 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
         .trim()
         .to_uppercase();
     let rate = c.exchange_rate(&currency, input.exchange_rate);
-    let allocated: Decimal = input.allocations.iter().map(|a| a.amount).sum();
+    // Only amounts within bounds are added: two past them could overflow
+    // the sum (each is refused below anyway).
+    let allocated: Decimal = input
+        .allocations
+        .iter()
+        .map(|a| a.amount)
+        .filter(|a| amount_ok(*a))
+        .sum();
     for (i, a) in input.allocations.iter().enumerate() {
         if !amount_ok(a.amount) {
             c.push(FieldIssue::new(
                 &format!("/allocations/{i}/amount"),
                 "invalid_amount",
-                "more than 0, at most 2 decimals",
+                "more than 0 and below 1,000,000,000,000, at most 2 decimals",
             ));
         }
         if input.allocations[..i]

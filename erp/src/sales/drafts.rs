@@ -15,6 +15,7 @@ use super::totals::{Line, Rates, Totals};
 use super::transitions::{Kind, Status};
 use crate::access::{Access, Tx};
 use crate::db::Db;
+use crate::numbers::{AMOUNT_OR_ZERO, QUANTITY};
 use crate::records::{audit_change, required_version};
 use crate::roles::{Action, Resource};
 use crate::validate::Checks;
@@ -224,13 +225,6 @@ fn money_ok(value: Decimal, places: u32) -> bool {
     !value.is_sign_negative() && value.normalize().scale() <= places
 }
 
-/// Below 10^`digits`: the bounds the API document states for a line's
-/// quantity (8 digits) and unit price (12), which keep every product and
-/// sum of a document inside `Decimal` and the ledger's columns.
-fn below_digits(value: Decimal, digits: u32) -> bool {
-    value < Decimal::from(10_i64.pow(digits))
-}
-
 /// A line's gross amount the document columns (numeric(18, 2)) can hold
 /// with 500 lines summed: below 10^14.
 const MAX_LINE_GROSS: i64 = 100_000_000_000_000;
@@ -322,7 +316,7 @@ async fn build_lines(
     for (i, input) in inputs.iter().enumerate() {
         let at = |field: &str| format!("/lines/{i}/{field}");
         let quantity = match input.quantity {
-            Some(q) if q > Decimal::ZERO && money_ok(q, 4) && below_digits(q, 8) => q,
+            Some(q) if QUANTITY.admits(q) => q,
             Some(_) => {
                 c.push(FieldIssue::new(
                     &at("quantity"),
@@ -421,7 +415,7 @@ async fn build_lines(
         let description = c.text(&at("description"), &description, 1, 300);
         let unit_price = input.unit_price.or(product.map(|p| p.sale_price));
         let unit_price = match unit_price {
-            Some(p) if money_ok(p, 4) && below_digits(p, 12) => p,
+            Some(p) if AMOUNT_OR_ZERO.admits(p) => p,
             Some(_) => {
                 c.push(FieldIssue::new(
                     &at("unit_price"),

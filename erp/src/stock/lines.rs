@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::ledger::{self, ProductFacts};
+use crate::numbers::{AMOUNT, AMOUNT_OR_ZERO, COUNTED, QUANTITY};
 use crate::validate::Checks;
 use crate::{FieldIssue, Result};
 
@@ -137,12 +138,8 @@ fn measured(
         required(checks, pointer);
         return None;
     };
-    let low = if zero_ok {
-        q.is_sign_negative() && !q.is_zero()
-    } else {
-        q <= Decimal::ZERO
-    };
-    if low || q.normalize().scale() > 4 || q >= Decimal::from(100_000_000) {
+    let bounds = if zero_ok { COUNTED } else { QUANTITY };
+    if !bounds.admits(q) {
         checks.push(FieldIssue::new(
             pointer,
             "invalid_quantity",
@@ -169,12 +166,8 @@ pub(crate) fn amount(
         required(checks, pointer);
         return None;
     };
-    let low = if zero_ok {
-        a < Decimal::ZERO
-    } else {
-        a <= Decimal::ZERO
-    };
-    if low || a.normalize().scale() > 4 || a >= Decimal::from(1_000_000_000_000i64) {
+    let bounds = if zero_ok { AMOUNT_OR_ZERO } else { AMOUNT };
+    if !bounds.admits(a) {
         checks.push(FieldIssue::new(
             pointer,
             "invalid_amount",
