@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod caddy;
 pub mod healthcheck;
+mod panics;
 pub mod proxy;
 pub mod quadlets;
 pub mod release;

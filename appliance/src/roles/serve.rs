@@ -23,6 +23,7 @@ fn router(role: Role, erp: &Erp) -> axum::Router {
         Role::Web => web_ui::router(erp.clone(), crate::config::site_dir()),
     };
     app.layer(sessions::layer(&erp.kv))
+        .layer(super::panics::layer(role))
 }
 
 /// Bind and start serving in the background; returns the bound address.
