@@ -349,11 +349,13 @@ def start_appliance(binary, tmp, name, port, upstream, caddyfile=None):
     return proc
 
 
-# What each TLS backend of pingora-minimal needs to build: OpenSSL links
-# Debian's library; BoringSSL is built from source (cmake) and its bindings
-# are generated with libclang.
+# What each TLS backend of pingora-minimal needs to build: aws-lc (rustls
+# with the aws-lc-rs crypto provider instead of ring) compiles its C with
+# cc; OpenSSL links Debian's library; BoringSSL is built from source (cmake)
+# and its bindings are generated with libclang.
 BACKEND_PACKAGES = {
     "rustls": [],
+    "aws-lc": [],
     "openssl": ["libssl-dev", "pkg-config"],
     "boringssl": ["cmake", "libclang-dev", "g++"],
 }

@@ -41,6 +41,9 @@ fn main() {
         work_stealing: args.get(6).is_none_or(|a| a != "nosteal"),
         ..ServerConf::default()
     };
+    // Before pingora installs ring as the process's default provider.
+    #[cfg(feature = "aws-lc")]
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let mut server = Server::new_with_opt_and_conf(None, conf);
     server.bootstrap();
     let mut tls = TlsSettings::intermediate(&args[3], &args[4]).expect("TLS settings");
