@@ -79,6 +79,28 @@ pub const EXCHANGE_RATE: Bounds = Bounds {
     places: 6,
 };
 
+/// What a document line's quantity times its price stays below: with 500
+/// lines summed, a document's total still fits numeric(18, 2). Both factors
+/// within [`QUANTITY`] and [`AMOUNT_OR_ZERO`] multiply without overflowing
+/// `Decimal` (below 10^20).
+const LINE_GROSS_LIMIT: i64 = 100_000_000_000_000;
+
+/// The issue for a line whose quantity times price is past
+/// [`LINE_GROSS_LIMIT`], under `pointer` (the line's price), if it is.
+pub(crate) fn line_too_large(
+    pointer: &str,
+    quantity: Decimal,
+    price: Decimal,
+) -> Option<crate::FieldIssue> {
+    (quantity * price >= Decimal::from(LINE_GROSS_LIMIT)).then(|| {
+        crate::FieldIssue::new(
+            pointer,
+            "line_too_large",
+            "quantity times price must stay below 100,000,000,000,000",
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
+use crate::api::fields;
 use crate::harness::{App, TestResult, login_in};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -248,22 +249,6 @@ async fn payments_statement_aging_and_sales_book_agree() -> TestResult {
     Ok(())
 }
 
-/// The pointers and codes of a problem's field errors.
-fn field_errors(body: &Value) -> Vec<(String, String)> {
-    body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
-                    (text("pointer"), text("code"))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Numbers past what the document states, or past what the ledger's columns
 /// hold once converted to lempiras, are refused with a 422 (never the
 /// edge's 503 page of a panicked handler or a 500), and nothing is written.
@@ -288,7 +273,7 @@ async fn amounts_too_large_for_the_ledger_are_refused_and_nothing_is_written() -
         "amount": "1000000000000"})))
     .await?;
     assert_eq!(
-        (status, field_errors(&body)),
+        (status, fields(&body)),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
             vec![("/amount".into(), "invalid_amount".into())]
@@ -306,7 +291,7 @@ async fn amounts_too_large_for_the_ledger_are_refused_and_nothing_is_written() -
     ))
     .await?;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let errors = field_errors(&body);
+    let errors = fields(&body);
     assert!(
         errors.contains(&("/allocations/0/amount".into(), "invalid_amount".into()))
             && errors.contains(&("/allocations/1/amount".into(), "invalid_amount".into())),
@@ -318,7 +303,7 @@ async fn amounts_too_large_for_the_ledger_are_refused_and_nothing_is_written() -
         "currency": "USD", "exchange_rate": "1000000", "amount": "10.00"})))
     .await?;
     assert_eq!(
-        (status, field_errors(&body)),
+        (status, fields(&body)),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
             vec![("/exchange_rate".into(), "exchange_rate_required".into())]
@@ -367,7 +352,7 @@ async fn amounts_too_large_for_the_ledger_are_refused_and_nothing_is_written() -
     .await?;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
-        field_errors(&body)
+        fields(&body)
             .iter()
             .all(|(_, code)| code == "one_side_amount"),
         "{body}"

@@ -157,6 +157,28 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         ]
     );
     assert_eq!(documents_count(&app, &c).await?, before, "nothing written");
+    // An order line whose quantity times price would not fit the order's
+    // total (before, PostgreSQL's numeric overflow: a 500).
+    let orders_before = ok(c.get(url("/api/v1/purchases/orders"))).await?;
+    let (status, problem) = send(c.post(url("/api/v1/purchases/orders")).json(&json!({
+        "party_id": s.supplier,
+        "lines": [{"product_id": s.part, "quantity": "99999999", "unit_price": "999999999999"}]})))
+    .await?;
+    assert_eq!(
+        (status, fields(&problem)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![(
+                "/lines/0/unit_price".to_owned(),
+                "line_too_large".to_owned()
+            )]
+        ),
+        "{problem}"
+    );
+    assert_eq!(
+        ok(c.get(url("/api/v1/purchases/orders"))).await?,
+        orders_before
+    );
 
     // 1. Ordered from the foreign supplier and received into transit at
     //    the order's prices: inventory in transit 1,000,000 against goods

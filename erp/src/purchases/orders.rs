@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::access::Access;
 use crate::db::Db;
+use crate::numbers::line_too_large;
 use crate::records::{audit_change, required_version};
 use crate::roles::{Action, Resource};
 use crate::sales::totals::cents;
@@ -280,6 +281,11 @@ pub async fn create(
             line.unit_price,
             true,
         );
+        if let (Some(q), Some(price)) = (quantity, price)
+            && let Some(issue) = line_too_large(&format!("{at}/unit_price"), q, price)
+        {
+            checks.push(issue);
+        }
         if let (Some(p), Some(q), Some(price)) = (product, quantity, price) {
             rows.push((p.id, q, price, cents(q * price)));
         }

@@ -15,7 +15,7 @@ use super::totals::{Line, Rates, Totals};
 use super::transitions::{Kind, Status};
 use crate::access::{Access, Tx};
 use crate::db::Db;
-use crate::numbers::{AMOUNT_OR_ZERO, QUANTITY};
+use crate::numbers::{AMOUNT_OR_ZERO, QUANTITY, line_too_large};
 use crate::records::{audit_change, required_version};
 use crate::roles::{Action, Resource};
 use crate::validate::Checks;
@@ -225,10 +225,6 @@ fn money_ok(value: Decimal, places: u32) -> bool {
     !value.is_sign_negative() && value.normalize().scale() <= places
 }
 
-/// A line's gross amount the document columns (numeric(18, 2)) can hold
-/// with 500 lines summed: below 10^14.
-const MAX_LINE_GROSS: i64 = 100_000_000_000_000;
-
 /// Check every line (all problems at once, each with its pointer) and fill
 /// in what comes from the product or from the source line.
 async fn build_lines(
@@ -433,12 +429,8 @@ async fn build_lines(
                 Decimal::ZERO
             }
         };
-        if quantity * unit_price >= Decimal::from(MAX_LINE_GROSS) {
-            c.push(FieldIssue::new(
-                &at("unit_price"),
-                "line_too_large",
-                "quantity times price must stay below 100,000,000,000,000",
-            ));
+        if let Some(issue) = line_too_large(&at("unit_price"), quantity, unit_price) {
+            c.push(issue);
         }
         let discount_pct = input.discount_pct.unwrap_or_default();
         if !money_ok(discount_pct, 2) || discount_pct > Decimal::ONE_HUNDRED {
