@@ -48,6 +48,20 @@ async fn posted_invoice(
     .await
 }
 
+/// The accountant of Motos Catrachas, logged in, and the customer the
+/// tests get paid by (Transportes Olanchanos).
+async fn accountant_and_customer(app: &App) -> Result<(Client, Value), Error> {
+    let c = login_in(
+        app,
+        ("contador@demo.hn", "demo-usuario-2026"),
+        "Motos Catrachas",
+    )
+    .await?;
+    let customers = ok(c.get(app.url("/api/v1/parties?q=Olanchanos"))).await?;
+    let customer = customers["items"][0]["id"].clone();
+    Ok((c, customer))
+}
+
 fn dec(v: &Value) -> f64 {
     v.as_str().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN)
 }
@@ -55,14 +69,7 @@ fn dec(v: &Value) -> f64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn payments_statement_aging_and_sales_book_agree() -> TestResult {
     let app = App::start()?;
-    let c = login_in(
-        &app,
-        ("contador@demo.hn", "demo-usuario-2026"),
-        "Motos Catrachas",
-    )
-    .await?;
-    let customers = ok(c.get(app.url("/api/v1/parties?q=Olanchanos"))).await?;
-    let customer = customers["items"][0]["id"].clone();
+    let (c, customer) = accountant_and_customer(&app).await?;
     let other = ok(c.get(app.url("/api/v1/parties?q=Progreso"))).await?["items"][0]["id"].clone();
 
     let a = posted_invoice(&app, &c, &customer, "1000.00").await?; // 1150.00
@@ -255,14 +262,7 @@ async fn payments_statement_aging_and_sales_book_agree() -> TestResult {
 #[tokio::test(flavor = "multi_thread")]
 async fn amounts_too_large_for_the_ledger_are_refused_and_nothing_is_written() -> TestResult {
     let app = App::start()?;
-    let c = login_in(
-        &app,
-        ("contador@demo.hn", "demo-usuario-2026"),
-        "Motos Catrachas",
-    )
-    .await?;
-    let customer =
-        ok(c.get(app.url("/api/v1/parties?q=Olanchanos"))).await?["items"][0]["id"].clone();
+    let (c, customer) = accountant_and_customer(&app).await?;
     let invoice = posted_invoice(&app, &c, &customer, "1000.00").await?;
     let payments_before = ok(c.get(app.url("/api/v1/payments"))).await?;
     let entries_before = ok(c.get(app.url("/api/v1/journal-entries?limit=200"))).await?;

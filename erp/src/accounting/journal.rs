@@ -194,13 +194,12 @@ pub async fn create_manual(
     }
     let mut lines = Vec::with_capacity(input.lines.len());
     for (i, l) in input.lines.iter().enumerate() {
-        let amount_ok = |x: Decimal| MONEY.admits(x);
         let (debit, credit) = match (
             l.debit.filter(|d| !d.is_zero()),
             l.credit.filter(|d| !d.is_zero()),
         ) {
-            (Some(d), None) if amount_ok(d) => (d, Decimal::ZERO),
-            (None, Some(k)) if amount_ok(k) => (Decimal::ZERO, k),
+            (Some(d), None) if MONEY.admits(d) => (d, Decimal::ZERO),
+            (None, Some(k)) if MONEY.admits(k) => (Decimal::ZERO, k),
             _ => {
                 c.push(FieldIssue::new(
                     &format!("/lines/{i}/debit"),

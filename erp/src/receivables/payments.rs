@@ -169,10 +169,6 @@ pub async fn list(db: &Db, user: &SessionUser, q: PaymentQuery) -> Result<Vec<Pa
     Ok(rows)
 }
 
-fn amount_ok(x: Decimal) -> bool {
-    MONEY.admits(x)
-}
-
 pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<Payment> {
     let mut c = Checks::new();
     if !METHODS.contains(&input.method.as_str()) {
@@ -183,7 +179,7 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
         ));
     }
     let amount = match input.amount {
-        Some(a) if amount_ok(a) => a,
+        Some(a) if MONEY.admits(a) => a,
         _ => {
             c.push(FieldIssue::new(
                 "/amount",
@@ -216,10 +212,10 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
         .allocations
         .iter()
         .map(|a| a.amount)
-        .filter(|a| amount_ok(*a))
+        .filter(|a| MONEY.admits(*a))
         .sum();
     for (i, a) in input.allocations.iter().enumerate() {
-        if !amount_ok(a.amount) {
+        if !MONEY.admits(a.amount) {
             c.push(FieldIssue::new(
                 &format!("/allocations/{i}/amount"),
                 "invalid_amount",
