@@ -4,6 +4,8 @@
 //! Structured fields (the access log's METHOD, STATUS, ...) are journal
 //! fields; on stderr the message alone says the same once.
 
+mod from_tracing;
+
 use env_filter::Filter;
 use log::{LevelFilter, Log, Metadata, Record};
 
@@ -66,10 +68,15 @@ impl<L: Log> Log for Filtered<L> {
     }
 }
 
+/// The logger, then `tracing`'s events into it (after it: the subscriber
+/// asks the logger's filter which events it wants).
 fn install(inner: impl Log + 'static) {
     let filter = filter();
     log::set_max_level(filter.filter());
     let _ = log::set_boxed_logger(Box::new(Filtered { filter, inner }));
+    let _ = tracing_core::dispatcher::set_global_default(tracing_core::Dispatch::new(
+        from_tracing::ToLog,
+    ));
 }
 
 /// Log to the journal when stderr is the journal (systemd started the role),
