@@ -1,7 +1,7 @@
 //! Collects every problem of an input before refusing it, so a form shows all
 //! its bad fields at once and the API lists each with its JSON pointer.
 
-use crate::numbers::{Bounds, EXCHANGE_RATE};
+use crate::numbers::{Bounds, EXCHANGE_RATE, MONEY};
 use crate::{Error, FieldIssue, Result};
 
 #[derive(Default)]
@@ -141,6 +141,26 @@ impl Checks {
                 ));
                 Decimal::ONE
             }
+        }
+    }
+
+    /// A dollar `amount` (a payment, a bill's total) in lempiras, as the
+    /// ledger keeps it: below the bound of money ([`MONEY`]) like any
+    /// lempira amount. Refused under `pointer` (the field that carries the
+    /// amount, or the rate when the amount is a sum).
+    pub fn in_lempiras(
+        &mut self,
+        pointer: &str,
+        amount: rust_decimal::Decimal,
+        rate: rust_decimal::Decimal,
+    ) {
+        let lempiras = amount.checked_mul(rate).map(|l| l.round_dp(2));
+        if lempiras.is_none_or(|l| l >= MONEY.limit()) {
+            self.push(FieldIssue::new(
+                pointer,
+                "too_large_in_lempiras",
+                "in lempiras (times the exchange rate) this must stay below 1,000,000,000,000",
+            ));
         }
     }
 

@@ -530,8 +530,42 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
         (Some("24.5"), Some("0.00"), Some("1000.00")),
         "{usd}"
     );
+    // A dollar bill whose total in lempiras is past what a journal line
+    // holds (numeric(18, 2)): the database's refusal is the client's input,
+    // a 422 (`number_out_of_range`), and no bill is written.
+    let bills_before = ok(c.get(url("/api/v1/purchases/bills"))).await?;
+    let (status, body) = send(c.post(url("/api/v1/purchases/bills")).json(&json!({
+        "party_id": id(&guatemala), "class": "fyduca", "supplier_number": "FYDUCA-GT-2026-000782",
+        "currency": "USD", "exchange_rate": "999999.999999", "exempt": "999999999999.99",
+        "expense_account": "6106"})))
+    .await?;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("number_out_of_range")
+        ),
+        "{body}"
+    );
+    assert_eq!(
+        ok(c.get(url("/api/v1/purchases/bills"))).await?,
+        bills_before
+    );
     let tb_bill = books_agree(&app, &c, "dollar bill").await?;
     assert_eq!(moved(&tb, &tb_bill, "2101"), -24_500.0);
+    // A dollar payment is, in lempiras, below what any payment may be (10^12).
+    let (status, problem) = send(c.post(url("/api/v1/purchases/payments")).json(&json!({
+        "party_id": id(&guatemala), "method": "transfer", "currency": "USD", "exchange_rate": "24.70",
+        "amount": "40485829959.52"})))
+    .await?;
+    assert_eq!(
+        (status, fields(&problem)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![("/amount".to_owned(), "too_large_in_lempiras".to_owned())]
+        ),
+        "{problem}"
+    );
     ok(c.post(url("/api/v1/purchases/payments")).json(&json!({
         "party_id": id(&guatemala), "method": "transfer", "currency": "USD", "exchange_rate": "24.70",
         "amount": "1000.00", "allocations": [{"bill_id": id(&usd), "amount": "1000.00"}]})))

@@ -311,31 +311,36 @@ async fn amounts_too_large_for_the_ledger_are_refused_and_nothing_is_written() -
         "{body}"
     );
 
-    // Each number within bounds, but the payment in lempiras (almost 10^18)
-    // is past what a journal line holds: the database refuses it, and that
-    // is the client's input, not a server error.
-    let (status, body) = send(
-        pay(
-            json!({"party_id": customer, "method": "transfer", "currency": "USD",
-        "exchange_rate": "999999.999999", "amount": "999999999999.99"}),
+    // Each number within bounds, but the payment in lempiras is past what
+    // any payment may be (10^12): refused at the amount, in the client's
+    // language. At these figures (almost 10^18) it would not even fit a
+    // journal line.
+    for (rate, amount) in [
+        ("999999.999999", "999999999999.99"),
+        ("24.5", "40816326530.62"),
+    ] {
+        let (status, body) = send(
+            pay(
+                json!({"party_id": customer, "method": "transfer", "currency": "USD",
+                "exchange_rate": rate, "amount": amount}),
+            )
+            .header("accept-language", "es-HN"),
         )
-        .header("accept-language", "es-HN"),
-    )
-    .await?;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some("number_out_of_range")
-        ),
-        "{body}"
-    );
-    assert_eq!(
-        body["detail"].as_str(),
-        Some("un número es mayor de lo que se puede guardar"),
-        "{body}"
-    );
-
+        .await?;
+        assert_eq!(
+            (status, fields(&body)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![("/amount".into(), "too_large_in_lempiras".into())]
+            ),
+            "{body}"
+        );
+        assert_eq!(
+            body["errors"][0]["detail"].as_str(),
+            Some("en lempiras (por el tipo de cambio) debe quedar por debajo de 1 000 000 000 000"),
+            "{body}"
+        );
+    }
     // A manual journal entry of 10^12 a side.
     let accounts = ok(c.get(app.url("/api/v1/accounts"))).await?;
     let account = |code: &str| {
@@ -367,5 +372,11 @@ async fn amounts_too_large_for_the_ledger_are_refused_and_nothing_is_written() -
         ok(c.get(app.url("/api/v1/journal-entries?limit=200"))).await?,
         entries_before
     );
+
+    // One cent less in lempiras (999,999,999,999.94) is a payment like any other.
+    let (status, body) = send(pay(json!({"party_id": customer, "method": "transfer",
+        "currency": "USD", "exchange_rate": "24.5", "amount": "40816326530.61"})))
+    .await?;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     Ok(())
 }

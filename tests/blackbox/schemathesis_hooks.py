@@ -78,9 +78,10 @@ CROSS_FIELD = {
     "before_order_date",
     "due_before_issue",
     "allocations_exceed_payment",
-    # An amount times its exchange rate (or a sum of such) past what the
-    # ledger's columns hold in lempiras: the database's refusal, answered
-    # as the client's input (erp::error), with no single field to name.
+    "too_large_in_lempiras",  # a dollar payment's amount times its rate
+    # A document's sum times its exchange rate past what the ledger's
+    # columns hold in lempiras: the database's refusal, answered as the
+    # client's input (erp::error), with no single field to name.
     "number_out_of_range",
 }
 

@@ -140,7 +140,8 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         "party_id": s.supplier, "location_id": s.transit,
         "lines": [
             {"product_id": s.moto, "units": [{"serial": "JH2KD0810RK00001", "unit_cost": "400000.00"}]},
-            {"product_id": s.part, "quantity": "-2", "unit_cost": "100.00"}]})))
+            {"product_id": s.part, "quantity": "-2", "unit_cost": "100.00"},
+            {"product_id": s.part, "quantity": "99999999", "unit_cost": "999999999999"}]})))
     .await?;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(
@@ -153,7 +154,8 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
             (
                 "/lines/1/quantity".to_owned(),
                 "invalid_quantity".to_owned()
-            )
+            ),
+            ("/lines/2/unit_cost".to_owned(), "line_too_large".to_owned())
         ]
     );
     assert_eq!(documents_count(&app, &c).await?, before, "nothing written");

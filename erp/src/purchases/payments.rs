@@ -234,6 +234,7 @@ pub async fn record(
         .trim()
         .to_uppercase();
     let rate = c.exchange_rate(&currency, input.exchange_rate);
+    c.in_lempiras("/amount", amount, rate);
     let party = lines::supplier(&mut tx, &mut c, input.party_id).await?;
 
     // Lock the bills paid, so two payments at once cannot both take what

@@ -206,6 +206,7 @@ pub async fn record(db: &Db, user: &SessionUser, input: PaymentInput) -> Result<
         .trim()
         .to_uppercase();
     let rate = c.exchange_rate(&currency, input.exchange_rate);
+    c.in_lempiras("/amount", amount, rate);
     // Only amounts within bounds are added: two past them could overflow
     // the sum (each is refused below anyway).
     let allocated: Decimal = input

@@ -19,6 +19,7 @@ use super::ledger::{self, DocumentSpec, MoveSpec};
 use super::lines;
 use crate::access::Access;
 use crate::db::Db;
+use crate::numbers::line_too_large;
 use crate::purchases::orders::OpenLine;
 use crate::roles::{Action, Resource};
 use crate::validate::Checks;
@@ -252,6 +253,10 @@ pub(crate) async fn spec(
             }
             let quantity = lines::quantity(&mut checks, &format!("{at}/quantity"), line.quantity);
             if let (Some(q), Some(c)) = (quantity, unit_cost) {
+                if let Some(issue) = line_too_large(&format!("{at}/unit_cost"), q, c) {
+                    checks.push(issue);
+                    continue;
+                }
                 moves.push(MoveSpec {
                     pointer: at,
                     product_id: product.id,
