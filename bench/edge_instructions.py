@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Instructions per request: the appliance's proxy against pingora-minimal,
+counted by callgrind instead of timed.
+
+`bench/edge.py` times the proxies, and on this shared 2-core VM one
+binary's figures move by a third between rounds: a change worth 2 % cannot
+be seen there. Valgrind's callgrind counts the instructions a process runs
+in user space, which does not depend on what else the host does. Each proxy
+runs under callgrind in front of the same nginx upstream as in edge.py
+(23 bytes from memory); after a warm-up on the same kind of connections,
+counting is switched on for REQUESTS requests from h2load (8 connections;
+HTTP/1.1, then HTTP/2 with 10 streams each) and off again. Printed: user
+instructions per request for both, their ratio, and the functions that
+account for most of the difference (exclusive counts; inlining differs
+between the two binaries, so a function may move rather than cost).
+
+Kernel work (TCP, the socket calls, about 40 % of the CPU time in edge.py)
+is not counted: it is the same per request for both.
+
+    python3 bench/edge_instructions.py target/release/appliance [REQUESTS=10000]
+
+Installs valgrind, nginx and nghttp2-client (h2load) when missing, and
+builds bench/pingora-minimal (rustls) as edge.py does. Takes about 6
+minutes: under callgrind a request costs ~50 times its CPU.
+"""
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+
+from common import LIMITS_OFF, BenchError, main_guard, positive
+from edge import build_minimal, certificate, free_port, nginx_upstream, wait_port
+
+TOOLS = [("valgrind", "valgrind"), ("nginx", "nginx"), ("nghttp2-client", "h2load")]
+CONNECTIONS = 8
+WARM_UP = 1000
+MODES = {"HTTP/1.1": ["--h1", "-m1"], "HTTP/2": ["-m10"]}
+
+
+def ensure_tools():
+    path = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
+    missing = [p for p, exe in TOOLS if not shutil.which(exe, path=path)]
+    if missing:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        subprocess.run(["systemctl", "disable", "--now", "nginx"], stderr=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, check=False)
+
+
+def h2load(url, args, requests):
+    """`requests` requests; all must succeed."""
+    out = subprocess.run(["h2load", "-t1", f"-c{CONNECTIONS}", *args, "-n", str(requests), url],
+                         capture_output=True, text=True).stdout
+    done = re.search(r"(\d+) succeeded", out)
+    if not done or int(done.group(1)) != requests:
+        raise BenchError(f"h2load did not get {requests} answers from {url}:\n{out[-600:]}")
+
+
+def callgrind_control(*args):
+    subprocess.run(["callgrind_control", *args], check=True, capture_output=True)
+
+
+def count(command, port, out, args, requests):
+    """Run `command` under callgrind and count `requests` requests: the
+    profile's path and the instructions per request."""
+    proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                             f"--callgrind-out-file={out}", *command],
+                            env=dict(os.environ, RUST_LOG="warn"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port, 300)
+        url = f"https://localhost:{port}/"
+        h2load(url, args, WARM_UP)
+        callgrind_control("--instr=on", str(proc.pid))
+        h2load(url, args, requests)
+        callgrind_control("--instr=off", str(proc.pid))
+        callgrind_control("--dump", str(proc.pid))
+    finally:
+        proc.kill()
+        proc.wait()
+    dumps = [p for p in glob.glob(out + ".*") if os.path.getsize(p) > 0]
+    if len(dumps) != 1:
+        raise BenchError(f"expected one callgrind dump for {command[0]}, found {dumps}")
+    with open(dumps[0]) as f:
+        total = re.search(r"^totals: (\d+)", f.read(), re.M)
+    if not total:
+        raise BenchError(f"no instruction total in {dumps[0]}")
+    return dumps[0], positive(int(total.group(1)) / requests, f"instructions per request of {command[0]}")
+
+
+def by_function(profile, requests):
+    """Exclusive instructions per request of each function (generics folded)."""
+    text = subprocess.run(["callgrind_annotate", "--threshold=100", profile],
+                          capture_output=True, text=True, check=True).stdout
+    found = Counter()
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*?:(.*?) \[", line)
+        if m:
+            name = m.group(2)
+            while re.search(r"<[^<>]*>", name):
+                name = re.sub(r"<[^<>]*>", "", name)
+            found[name[:110]] += int(m.group(1).replace(",", "")) / requests
+    return found
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/appliance")
+    requests = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+    ensure_tools()
+    minimal = build_minimal("rustls")
+    tmp = tempfile.mkdtemp(prefix="edge-instructions-")
+    cert, key, _ = certificate(tmp)
+    up_http, up_https = free_port(), free_port()
+    upstream = nginx_upstream(tmp, up_http, up_https, cert, key)
+    try:
+        wait_port(up_http)
+        print(f"edge instructions: user-space instructions per request under callgrind, "
+              f"{requests} requests over {CONNECTIONS} connections after {WARM_UP} to warm up")
+        for mode, args in MODES.items():
+            port = free_port()
+            ours = [binary, "proxy", "--https", f"127.0.0.1:{port}", "--http", f"127.0.0.1:{free_port()}",
+                    "--api-upstream", f"127.0.0.1:{up_http}", "--web-upstream", f"127.0.0.1:{up_http}",
+                    "--tls-dir", os.path.join(tmp, f"tls-{port}"), *LIMITS_OFF]
+            tag = mode.replace("/", "").replace(".", "")
+            app_profile, app = count(ours, port, os.path.join(tmp, f"appliance-{tag}"), args, requests)
+            port = free_port()
+            theirs = [minimal, f"127.0.0.1:{port}", f"127.0.0.1:{up_http}", cert, key, "2"]
+            min_profile, least = count(theirs, port, os.path.join(tmp, f"minimal-{tag}"), args, requests)
+            print(f"\n{mode}: appliance {app:,.0f}, pingora-minimal rustls {least:,.0f} "
+                  f"instructions per request: {app / least:.2f}x")
+            a, m = by_function(app_profile, requests), by_function(min_profile, requests)
+            print("  most of the difference (appliance, minimal, difference; per request):")
+            for name in sorted(set(a) | set(m), key=lambda n: m[n] - a[n])[:12]:
+                print(f"  {a[name]:8,.0f} {m[name]:8,.0f} {a[name] - m[name]:+8,.0f}  {name}")
+    finally:
+        upstream.terminate()
+        upstream.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main_guard(main)
