@@ -66,14 +66,16 @@ TOOLS = [("caddy", "caddy"), ("nginx", "nginx"), ("haproxy", "haproxy"), ("wrk",
          ("nghttp2-client", "h2load")]
 
 
-def ensure_tools():
+def ensure_tools(tools=TOOLS):
+    """Install the (package, executable) pairs whose executable is missing;
+    a server installed so is not left running as a service."""
     path = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
-    missing = [p for p, exe in TOOLS if not shutil.which(exe, path=path)]
+    missing = [p for p, exe in tools if not shutil.which(exe, path=path)]
     if missing:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True,
                        env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-        for service in ("caddy", "nginx", "haproxy"):
+        for service in {"caddy", "nginx", "haproxy"} & set(missing):
             subprocess.run(["systemctl", "disable", "--now", service], stderr=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, check=False)
 

@@ -34,23 +34,12 @@ import tempfile
 from collections import Counter
 
 from common import LIMITS_OFF, BenchError, main_guard, positive
-from edge import build_minimal, certificate, free_port, nginx_upstream, wait_port
+from edge import build_minimal, certificate, ensure_tools, free_port, nginx_upstream, wait_port
 
 TOOLS = [("valgrind", "valgrind"), ("nginx", "nginx"), ("nghttp2-client", "h2load")]
 CONNECTIONS = 8
 WARM_UP = 1000
 MODES = {"HTTP/1.1": ["--h1", "-m1"], "HTTP/2": ["-m10"]}
-
-
-def ensure_tools():
-    path = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
-    missing = [p for p, exe in TOOLS if not shutil.which(exe, path=path)]
-    if missing:
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True,
-                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-        subprocess.run(["systemctl", "disable", "--now", "nginx"], stderr=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, check=False)
 
 
 def h2load(url, args, requests):
@@ -112,7 +101,7 @@ def by_function(profile, requests):
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/appliance")
     requests = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
-    ensure_tools()
+    ensure_tools(TOOLS)
     minimal = build_minimal("rustls")
     tmp = tempfile.mkdtemp(prefix="edge-instructions-")
     cert, key, _ = certificate(tmp)
