@@ -130,6 +130,44 @@ async fn a_client_with_too_many_requests_in_flight_gets_429() -> TestResult {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_client_asking_one_thing_after_another_is_never_refused() -> TestResult {
+    // A request's place is given back before the client can read its end:
+    // the next request, sent the moment the answer is complete, is never
+    // counted against the one before it (over HTTP/2, HTTP/1.1 and HTTP/3).
+    let upstream = Upstream::start().await?;
+    let proxy = Proxy::start(
+        upstream.addr,
+        &[
+            "--max-concurrent-requests",
+            "1",
+            "--max-requests-per-second",
+            "0",
+        ],
+    )?;
+    for client in [proxy.client()?, proxy.http1_client()?] {
+        let mut refused = 0;
+        for _ in 0..200 {
+            let answer = client.get(proxy.url("/page")).send().await?;
+            if answer.status() == StatusCode::TOO_MANY_REQUESTS {
+                refused += 1;
+            }
+            answer.bytes().await?;
+        }
+        assert_eq!(refused, 0, "of 200 requests one after another");
+    }
+    let root = proxy.local_root()?;
+    let mut refused = 0;
+    for _ in 0..50 {
+        let answer = h3_request(proxy.https, &root, "GET", "/page", b"").await?;
+        if answer.status == 429 {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 0, "of 50 HTTP/3 requests one after another");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_client_holding_too_many_connections_has_the_next_one_closed() -> TestResult {
     let upstream = Upstream::start().await?;
     let proxy = Proxy::start(upstream.addr, &["--max-connections-per-client", "2"])?;

@@ -42,7 +42,7 @@ pub struct CaddyEdge {
 
 pub struct Ctx {
     started: Instant,
-    _admitted: Option<Admitted>,
+    admitted: Option<Admitted>,
     received: u64,
     max_body: Option<u64>,
     plan: Option<Plan>,
@@ -116,7 +116,7 @@ impl ProxyHttp for CaddyEdge {
     fn new_ctx(&self) -> Ctx {
         Ctx {
             started: Instant::now(),
-            _admitted: None,
+            admitted: None,
             received: 0,
             max_body: None,
             plan: None,
@@ -135,7 +135,7 @@ impl ProxyHttp for CaddyEdge {
         if let Err(refusal) = self
             .limits
             .admit(client_ip(session))
-            .map(|a| ctx._admitted = Some(a))
+            .map(|a| ctx.admitted = Some(a))
         {
             refusal.write(session, false).await?;
             return Ok(true);
@@ -180,6 +180,7 @@ impl ProxyHttp for CaddyEdge {
         }
         let done = match (&plan.end, direct_answer(&plan).await) {
             (_, Some(answer)) => {
+                ctx.admitted = None;
                 self.write(session, &mut ctx.encoder, answer).await?;
                 true
             }
@@ -282,6 +283,9 @@ impl ProxyHttp for CaddyEdge {
         ctx: &mut Ctx,
     ) -> Result<Option<std::time::Duration>> {
         ctx.encoder.body_filter(body, end_of_stream);
+        if end_of_stream {
+            ctx.admitted = None;
+        }
         Ok(None)
     }
 

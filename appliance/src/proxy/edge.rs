@@ -60,7 +60,7 @@ pub struct Ctx {
     api: bool,
     started: Instant,
     /// The client's place in the in-flight count, given back when the request ends.
-    _admitted: Option<Admitted>,
+    admitted: Option<Admitted>,
     /// Request body bytes received so far.
     received: u64,
     /// The request's turn at its upstream, given back when the request ends.
@@ -86,7 +86,7 @@ impl ProxyHttp for Edge {
         Ctx {
             api: false,
             started: Instant::now(),
-            _admitted: None,
+            admitted: None,
             received: 0,
             turn: None,
             encoder: Encoder::default(),
@@ -103,7 +103,7 @@ impl ProxyHttp for Edge {
     async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {
         ctx.api = self.upstreams.route(session.req_header().uri.path()).1;
         let verdict = self.limits.admit(client_ip(session)).and_then(|admitted| {
-            ctx._admitted = Some(admitted);
+            ctx.admitted = Some(admitted);
             self.limits
                 .check_length(content_length(session.req_header()))
         });
@@ -176,6 +176,9 @@ impl ProxyHttp for Edge {
         ctx: &mut Ctx,
     ) -> Result<Option<std::time::Duration>> {
         ctx.encoder.body_filter(body, end_of_stream);
+        if end_of_stream {
+            ctx.admitted = None;
+        }
         Ok(None)
     }
 

@@ -30,7 +30,7 @@ use super::caddy_routes::Routes;
 use super::compression::{Allowed, Encoder};
 use super::edge::Upstreams;
 use super::headers::{SECURITY, alt_svc_value, forwarded, port_value};
-use super::limits::Limits;
+use super::limits::{Admitted, Limits};
 use super::refusals::Refusal;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -313,8 +313,8 @@ async fn decide(req: &Request<()>, client: IpAddr, shared: &Shared) -> Decision 
 
 /// A request cleared to go upstream.
 struct Cleared {
-    /// The client's place in the in-flight count, given back when the request ends.
-    _admitted: super::limits::Admitted,
+    /// The client's place in the in-flight count (see [`Admitted`]).
+    admitted: Admitted,
     upstream: SocketAddr,
     api: bool,
     plan: Option<Plan>,
@@ -354,7 +354,7 @@ async fn clear(req: &Request<()>, client: IpAddr, shared: &Shared) -> Result<Cle
         return Err(Early::Refuse(Refusal::TooLarge, api));
     }
     Ok(Cleared {
-        _admitted: admitted,
+        admitted,
         upstream,
         api,
         plan,
@@ -484,7 +484,14 @@ async fn answer(
             error: Some(e),
         };
     }
-    let (bytes, error) = relay(body, &mut encoder, send, limits.upstream_timeout()).await;
+    let (bytes, error) = relay(
+        body,
+        &mut encoder,
+        send,
+        limits.upstream_timeout(),
+        cleared.admitted,
+    )
+    .await;
     Outcome {
         status,
         bytes,
@@ -657,12 +664,14 @@ async fn send_whole(
 }
 
 /// Stream the upstream's body to the client, through the encoder; bytes
-/// sent and what went wrong.
+/// sent and what went wrong. The client's place in the in-flight count
+/// is given back before the stream's end goes out.
 async fn relay(
     mut body: hyper::body::Incoming,
     encoder: &mut Encoder,
     stream: &mut Sender,
     timeout: Duration,
+    admitted: Admitted,
 ) -> (usize, Option<String>) {
     let mut sent = 0;
     loop {
@@ -692,6 +701,7 @@ async fn relay(
             return (sent, Some(e.to_string()));
         }
     }
+    drop(admitted);
     match stream.finish().await {
         Ok(()) => (sent, None),
         Err(e) => (sent, Some(e.to_string())),

@@ -66,7 +66,10 @@ pub struct UpstreamTurn(#[allow(dead_code)] Option<OwnedSemaphorePermit>);
 #[derive(Debug, PartialEq, Eq)]
 pub struct UpstreamBusy;
 
-/// Held for as long as the request is in flight.
+/// Held for as long as the request is in flight, and dropped before the
+/// answer's last bytes go out (not with the request's context, after
+/// them): a client may send its next request the moment it has read the
+/// answer, and must not find the one before still counted.
 pub struct Admitted(#[allow(dead_code)] Option<Guard>);
 
 /// Held for as long as the connection is open.
