@@ -79,11 +79,35 @@ impl<J: Job> JobBackend<J> {
         }
     }
 
-    /// Start fetching a batch: twice the concurrency, started when the
-    /// buffer holds no more than one round of work.
-    fn fetch(&self) -> JoinHandle<anyhow::Result<Vec<Fetched>>> {
+    /// How many jobs to fetch now (0: not yet). Apalis asks for the next
+    /// job only when it has a free slot. A type limited across the
+    /// appliance fetches only what this worker can start: a job fetched
+    /// ahead would hold one of the appliance's few slots while it waits,
+    /// and another worker with a free slot would find none (one worker
+    /// took both thumbnail slots, running one photo at a time). Other
+    /// types fetch twice the concurrency, when the buffer holds no more
+    /// than one round of work.
+    fn wanted(&self) -> usize {
+        let policy = &self.lane.policy;
+        if policy.limit > 0 {
+            if !self.buffer.is_empty() {
+                return 0;
+            }
+            // A finished job may leave `held` just after its slot frees.
+            policy
+                .concurrency
+                .saturating_sub(self.lane.held_count())
+                .max(1)
+        } else if self.buffer.len() <= policy.concurrency {
+            (policy.concurrency * 2).clamp(1, 256)
+        } else {
+            0
+        }
+    }
+
+    /// Start fetching `n` jobs.
+    fn fetch(&self, n: usize) -> JoinHandle<anyhow::Result<Vec<Fetched>>> {
         let lane = self.lane.clone();
-        let n = (lane.policy.concurrency * 2).clamp(1, 256);
         tokio::spawn(async move {
             let jobs = lane
                 .store
@@ -185,10 +209,11 @@ impl<J: Job> Backend for JobBackend<J> {
         _: &WorkerContext,
     ) -> Poll<Option<Result<Task<J>, QueueError>>> {
         loop {
-            if matches!(self.state, State::Ready)
-                && self.buffer.len() <= self.lane.policy.concurrency
-            {
-                self.state = State::Fetching(self.fetch());
+            if matches!(self.state, State::Ready) {
+                let n = self.wanted();
+                if n > 0 {
+                    self.state = State::Fetching(self.fetch(n));
+                }
             }
             if let Some(task) = self.buffer.pop_front() {
                 if let Some(id) = task.ctx().task_id() {

@@ -96,6 +96,11 @@ impl Lane {
         }
     }
 
+    /// How many jobs this lane holds (fetched, running or waiting to start).
+    pub fn held_count(&self) -> usize {
+        self.held().len()
+    }
+
     /// Jobs held, as (id, attempt); only those not started when `unstarted`.
     pub fn holding(&self, unstarted: bool) -> Vec<(String, u32)> {
         self.held()

@@ -23,7 +23,8 @@ pub(crate) fn photo(w: u32, h: u32) -> Vec<u8> {
         image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 120])
     });
     let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Jpeg).expect("a JPEG into memory");
+    img.write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("a JPEG into memory");
     out.into_inner()
 }
 

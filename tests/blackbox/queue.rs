@@ -302,6 +302,34 @@ async fn priorities_share_the_workers_and_a_limit_caps_the_whole_queue() -> Test
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_limited_type_s_slots_go_to_workers_that_can_start_a_job() -> TestResult {
+    // Two workers that run one job at a time, two slots across the
+    // appliance (the thumbnails' policy): each worker holds one slot and
+    // runs half the work, two jobs at once. A worker holding a job it
+    // cannot start yet would keep the other worker idle.
+    let app = App::start()?;
+    let redis = redis(&app).await?;
+    let limited = ["--concurrency", "1", "--limit", "2"];
+    let a = probe_worker(&app, &limited)?;
+    let b = probe_worker(&app, &limited)?;
+    push(&app, &["--count", "20", "--sleep-ms", "300"])?;
+    eventually(Duration::from_secs(60), || async {
+        (done(&redis).await == 20).then_some(())
+    })
+    .await
+    .ok_or("the jobs did not all run")?;
+    let by: HashMap<u32, u64> = redis.hgetall("erp:probe:by_worker").await?;
+    let ran = |w: &KillOnDrop| by.get(&w.0.id()).copied().unwrap_or(0);
+    assert!(
+        ran(&a) >= 5 && ran(&b) >= 5,
+        "each worker ran its share of 20: {by:?}"
+    );
+    let max: u64 = redis.get("erp:probe:max_running").await?;
+    assert_eq!(max, 2, "both slots were in use at once");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_job_asked_for_in_a_transaction_that_rolls_back_never_runs() -> TestResult {
     use sqlx::Connection;
     // `up` runs a worker, and with it the outbox relay.

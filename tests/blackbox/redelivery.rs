@@ -368,9 +368,10 @@ async fn workers_killed_in_the_middle_of_thumbnails_lose_none_of_them() -> TestR
     // it there, start another.
     let mut killed = vec![];
     for round in 1..=2 {
-        // After a kill, the dead worker's leases (its running job and the
-        // one it had fetched) count against the type's limit of two until
-        // they run out, 30 s later: then the work moves on.
+        // After a kill, the dead worker's lease (its running job) counts
+        // against the type's limit of two until it runs out, 30 s later;
+        // the other slot is `up`'s worker's, which holds no more than the
+        // one photo it makes (a limited type is not fetched ahead).
         let job = eventually(Duration::from_secs(75), || async {
             running_on(&redis, &name).await
         })

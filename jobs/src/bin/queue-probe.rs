@@ -132,6 +132,10 @@ async fn run_probe(
     redis: Data<Pool>,
 ) -> Result<(), BoxDynError> {
     let _: i64 = redis.hincrby("erp:probe:runs", job.n, 1).await?;
+    // Which worker process ran it: how a limited type's slots are shared.
+    let _: i64 = redis
+        .hincrby("erp:probe:by_worker", std::process::id(), 1)
+        .await?;
     let running: i64 = redis.incr("erp:probe:running").await?;
     let _: () = redis
         .eval(
