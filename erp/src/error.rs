@@ -283,3 +283,51 @@ impl From<fred::error::Error> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What PostgreSQL says for a number past its column (SQLSTATE 22003);
+    /// a stand-in because no input the API takes reaches it any more.
+    #[derive(Debug)]
+    struct OutOfRange;
+
+    impl fmt::Display for OutOfRange {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("numeric field overflow")
+        }
+    }
+
+    impl std::error::Error for OutOfRange {}
+
+    impl sqlx::error::DatabaseError for OutOfRange {
+        fn message(&self) -> &str {
+            "numeric field overflow"
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(NUMERIC_OUT_OF_RANGE.into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    #[test]
+    fn a_number_past_its_column_is_the_client_s_input_not_a_server_error() {
+        let e = Error::from(sqlx::Error::Database(Box::new(OutOfRange)));
+        assert_eq!(
+            (e.kind, e.code),
+            (ErrorKind::Validation, "number_out_of_range")
+        );
+    }
+}

@@ -144,22 +144,37 @@ impl Checks {
         }
     }
 
-    /// A dollar `amount` (a payment, a bill's total) in lempiras, as the
-    /// ledger keeps it: below the bound of money ([`MONEY`]) like any
-    /// lempira amount. Refused under `pointer` (the field that carries the
-    /// amount, or the rate when the amount is a sum).
+    /// A dollar `amount` (a payment) in lempiras, as the ledger keeps it:
+    /// below the bound of money ([`MONEY`]) like any lempira amount.
+    /// Refused under `pointer`, the field that carries the amount.
     pub fn in_lempiras(
         &mut self,
         pointer: &str,
         amount: rust_decimal::Decimal,
         rate: rust_decimal::Decimal,
     ) {
-        let lempiras = amount.checked_mul(rate).map(|l| l.round_dp(2));
-        if lempiras.is_none_or(|l| l >= MONEY.limit()) {
+        if !below_money_in_lempiras(amount, rate) {
             self.push(FieldIssue::new(
                 pointer,
                 "too_large_in_lempiras",
                 "in lempiras (times the exchange rate) this must stay below 1,000,000,000,000",
+            ));
+        }
+    }
+
+    /// The same bound for a document's total (a sum: refused under the
+    /// lines, or the field the form shows the sum at).
+    pub fn total_in_lempiras(
+        &mut self,
+        pointer: &str,
+        total: rust_decimal::Decimal,
+        rate: rust_decimal::Decimal,
+    ) {
+        if !below_money_in_lempiras(total, rate) {
+            self.push(FieldIssue::new(
+                pointer,
+                "total_too_large",
+                "the total, in lempiras, must stay below 1,000,000,000,000",
             ));
         }
     }
@@ -171,6 +186,13 @@ impl Checks {
             Err(Error::invalid_fields(self.issues))
         }
     }
+}
+
+/// `amount` times `rate`, rounded to cents, is below [`MONEY`]'s bound.
+fn below_money_in_lempiras(amount: rust_decimal::Decimal, rate: rust_decimal::Decimal) -> bool {
+    amount
+        .checked_mul(rate)
+        .is_some_and(|l| l.round_dp(2) < MONEY.limit())
 }
 
 #[cfg(test)]

@@ -530,9 +530,8 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
         (Some("24.5"), Some("0.00"), Some("1000.00")),
         "{usd}"
     );
-    // A dollar bill whose total in lempiras is past what a journal line
-    // holds (numeric(18, 2)): the database's refusal is the client's input,
-    // a 422 (`number_out_of_range`), and no bill is written.
+    // A dollar bill whose total in lempiras is past what any amount may be
+    // (10^12): refused at its rate, and no bill is written.
     let bills_before = ok(c.get(url("/api/v1/purchases/bills"))).await?;
     let (status, body) = send(c.post(url("/api/v1/purchases/bills")).json(&json!({
         "party_id": id(&guatemala), "class": "fyduca", "supplier_number": "FYDUCA-GT-2026-000782",
@@ -540,10 +539,10 @@ async fn a_fee_bill_withholds_isr_with_its_receipt_and_is_paid_net() -> TestResu
         "expense_account": "6106"})))
     .await?;
     assert_eq!(
-        (status, body["code"].as_str()),
+        (status, fields(&body)),
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("number_out_of_range")
+            vec![("/exchange_rate".to_owned(), "total_too_large".to_owned())]
         ),
         "{body}"
     );

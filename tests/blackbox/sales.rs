@@ -912,7 +912,10 @@ async fn bad_documents_name_each_field_and_write_nothing() -> TestResult {
 
 /// Numbers past what a document can hold are the client's mistake, said
 /// under the line's field: before, quantity × price overflowed `Decimal`
-/// in the handler (a panic, and the edge's 503 page).
+/// in the handler (a panic, and the edge's 503 page). A total that, in
+/// lempiras, reaches what any amount may be is said under the lines
+/// (before, a dollar document's total times its rate reached the ledger's
+/// columns and came back without a field).
 #[tokio::test(flavor = "multi_thread")]
 async fn amounts_too_large_for_a_document_are_refused_by_field() -> TestResult {
     let app = App::start()?;
@@ -937,12 +940,19 @@ async fn amounts_too_large_for_a_document_are_refused_by_field() -> TestResult {
             "/lines/0/unit_price",
             "line_too_large",
         ),
+        ("1000", "9999999999", "/lines", "total_too_large"),
+        // 100,000,000,000 dollars at 24.65 lempiras each.
+        ("1", "100000000000", "/lines", "total_too_large"),
     ];
-    for (quantity, price, pointer, code) in cases {
-        let (status, body) = send(c.post(app.url("/api/v1/sales/documents")).json(&json!({
+    for (i, (quantity, price, pointer, code)) in cases.into_iter().enumerate() {
+        let mut doc = json!({
             "kind": "quote", "party_id": customer,
-            "lines": [{"description": "Moto", "quantity": quantity, "unit_price": price}]})))
-        .await?;
+            "lines": [{"description": "Moto", "quantity": quantity, "unit_price": price}]});
+        if i == 4 {
+            doc["currency"] = json!("USD");
+            doc["exchange_rate"] = json!("24.65");
+        }
+        let (status, body) = send(c.post(app.url("/api/v1/sales/documents")).json(&doc)).await?;
         assert_eq!(
             status,
             StatusCode::UNPROCESSABLE_ENTITY,

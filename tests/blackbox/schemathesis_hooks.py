@@ -78,11 +78,9 @@ CROSS_FIELD = {
     "before_order_date",
     "due_before_issue",
     "allocations_exceed_payment",
-    "too_large_in_lempiras",  # a dollar payment's amount times its rate
-    # A document's sum times its exchange rate past what the ledger's
-    # columns hold in lempiras: the database's refusal, answered as the
-    # client's input (erp::error), with no single field to name.
-    "number_out_of_range",
+    # An amount, or a document's total, times its rate, in lempiras.
+    "too_large_in_lempiras",
+    "total_too_large",
 }
 
 ALLOWED = UNKNOWN_RECORDS | STATE | CROSS_FIELD

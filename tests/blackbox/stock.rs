@@ -177,6 +177,25 @@ async fn imported_units_and_an_averaged_part_keep_valuation_and_ledger_equal() -
         ),
         "{problem}"
     );
+    // Lines that each fit, but whose total in lempiras reaches what any
+    // amount may be (10^12), in lempiras and in dollars at their rate.
+    for (currency, rate, price) in [
+        ("HNL", None, "9999999999"),
+        ("USD", Some("24.65"), "100000000"),
+    ] {
+        let (status, problem) = send(c.post(url("/api/v1/purchases/orders")).json(&json!({
+            "party_id": s.supplier, "currency": currency, "exchange_rate": rate,
+            "lines": [{"product_id": s.part, "quantity": "1000", "unit_price": price}]})))
+        .await?;
+        assert_eq!(
+            (status, fields(&problem)),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![("/lines".to_owned(), "total_too_large".to_owned())]
+            ),
+            "{currency}: {problem}"
+        );
+    }
     assert_eq!(
         ok(c.get(url("/api/v1/purchases/orders"))).await?,
         orders_before

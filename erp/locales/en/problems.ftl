@@ -52,6 +52,7 @@ field-invalid-price = 0 or more and below 1,000,000,000,000, at most 4 decimals
 field-line-too-large = quantity times price must stay below 100,000,000,000,000
 field-number-out-of-range = a number is larger than can be stored
 field-too-large-in-lempiras = in lempiras (times the exchange rate) this must stay below 1,000,000,000,000
+field-total-too-large = the total, in lempiras, must stay below 1,000,000,000,000
 field-invalid-discount = a percentage from 0 to 100
 field-unknown-product = unknown product
 field-no-lines = add at least one line

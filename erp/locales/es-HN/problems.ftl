@@ -52,6 +52,7 @@ field-invalid-price = 0 o más y menos de 1 000 000 000 000, con hasta 4 decimal
 field-line-too-large = cantidad por precio debe quedar por debajo de 100 000 000 000 000
 field-number-out-of-range = un número es mayor de lo que se puede guardar
 field-too-large-in-lempiras = en lempiras (por el tipo de cambio) debe quedar por debajo de 1 000 000 000 000
+field-total-too-large = el total, en lempiras, debe quedar por debajo de 1 000 000 000 000
 field-invalid-discount = un porcentaje de 0 a 100
 field-unknown-product = producto desconocido
 field-no-lines = agregue al menos una línea

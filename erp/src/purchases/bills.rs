@@ -498,6 +498,13 @@ pub(crate) async fn record_in(
         ));
     }
     let total = split + isv15 + isv18;
+    // A sum: said at the rate of a foreign bill, at the bases of a local one.
+    let pointer = if rate == Decimal::ONE {
+        "/taxed15"
+    } else {
+        "/exchange_rate"
+    };
+    c.total_in_lempiras(pointer, total, rate);
     if total.is_zero() && split == bases {
         c.push(FieldIssue::new(
             "/taxed15",

@@ -284,9 +284,9 @@ pub async fn create(
         if let (Some(q), Some(price)) = (quantity, price)
             && let Some(issue) = line_too_large(&format!("{at}/unit_price"), q, price)
         {
+            // (said here, and left out of the total below)
             checks.push(issue);
-        }
-        if let (Some(p), Some(q), Some(price)) = (product, quantity, price) {
+        } else if let (Some(p), Some(q), Some(price)) = (product, quantity, price) {
             rows.push((p.id, q, price, cents(q * price)));
         }
     }
@@ -299,9 +299,12 @@ pub async fn create(
             "the goods cannot be expected before the order",
         ));
     }
+    // Lines within their bounds (below 10^14 each) cannot overflow a sum
+    // of 28 digits.
+    let total: Decimal = rows.iter().map(|r| r.3).sum();
+    checks.total_in_lempiras("/lines", total, rate);
     checks.finish()?;
     let date = crate::stock::date_or_today(&mut tx, input.order_date).await?;
-    let total: Decimal = rows.iter().map(|r| r.3).sum();
     let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO purchase_orders (id, company_id, doc_no, party_id, order_date, expected_date, currency,

@@ -740,6 +740,19 @@ async fn store_totals(tx: &mut sqlx::PgConnection, doc: Uuid, totals: &Totals) -
     Ok(())
 }
 
+/// The document's totals; refused at `/lines` when the total, in
+/// lempiras, reaches what any amount may be (the ledger books it so).
+fn totals_of(lines: &[Built], h: &HeaderValues) -> Result<Totals> {
+    let totals = Totals::of(
+        &lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(),
+        h.rates,
+    );
+    let mut c = Checks::new();
+    c.total_in_lempiras("/lines", totals.total, h.exchange_rate);
+    c.finish()?;
+    Ok(totals)
+}
+
 /// Insert a draft of `kind` (inside the caller's transaction): header,
 /// lines and totals. `source` is the document it is made from.
 pub(crate) async fn insert(
@@ -752,10 +765,7 @@ pub(crate) async fn insert(
     let h = header_values(tx, kind, input).await?;
     let source_id = source.as_ref().map(|s| s.id);
     let lines = build_lines(tx, kind, source, None, &input.lines).await?;
-    let totals = Totals::of(
-        &lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(),
-        h.rates,
-    );
+    let totals = totals_of(&lines, &h)?;
     let id = Uuid::now_v7();
     let (doc_no, version, created_at, updated_at): (i32, i32, DateTime<Utc>, DateTime<Utc>) =
         sqlx::query_as(
@@ -882,10 +892,7 @@ pub async fn update(
         &input.lines,
     )
     .await?;
-    let totals = Totals::of(
-        &lines.iter().map(|b| b.line.clone()).collect::<Vec<_>>(),
-        h.rates,
-    );
+    let totals = totals_of(&lines, &h)?;
     sqlx::query("DELETE FROM sales_document_lines WHERE document_id = $1")
         .bind(id)
         .execute(&mut *tx)

@@ -412,9 +412,20 @@ async fn form_page(
         .iter()
         .filter(|i| i.pointer.starts_with("/lines"))
         .map(|i| {
-            let row: usize = i.pointer.split('/').nth(2).and_then(|n| n.parse().ok()).unwrap_or(0);
-            let text = super::fields::issue_text(lang, &i.code, &i.message);
-            view! { <li>{lang.t_args("sales-line-error", &[("row", (row + 1).to_string())])}" "{text}</li> }
+            let text = super::fields::issue_text(lang, i.code, &i.message);
+            // `/lines` itself is about all of them (none, too many, their total).
+            let row = i
+                .pointer
+                .split('/')
+                .nth(2)
+                .and_then(|n| n.parse::<usize>().ok());
+            let label = row.map(|row| {
+                format!(
+                    "{} ",
+                    lang.t_args("sales-line-error", &[("row", (row + 1).to_string())])
+                )
+            });
+            view! { <li>{label}{text}</li> }
         })
         .collect_view();
     let header_error = |name: &str| {
