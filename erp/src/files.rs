@@ -119,27 +119,46 @@ mod tests {
     #[tokio::test]
     async fn a_directory_store_writes_reads_and_deletes() {
         let dir = std::env::temp_dir().join(format!("erp-files-{}", uuid::Uuid::new_v4()));
-        let store = FileStore::open(&format!("file://{}", dir.display())).unwrap();
-        assert_eq!(store.get("a/b.txt").await.unwrap(), None);
-        store.put("a/b.txt", b"hola".to_vec()).await.unwrap();
-        assert_eq!(std::fs::read(dir.join("a/b.txt")).unwrap(), b"hola");
+        let store =
+            FileStore::open(&format!("file://{}", dir.display())).expect("the directory store");
         assert_eq!(
-            store.get("a/b.txt").await.unwrap().as_deref(),
+            store.get("a/b.txt").await.expect("the directory store"),
+            None
+        );
+        store
+            .put("a/b.txt", b"hola".to_vec())
+            .await
+            .expect("the directory store");
+        assert_eq!(
+            std::fs::read(dir.join("a/b.txt")).expect("the directory store"),
+            b"hola"
+        );
+        assert_eq!(
+            store
+                .get("a/b.txt")
+                .await
+                .expect("the directory store")
+                .as_deref(),
             Some(&b"hola"[..])
         );
-        store.delete("a/b.txt").await.unwrap();
-        store.delete("a/b.txt").await.unwrap();
-        assert_eq!(store.get("a/b.txt").await.unwrap(), None);
-        std::fs::remove_dir_all(dir).unwrap();
+        store.delete("a/b.txt").await.expect("the directory store");
+        store.delete("a/b.txt").await.expect("the directory store");
+        assert_eq!(
+            store.get("a/b.txt").await.expect("the directory store"),
+            None
+        );
+        std::fs::remove_dir_all(dir).expect("the directory store");
     }
 
     #[test]
     fn a_url_that_is_not_a_store_is_refused_with_a_sentence() {
         let e = FileStore::open("ftp://example.org/x")
-            .unwrap_err()
+            .expect_err("a refusal")
             .to_string();
         assert!(e.contains("only s3://"), "{e}");
-        let e = FileStore::open("s3:///x").unwrap_err().to_string();
+        let e = FileStore::open("s3:///x")
+            .expect_err("a refusal")
+            .to_string();
         assert!(e.contains("no bucket") || e.contains("not a URL"), "{e}");
     }
 }

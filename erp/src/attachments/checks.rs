@@ -204,46 +204,53 @@ mod tests {
     fn png(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 10, 10]));
         let mut out = Cursor::new(Vec::new());
-        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        img.write_to(&mut out, image::ImageFormat::Png)
+            .expect("the check");
         out.into_inner()
     }
 
     #[test]
     fn an_image_whose_name_and_content_agree_is_accepted_with_its_size() {
-        let c = check("moto.PNG", &png(30, 20)).unwrap();
+        let c = check("moto.PNG", &png(30, 20)).expect("the check");
         assert_eq!(c.content_type, "image/png");
         assert_eq!(c.dimensions, Some((30, 20)));
         assert!(c.is_image());
-        let c = check("factura.pdf", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj").unwrap();
+        let c = check("factura.pdf", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj").expect("the check");
         assert_eq!(c.content_type, "application/pdf");
         assert_eq!(c.dimensions, None);
     }
 
     #[test]
     fn a_file_that_is_not_what_its_name_says_is_refused_naming_both() {
-        let e = Error::from(check("foto.jpg", b"%PDF-1.7\n1 0 obj").unwrap_err());
+        let e = Error::from(check("foto.jpg", b"%PDF-1.7\n1 0 obj").expect_err("a refusal"));
         assert_eq!(e.code, "file_type_mismatch");
         assert_eq!(e.fields[0].pointer, "/file");
         assert_eq!(
             e.fields[0].message,
             "the name says JPEG, but the content is PDF"
         );
-        let e = check("foto.jpg", b"MZ\x90\x00 this is a program").unwrap_err();
+        let e = check("foto.jpg", b"MZ\x90\x00 this is a program").expect_err("a refusal");
         assert!(e.message().contains("application/"), "{e:?}");
-        let e = check("foto.jpg", b"plain words").unwrap_err();
+        let e = check("foto.jpg", b"plain words").expect_err("a refusal");
         assert!(e.message().ends_with("of an unknown type"));
     }
 
     #[test]
     fn other_types_empty_and_oversized_files_and_broken_images_are_refused() {
-        assert_eq!(check("a.exe", b"MZ").unwrap_err(), Refusal::NotAccepted);
-        assert_eq!(check("a.png", b"").unwrap_err(), Refusal::Empty);
+        assert_eq!(
+            check("a.exe", b"MZ").expect_err("a refusal"),
+            Refusal::NotAccepted
+        );
+        assert_eq!(check("a.png", b"").expect_err("a refusal"), Refusal::Empty);
         let big = vec![0u8; MAX_BYTES + 1];
-        assert_eq!(check("a.pdf", &big).unwrap_err().code(), "file_too_large");
+        assert_eq!(
+            check("a.pdf", &big).expect_err("a refusal").code(),
+            "file_too_large"
+        );
         let mut broken = png(10, 10);
         broken.truncate(20);
         assert_eq!(
-            check("a.png", &broken).unwrap_err().code(),
+            check("a.png", &broken).expect_err("a refusal").code(),
             "image_unreadable"
         );
     }

@@ -132,10 +132,14 @@ mod tests {
     fn a_large_photo_becomes_a_small_jpeg_of_the_same_shape() {
         let img = image::RgbImage::from_pixel(1600, 1200, image::Rgb([10, 120, 200]));
         let mut png = Cursor::new(Vec::new());
-        img.write_to(&mut png, image::ImageFormat::Png).unwrap();
-        let thumb = shrink(&png.into_inner()).unwrap();
-        let back = image::load_from_memory(&thumb).unwrap();
-        assert_eq!(infer::get(&thumb).unwrap().mime_type(), "image/jpeg");
+        img.write_to(&mut png, image::ImageFormat::Png)
+            .expect("an image in memory");
+        let thumb = shrink(&png.into_inner()).expect("an image in memory");
+        let back = image::load_from_memory(&thumb).expect("an image in memory");
+        assert_eq!(
+            infer::get(&thumb).expect("an image in memory").mime_type(),
+            "image/jpeg"
+        );
         assert_eq!((back.width(), back.height()), (320, 240));
     }
 
