@@ -205,7 +205,7 @@ mod tests {
         let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 10, 10]));
         let mut out = Cursor::new(Vec::new());
         img.write_to(&mut out, image::ImageFormat::Png)
-            .expect("the check");
+            .expect("a PNG in memory");
         out.into_inner()
     }
 
