@@ -341,3 +341,80 @@ async fn http3_serves_the_same_caddyfile_routes() -> TestResult {
     assert!(proxy.log_text().contains("POST /up/form HTTP/3.0 200"));
     Ok(())
 }
+
+/// The upstream's view of a request that claims another client address,
+/// one "name: value" line per header.
+async fn upstream_saw(request: reqwest::RequestBuilder) -> Result<Vec<String>, reqwest::Error> {
+    let text = request
+        .header("x-forwarded-for", "6.6.6.6")
+        .send()
+        .await?
+        .text()
+        .await?;
+    Ok(text.lines().map(str::to_owned).collect())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upstreams_are_told_the_client_and_a_caddyfile_s_what_caddy_tells_them() -> TestResult {
+    // A Caddyfile's upstream hears what Caddy's reverse_proxy says: the
+    // client's address, the scheme and the Host asked for (never what the
+    // client claims), and the Host itself; over HTTP/1.1, HTTP/2, HTTP/3
+    // and plain HTTP alike.
+    let upstream = Upstream::start().await?;
+    let sites = format!(
+        "localhost {{\n\treverse_proxy {0}\n}}\nhttp://localhost {{\n\treverse_proxy {0}\n}}\n",
+        upstream.addr
+    );
+    let (proxy, _) = serve_sites(&sites, &upstream)?;
+    let https_host = format!("localhost:{}", proxy.https);
+    let told = |scheme: &str, host: &str| {
+        vec![
+            format!("host: {host}"),
+            "x-forwarded-for: 127.0.0.1".to_owned(),
+            format!("x-forwarded-host: {host}"),
+            format!("x-forwarded-proto: {scheme}"),
+        ]
+    };
+    let forwarded = |lines: Vec<String>| -> Vec<String> {
+        lines
+            .into_iter()
+            .filter(|l| l.starts_with("host:") || l.starts_with("x-forwarded"))
+            .collect()
+    };
+    for client in [proxy.http1_client()?, proxy.client()?] {
+        let claimed = client
+            .get(proxy.url("/headers"))
+            .header("x-forwarded-host", "elsewhere.example");
+        let seen = upstream_saw(claimed).await?;
+        assert_eq!(forwarded(seen), told("https", &https_host));
+    }
+    let root = proxy.local_root()?;
+    let h3 = crate::http3::h3_request_with(
+        proxy.https,
+        &root,
+        "GET",
+        "/headers",
+        &[("x-forwarded-for", "6.6.6.6")],
+        b"",
+    )
+    .await?;
+    let seen = h3.body.lines().map(str::to_owned).collect();
+    assert_eq!(forwarded(seen), told("https", &https_host));
+    let plain = format!("http://localhost:{}/headers", proxy.http);
+    let seen = upstream_saw(proxy.client()?.get(plain)).await?;
+    let http_host = format!("localhost:{}", proxy.http);
+    assert_eq!(forwarded(seen), told("http", &http_host));
+
+    // The built-in routes' roles read only the client's address (what
+    // else a client sends passes as sent).
+    let builtin = Proxy::start(upstream.addr, &[])?;
+    let seen = upstream_saw(builtin.client()?.get(builtin.url("/headers"))).await?;
+    assert_eq!(
+        forwarded(seen),
+        vec![
+            format!("host: localhost:{}", builtin.https),
+            "x-forwarded-for: 127.0.0.1".to_owned()
+        ]
+    );
+    Ok(())
+}

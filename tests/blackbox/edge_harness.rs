@@ -19,6 +19,7 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// counts the request body bytes it received; paths under `/slow` answer
 /// after a second, `/big` is 4 KiB of text, `/first-piece` answers as soon
 /// as the first piece of the request body arrives ("first piece N bytes"),
+/// `/headers` lists the request's headers ("name: value" lines, sorted),
 /// and paths ending in `/health` answer 503 while it is set unhealthy. It
 /// keeps the most requests it had in flight at once.
 pub struct Upstream {
@@ -70,6 +71,15 @@ impl Upstream {
                 async move {
                     let _counted = counted;
                     let path = req.uri().path().to_owned();
+                    if path == "/headers" {
+                        let mut lines: Vec<String> = req
+                            .headers()
+                            .iter()
+                            .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("?")))
+                            .collect();
+                        lines.sort();
+                        return (axum::http::StatusCode::OK, lines.join("\n"));
+                    }
                     if path == "/first-piece" {
                         use futures::StreamExt;
                         let mut pieces = req.into_body().into_data_stream();

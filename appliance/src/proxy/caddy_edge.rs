@@ -21,7 +21,7 @@ use rustls_acme::ResolvesServerCertAcme;
 use super::caddy_answers::{apply_ops, direct_answer, verify};
 use super::caddy_routes::Routes;
 use super::compression::{Allowed, Encoder};
-use super::headers::{apply_alt_svc, forwarded};
+use super::headers::{AsCaddy, apply_alt_svc, forwarded};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, UpstreamTurn};
 use super::redirect::{answer_acme, redirect, request_host};
@@ -32,8 +32,6 @@ pub struct CaddyEdge {
     /// This listener is the HTTPS one (else plain HTTP).
     pub https: bool,
     pub https_port: u16,
-    /// `X-Forwarded-Port` for requests to the HTTPS listener, made once.
-    pub forwarded_port: http::HeaderValue,
     pub limits: Arc<Limits>,
     pub acme: Option<Arc<ResolvesServerCertAcme>>,
     /// `Alt-Svc` for every answer when HTTP/3 listens too.
@@ -247,11 +245,26 @@ impl ProxyHttp for CaddyEdge {
         if let Ok(uri) = uri.parse::<http::Uri>() {
             req.set_uri(uri);
         }
-        if req.headers.get("host").is_none() {
-            req.insert_header("Host", plan.request.host.as_str())?;
+        // The Host as the client sent it (an HTTP/2 client: its authority),
+        // port and all, as Caddy passes it on.
+        let downstream = session.req_header();
+        let host = match downstream.headers.get(http::header::HOST) {
+            Some(host) => Some(host.clone()),
+            None => downstream
+                .uri
+                .authority()
+                .and_then(|a| http::HeaderValue::from_str(a.as_str()).ok()),
+        };
+        if req.headers.get(http::header::HOST).is_none()
+            && let Some(host) = &host
+        {
+            req.insert_header(http::header::HOST, host.clone())?;
         }
-        let port = self.https.then_some(&self.forwarded_port);
-        for (name, value) in forwarded(client_ip(session), port) {
+        let caddy = AsCaddy {
+            https: self.https,
+            host: host.as_ref(),
+        };
+        for (name, value) in forwarded(client_ip(session), Some(caddy)) {
             req.insert_header(name, value)?;
         }
         apply_ops(req, &plan.request_headers, &plan.request)

@@ -11,7 +11,7 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::compression::{Allowed, Encoder};
-use super::headers::{alt_svc_value, apply_alt_svc, apply_security, forwarded, port_value};
+use super::headers::{alt_svc_value, apply_alt_svc, apply_security, forwarded};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, Turns, UpstreamTurn};
 
@@ -36,8 +36,6 @@ pub struct Edge {
     upstreams: Upstreams,
     /// The turns at the API and at the web UI, looked up once.
     turns: (Turns, Turns),
-    /// `X-Forwarded-Port` for every request.
-    forwarded_port: http::HeaderValue,
     limits: Arc<Limits>,
     /// `Alt-Svc` for every answer when HTTP/3 listens too.
     alt_svc: Option<http::HeaderValue>,
@@ -48,7 +46,6 @@ impl Edge {
         Edge {
             upstreams,
             turns: (limits.turns(upstreams.api), limits.turns(upstreams.web)),
-            forwarded_port: port_value(https_port),
             limits,
             alt_svc: http3.then(|| alt_svc_value(https_port)),
         }
@@ -141,7 +138,7 @@ impl ProxyHttp for Edge {
         req: &mut RequestHeader,
         _ctx: &mut Ctx,
     ) -> Result<()> {
-        for (name, value) in forwarded(client_ip(session), Some(&self.forwarded_port)) {
+        for (name, value) in forwarded(client_ip(session), None) {
             req.insert_header(name, value)?;
         }
         // h2 requests carry the authority in the URI; HTTP/1.1 upstreams need Host.

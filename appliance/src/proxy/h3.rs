@@ -29,7 +29,7 @@ use super::caddy_answers::{apply_ops, direct_answer, verify};
 use super::caddy_routes::Routes;
 use super::compression::{Allowed, Encoder};
 use super::edge::Upstreams;
-use super::headers::{SECURITY, alt_svc_value, forwarded, port_value};
+use super::headers::{AsCaddy, SECURITY, alt_svc_value, forwarded};
 use super::limits::{Admitted, Limits};
 use super::refusals::Refusal;
 
@@ -58,8 +58,6 @@ pub enum Routing {
 /// What every request handler reads.
 struct Shared {
     routing: Routing,
-    /// `X-Forwarded-Port` for every request, made once.
-    forwarded_port: HeaderValue,
     /// Made once: every answer the edge sends over HTTP/3 carries it.
     alt_svc: HeaderValue,
     limits: Arc<Limits>,
@@ -112,7 +110,6 @@ impl Http3 {
             tls: Arc::new(tls),
             shared: Arc::new(Shared {
                 routing,
-                forwarded_port: port_value(https_port),
                 alt_svc: alt_svc_value(https_port),
                 limits,
                 client: client.build(connector),
@@ -407,14 +404,7 @@ async fn answer(
             .map_err(BoxError::from)
             .boxed_unsync(),
     };
-    let forwarded = match upstream_request(
-        req,
-        body,
-        cleared.upstream,
-        client,
-        &shared.forwarded_port,
-        plan,
-    ) {
+    let forwarded = match upstream_request(req, body, cleared.upstream, client, plan) {
         // A body of unknown length may be answered before it is all
         // sent (an upstream refusing it early), and the upstream then
         // closes a connection the pool would still hand to the next
@@ -553,7 +543,6 @@ fn upstream_request(
     body: UpstreamBody,
     upstream: SocketAddr,
     client: IpAddr,
-    https_port: &HeaderValue,
     plan: Option<&Plan>,
 ) -> anyhow::Result<Request<UpstreamBody>> {
     // The path and query after the plan's rewrites.
@@ -574,13 +563,20 @@ fn upstream_request(
         .body(body)?;
     let headers = out.headers_mut();
     *headers = without_hop_by_hop(req.headers());
-    if let Some(authority) = req.uri().authority() {
-        headers.insert(
-            http::header::HOST,
-            HeaderValue::from_str(authority.as_str())?,
-        );
+    let host = req
+        .uri()
+        .authority()
+        .map(|a| HeaderValue::from_str(a.as_str()))
+        .transpose()?;
+    if let Some(host) = &host {
+        headers.insert(http::header::HOST, host.clone());
     }
-    for (name, value) in forwarded(Some(client), Some(https_port)) {
+    // A plan is a Caddyfile's: its upstreams are told what Caddy tells them.
+    let caddy = plan.map(|_| AsCaddy {
+        https: true,
+        host: host.as_ref(),
+    });
+    for (name, value) in forwarded(Some(client), caddy) {
         headers.insert(name, value);
     }
     if let Some(plan) = plan {

@@ -38,17 +38,12 @@ pub fn alt_svc_value(port: u16) -> HeaderValue {
     lasting(format!("h3=\":{port}\"; ma=86400"))
 }
 
-/// A header value made once for the life of the process (a listener's port
-/// and what is said about it): kept as a `'static` text, so the copy each
+/// A header value made once for the life of the process (what is said
+/// about a listener): kept as a `'static` text, so the copy each
 /// answer takes is a pointer, not a shared reference count that every
 /// request on every thread increments and decrements.
 fn lasting(text: String) -> HeaderValue {
     HeaderValue::from_static(Box::leak(text.into_boxed_str()))
-}
-
-/// `X-Forwarded-Port` for requests to the HTTPS listener on `port`.
-pub fn port_value(port: u16) -> HeaderValue {
-    lasting(port.to_string())
 }
 
 /// `Alt-Svc` on a TCP answer, when the listener has HTTP/3 beside it.
@@ -62,28 +57,45 @@ pub fn apply_alt_svc(
     Ok(())
 }
 
-/// The headers an upstream gets about the client, replacing whatever the
-/// client sent under those names (a client must not choose its own address).
-/// `https_port`: the port of an HTTPS request ([`port_value`]), `None` for
-/// plain HTTP.
-pub fn forwarded(
+/// What a Caddyfile's upstream is told besides the client's address, as
+/// Caddy's `reverse_proxy` tells it: the scheme and the Host the client
+/// asked for.
+pub struct AsCaddy<'a> {
+    pub https: bool,
+    /// The client's Host (HTTP/1.1) or authority (HTTP/2, HTTP/3), as sent.
+    pub host: Option<&'a HeaderValue>,
+}
+
+/// The headers an upstream gets about the request, replacing whatever the
+/// client sent under those names (a client must not choose its own
+/// address): `X-Forwarded-For` always (the roles' per-client limits read
+/// it); for a Caddyfile's upstreams also `X-Forwarded-Proto` and
+/// `X-Forwarded-Host`, the headers Caddy sends. (The built-in roles read
+/// neither: they always sit behind HTTPS on the Host they are asked for.)
+pub fn forwarded<'a>(
     client: Option<std::net::IpAddr>,
-    https_port: Option<&HeaderValue>,
-) -> impl Iterator<Item = (&'static str, HeaderValue)> {
-    let proto = if https_port.is_some() {
-        "https"
-    } else {
-        "http"
+    caddy: Option<AsCaddy<'a>>,
+) -> impl Iterator<Item = (&'static str, HeaderValue)> + 'a {
+    let (proto, host) = match caddy {
+        Some(AsCaddy { https, host }) => (
+            Some(HeaderValue::from_static(if https {
+                "https"
+            } else {
+                "http"
+            })),
+            host,
+        ),
+        None => (None, None),
     };
     [
-        Some(("X-Forwarded-Proto", HeaderValue::from_static(proto))),
-        https_port.map(|port| ("X-Forwarded-Port", port.clone())),
         client.and_then(|ip| {
             Some((
                 "X-Forwarded-For",
                 HeaderValue::try_from(ip.to_string()).ok()?,
             ))
         }),
+        proto.map(|proto| ("X-Forwarded-Proto", proto)),
+        host.map(|host| ("X-Forwarded-Host", host.clone())),
     ]
     .into_iter()
     .flatten()

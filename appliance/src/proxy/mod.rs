@@ -176,7 +176,6 @@ pub fn build(config: ProxyConfig) -> anyhow::Result<(Server, Bound)> {
                 routes: routes.clone(),
                 https,
                 https_port: https_addr.port(),
-                forwarded_port: headers::port_value(https_addr.port()),
                 limits: limits.clone(),
                 acme: config.acme.http01.clone(),
                 alt_svc: http3.then(|| headers::alt_svc_value(https_addr.port())),
