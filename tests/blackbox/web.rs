@@ -196,6 +196,31 @@ async fn english_by_accept_language_or_by_choice() -> TestResult {
 /// created with a zero limit behind the error message (a second, corrected
 /// save would otherwise make a duplicate).
 #[tokio::test(flavor = "multi_thread")]
+async fn an_action_s_address_opened_as_a_page_leads_to_its_page() -> TestResult {
+    // After a refused form the address bar shows the form's target; opening
+    // it again (Enter, a new tab, a bookmark) is a GET it does not take.
+    let app = App::start()?;
+    let client = form_login(&app, (crate::harness::MANAGER.0, crate::harness::MANAGER.1)).await?;
+    for (action, page) in [
+        ("/purchases/orders", "/purchases"),
+        ("/inventory/deliveries", "/inventory"),
+        (
+            "/purchases/bills/0196a2b0-0000-7000-8000-000000000000/pay",
+            "/purchases/bills/0196a2b0-0000-7000-8000-000000000000",
+        ),
+    ] {
+        let res = client.get(app.url(action)).send().await?;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{action}");
+        assert_eq!(res.headers()["location"], page, "{action}");
+    }
+    // A form sent to a page that takes none: that page.
+    let res = client.post(app.url("/sales/new")).send().await?;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/sales/new");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unreadable_number_in_a_form_saves_nothing() -> TestResult {
     let app = App::start()?;
     let client = form_login(&app, (crate::harness::MANAGER.0, crate::harness::MANAGER.1)).await?;

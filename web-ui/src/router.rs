@@ -254,5 +254,8 @@ pub fn router(erp: Erp, site_dir: Option<PathBuf>) -> Router {
         ),
         None => router,
     };
-    router.fallback(pages::not_found).with_state(erp)
+    router
+        .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::wrong_method)
+        .with_state(erp)
 }

@@ -80,6 +80,24 @@ pub async fn not_found(v: Visitor) -> Response {
         .into_response()
 }
 
+/// An address asked for with a method it does not take. The address bar
+/// keeps a form's target after the form came back refused (`/purchases/
+/// orders`, `/sales/{id}/post`); opened again as a page, it leads to the
+/// page the action belongs to, the address above it. A form sent to a page
+/// that takes none leads to that page. Either way a page, not an empty 405.
+pub async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    let to = if matches!(method, axum::http::Method::GET | axum::http::Method::HEAD) {
+        match path.trim_end_matches('/').rsplit_once('/') {
+            Some((parent, _)) if !parent.is_empty() => parent,
+            _ => "/",
+        }
+    } else {
+        path
+    };
+    axum::response::Redirect::to(to).into_response()
+}
+
 /// A page inside the application frame for a logged-in user.
 /// The links between the pages of one module (`links`: href and message
 /// id), the current one marked; `label` names the navigation.
