@@ -153,13 +153,11 @@ impl Checks {
         amount: rust_decimal::Decimal,
         rate: rust_decimal::Decimal,
     ) {
-        if !below_money_in_lempiras(amount, rate) {
-            self.push(FieldIssue::new(
-                pointer,
-                "too_large_in_lempiras",
-                "in lempiras (times the exchange rate) this must stay below 1,000,000,000,000",
-            ));
-        }
+        let too_large = (
+            "too_large_in_lempiras",
+            "in lempiras (times the exchange rate) this must stay below 1,000,000,000,000",
+        );
+        self.below_money(pointer, amount, rate, too_large);
     }
 
     /// The same bound for a document's total (a sum: refused under the
@@ -170,12 +168,25 @@ impl Checks {
         total: rust_decimal::Decimal,
         rate: rust_decimal::Decimal,
     ) {
-        if !below_money_in_lempiras(total, rate) {
-            self.push(FieldIssue::new(
-                pointer,
-                "total_too_large",
-                "the total, in lempiras, must stay below 1,000,000,000,000",
-            ));
+        let too_large = (
+            "total_too_large",
+            "the total, in lempiras, must stay below 1,000,000,000,000",
+        );
+        self.below_money(pointer, total, rate, too_large);
+    }
+
+    /// `amount` times `rate`, rounded to cents, below [`MONEY`]'s bound;
+    /// else the issue `(code, message)` under `pointer`.
+    fn below_money(
+        &mut self,
+        pointer: &str,
+        amount: rust_decimal::Decimal,
+        rate: rust_decimal::Decimal,
+        (code, message): (&'static str, &'static str),
+    ) {
+        let lempiras = amount.checked_mul(rate).map(|l| l.round_dp(2));
+        if lempiras.is_none_or(|l| l >= MONEY.limit()) {
+            self.push(FieldIssue::new(pointer, code, message));
         }
     }
 
@@ -186,13 +197,6 @@ impl Checks {
             Err(Error::invalid_fields(self.issues))
         }
     }
-}
-
-/// `amount` times `rate`, rounded to cents, is below [`MONEY`]'s bound.
-fn below_money_in_lempiras(amount: rust_decimal::Decimal, rate: rust_decimal::Decimal) -> bool {
-    amount
-        .checked_mul(rate)
-        .is_some_and(|l| l.round_dp(2) < MONEY.limit())
 }
 
 #[cfg(test)]
