@@ -11,7 +11,7 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::compression::{Allowed, Encoder};
-use super::headers::{alt_svc_value, apply_alt_svc, apply_security, forwarded};
+use super::headers::{alt_svc_value, finish_answer, forwarded};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, Turns, UpstreamTurn};
 
@@ -158,8 +158,7 @@ impl ProxyHttp for Edge {
         resp: &mut ResponseHeader,
         ctx: &mut Ctx,
     ) -> Result<()> {
-        apply_alt_svc(resp, &self.alt_svc)?;
-        apply_security(resp)?;
+        finish_answer(resp, &self.alt_svc);
         ctx.encoder
             .proxied_header(&session.req_header().method, resp);
         Ok(())

@@ -13,7 +13,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use bytes::{Buf, Bytes};
 use caddy_compat::serve::{self, End, Plan};
-use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderValue, Request, Response};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
@@ -609,10 +609,8 @@ async fn respond(
     security: bool,
 ) -> Result<(), String> {
     let headers = head.headers_mut();
-    for (name, value) in SECURITY.iter().filter(|_| security) {
-        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
+    for (name, value) in SECURITY.into_iter().filter(|_| security) {
+        headers.insert(name, value);
     }
     if let Some(v) = alt_svc {
         headers.insert(http::header::ALT_SVC, v.clone());

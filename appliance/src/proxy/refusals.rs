@@ -114,7 +114,7 @@ impl Refusal {
         }
         put("cache-control", "no-store".to_owned());
         for (name, value) in SECURITY {
-            put(name, value.to_owned());
+            headers.insert(name, value);
         }
         resp
     }
