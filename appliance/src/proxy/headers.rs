@@ -159,7 +159,8 @@ mod tests {
             .expect("content type");
         resp.insert_header("X-Frame-Options", "SAMEORIGIN")
             .expect("the upstream's own frame option");
-        resp.insert_header("x-request-id", "abc").expect("a header of its own");
+        resp.insert_header("x-request-id", "abc")
+            .expect("a header of its own");
         let alt_svc = Some(alt_svc_value(8443));
 
         finish_answer(&mut resp, &alt_svc);
@@ -171,10 +172,19 @@ mod tests {
         }
         // Names in lower case, as HTTP/2 sends them; pingora capitalises
         // a few common ones (Content-Type) on its own.
-        assert!(wire.contains("strict-transport-security: max-age=31536000\r\n"), "{wire}");
+        assert!(
+            wire.contains("strict-transport-security: max-age=31536000\r\n"),
+            "{wire}"
+        );
         assert!(wire.contains("x-frame-options: DENY\r\n"), "{wire}");
-        assert!(wire.contains("Content-Type: text/html; charset=utf-8\r\n"), "{wire}");
-        assert!(wire.contains("alt-svc: h3=\":8443\"; ma=86400\r\n"), "{wire}");
+        assert!(
+            wire.contains("Content-Type: text/html; charset=utf-8\r\n"),
+            "{wire}"
+        );
+        assert!(
+            wire.contains("alt-svc: h3=\":8443\"; ma=86400\r\n"),
+            "{wire}"
+        );
         assert!(wire.contains("x-request-id: abc\r\n"), "{wire}");
         assert!(!wire.contains("SAMEORIGIN"), "{wire}");
         assert_eq!(resp.status, http::StatusCode::OK);
