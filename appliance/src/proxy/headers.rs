@@ -128,17 +128,43 @@ pub fn forwarded<'a>(
         None => (None, None),
     };
     [
-        client.and_then(|ip| {
-            Some((
-                "X-Forwarded-For",
-                HeaderValue::try_from(ip.to_string()).ok()?,
-            ))
-        }),
+        client.map(|ip| ("X-Forwarded-For", address_text(ip))),
         proto.map(|proto| ("X-Forwarded-Proto", proto)),
         host.map(|host| ("X-Forwarded-Host", host.clone())),
     ]
     .into_iter()
     .flatten()
+}
+
+/// A client's address as header text. IPv4, nearly every client, is
+/// written digit by digit: through `Display` it took 1,500 instructions per
+/// request (the formatter machinery, four times over), 1.5 % of all the
+/// proxy spent on one.
+fn address_text(ip: std::net::IpAddr) -> HeaderValue {
+    let std::net::IpAddr::V4(v4) = ip else {
+        return HeaderValue::try_from(ip.to_string()).expect("an IPv6 address is header text");
+    };
+    let mut text = [0u8; 15];
+    let mut len = 0;
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            text[len] = b'.';
+            len += 1;
+        }
+        let digits = [octet / 100, octet / 10 % 10, octet % 10];
+        let first = if octet >= 100 {
+            0
+        } else if octet >= 10 {
+            1
+        } else {
+            2
+        };
+        for digit in &digits[first..] {
+            text[len] = b'0' + digit;
+            len += 1;
+        }
+    }
+    HeaderValue::from_bytes(&text[..len]).expect("digits and dots are header text")
 }
 
 #[cfg(test)]
@@ -188,6 +214,27 @@ mod tests {
         assert!(wire.contains("x-request-id: abc\r\n"), "{wire}");
         assert!(!wire.contains("SAMEORIGIN"), "{wire}");
         assert_eq!(resp.status, http::StatusCode::OK);
+    }
+
+    #[test]
+    fn a_client_s_address_is_written_as_display_writes_it() {
+        let addresses = [
+            "0.0.0.0",
+            "10.0.7.255",
+            "127.0.0.1",
+            "192.168.100.9",
+            "255.255.255.255",
+            "::1",
+            "2001:db8::17",
+        ];
+        for text in addresses {
+            let ip: std::net::IpAddr = text.parse().expect("an address");
+            assert_eq!(address_text(ip), text);
+        }
+        for octet in 0..=255u8 {
+            let ip = std::net::IpAddr::from([octet, octet, 1, octet]);
+            assert_eq!(address_text(ip), ip.to_string().as_str());
+        }
     }
 
     #[test]
