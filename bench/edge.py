@@ -23,8 +23,9 @@ The upstream hit directly is the ceiling.
 
     python3 bench/edge.py target/release/appliance [SECONDS=15] [ROUNDS=3]
 
-EDGE_ONLY=appliance,pingora-minimal measures those targets only (names as
-in the table, comma-separated; the ceiling rows always run).
+EDGE_ONLY="appliance,pingora-minimal rustls" measures those targets only
+(names as in the table, comma-separated; a name that is none of them is an
+error; the ceiling rows always run).
 
 The targets are measured in turn, ROUNDS times over, and each figure is the
 median of its rounds: on a shared 2-core VM one pass moves by a quarter
@@ -448,6 +449,9 @@ https://localhost:{port} {{
 """), port))
             add("nginx 1.22", lambda port: started(nginx_proxy(tmp, port, up_http, cert, key), port))
             add("haproxy 2.6", lambda port: started(haproxy(tmp, port, up_http, both), port))
+            unknown = only - {name for name, _, _ in proxies}
+            if unknown:
+                raise BenchError(f"EDGE_ONLY names no target called {', '.join(sorted(unknown))}")
             targets = [(name, f"https://localhost:{port}/", proc.pid) for name, port, proc in proxies]
             targets += [
                 ("direct (TLS)", f"https://localhost:{up_https}/", None),
