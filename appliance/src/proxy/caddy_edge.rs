@@ -78,6 +78,16 @@ fn facts(session: &Session, https: bool) -> serve::Request {
     }
 }
 
+/// Whether a request target (as it goes on the wire) is `path`, then `?`
+/// and `query` when there is one.
+fn is_target(raw: &[u8], path: &str, query: &str) -> bool {
+    match raw.strip_prefix(path.as_bytes()) {
+        Some(rest) if query.is_empty() => rest.is_empty(),
+        Some([b'?', rest @ ..]) => rest == query.as_bytes(),
+        _ => false,
+    }
+}
+
 impl CaddyEdge {
     /// Write an answer the plan made (not from an upstream), compressed as
     /// the route's `encode` says.
@@ -236,14 +246,17 @@ impl ProxyHttp for CaddyEdge {
         ctx: &mut Ctx,
     ) -> Result<()> {
         let Some(plan) = &ctx.plan else { return Ok(()) };
-        // The rewritten path and query.
-        let uri = if plan.request.query.is_empty() {
-            plan.request.path.clone()
-        } else {
-            format!("{}?{}", plan.request.path, plan.request.query)
-        };
-        if let Ok(uri) = uri.parse::<http::Uri>() {
-            req.set_uri(uri);
+        // The rewritten path and query; a request no rewrite touched keeps
+        // its target as the client sent it (and is not parsed again).
+        if !is_target(req.raw_path(), &plan.request.path, &plan.request.query) {
+            let uri = if plan.request.query.is_empty() {
+                plan.request.path.clone()
+            } else {
+                format!("{}?{}", plan.request.path, plan.request.query)
+            };
+            if let Ok(uri) = uri.parse::<http::Uri>() {
+                req.set_uri(uri);
+            }
         }
         // The Host as the client sent it (an HTTP/2 client: its authority),
         // port and all, as Caddy passes it on.
@@ -312,5 +325,22 @@ impl ProxyHttp for CaddyEdge {
 
     fn suppress_error_log(&self, _session: &Session, _ctx: &Ctx, e: &Error) -> bool {
         hooks::said_elsewhere(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_target;
+
+    #[test]
+    fn a_target_is_its_path_and_query_exactly() {
+        assert!(is_target(b"/a/b", "/a/b", ""));
+        assert!(is_target(b"/a?x=1&y", "/a", "x=1&y"));
+        assert!(!is_target(b"/a?", "/a", ""));
+        assert!(!is_target(b"/a?x=1", "/a", ""));
+        assert!(!is_target(b"/a", "/a", "x=1"));
+        assert!(!is_target(b"/ab", "/a", ""));
+        assert!(!is_target(b"http://h/a", "/a", ""));
+        assert!(!is_target(b"/a?x=2", "/a", "x=1"));
     }
 }
