@@ -21,7 +21,7 @@ use rustls_acme::ResolvesServerCertAcme;
 use super::caddy_answers::{apply_ops, direct_answer, verify};
 use super::caddy_routes::Routes;
 use super::compression::{Allowed, Encoder};
-use super::headers::{AsCaddy, apply_alt_svc, forwarded};
+use super::headers::{AsCaddy, apply_alt_svc, forwarded, set_on_request};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, UpstreamTurn};
 use super::redirect::{answer_acme, redirect, request_host};
@@ -268,18 +268,18 @@ impl ProxyHttp for CaddyEdge {
                 .authority()
                 .and_then(|a| http::HeaderValue::from_str(a.as_str()).ok()),
         };
-        if req.headers.get(http::header::HOST).is_none()
-            && let Some(host) = &host
-        {
-            req.insert_header(http::header::HOST, host.clone())?;
-        }
+        let host_header = host
+            .clone()
+            .filter(|_| !req.headers.contains_key(http::header::HOST))
+            .map(|host| (http::header::HOST, host));
         let caddy = AsCaddy {
             https: self.https,
             host: host.as_ref(),
         };
-        for (name, value) in forwarded(client_ip(session), Some(caddy)) {
-            req.insert_header(name, value)?;
-        }
+        set_on_request(
+            req,
+            forwarded(client_ip(session), Some(caddy)).chain(host_header),
+        )?;
         apply_ops(req, &plan.request_headers, &plan.request)
     }
 

@@ -11,7 +11,7 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::compression::{Allowed, Encoder};
-use super::headers::{alt_svc_value, finish_answer, forwarded};
+use super::headers::{alt_svc_value, finish_answer, forwarded, set_on_request};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, Turns, UpstreamTurn};
 
@@ -138,18 +138,16 @@ impl ProxyHttp for Edge {
         req: &mut RequestHeader,
         _ctx: &mut Ctx,
     ) -> Result<()> {
-        for (name, value) in forwarded(client_ip(session), None) {
-            req.insert_header(name, value)?;
-        }
         // h2 requests carry the authority in the URI; HTTP/1.1 upstreams need Host.
-        if !req.headers.contains_key(http::header::HOST)
-            && let Some(authority) = session.req_header().uri.authority()
-        {
-            let host = http::HeaderValue::from_str(authority.as_str())
-                .explain_err(ErrorType::InvalidHTTPHeader, |_| "the authority as Host")?;
-            req.insert_header(http::header::HOST, host)?;
-        }
-        Ok(())
+        let host = match session.req_header().uri.authority() {
+            Some(authority) if !req.headers.contains_key(http::header::HOST) => Some((
+                http::header::HOST,
+                http::HeaderValue::from_str(authority.as_str())
+                    .explain_err(ErrorType::InvalidHTTPHeader, |_| "the authority as Host")?,
+            )),
+            _ => None,
+        };
+        set_on_request(req, forwarded(client_ip(session), None).chain(host))
     }
 
     async fn response_filter(
