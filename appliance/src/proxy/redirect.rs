@@ -34,7 +34,7 @@ pub fn location(session: &Session, https_port: u16) -> String {
 pub fn request_host(req: &pingora::http::RequestHeader) -> &str {
     let host_header = req
         .headers
-        .get("host")
+        .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| req.uri.host())
         .unwrap_or("localhost");
