@@ -166,7 +166,8 @@ pub fn set_on_request(
     let placeholder = RequestHeader::from(http::Request::new(()).into_parts().0);
     let mut parts: http::request::Parts = std::mem::replace(req, placeholder).into();
     let map = &mut parts.headers;
-    map.reserve(3);
+    // At most X-Forwarded-For, -Proto, -Host and Host.
+    map.reserve(4);
     for (name, value) in headers {
         map.insert(name, value);
     }

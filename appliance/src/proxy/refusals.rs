@@ -98,7 +98,6 @@ impl Refusal {
         *resp.status_mut() =
             http::StatusCode::from_u16(t.status).unwrap_or(http::StatusCode::SERVICE_UNAVAILABLE);
         let headers = resp.headers_mut();
-        // Names in their usual capitals; from_bytes stores them in lower case.
         let mut put = |name: &str, value: String| {
             if let (Ok(name), Ok(value)) = (
                 http::HeaderName::from_bytes(name.as_bytes()),
