@@ -338,6 +338,21 @@ def paired(ours, ceiling):
     return out
 
 
+def one_site_caddyfile(http, https, cert, key, upstream):
+    """The Caddyfile the appliance is measured with: one HTTPS site with a
+    certificate from files, proxied to `upstream` (what Caddy gets too)."""
+    return f"""{{
+    admin off
+    http_port {http}
+    https_port {https}
+}}
+https://localhost:{https} {{
+    tls {cert} {key}
+    reverse_proxy 127.0.0.1:{upstream}
+}}
+"""
+
+
 def start_appliance(binary, tmp, name, port, upstream, caddyfile=None):
     """`appliance proxy` on `port`: the built-in routes, or a Caddyfile's."""
     home = os.path.join(tmp, name)
@@ -424,16 +439,7 @@ def main():
             add("appliance", lambda port: start_appliance(binary, tmp, "appliance", port, up_http))
             add("appliance caddyfile", lambda port: start_appliance(
                 binary, tmp, "appliance-caddyfile", port, up_http,
-                lambda http: f"""{{
-    admin off
-    http_port {http}
-    https_port {port}
-}}
-https://localhost:{port} {{
-    tls {cert} {key}
-    reverse_proxy 127.0.0.1:{up_http}
-}}
-"""))
+                lambda http: one_site_caddyfile(http, port, cert, key, up_http)))
             for backend in BACKEND_PACKAGES:
                 name = f"pingora-minimal {backend}"
                 if wanted(name):

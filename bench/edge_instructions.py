@@ -17,7 +17,13 @@ between the two binaries, so a function may move rather than cost).
 Kernel work (TCP, the socket calls, about 40 % of the CPU time in edge.py)
 is not counted: it is the same per request for both.
 
-    python3 bench/edge_instructions.py target/release/appliance [REQUESTS=10000]
+    python3 bench/edge_instructions.py target/release/appliance [REQUESTS=10000] [--caddyfile] [--browser] [--keep]
+
+`--caddyfile` counts the Caddyfile edge (the one-site Caddyfile edge.py
+measures) instead of the built-in routes; `--browser` sends the header
+fields a browser sends with a page request (h2load alone sends two or
+three, which hides what a proxy does per field); `--keep` keeps the
+callgrind profiles and prints where, for `callgrind_annotate --inclusive=yes`.
 
 Installs valgrind, nginx and nghttp2-client (h2load) when missing, and
 builds bench/pingora-minimal (rustls) as edge.py does. Takes about 6
@@ -34,12 +40,26 @@ import tempfile
 from collections import Counter
 
 from common import LIMITS_OFF, BenchError, main_guard, positive
-from edge import build_minimal, certificate, ensure_tools, free_port, nginx_upstream, wait_port
+from edge import (build_minimal, certificate, ensure_tools, free_port, nginx_upstream, one_site_caddyfile,
+                  wait_port)
 
 TOOLS = [("valgrind", "valgrind"), ("nginx", "nginx"), ("nghttp2-client", "h2load")]
 CONNECTIONS = 8
 WARM_UP = 1000
 MODES = {"HTTP/1.1": ["--h1", "-m1"], "HTTP/2": ["-m10"]}
+# What Chromium sends with a page request to the appliance (a session
+# cookie's length; the values are made up).
+BROWSER = [
+    "user-agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+    "accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+    "accept-encoding: gzip, deflate, br, zstd",
+    "accept-language: es-HN,es;q=0.9,en;q=0.8",
+    "cookie: erp_session=3q2+7wAAAAB0aGlzIGlzIGEgc2Vzc2lvbiBpZCBvZiBzb21lIGxlbmd0aA; erp_lang=es",
+    "sec-fetch-dest: document",
+    "sec-fetch-mode: navigate",
+    "sec-fetch-site: same-origin",
+    "upgrade-insecure-requests: 1",
+]
 
 
 def h2load(url, args, requests):
@@ -99,8 +119,15 @@ def by_function(profile, requests):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/appliance")
-    requests = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    unknown = flags - {"--caddyfile", "--browser", "--keep"}
+    if unknown:
+        raise BenchError(f"unknown option {', '.join(sorted(unknown))} (known: --caddyfile, --browser, --keep)")
+    positional = [a for a in sys.argv[1:] if not a.startswith("--")]
+    binary = os.path.abspath(positional[0] if positional else "target/release/appliance")
+    requests = int(positional[1]) if len(positional) > 1 else 10000
+    with_caddyfile = "--caddyfile" in flags
+    fields = [a for h in BROWSER for a in ("-H", h)] if "--browser" in flags else []
     ensure_tools(TOOLS)
     minimal = build_minimal("rustls")
     tmp = tempfile.mkdtemp(prefix="edge-instructions-")
@@ -109,13 +136,21 @@ def main():
     upstream = nginx_upstream(tmp, up_http, up_https, cert, key)
     try:
         wait_port(up_http)
-        print(f"edge instructions: user-space instructions per request under callgrind, "
+        edge = "the Caddyfile edge" if with_caddyfile else "the built-in routes"
+        edge += ", a browser's header fields" if fields else ""
+        print(f"edge instructions ({edge}): user-space instructions per request under callgrind, "
               f"{requests} requests over {CONNECTIONS} connections after {WARM_UP} to warm up")
         for mode, args in MODES.items():
-            port = free_port()
-            ours = [binary, "proxy", "--https", f"127.0.0.1:{port}", "--http", f"127.0.0.1:{free_port()}",
+            args = args + fields
+            port, http = free_port(), free_port()
+            ours = [binary, "proxy", "--https", f"127.0.0.1:{port}", "--http", f"127.0.0.1:{http}",
                     "--api-upstream", f"127.0.0.1:{up_http}", "--web-upstream", f"127.0.0.1:{up_http}",
                     "--tls-dir", os.path.join(tmp, f"tls-{port}"), *LIMITS_OFF]
+            if with_caddyfile:
+                path = os.path.join(tmp, f"Caddyfile-{port}")
+                with open(path, "w") as f:
+                    f.write(one_site_caddyfile(http, port, cert, key, up_http))
+                ours += ["--caddyfile", path]
             tag = mode.replace("/", "").replace(".", "")
             app_profile, app = count(ours, port, os.path.join(tmp, f"appliance-{tag}"), args, requests)
             port = free_port()
@@ -130,7 +165,10 @@ def main():
     finally:
         upstream.terminate()
         upstream.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if "--keep" in flags:
+            print(f"\nprofiles kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

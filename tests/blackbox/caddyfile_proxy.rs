@@ -418,3 +418,49 @@ async fn upstreams_are_told_the_client_and_a_caddyfile_s_what_caddy_tells_them()
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn header_matchers_and_placeholders_read_the_client_s_fields() -> TestResult {
+    // A request's facts carry only the header fields the Caddyfile reads:
+    // a matcher's, a placeholder's in an answer and in header_up. Each
+    // must still see the client's value, over HTTP/2 and HTTP/3.
+    let upstream = Upstream::start().await?;
+    let sites = format!(
+        "localhost {{\n\t@beta header X-Beta on\n\trespond @beta \"beta for {{header.X-Agent}}\"\n\treverse_proxy {0} {{\n\t\theader_up X-Seen-Agent {{http.request.header.X-Agent}}\n\t}}\n}}\n",
+        upstream.addr
+    );
+    let (proxy, _) = serve_sites(&sites, &upstream)?;
+    let client = proxy.client()?;
+    let beta = client
+        .get(proxy.url("/headers"))
+        .header("x-beta", "on")
+        .header("x-agent", "probe/1")
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert_eq!(beta, "beta for probe/1");
+    let seen = upstream_saw(
+        client
+            .get(proxy.url("/headers"))
+            .header("x-beta", "off")
+            .header("x-agent", "probe/2"),
+    )
+    .await?;
+    assert!(
+        seen.contains(&"x-seen-agent: probe/2".to_owned()),
+        "{seen:?}"
+    );
+    let root = proxy.local_root()?;
+    let h3 = crate::http3::h3_request_with(
+        proxy.https,
+        &root,
+        "GET",
+        "/headers",
+        &[("x-beta", "on"), ("x-agent", "probe/3")],
+        b"",
+    )
+    .await?;
+    assert_eq!(h3.body, "beta for probe/3");
+    Ok(())
+}

@@ -4,12 +4,43 @@
 //! `header` / `header_up` / `header_down` operations on either side's
 //! headers.
 
+use std::net::IpAddr;
 use std::path::{Component, Path, PathBuf};
 
 use bytes::Bytes;
 use caddy_compat::serve::{self, BasicAuth, End, HeaderOps, Plan};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::prelude::*;
+
+/// What the routes read from a request, over TCP or HTTP/3: its method,
+/// host (lower case, without the port), path and query, and of its header
+/// fields only those the configuration reads.
+pub fn facts(
+    config: &serve::Config,
+    head: (&http::Method, &http::Uri, &http::HeaderMap),
+    host: &str,
+    client: Option<IpAddr>,
+    https: bool,
+) -> serve::Request {
+    let (method, uri, fields) = head;
+    let mut headers = Vec::new();
+    for name in &config.read_headers {
+        for value in fields.get_all(name.as_str()) {
+            if let Ok(value) = value.to_str() {
+                headers.push((name.clone(), value.to_owned()));
+            }
+        }
+    }
+    serve::Request {
+        method: method.as_str().to_owned(),
+        host: host.to_ascii_lowercase(),
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or_default().to_owned(),
+        headers,
+        client,
+        https,
+    }
+}
 
 /// The answer for a plan that does not go upstream (respond, redirect,
 /// credentials asked for, a file, or Caddy's empty 200), with the plan's

@@ -5,9 +5,7 @@
 //! policy among the healthy ones (`caddy_routes`); the answers and header
 //! operations it shares with HTTP/3 are in `caddy_answers`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use async_trait::async_trait;
@@ -18,10 +16,10 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 use rustls_acme::ResolvesServerCertAcme;
 
-use super::caddy_answers::{apply_ops, direct_answer, verify};
-use super::caddy_routes::Routes;
+use super::caddy_answers::{apply_ops, direct_answer, facts, verify};
+use super::caddy_routes::{Chosen, Routes};
 use super::compression::{Allowed, Encoder};
-use super::headers::{AsCaddy, apply_alt_svc, forwarded, set_on_request};
+use super::headers::{AsCaddy, forwarded, in_header_map, set_on_request};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, UpstreamTurn};
 use super::redirect::{answer_acme, redirect, request_host};
@@ -44,38 +42,12 @@ pub struct Ctx {
     received: u64,
     max_body: Option<u64>,
     plan: Option<Plan>,
-    upstream: Option<SocketAddr>,
-    _busy: Option<BusyGuard>,
+    /// The upstream the request goes to (none: the edge answered).
+    chosen: Option<Chosen>,
     /// The request's turn at its upstream, given back when the request ends.
     turn: Option<UpstreamTurn>,
     /// Compression where the route says `encode` (none elsewhere).
     encoder: Encoder,
-}
-
-/// Counts a request against its upstream while it is in flight.
-struct BusyGuard(Arc<AtomicUsize>);
-
-impl Drop for BusyGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-fn facts(session: &Session, https: bool) -> serve::Request {
-    let req = session.req_header();
-    serve::Request {
-        method: req.method.as_str().to_owned(),
-        host: request_host(req).to_ascii_lowercase(),
-        path: req.uri.path().to_owned(),
-        query: req.uri.query().unwrap_or_default().to_owned(),
-        headers: req
-            .headers
-            .iter()
-            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect(),
-        client: client_ip(session),
-        https,
-    }
 }
 
 /// Whether a request target (as it goes on the wire) is `path`, then `?`
@@ -97,12 +69,11 @@ impl CaddyEdge {
         encoder: &mut Encoder,
         answer: http::Response<Bytes>,
     ) -> Result<()> {
-        let (parts, body) = answer.into_parts();
-        let mut resp = ResponseHeader::build(parts.status, Some(parts.headers.len() + 1))?;
-        for (name, value) in &parts.headers {
-            resp.append_header(name.clone(), value.clone())?;
+        let (mut parts, body) = answer.into_parts();
+        if let Some(value) = &self.alt_svc {
+            parts.headers.insert(http::header::ALT_SVC, value.clone());
         }
-        apply_alt_svc(&mut resp, &self.alt_svc)?;
+        let mut resp = ResponseHeader::from(parts);
         // HEAD: the header GET would get, and no body (over HTTP/2 a body
         // there breaks the stream).
         let end = body.is_empty() || session.req_header().method == http::Method::HEAD;
@@ -128,8 +99,7 @@ impl ProxyHttp for CaddyEdge {
             received: 0,
             max_body: None,
             plan: None,
-            upstream: None,
-            _busy: None,
+            chosen: None,
             turn: None,
             encoder: Encoder::default(),
         }
@@ -157,7 +127,15 @@ impl ProxyHttp for CaddyEdge {
         } else {
             &loaded.config.http
         };
-        let plan = serve::plan(routes, facts(session, self.https), &verify);
+        let req = session.req_header();
+        let facts = facts(
+            &loaded.config,
+            (&req.method, &req.uri, &req.headers),
+            request_host(req),
+            client_ip(session),
+            self.https,
+        );
+        let plan = serve::plan(routes, facts, &verify);
         if !self.https && matches!(plan.end, End::Nothing) && loaded.config.redirect {
             redirect(session, self.https_port).await?;
             return Ok(true);
@@ -197,11 +175,8 @@ impl ProxyHttp for CaddyEdge {
                     .routes
                     .choose(&loaded, *id, client_ip(session), &plan.request.path)
                 {
-                    Some(addr) => {
-                        let busy = self.routes.busy(addr);
-                        busy.fetch_add(1, Ordering::Relaxed);
-                        ctx._busy = Some(BusyGuard(busy));
-                        ctx.upstream = Some(addr);
+                    Some(chosen) => {
+                        ctx.chosen = Some(chosen);
                         false
                     }
                     None => {
@@ -232,11 +207,12 @@ impl ProxyHttp for CaddyEdge {
     }
 
     async fn upstream_peer(&self, _session: &mut Session, ctx: &mut Ctx) -> Result<Box<HttpPeer>> {
-        let addr = ctx
-            .upstream
+        let chosen = ctx
+            .chosen
+            .as_ref()
             .ok_or_else(|| Error::explain(ErrorType::InternalError, "no upstream chosen"))?;
-        hooks::take_turn(&self.limits.turns(addr), &mut ctx.turn).await?;
-        Ok(hooks::peer(addr, &self.limits))
+        hooks::take_turn(chosen.turns(&self.limits), &mut ctx.turn).await?;
+        Ok(hooks::peer(chosen.addr(), &self.limits))
     }
 
     async fn upstream_request_filter(
@@ -290,11 +266,19 @@ impl ProxyHttp for CaddyEdge {
         ctx: &mut Ctx,
     ) -> Result<()> {
         // Answers written by request_filter already carry their changes.
-        if ctx.upstream.is_some()
+        if ctx.chosen.is_some()
             && let Some(plan) = &ctx.plan
         {
-            apply_ops(resp, &plan.response_headers, &plan.request)?;
-            apply_alt_svc(resp, &self.alt_svc)?;
+            // Straight into the header map, as the built-in routes' answers.
+            if !plan.response_headers.is_empty() || self.alt_svc.is_some() {
+                in_header_map(resp, |headers| {
+                    apply_ops(headers, &plan.response_headers, &plan.request)?;
+                    if let Some(value) = &self.alt_svc {
+                        headers.insert(http::header::ALT_SVC, value.clone());
+                    }
+                    Ok::<_, Box<Error>>(())
+                })?;
+            }
             ctx.encoder
                 .proxied_header(&session.req_header().method, resp);
         }

@@ -25,8 +25,8 @@ use pingora::services::background::BackgroundService;
 use rustls::server::ResolvesServerCert;
 
 use super::access;
-use super::caddy_answers::{apply_ops, direct_answer, verify};
-use super::caddy_routes::Routes;
+use super::caddy_answers::{apply_ops, direct_answer, facts, verify};
+use super::caddy_routes::{Chosen, Routes};
 use super::compression::{Allowed, Encoder};
 use super::edge::Upstreams;
 use super::headers::{AsCaddy, SECURITY, alt_svc_value, forwarded};
@@ -254,11 +254,15 @@ async fn request(req: Request<()>, stream: RequestStream, client: IpAddr, shared
 }
 
 /// Where a request goes, decided from its head.
+// Made once per request and taken apart at once: boxing the plan would
+// cost an allocation per request to save a move.
+#[allow(clippy::large_enum_variant)]
 enum Decision {
     Upstream {
         addr: SocketAddr,
         api: bool,
         plan: Option<Plan>,
+        chosen: Option<Chosen>,
     },
     Answer(Response<Bytes>),
     Refuse(Refusal),
@@ -272,24 +276,19 @@ async fn decide(req: &Request<()>, client: IpAddr, shared: &Shared) -> Decision 
                 addr,
                 api,
                 plan: None,
+                chosen: None,
             };
         }
         Routing::Caddy(routes) => routes,
     };
     let loaded = routes.current();
-    let facts = serve::Request {
-        method: req.method().as_str().to_owned(),
-        host: req.uri().host().unwrap_or_default().to_ascii_lowercase(),
-        path: req.uri().path().to_owned(),
-        query: req.uri().query().unwrap_or_default().to_owned(),
-        headers: req
-            .headers()
-            .iter()
-            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect(),
-        client: Some(client),
-        https: true,
-    };
+    let facts = facts(
+        &loaded.config,
+        (req.method(), req.uri(), req.headers()),
+        req.uri().host().unwrap_or_default(),
+        Some(client),
+        true,
+    );
     let plan = serve::plan(&loaded.config.https, facts, &verify);
     if let Some(answer) = direct_answer(&plan).await {
         return Decision::Answer(answer);
@@ -299,10 +298,11 @@ async fn decide(req: &Request<()>, client: IpAddr, shared: &Shared) -> Decision 
         _ => None,
     };
     match chosen {
-        Some(addr) => Decision::Upstream {
-            addr,
+        Some(chosen) => Decision::Upstream {
+            addr: chosen.addr(),
             api: false,
             plan: Some(plan),
+            chosen: Some(chosen),
         },
         None => Decision::Refuse(Refusal::Unavailable),
     }
@@ -312,6 +312,8 @@ async fn decide(req: &Request<()>, client: IpAddr, shared: &Shared) -> Decision 
 struct Cleared {
     /// The client's place in the in-flight count (see [`Admitted`]).
     admitted: Admitted,
+    /// A Caddyfile's upstream, counted busy while the request is relayed.
+    _chosen: Option<Chosen>,
     upstream: SocketAddr,
     api: bool,
     plan: Option<Plan>,
@@ -333,8 +335,13 @@ async fn clear(req: &Request<()>, client: IpAddr, shared: &Shared) -> Result<Cle
     let admitted = limits
         .admit(Some(client))
         .map_err(|refusal| Early::Refuse(refusal, api_path))?;
-    let (upstream, api, plan) = match decide(req, client, shared).await {
-        Decision::Upstream { addr, api, plan } => (addr, api, plan),
+    let (upstream, api, plan, chosen) = match decide(req, client, shared).await {
+        Decision::Upstream {
+            addr,
+            api,
+            plan,
+            chosen,
+        } => (addr, api, plan, chosen),
         Decision::Answer(answer) => return Err(Early::Answer(answer)),
         Decision::Refuse(refusal) => return Err(Early::Refuse(refusal, api_path)),
     };
@@ -352,6 +359,7 @@ async fn clear(req: &Request<()>, client: IpAddr, shared: &Shared) -> Result<Cle
     }
     Ok(Cleared {
         admitted,
+        _chosen: chosen,
         upstream,
         api,
         plan,

@@ -59,17 +59,29 @@ pub fn apply_security(resp: &mut ResponseHeader) -> pingora::Result<()> {
 /// read at — a quarter of what the appliance spent per request beyond
 /// pingora itself (docs/edge.md).
 pub fn finish_answer(resp: &mut ResponseHeader, alt_svc: &Option<HeaderValue>) {
+    in_header_map(resp, |headers| {
+        headers.reserve(SECURITY.len() + 1);
+        for (name, value) in SECURITY {
+            headers.insert(name, value);
+        }
+        if let Some(value) = alt_svc {
+            headers.insert(header::ALT_SVC, value.clone());
+        }
+    })
+}
+
+/// Change an answer's headers in its header map, leaving pingora's map of
+/// spellings behind (see [`finish_answer`] for why, and what that means for
+/// HTTP/1.1 clients).
+pub fn in_header_map<T>(
+    resp: &mut ResponseHeader,
+    edit: impl FnOnce(&mut http::HeaderMap) -> T,
+) -> T {
     let placeholder = ResponseHeader::from(http::Response::new(()).into_parts().0);
     let mut parts: http::response::Parts = std::mem::replace(resp, placeholder).into();
-    let headers = &mut parts.headers;
-    headers.reserve(SECURITY.len() + 1);
-    for (name, value) in SECURITY {
-        headers.insert(name, value);
-    }
-    if let Some(value) = alt_svc {
-        headers.insert(header::ALT_SVC, value.clone());
-    }
+    let out = edit(&mut parts.headers);
     *resp = ResponseHeader::from(parts);
+    out
 }
 
 /// The `Alt-Svc` value that tells browsers HTTP/3 answers on `port` (for a
@@ -84,17 +96,6 @@ pub fn alt_svc_value(port: u16) -> HeaderValue {
 /// request on every thread increments and decrements.
 fn lasting(text: String) -> HeaderValue {
     HeaderValue::from_static(Box::leak(text.into_boxed_str()))
-}
-
-/// `Alt-Svc` on a TCP answer, when the listener has HTTP/3 beside it.
-pub fn apply_alt_svc(
-    resp: &mut ResponseHeader,
-    alt_svc: &Option<HeaderValue>,
-) -> pingora::Result<()> {
-    if let Some(value) = alt_svc {
-        resp.insert_header(http::header::ALT_SVC, value.clone())?;
-    }
-    Ok(())
 }
 
 /// What a Caddyfile's upstream is told besides the client's address, as
@@ -140,8 +141,9 @@ const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 
-/// Headers set on the request that goes upstream, replacing the client's
-/// under those names. As with [`finish_answer`], straight into the header
+/// Headers set on the request that goes upstream (or on the client's
+/// before it is copied for upstream), replacing the client's under those
+/// names. As with [`finish_answer`], straight into the header
 /// map, without pingora's second map of spellings (the upstream gets lower
 /// case names, as from an HTTP/2 client): pingora's `insert_header` cost
 /// ~2,500 instructions per header here, most of it growing both maps.
@@ -166,8 +168,10 @@ pub fn set_on_request(
     let placeholder = RequestHeader::from(http::Request::new(()).into_parts().0);
     let mut parts: http::request::Parts = std::mem::replace(req, placeholder).into();
     let map = &mut parts.headers;
-    // At most X-Forwarded-For, -Proto, -Host and Host.
-    map.reserve(4);
+    // Room for what comes, grown once: at most X-Forwarded-For, -Proto,
+    // -Host and Host when the iterator cannot say.
+    let (_, most) = headers.size_hint();
+    map.reserve(most.unwrap_or(4));
     for (name, value) in headers {
         map.insert(name, value);
     }

@@ -11,6 +11,7 @@ use pingora::proxy::FailToProxy;
 
 use super::access;
 use super::compression::{accept_encoding, without_brotli};
+use super::headers::set_on_request;
 use super::limits::{Limits, Turns, UpstreamTurn};
 use super::refusals::Refusal;
 
@@ -28,12 +29,17 @@ pub fn client_ip(session: &Session) -> Option<IpAddr> {
 pub fn before_request(session: &mut Session, limits: &Limits) -> Result<()> {
     session.set_read_timeout(Some(limits.client_timeout()));
     session.set_write_timeout(Some(limits.client_timeout()));
+    // Every browser lists brotli: this runs for nearly every page.
     if let Some(kept) = accept_encoding(&session.req_header().headers).and_then(without_brotli) {
         let req = session.req_header_mut();
         if kept.is_empty() {
-            req.remove_header("accept-encoding");
+            req.remove_header(&http::header::ACCEPT_ENCODING);
         } else {
-            req.insert_header("accept-encoding", kept)?;
+            let kept = http::HeaderValue::try_from(kept).or_err(
+                ErrorType::InvalidHTTPHeader,
+                "Accept-Encoding without brotli",
+            )?;
+            set_on_request(req, std::iter::once((http::header::ACCEPT_ENCODING, kept)))?;
         }
     }
     Ok(())

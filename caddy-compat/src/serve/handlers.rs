@@ -127,6 +127,16 @@ fn known(obj: &Map<String, Value>, what: &str, keys: &[&str]) -> Compile<()> {
 }
 
 impl HeaderOps {
+    /// Changes nothing (a `reverse_proxy` without `header_up`, say): a
+    /// plan leaves it out rather than carry it through every request.
+    pub fn is_empty(&self) -> bool {
+        self.only_if_missing.is_none()
+            && self.delete.is_empty()
+            && self.set.is_empty()
+            && self.add.is_empty()
+            && self.replace.is_empty()
+    }
+
     pub fn compile(v: &Value, what: &str) -> Compile<HeaderOps> {
         let obj = v
             .as_object()

@@ -1,6 +1,7 @@
 //! Request matchers of the adapted configuration, compiled: host, path,
 //! method, protocol, header, query, client address and `not`.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use serde_json::Value;
@@ -115,7 +116,13 @@ impl MatchSet {
             return false;
         }
         if let Some(paths) = &self.path {
-            let path = req.path.to_ascii_lowercase();
+            // Compared in lower case, as the patterns are; a path already
+            // in lower case (nearly all) is not copied.
+            let path = if req.path.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(req.path.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(req.path.as_str())
+            };
             if !paths.iter().any(|p| path_matches(p, &path)) {
                 return false;
             }

@@ -11,6 +11,7 @@
 
 pub mod handlers;
 pub mod matchers;
+mod reads;
 
 use std::net::IpAddr;
 
@@ -85,6 +86,9 @@ pub struct Config {
     pub certificates: Certificates,
     /// Every `reverse_proxy`, by id.
     pub proxies: Vec<Proxy>,
+    /// The request header fields (lower case) the routes read: all a
+    /// [`Request`] needs to carry.
+    pub read_headers: Vec<String>,
 }
 
 fn port(v: &Value, default: u16) -> u16 {
@@ -137,6 +141,7 @@ impl Config {
             redirect: true,
             certificates: Certificates::default(),
             proxies: Vec::new(),
+            read_headers: reads::read_headers(json),
         };
         let mut next_proxy = 0;
         let mut https_hosts = Vec::new();
@@ -291,7 +296,8 @@ pub struct Request {
     pub path: String,
     /// Without the `?`.
     pub query: String,
-    /// Lower-case names.
+    /// Lower-case names; the proxy fills in those the configuration
+    /// reads ([`Config::read_headers`]).
     pub headers: Vec<(String, String)>,
     pub client: Option<IpAddr>,
     pub https: bool,
@@ -432,12 +438,8 @@ fn apply(h: &Handler, plan: &mut Plan, verify: Verify<'_>) -> bool {
         Handler::Root(root) => plan.root = Some(plan.request.expand(root)),
         Handler::Rewrite(r) => rewrite(r, &mut plan.request),
         Handler::Headers { request, response } => {
-            if let Some(ops) = request {
-                plan.request_headers.push(ops.clone());
-            }
-            if let Some(ops) = response {
-                plan.response_headers.push(ops.clone());
-            }
+            push_ops(&mut plan.request_headers, request.as_ref());
+            push_ops(&mut plan.response_headers, response.as_ref());
         }
         Handler::RequestBody { max_size } => {
             plan.max_body = Some(plan.max_body.map_or(*max_size, |m| m.min(*max_size)));
@@ -465,13 +467,21 @@ fn apply(h: &Handler, plan: &mut Plan, verify: Verify<'_>) -> bool {
             return true;
         }
         Handler::ReverseProxy(p) => {
-            plan.request_headers.push(p.request.clone());
-            plan.response_headers.push(p.response.clone());
+            push_ops(&mut plan.request_headers, Some(&p.request));
+            push_ops(&mut plan.response_headers, Some(&p.response));
             plan.end = End::Proxy(p.id);
             return true;
         }
     }
     false
+}
+
+/// Header changes that change something join the plan's; an empty list
+/// costs a request nothing.
+fn push_ops(list: &mut Vec<HeaderOps>, ops: Option<&HeaderOps>) {
+    if let Some(ops) = ops.filter(|ops| !ops.is_empty()) {
+        list.push(ops.clone());
+    }
 }
 
 fn authorized(auth: &BasicAuth, req: &Request, verify: Verify<'_>) -> bool {
