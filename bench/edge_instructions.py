@@ -17,13 +17,18 @@ between the two binaries, so a function may move rather than cost).
 Kernel work (TCP, the socket calls, about 40 % of the CPU time in edge.py)
 is not counted: it is the same per request for both.
 
-    python3 bench/edge_instructions.py target/release/appliance [REQUESTS=10000] [--caddyfile] [--browser] [--keep]
+    python3 bench/edge_instructions.py target/release/appliance [REQUESTS=10000] [--caddyfile] [--browser] [--same-job] [--keep]
 
 `--caddyfile` counts the Caddyfile edge (the one-site Caddyfile edge.py
 measures) instead of the built-in routes; `--browser` sends the header
 fields a browser sends with a page request (h2load alone sends two or
 three, which hides what a proxy does per field); `--keep` keeps the
-callgrind profiles and prints where, for `callgrind_annotate --inclusive=yes`.
+callgrind profiles and prints where, for `callgrind_annotate --inclusive=yes`;
+`--same-job` counts pingora-minimal doing the appliance's job the plain way
+(the header fields the built-in routes add to this answer, read from their
+answer, set with pingora's `insert_header`; X-Forwarded-For; the same
+timeouts: see bench/pingora-minimal) instead of nothing: the appliance's instructions
+beyond that are what its way of doing the job costs.
 
 Installs valgrind, nginx and nghttp2-client (h2load) when missing, and
 builds bench/pingora-minimal (rustls) as edge.py does. Takes about 6
@@ -31,9 +36,11 @@ minutes: under callgrind a request costs ~50 times its CPU.
 """
 
 import glob
+import http.client
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -75,15 +82,46 @@ def callgrind_control(*args):
     subprocess.run(["callgrind_control", *args], check=True, capture_output=True)
 
 
-def count(command, port, out, args, requests):
+def answer_fields(port, https):
+    """The header fields of the answer to GET / (HTTP/1.1), as (name, value)."""
+    if https:
+        conn = http.client.HTTPSConnection("localhost", port, timeout=60,
+                                           context=ssl._create_unverified_context())
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", "/")
+        answer = conn.getresponse()
+        answer.read()
+        return [(name.lower(), value) for name, value in answer.getheaders()]
+    finally:
+        conn.close()
+
+
+def added_fields(port, upstream, path):
+    """Write to `path` the header fields the proxy on `port` adds to the
+    upstream's answer, one `name: value` per line; return their names."""
+    theirs = {name for name, _ in answer_fields(upstream, False)}
+    added = [(n, v) for n, v in answer_fields(port, True) if n not in theirs]
+    if not added:
+        raise BenchError("the appliance added no header field to the upstream's answer: nothing to copy")
+    with open(path, "w") as f:
+        f.writelines(f"{name}: {value}\n" for name, value in added)
+    return [name for name, _ in added]
+
+
+def count(command, port, out, args, requests, env=None, started=None):
     """Run `command` under callgrind and count `requests` requests: the
-    profile's path and the instructions per request."""
+    profile's path and the instructions per request. `started` is called
+    once the proxy listens, before anything is counted."""
     proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no",
                              f"--callgrind-out-file={out}", *command],
-                            env=dict(os.environ, RUST_LOG="warn"),
+                            env=dict(os.environ, RUST_LOG="warn", **(env or {})),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_port(port, 300)
+        if started:
+            started()
         url = f"https://localhost:{port}/"
         h2load(url, args, WARM_UP)
         callgrind_control("--instr=on", str(proc.pid))
@@ -120,13 +158,18 @@ def by_function(profile, requests):
 
 def main():
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
-    unknown = flags - {"--caddyfile", "--browser", "--keep"}
+    known = {"--caddyfile", "--browser", "--same-job", "--keep"}
+    unknown = flags - known
     if unknown:
-        raise BenchError(f"unknown option {', '.join(sorted(unknown))} (known: --caddyfile, --browser, --keep)")
+        raise BenchError(f"unknown option {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
     positional = [a for a in sys.argv[1:] if not a.startswith("--")]
     binary = os.path.abspath(positional[0] if positional else "target/release/appliance")
     requests = int(positional[1]) if len(positional) > 1 else 10000
     with_caddyfile = "--caddyfile" in flags
+    same_job = "--same-job" in flags
+    if same_job and with_caddyfile:
+        raise BenchError("--same-job copies the built-in routes' job (a Caddyfile upstream also gets "
+                         "X-Forwarded-Proto and -Host, which pingora-minimal does not send): not with --caddyfile")
     fields = [a for h in BROWSER for a in ("-H", h)] if "--browser" in flags else []
     ensure_tools(TOOLS)
     minimal = build_minimal("rustls")
@@ -152,11 +195,19 @@ def main():
                     f.write(one_site_caddyfile(http, port, cert, key, up_http))
                 ours += ["--caddyfile", path]
             tag = mode.replace("/", "").replace(".", "")
-            app_profile, app = count(ours, port, os.path.join(tmp, f"appliance-{tag}"), args, requests)
+            job = os.path.join(tmp, "job")
+
+            def observe(port=port, mode=mode):
+                print(f"\n{mode}: the appliance adds {', '.join(added_fields(port, up_http, job))}")
+
+            app_profile, app = count(ours, port, os.path.join(tmp, f"appliance-{tag}"), args, requests,
+                                     started=observe if same_job else None)
             port = free_port()
             theirs = [minimal, f"127.0.0.1:{port}", f"127.0.0.1:{up_http}", cert, key, "2"]
-            min_profile, least = count(theirs, port, os.path.join(tmp, f"minimal-{tag}"), args, requests)
-            print(f"\n{mode}: appliance {app:,.0f}, pingora-minimal rustls {least:,.0f} "
+            min_profile, least = count(theirs, port, os.path.join(tmp, f"minimal-{tag}"), args, requests,
+                                       env={"PINGORA_MINIMAL_JOB": job} if same_job else None)
+            label = "pingora-minimal rustls" + (" doing the same job" if same_job else "")
+            print(f"\n{mode}: appliance {app:,.0f}, {label} {least:,.0f} "
                   f"instructions per request: {app / least:.2f}x")
             a, m = by_function(app_profile, requests), by_function(min_profile, requests)
             print("  most of the difference (appliance, minimal, difference; per request):")
