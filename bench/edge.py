@@ -13,7 +13,11 @@ headers and keeps its default of 256 requests in flight to the upstream), the
 same with a Caddyfile (`--caddyfile`: one site, `reverse_proxy`), and the
 smallest pingora proxy (bench/pingora-minimal: one TLS listener, a fixed
 upstream, no hooks; on rustls as the appliance, and on pingora's OpenSSL
-and BoringSSL backends), which says what pingora and its TLS library cost by themselves. For each: requests/s and
+and BoringSSL backends), which says what pingora and its TLS library cost by themselves,
+and the same doing the built-in routes' job through pingora's plain API
+("pingora-minimal same job": the header fields the appliance adds to its
+answer, X-Forwarded-For, the same timeouts), which says what the job costs
+done the obvious way. For each: requests/s and
 p99 with wrk (HTTP/1.1) and h2load (HTTP/2, 10 streams per connection),
 and the proxy's peak resident memory while wrk holds 1,000 keep-alive
 connections, and the CPU time the proxy (all its processes) spent per
@@ -36,12 +40,14 @@ Installs caddy, nginx, haproxy, wrk and nghttp2-client (h2load) when
 missing (the packaged services are disabled: the bench runs its own).
 """
 
+import http.client
 import os
 import re
 import resource
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -402,11 +408,46 @@ def build_minimal(backend):
     return os.path.join(target, "release/pingora-minimal")
 
 
-def start_minimal(binary, port, upstream, cert, key):
+# pingora-minimal doing the built-in routes' job through pingora's plain API.
+SAME_JOB = "pingora-minimal same job"
+
+
+def start_minimal(binary, port, upstream, cert, key, job=None):
+    """pingora-minimal; with `job` (a file from `added_fields`), doing the
+    built-in routes' job the plain way (see bench/pingora-minimal)."""
     proc = subprocess.Popen([binary, f"127.0.0.1:{port}", f"127.0.0.1:{upstream}", cert, key, str(THREADS)],
+                            env=dict(os.environ, **({"PINGORA_MINIMAL_JOB": job} if job else {})),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
     return proc
+
+
+def answer_fields(port, https):
+    """The header fields of the answer to GET / (HTTP/1.1), as (name, value)."""
+    if https:
+        conn = http.client.HTTPSConnection("localhost", port, timeout=60,
+                                           context=ssl._create_unverified_context())
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", "/")
+        answer = conn.getresponse()
+        answer.read()
+        return [(name.lower(), value) for name, value in answer.getheaders()]
+    finally:
+        conn.close()
+
+
+def added_fields(port, upstream, path):
+    """Write to `path` the header fields the proxy on `port` adds to the
+    upstream's answer, one `name: value` per line; return their names."""
+    theirs = {name for name, _ in answer_fields(upstream, False)}
+    added = [(n, v) for n, v in answer_fields(port, True) if n not in theirs]
+    if not added:
+        raise BenchError("the appliance added no header field to the upstream's answer: nothing to copy")
+    with open(path, "w") as f:
+        f.writelines(f"{name}: {value}\n" for name, value in added)
+    return [name for name, _ in added]
 
 
 def main():
@@ -445,6 +486,15 @@ def main():
                 if wanted(name):
                     minimal = build_minimal(backend)
                     add(name, lambda port, minimal=minimal: start_minimal(minimal, port, up_http, cert, key))
+            if wanted(SAME_JOB):
+                # The fields the built-in routes add, read from their answer.
+                appliance = [port for name, port, _ in proxies if name == "appliance"]
+                if not appliance:
+                    raise BenchError(f"{SAME_JOB} copies the answer of the target \"appliance\": name both")
+                job = os.path.join(tmp, "job")
+                added_fields(appliance[0], up_http, job)
+                minimal = build_minimal("rustls")
+                add(SAME_JOB, lambda port: start_minimal(minimal, port, up_http, cert, key, job))
 
             def started(proc, port):
                 wait_port(port)
@@ -524,14 +574,16 @@ https://localhost:{port} {{
                           f"CPU per request {a['cpu'][0] / c['cpu'][0]:.2f}x")
                 print(f"{name} / direct (TLS) ceiling: h1 {a['h1'][0] / d['h1'][0]:.2f}, "
                       f"h2 {a['h2'][0] / d['h2'][0]:.2f}")
-                if name.startswith("appliance") and "pingora-minimal rustls" in passes:
-                    # The ceiling of the design: pingora and rustls with no
-                    # hooks. Each round's ratio is taken within the round (the
-                    # two ran minutes apart, not a whole run apart), and the
-                    # median of those is printed with its range.
-                    ratios = paired(passes[name], passes["pingora-minimal rustls"])
-                    print(f"{name} / pingora-minimal rustls, per round: " + ", ".join(
-                        f"{label} {mid:.2f}x ({low:.2f}-{high:.2f})" for label, (mid, low, high) in ratios))
+                # The ceiling of the design: pingora and rustls with no hooks
+                # (and doing the same job the plain way). Each round's ratio
+                # is taken within the round (the two ran minutes apart, not
+                # a whole run apart), and the median of those is printed
+                # with its range.
+                for ceiling in ("pingora-minimal rustls", SAME_JOB):
+                    if name.startswith("appliance") and ceiling in passes and ceiling != name:
+                        ratios = paired(passes[name], passes[ceiling])
+                        print(f"{name} / {ceiling}, per round: " + ", ".join(
+                            f"{label} {mid:.2f}x ({low:.2f}-{high:.2f})" for label, (mid, low, high) in ratios))
             print(f"CPU stolen by the hypervisor during the runs: {steal:.0%}")
         finally:
             for p in procs:

@@ -36,19 +36,17 @@ minutes: under callgrind a request costs ~50 times its CPU.
 """
 
 import glob
-import http.client
 import os
 import re
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
 from collections import Counter
 
 from common import LIMITS_OFF, BenchError, main_guard, positive
-from edge import (build_minimal, certificate, ensure_tools, free_port, nginx_upstream, one_site_caddyfile,
-                  wait_port)
+from edge import (added_fields, build_minimal, certificate, ensure_tools, free_port, nginx_upstream,
+                  one_site_caddyfile, wait_port)
 
 TOOLS = [("valgrind", "valgrind"), ("nginx", "nginx"), ("nghttp2-client", "h2load")]
 CONNECTIONS = 8
@@ -80,34 +78,6 @@ def h2load(url, args, requests):
 
 def callgrind_control(*args):
     subprocess.run(["callgrind_control", *args], check=True, capture_output=True)
-
-
-def answer_fields(port, https):
-    """The header fields of the answer to GET / (HTTP/1.1), as (name, value)."""
-    if https:
-        conn = http.client.HTTPSConnection("localhost", port, timeout=60,
-                                           context=ssl._create_unverified_context())
-    else:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("GET", "/")
-        answer = conn.getresponse()
-        answer.read()
-        return [(name.lower(), value) for name, value in answer.getheaders()]
-    finally:
-        conn.close()
-
-
-def added_fields(port, upstream, path):
-    """Write to `path` the header fields the proxy on `port` adds to the
-    upstream's answer, one `name: value` per line; return their names."""
-    theirs = {name for name, _ in answer_fields(upstream, False)}
-    added = [(n, v) for n, v in answer_fields(port, True) if n not in theirs]
-    if not added:
-        raise BenchError("the appliance added no header field to the upstream's answer: nothing to copy")
-    with open(path, "w") as f:
-        f.writelines(f"{name}: {value}\n" for name, value in added)
-    return [name for name, _ in added]
 
 
 def count(command, port, out, args, requests, env=None, started=None):

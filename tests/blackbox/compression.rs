@@ -67,3 +67,29 @@ async fn the_edge_compresses_as_the_client_asks() -> TestResult {
     }
     Ok(())
 }
+
+/// An answer shorter than the compression minimum (512 bytes, as Caddy's
+/// `encode`) goes as it is, and without `Vary: Accept-Encoding`: it is the
+/// same whatever the client accepts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_short_answer_goes_as_it_is() -> TestResult {
+    let app = App::start()?;
+    let client = app.client()?;
+    let res = client
+        .get(app.url("/api/health"))
+        .header(ACCEPT_ENCODING, "gzip, deflate, br, zstd")
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers().get(CONTENT_ENCODING), None);
+    assert_eq!(res.headers().get(reqwest::header::VARY), None);
+    let length = res.content_length();
+    let body = res.bytes().await?;
+    assert_eq!(
+        length,
+        Some(body.len() as u64),
+        "the answer says its length"
+    );
+    assert!(body.len() < 512, "a short answer: {} bytes", body.len());
+    Ok(())
+}

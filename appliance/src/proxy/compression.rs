@@ -21,6 +21,25 @@ use pingora::protocols::http::compression::ResponseCompressionCtx;
 /// brotli tools) reject.
 pub const LEVEL: u32 = 5;
 
+/// Answers that say they are shorter than this go as they are (no
+/// compression, no `Vary: Accept-Encoding`), as Caddy's `encode` does by
+/// default (its `minimum_length`). Under a packet, compressing shortens no
+/// transfer, and each compressed answer costs a fresh gzip or zstd context:
+/// zeroing its tables alone was ~200,000 instructions per answer, 2.5 times
+/// what proxying a small answer costs otherwise (`bench/edge_instructions.py
+/// --browser`, docs/edge.md). Most JSON answers of the API are this small.
+pub const MIN_LENGTH: u64 = 512;
+
+/// Whether the answer says it is shorter than [`MIN_LENGTH`]. An answer
+/// that does not say (streamed, chunked) is compressed.
+fn too_short(resp: &ResponseHeader) -> bool {
+    resp.headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|length| length < MIN_LENGTH)
+}
+
 /// The encodings a response may get: every one the edge offers (its own
 /// routes), or those of a Caddyfile route's `encode` (none without one).
 /// Never brotli.
@@ -124,6 +143,11 @@ impl Encoder {
     /// body follows.
     pub fn response_header(&mut self, resp: &mut ResponseHeader, end: bool) {
         let Some(ctx) = &mut self.0 else { return };
+        // Not for an informational answer: the final one decides.
+        if !resp.status.is_informational() && too_short(resp) {
+            self.0 = None;
+            return;
+        }
         ctx.response_header_filter(resp, end);
         if !ctx.is_enabled() {
             // Nothing to do for this response (its type, its size, the client).
@@ -211,6 +235,50 @@ mod tests {
             Some("gzip;q=0.8")
         );
         assert_eq!(without_brotli("BR").as_deref(), Some(""));
+    }
+
+    fn answer(length: Option<&str>) -> ResponseHeader {
+        let mut resp = ResponseHeader::build(200, None).expect("a status");
+        resp.insert_header("content-type", "application/json")
+            .expect("a header");
+        if let Some(length) = length {
+            resp.insert_header("content-length", length)
+                .expect("a header");
+        }
+        resp
+    }
+
+    #[test]
+    fn a_short_answer_goes_as_it_is_and_a_longer_one_is_compressed() {
+        let headers = |asked: &str| {
+            let mut map = HeaderMap::new();
+            map.insert(
+                http::header::ACCEPT_ENCODING,
+                asked.parse().expect("a value"),
+            );
+            map
+        };
+        for (length, compressed) in [
+            (Some("511"), false),
+            (Some("512"), true),
+            (Some("40000"), true),
+            // A streamed answer does not say its length: compressed.
+            (None, true),
+        ] {
+            let mut encoder = Encoder::for_request(&headers("gzip"), Allowed::All);
+            let mut resp = answer(length);
+            encoder.response_header(&mut resp, false);
+            assert_eq!(encoder.active(), compressed, "length {length:?}");
+            let coding = resp.headers.get("content-encoding");
+            let vary = resp.headers.get("vary");
+            if compressed {
+                assert_eq!(coding.map(|v| v.as_bytes()), Some(&b"gzip"[..]));
+                assert!(vary.is_some(), "length {length:?}: Vary");
+            } else {
+                assert_eq!((coding, vary), (None, None), "length {length:?}");
+                assert_eq!(resp.headers["content-length"], "511");
+            }
+        }
     }
 
     #[test]
