@@ -416,6 +416,21 @@ async fn upstreams_are_told_the_client_and_a_caddyfile_s_what_caddy_tells_them()
             "x-forwarded-for: 127.0.0.1".to_owned()
         ]
     );
+
+    // A browser's Accept-Encoding reaches the upstream as sent, brotli
+    // included, through either edge and protocol (the edge never
+    // compresses in brotli itself; what the upstream encodes passes as is).
+    let browser = "gzip, deflate, br, zstd";
+    for (client, url) in [
+        (builtin.http1_client()?, builtin.url("/headers")),
+        (builtin.client()?, builtin.url("/headers")),
+        (proxy.http1_client()?, proxy.url("/headers")),
+        (proxy.client()?, proxy.url("/headers")),
+    ] {
+        let seen = upstream_saw(client.get(url).header("accept-encoding", browser)).await?;
+        let expected = format!("accept-encoding: {browser}");
+        assert!(seen.contains(&expected), "{seen:?}");
+    }
     Ok(())
 }
 

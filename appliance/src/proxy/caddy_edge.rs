@@ -106,7 +106,8 @@ impl ProxyHttp for CaddyEdge {
     }
 
     async fn early_request_filter(&self, session: &mut Session, _ctx: &mut Ctx) -> Result<()> {
-        hooks::before_request(session, &self.limits)
+        hooks::before_request(session, &self.limits);
+        Ok(())
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<bool> {

@@ -1,6 +1,6 @@
 //! Response compression, the same for every protocol: gzip or zstd at one
-//! level, chosen by the client's Accept-Encoding (brotli left out, see
-//! [`without_brotli`]), for the content types pingora deems
+//! level, chosen by the client's Accept-Encoding (never brotli, see
+//! [`LEVEL`]), for the content types pingora deems
 //! compressible. Each edge (both TCP ones from their hooks, HTTP/3 from its
 //! handler) drives pingora's compression context through [`Encoder`], so
 //! all decide alike. Not pingora's compression module: it made a context
@@ -98,10 +98,6 @@ fn keep_codings(value: &str, keep: impl Fn(&[u8]) -> bool) -> Option<String> {
     }
     // Pieces of text cut at ASCII commas and white space are text.
     Some(String::from_utf8_lossy(&out).into_owned())
-}
-
-pub fn without_brotli(value: &str) -> Option<String> {
-    keep_codings(value, |name| !name.eq_ignore_ascii_case(b"br"))
 }
 
 /// The Accept-Encoding value as the compression context is to read it: the
@@ -253,17 +249,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn brotli_is_taken_out_of_accept_encoding() {
-        assert_eq!(without_brotli("gzip, deflate"), None);
+    fn brotli_is_never_offered_to_the_compressor() {
+        assert_eq!(usable("gzip, deflate", Allowed::All), "gzip, deflate");
         assert_eq!(
-            without_brotli("gzip, deflate, br, zstd").as_deref(),
-            Some("gzip, deflate, zstd")
+            usable("gzip, deflate, br, zstd", Allowed::All),
+            "gzip, deflate, zstd"
         );
-        assert_eq!(
-            without_brotli("br;q=1.0, gzip;q=0.8").as_deref(),
-            Some("gzip;q=0.8")
-        );
-        assert_eq!(without_brotli("BR").as_deref(), Some(""));
+        assert_eq!(usable("br;q=1.0, gzip;q=0.8", Allowed::All), "gzip;q=0.8");
+        assert_eq!(usable("BR", Allowed::All), "");
     }
 
     fn answer(length: Option<&str>) -> ResponseHeader {

@@ -91,7 +91,7 @@ impl ProxyHttp for Edge {
     }
 
     async fn early_request_filter(&self, session: &mut Session, ctx: &mut Ctx) -> Result<()> {
-        hooks::before_request(session, &self.limits)?;
+        hooks::before_request(session, &self.limits);
         ctx.encoder = Encoder::for_request(&session.req_header().headers, Allowed::All);
         Ok(())
     }

@@ -141,9 +141,8 @@ const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 
-/// Headers set on the request that goes upstream (or on the client's
-/// before it is copied for upstream), replacing the client's under those
-/// names. As with [`finish_answer`], straight into the header
+/// Headers set on the request that goes upstream, replacing the client's
+/// under those names. As with [`finish_answer`], straight into the header
 /// map, without pingora's second map of spellings (the upstream gets lower
 /// case names, as from an HTTP/2 client): pingora's `insert_header` cost
 /// ~2,500 instructions per header here, most of it growing both maps.

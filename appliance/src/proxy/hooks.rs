@@ -1,6 +1,5 @@
 //! What both TCP edges (the built-in one and the Caddyfile one) do the same
-//! way at the same points of a request: timeouts and Accept-Encoding before
-//! anything, the body count, the upstream's timeouts, the answer when
+//! way at the same points of a request: timeouts before anything, the body count, the upstream's timeouts, the answer when
 //! proxying fails, and the access-log line.
 
 use std::net::{IpAddr, SocketAddr};
@@ -10,8 +9,6 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::access;
-use super::compression::{accept_encoding, without_brotli};
-use super::headers::set_on_request;
 use super::limits::{Limits, Turns, UpstreamTurn};
 use super::refusals::Refusal;
 
@@ -23,26 +20,18 @@ pub fn client_ip(session: &Session) -> Option<IpAddr> {
 }
 
 /// First of all: the client's timeouts (a client that stalls mid-request
-/// or stops reading gives its connection back), and brotli out of the
-/// Accept-Encoding the upstream gets (an upstream that compresses itself
-/// must not answer in brotli either, see `compression`).
-pub fn before_request(session: &mut Session, limits: &Limits) -> Result<()> {
+/// or stops reading gives its connection back).
+///
+/// The upstream gets the client's Accept-Encoding as sent, brotli
+/// included, as Caddy's and nginx's upstreams do (and HTTP/3's here): the
+/// edge never compresses in brotli itself ([`super::compression`]), and an
+/// answer the upstream encoded goes through untouched. Taking brotli out
+/// of the request cost ~2,800 instructions per browser request (a rewrite
+/// of the value and of the request's header map) for no answer that
+/// differed.
+pub fn before_request(session: &mut Session, limits: &Limits) {
     session.set_read_timeout(Some(limits.client_timeout()));
     session.set_write_timeout(Some(limits.client_timeout()));
-    // Every browser lists brotli: this runs for nearly every page.
-    if let Some(kept) = accept_encoding(&session.req_header().headers).and_then(without_brotli) {
-        let req = session.req_header_mut();
-        if kept.is_empty() {
-            req.remove_header(&http::header::ACCEPT_ENCODING);
-        } else {
-            let kept = http::HeaderValue::try_from(kept).or_err(
-                ErrorType::InvalidHTTPHeader,
-                "Accept-Encoding without brotli",
-            )?;
-            set_on_request(req, std::iter::once((http::header::ACCEPT_ENCODING, kept)))?;
-        }
-    }
-    Ok(())
 }
 
 /// Count a piece of a streamed body; an error (413) once past `max`.
