@@ -240,7 +240,7 @@ async fn the_caddyfile_s_own_answers_are_compressed_where_it_says_encode() -> Te
     let upstream = Upstream::start().await?;
     let text = "a line of text\n".repeat(200);
     let sites = format!(
-        "localhost {{\n\thandle /encoded {{\n\t\tencode gzip\n\t\trespond \"{text}\"\n\t}}\n\thandle /plain {{\n\t\trespond \"{text}\"\n\t}}\n\thandle_path /gz/* {{\n\t\tencode gzip\n\t\treverse_proxy {}\n\t}}\n}}\n",
+        "localhost {{\n\thandle /encoded {{\n\t\tencode gzip\n\t\trespond \"{text}\"\n\t}}\n\thandle /long {{\n\t\tencode gzip {{\n\t\t\tminimum_length 100000\n\t\t}}\n\t\trespond \"{text}\"\n\t}}\n\thandle /plain {{\n\t\trespond \"{text}\"\n\t}}\n\thandle_path /gz/* {{\n\t\tencode gzip\n\t\treverse_proxy {}\n\t}}\n}}\n",
         upstream.addr
     );
     let (proxy, _) = serve_sites(&sites, &upstream)?;
@@ -265,6 +265,11 @@ async fn the_caddyfile_s_own_answers_are_compressed_where_it_says_encode() -> Te
             "{protocol}: {} bytes",
             body.len()
         );
+
+        // Shorter than the route's minimum_length: as it is.
+        let long = get("/long").await?;
+        assert_eq!(long.headers().get("content-encoding"), None, "{protocol}");
+        assert_eq!(long.text().await?, text);
 
         let plain = get("/plain").await?;
         assert_eq!(plain.headers().get("content-encoding"), None, "{protocol}");

@@ -158,7 +158,8 @@ impl ProxyHttp for CaddyEdge {
         if !plan.encode.is_empty() {
             // Only the codings the route's `encode` names.
             ctx.encoder =
-                Encoder::for_request(&session.req_header().headers, Allowed::Only(&plan.encode));
+                Encoder::for_request(&session.req_header().headers, Allowed::Only(&plan.encode))
+                    .at_least(plan.encode_minimum_length);
         }
         if let End::Respond(r) = &plan.end
             && r.close

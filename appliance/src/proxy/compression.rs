@@ -30,14 +30,14 @@ pub const LEVEL: u32 = 5;
 /// --browser`, docs/edge.md). Most JSON answers of the API are this small.
 pub const MIN_LENGTH: u64 = 512;
 
-/// Whether the answer says it is shorter than [`MIN_LENGTH`]. An answer
+/// Whether the answer says it is shorter than `minimum` bytes. An answer
 /// that does not say (streamed, chunked) is compressed.
-fn too_short(resp: &ResponseHeader) -> bool {
+fn too_short(resp: &ResponseHeader, minimum: u64) -> bool {
     resp.headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|length| length < MIN_LENGTH)
+        .is_some_and(|length| length < minimum)
 }
 
 /// The encodings a response may get: every one the edge offers (its own
@@ -128,8 +128,21 @@ fn context(accepted: &str) -> Option<ResponseCompressionCtx> {
 }
 
 /// One response's compression.
-#[derive(Default)]
-pub struct Encoder(State);
+pub struct Encoder {
+    state: State,
+    /// The shortest answer compressed ([`MIN_LENGTH`] unless a Caddyfile's
+    /// `encode` says otherwise).
+    minimum: u64,
+}
+
+impl Default for Encoder {
+    fn default() -> Encoder {
+        Encoder {
+            state: State::Off,
+            minimum: MIN_LENGTH,
+        }
+    }
+}
 
 #[derive(Default)]
 enum State {
@@ -150,32 +163,45 @@ enum State {
 impl Encoder {
     /// For a request with these headers.
     pub fn for_request(headers: &HeaderMap, allowed: Allowed<'_>) -> Encoder {
-        match accept_encoding(headers).map(|value| usable(value, allowed)) {
-            Some(accepted) if !accepted.is_empty() => Encoder(State::Asked(accepted)),
-            _ => Encoder(State::Off),
+        let state = match accept_encoding(headers).map(|value| usable(value, allowed)) {
+            Some(accepted) if !accepted.is_empty() => State::Asked(accepted),
+            _ => State::Off,
+        };
+        Encoder {
+            state,
+            ..Encoder::default()
         }
+    }
+
+    /// Compress only answers of at least `minimum` bytes (a Caddyfile's
+    /// `minimum_length`); `None` keeps [`MIN_LENGTH`].
+    pub fn at_least(mut self, minimum: Option<u64>) -> Encoder {
+        self.minimum = minimum.unwrap_or(MIN_LENGTH);
+        self
     }
 
     /// Decide from the response header and adjust it (Content-Encoding,
     /// Vary, no Content-Length, a weak ETag; chunked for HTTP/1); `end`: no
     /// body follows.
     pub fn response_header(&mut self, resp: &mut ResponseHeader, end: bool) {
-        if let State::Asked(accepted) = &self.0 {
+        if let State::Asked(accepted) = &self.state {
             // An informational answer: the final one decides.
             if resp.status.is_informational() {
                 return;
             }
-            self.0 = if too_short(resp) {
+            self.state = if too_short(resp, self.minimum) {
                 State::Off
             } else {
                 context(accepted).map_or(State::Off, State::On)
             };
         }
-        let State::On(ctx) = &mut self.0 else { return };
+        let State::On(ctx) = &mut self.state else {
+            return;
+        };
         ctx.response_header_filter(resp, end);
         if !ctx.is_enabled() {
             // Nothing to do for this response (its type, the client).
-            self.0 = State::Off;
+            self.state = State::Off;
         }
     }
 
@@ -193,7 +219,9 @@ impl Encoder {
     /// the body is over (the rest of the stream comes with it).
     pub fn body_filter(&mut self, body: &mut Option<Bytes>, end: bool) {
         // Still deciding (an informational answer came first): nothing to do yet.
-        let State::On(ctx) = &mut self.0 else { return };
+        let State::On(ctx) = &mut self.state else {
+            return;
+        };
         if ctx.is_header_phase() {
             return;
         }
@@ -204,16 +232,16 @@ impl Encoder {
 
     /// [`Self::response_header`] for HTTP/3's head.
     pub fn head(&mut self, head: &mut Response<()>, end: bool) {
-        if matches!(self.0, State::Off) {
+        if matches!(self.state, State::Off) {
             return;
         }
         let Ok(mut resp) = ResponseHeader::build(head.status(), Some(head.headers().len())) else {
-            self.0 = State::Off;
+            self.state = State::Off;
             return;
         };
         for (name, value) in head.headers() {
             if resp.append_header(name.clone(), value.clone()).is_err() {
-                self.0 = State::Off;
+                self.state = State::Off;
                 return;
             }
         }
@@ -240,7 +268,7 @@ impl Encoder {
 
     /// Whether the body is being rewritten (then its end must be fed too).
     pub fn active(&self) -> bool {
-        matches!(self.0, State::On(_))
+        matches!(self.state, State::On(_))
     }
 }
 

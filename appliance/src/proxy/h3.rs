@@ -398,7 +398,8 @@ async fn answer(
             .because("the upstream had its most requests in flight");
     };
     let allowed = plan.map_or(Allowed::All, |p| Allowed::Only(&p.encode));
-    let mut encoder = Encoder::for_request(req.headers(), allowed);
+    let mut encoder = Encoder::for_request(req.headers(), allowed)
+        .at_least(plan.and_then(|p| p.encode_minimum_length));
     let cut: Arc<OnceLock<Cut>> = Arc::default();
     // Hyper sends no body for a zero length, or a GET or HEAD without one;
     // the rest stream through as they arrive.

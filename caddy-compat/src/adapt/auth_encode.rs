@@ -11,13 +11,34 @@ use crate::tree::Directive;
 /// The encodings the appliance compresses with.
 const ENCODINGS: [&str; 2] = ["zstd", "gzip"];
 
-/// `encode [<matcher>] [zstd|gzip ...]`: without formats, zstd then gzip.
+/// `encode [<matcher>] [zstd|gzip ...] [{ minimum_length <bytes> }]`:
+/// without formats, zstd then gzip.
 pub fn encode(d: &Directive, m: &Matcher, args: &[&str]) -> Result<Routes, AdaptError> {
-    if let Some(sub) = d.block.first() {
-        return Err(unsupported(
-            sub,
-            &format!("subdirective '{}' of encode", sub.name),
-        ));
+    let mut minimum_length = None;
+    for sub in &d.block {
+        match (sub.name.as_str(), sub.arg_texts().as_slice()) {
+            ("minimum_length", [bytes]) => {
+                let bytes = bytes.parse::<u64>().map_err(|_| {
+                    AdaptError::line(
+                        sub,
+                        format!("minimum_length: '{bytes}' is not a number of bytes"),
+                    )
+                })?;
+                minimum_length = Some(bytes);
+            }
+            ("minimum_length", _) => {
+                return Err(AdaptError::line(
+                    sub,
+                    "minimum_length takes one number of bytes",
+                ));
+            }
+            _ => {
+                return Err(unsupported(
+                    sub,
+                    &format!("subdirective '{}' of encode", sub.name),
+                ));
+            }
+        }
     }
     let formats: Vec<&str> = if args.is_empty() {
         ENCODINGS.to_vec()
@@ -31,7 +52,10 @@ pub fn encode(d: &Directive, m: &Matcher, args: &[&str]) -> Result<Routes, Adapt
         }
         encodings.insert((*f).to_owned(), json!({}));
     }
-    let handler = json!({"handler": "encode", "encodings": encodings, "prefer": formats});
+    let mut handler = json!({"handler": "encode", "encodings": encodings, "prefer": formats});
+    if let Some(bytes) = minimum_length {
+        handler["minimum_length"] = json!(bytes);
+    }
     Ok(one("encode", route(m, vec![handler])))
 }
 
@@ -107,6 +131,24 @@ mod tests {
         let cf = Caddyfile::parse("Caddyfile", "a.hn {\n\tencode br\n}\n").expect("parses");
         let e = adapt(&cf).expect_err("br is not offered");
         assert!(e.is_unsupported() && e.message.contains("'br'"), "{e}");
+    }
+
+    #[test]
+    fn encode_takes_a_minimum_length_as_caddy_does() {
+        assert_eq!(
+            site_routes("encode gzip {\n\tminimum_length 1024\n}")[0]["handle"][0],
+            json!({"handler": "encode", "encodings": {"gzip": {}}, "prefer": ["gzip"], "minimum_length": 1024})
+        );
+        for (block, said) in [
+            ("minimum_length many", "not a number of bytes"),
+            ("minimum_length", "takes one number"),
+            ("gzip 5", "subdirective 'gzip' of encode"),
+        ] {
+            let text = format!("a.hn {{\n\tencode {{\n\t\t{block}\n\t}}\n}}\n");
+            let cf = Caddyfile::parse("Caddyfile", &text).expect("parses");
+            let e = adapt(&cf).expect_err("refused");
+            assert!(e.message.contains(said), "{block}: {e}");
+        }
     }
 
     #[test]

@@ -38,7 +38,9 @@ pub enum Handler {
         max_size: u64,
     },
     /// The encodings a response may get, in the route's order of preference.
-    Encode(Vec<String>),
+    /// The encodings, and the shortest answer to encode (Caddy's
+    /// `minimum_length`; `None`: the proxy's default).
+    Encode(Vec<String>, Option<u64>),
     BasicAuth(BasicAuth),
     Respond(Respond),
     FileServer,
@@ -315,7 +317,11 @@ fn handler(v: &Value, next_proxy: &mut usize) -> Compile<Handler> {
             }
         }
         "encode" => {
-            known(obj, name, &["handler", "encodings", "prefer"])?;
+            known(
+                obj,
+                name,
+                &["handler", "encodings", "prefer", "minimum_length"],
+            )?;
             let mut names: Vec<String> = obj
                 .get("prefer")
                 .and_then(Value::as_array)
@@ -333,7 +339,15 @@ fn handler(v: &Value, next_proxy: &mut usize) -> Compile<Handler> {
                     names.push(name.clone());
                 }
             }
-            Handler::Encode(names)
+            let minimum_length = match obj.get("minimum_length") {
+                None => None,
+                Some(bytes) => Some(bytes.as_u64().ok_or_else(|| {
+                    err(format!(
+                        "encode: minimum_length {bytes} is not a number of bytes"
+                    ))
+                })?),
+            };
+            Handler::Encode(names, minimum_length)
         }
         "authentication" => {
             known(obj, name, &["handler", "providers"])?;

@@ -382,6 +382,9 @@ pub struct Plan {
     pub response_headers: Vec<HeaderOps>,
     /// The encodings the response may get (`encode`); none: as it is.
     pub encode: Vec<String>,
+    /// The shortest answer to encode (`encode`'s `minimum_length`); `None`:
+    /// the proxy's default, 512 bytes as Caddy's.
+    pub encode_minimum_length: Option<u64>,
     pub max_body: Option<u64>,
     pub root: Option<String>,
     pub end: End,
@@ -397,6 +400,7 @@ pub fn plan(routes: &[Route], request: Request, verify: Verify<'_>) -> Plan {
         request_headers: Vec::new(),
         response_headers: Vec::new(),
         encode: Vec::new(),
+        encode_minimum_length: None,
         max_body: None,
         root: None,
         end: End::Nothing,
@@ -444,7 +448,10 @@ fn apply(h: &Handler, plan: &mut Plan, verify: Verify<'_>) -> bool {
         Handler::RequestBody { max_size } => {
             plan.max_body = Some(plan.max_body.map_or(*max_size, |m| m.min(*max_size)));
         }
-        Handler::Encode(names) => plan.encode = names.clone(),
+        Handler::Encode(names, minimum_length) => {
+            plan.encode = names.clone();
+            plan.encode_minimum_length = *minimum_length;
+        }
         Handler::BasicAuth(auth) => {
             if !authorized(auth, &plan.request, verify) {
                 plan.end = End::Unauthorized(auth.realm.clone());

@@ -32,10 +32,16 @@ fn upstream(c: &Config, plan: &Plan) -> Option<String> {
 #[test]
 fn encode_names_the_encodings_a_route_allows() {
     let c = compile(
-        "example.hn {\n\thandle /gz/* {\n\t\tencode gzip\n\t\trespond ok\n\t}\n\trespond plain\n}\n",
+        "example.hn {\n\thandle /gz/* {\n\t\tencode gzip\n\t\trespond ok\n\t}\n\thandle /long/* {\n\t\tencode {\n\t\t\tminimum_length 4096\n\t\t}\n\t\trespond ok\n\t}\n\trespond plain\n}\n",
     );
     let gz = plan(&c.https, get("example.hn", "/gz/a"), &never);
-    assert_eq!(gz.encode, ["gzip"]);
+    assert_eq!(
+        (gz.encode.as_slice(), gz.encode_minimum_length),
+        (&["gzip".to_owned()][..], None)
+    );
+    let long = plan(&c.https, get("example.hn", "/long/a"), &never);
+    assert_eq!(long.encode, ["zstd", "gzip"]);
+    assert_eq!(long.encode_minimum_length, Some(4096));
     let plain = plan(&c.https, get("example.hn", "/b"), &never);
     assert!(plain.encode.is_empty(), "no encode: as it is");
 }
