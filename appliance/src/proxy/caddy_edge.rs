@@ -19,7 +19,7 @@ use rustls_acme::ResolvesServerCertAcme;
 use super::caddy_answers::{apply_ops, direct_answer, facts, verify};
 use super::caddy_routes::{Chosen, Routes};
 use super::compression::{Allowed, Encoder};
-use super::headers::{AsCaddy, forwarded, in_header_map, set_on_request};
+use super::headers::{AsCaddy, content_length, forwarded, in_header_map, set_on_request};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, UpstreamTurn};
 use super::redirect::{answer_acme, redirect, request_host};
@@ -145,12 +145,7 @@ impl ProxyHttp for CaddyEdge {
             .max_body
             .map_or(self.limits.max_body(), |m| m.min(self.limits.max_body()));
         ctx.max_body = Some(max_body);
-        let length = session
-            .req_header()
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+        let length = content_length(&session.req_header().headers);
         if length.is_some_and(|n| n > max_body) {
             Refusal::TooLarge.write(session, false).await?;
             return Ok(true);

@@ -13,6 +13,8 @@ use http::{HeaderMap, Response};
 use pingora::http::{RequestHeader, ResponseHeader};
 use pingora::protocols::http::compression::ResponseCompressionCtx;
 
+use super::headers::content_length;
+
 /// gzip and zstd at level 5, for text, JSON, SVG and the like (pingora
 /// skips images, archives and bodies under 20 bytes): most of the size win
 /// for pages sent to branches on slow links, at a fraction of the top
@@ -33,11 +35,7 @@ pub const MIN_LENGTH: u64 = 512;
 /// Whether the answer says it is shorter than `minimum` bytes. An answer
 /// that does not say (streamed, chunked) is compressed.
 fn too_short(resp: &ResponseHeader, minimum: u64) -> bool {
-    resp.headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|length| length < minimum)
+    content_length(&resp.headers).is_some_and(|length| length < minimum)
 }
 
 /// The encodings a response may get: every one the edge offers (its own

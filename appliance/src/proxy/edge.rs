@@ -11,7 +11,7 @@ use pingora::prelude::*;
 use pingora::proxy::FailToProxy;
 
 use super::compression::{Allowed, Encoder};
-use super::headers::{alt_svc_value, finish_answer, forwarded, set_on_request};
+use super::headers::{alt_svc_value, content_length, finish_answer, forwarded, set_on_request};
 use super::hooks::{self, client_ip};
 use super::limits::{Admitted, Limits, Turns, UpstreamTurn};
 
@@ -65,13 +65,6 @@ pub struct Ctx {
     encoder: Encoder,
 }
 
-fn content_length(req: &RequestHeader) -> Option<u64> {
-    req.headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
-}
-
 pub(super) fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
@@ -102,7 +95,7 @@ impl ProxyHttp for Edge {
         let verdict = self.limits.admit(client_ip(session)).and_then(|admitted| {
             ctx.admitted = Some(admitted);
             self.limits
-                .check_length(content_length(session.req_header()))
+                .check_length(content_length(&session.req_header().headers))
         });
         match verdict {
             Ok(()) => Ok(false),

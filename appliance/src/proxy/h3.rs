@@ -29,7 +29,7 @@ use super::caddy_answers::{apply_ops, direct_answer, facts, verify};
 use super::caddy_routes::{Chosen, Routes};
 use super::compression::{Allowed, Encoder};
 use super::edge::Upstreams;
-use super::headers::{AsCaddy, SECURITY, alt_svc_value, forwarded};
+use super::headers::{AsCaddy, SECURITY, alt_svc_value, content_length, forwarded};
 use super::limits::{Admitted, Limits};
 use super::refusals::Refusal;
 
@@ -349,11 +349,7 @@ async fn clear(req: &Request<()>, client: IpAddr, shared: &Shared) -> Result<Cle
         .as_ref()
         .and_then(|p| p.max_body)
         .map_or(limits.max_body(), |m| m.min(limits.max_body()));
-    let length = req
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let length = content_length(req.headers());
     if length.is_some_and(|n| n > max_body) {
         return Err(Early::Refuse(Refusal::TooLarge, api));
     }

@@ -84,6 +84,15 @@ pub fn in_header_map<T>(
     out
 }
 
+/// The length a request or an answer says it has (Content-Length), if it
+/// says one that reads as a number.
+pub fn content_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
 /// The `Alt-Svc` value that tells browsers HTTP/3 answers on `port` (for a
 /// day), made once per listener.
 pub fn alt_svc_value(port: u16) -> HeaderValue {
