@@ -142,10 +142,8 @@ impl Default for Encoder {
     }
 }
 
-#[derive(Default)]
 enum State {
     /// The answer goes as it is.
-    #[default]
     Off,
     /// The client accepts these codings (allowed ones only); the answer's
     /// header decides. The context is made only then, for an answer that
@@ -154,7 +152,8 @@ enum State {
     /// most of them for answers that then went as they were (short ones,
     /// images, 304s; bench/edge_instructions.py --browser).
     Asked(String),
-    /// Deciding (the context saw an informational answer) or compressing.
+    /// Compressing: the context has read the final answer's header (an
+    /// informational one never reaches it, see `Asked`).
     On(ResponseCompressionCtx),
 }
 
@@ -216,13 +215,10 @@ impl Encoder {
     /// A piece of a body pingora proxies, compressed in place; `end` once
     /// the body is over (the rest of the stream comes with it).
     pub fn body_filter(&mut self, body: &mut Option<Bytes>, end: bool) {
-        // Still deciding (an informational answer came first): nothing to do yet.
+        // Not compressing, or still waiting for the final answer's header.
         let State::On(ctx) = &mut self.state else {
             return;
         };
-        if ctx.is_header_phase() {
-            return;
-        }
         if let Some(out) = ctx.response_body_filter(body.as_ref(), end) {
             *body = Some(out);
         }

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::directives::{Routes, one, route};
 use super::matchers::Matcher;
-use super::{AdaptError, unsupported};
+use super::{AdaptError, unsupported, unsupported_subdirective};
 use crate::tree::Directive;
 
 /// The encodings the appliance compresses with.
@@ -33,10 +33,7 @@ pub fn encode(d: &Directive, m: &Matcher, args: &[&str]) -> Result<Routes, Adapt
                 ));
             }
             _ => {
-                return Err(unsupported(
-                    sub,
-                    &format!("subdirective '{}' of encode", sub.name),
-                ));
+                return Err(unsupported_subdirective(sub, "encode"));
             }
         }
     }

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::matchers::{self, Defs, Matcher};
-use super::{AdaptError, Groups, unsupported};
+use super::{AdaptError, Groups, unsupported, unsupported_subdirective};
 use crate::tree::Directive;
 
 /// The order Caddy runs handler directives in (its default order, for the
@@ -174,10 +174,7 @@ pub(super) fn one(directive: &str, route: Value) -> Routes {
 
 fn no_block(d: &Directive) -> Result<(), AdaptError> {
     match d.block.first() {
-        Some(sub) => Err(unsupported(
-            sub,
-            &format!("subdirective '{}' of {}", sub.name, d.name),
-        )),
+        Some(sub) => Err(unsupported_subdirective(sub, &d.name)),
         None => Ok(()),
     }
 }
@@ -352,11 +349,8 @@ fn request_body(d: &Directive, m: &Matcher, args: &[&str]) -> Result<Routes, Ada
                 })?;
                 h.insert("max_size".into(), json!(bytes));
             }
-            (other, _) => {
-                return Err(unsupported(
-                    sub,
-                    &format!("subdirective '{other}' of request_body"),
-                ));
+            _ => {
+                return Err(unsupported_subdirective(sub, "request_body"));
             }
         }
     }
@@ -404,10 +398,7 @@ fn respond(d: &Directive, m: &Matcher, args: &[&str]) -> Result<Routes, AdaptErr
                 h.insert("close".into(), json!(true));
             }
             _ => {
-                return Err(unsupported(
-                    sub,
-                    &format!("subdirective '{}' of respond", sub.name),
-                ));
+                return Err(unsupported_subdirective(sub, "respond"));
             }
         }
     }

@@ -78,6 +78,11 @@ fn unsupported(d: &Directive, what: &str) -> AdaptError {
     )
 }
 
+/// "unsupported subdirective 'flush_interval' of reverse_proxy", at `sub`'s line.
+fn unsupported_subdirective(sub: &Directive, parent: &str) -> AdaptError {
+    unsupported(sub, &format!("subdirective '{}' of {parent}", sub.name))
+}
+
 /// Group names for mutually exclusive routes, numbered across the file.
 #[derive(Default)]
 pub struct Groups(usize);

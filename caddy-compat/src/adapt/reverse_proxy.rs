@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::directives::{Routes, route};
 use super::matchers::{Matcher, canonical_header};
-use super::{AdaptError, unsupported};
+use super::{AdaptError, unsupported, unsupported_subdirective};
 use crate::tree::Directive;
 
 const POLICIES: &[&str] = &[
@@ -128,11 +128,8 @@ pub fn reverse_proxy(d: &Directive, m: &Matcher, args: &[&str]) -> Result<Routes
             },
             "header_up" => header_op(sub, &mut request, &sargs)?,
             "header_down" => header_op(sub, &mut response, &sargs)?,
-            other => {
-                return Err(unsupported(
-                    sub,
-                    &format!("subdirective '{other}' of reverse_proxy"),
-                ));
+            _ => {
+                return Err(unsupported_subdirective(sub, "reverse_proxy"));
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{AdaptError, unsupported};
+use super::{AdaptError, unsupported, unsupported_subdirective};
 use crate::tree::Directive;
 
 /// ZeroSSL, which Caddy adds as a second ACME issuer when no CA is chosen.
@@ -72,10 +72,7 @@ pub enum SiteTls {
 
 pub fn site_tls(d: &Directive) -> Result<SiteTls, AdaptError> {
     if let Some(sub) = d.block.first() {
-        return Err(unsupported(
-            sub,
-            &format!("subdirective '{}' of tls", sub.name),
-        ));
+        return Err(unsupported_subdirective(sub, "tls"));
     }
     match d.arg_texts().as_slice() {
         ["internal"] => Ok(SiteTls::Internal),
